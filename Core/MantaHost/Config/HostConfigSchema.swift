@@ -1,0 +1,116 @@
+import MantaJSON
+
+/// The JSON Schema of mantad's configuration file. Shape errors are found
+/// here, with the field named; HostConfig then checks what a schema cannot
+/// (references between sections, times, addresses).
+enum HostConfigSchema {
+    static let regions: JSON = ["NSW1", "QLD1", "SA1", "TAS1", "VIC1"]
+    static let names: JSON = ["type": "string", "minLength": 1, "maxLength": 64]
+
+    static let json: JSON = [
+        "type": "object",
+        "additionalProperties": false,
+        "properties": [
+            "$schema": ["type": "string"],
+            "name": ["type": "string", "default": "manta"],
+            "store": [
+                "type": "object", "additionalProperties": false, "default": [:],
+                "properties": [
+                    "path": ["type": "string", "format": "path", "default": "var/manta.db"],
+                    "commit_interval_ms": ["type": "integer", "minimum": 1, "maximum": 60000, "default": 200],
+                    "synchronous": ["enum": ["full", "normal"], "default": "full"],
+                    "max_batch_samples": ["type": "integer", "minimum": 1000, "default": 200_000],
+                ],
+            ],
+            "api": [
+                "type": "object", "additionalProperties": false, "default": [:],
+                "properties": [
+                    "listen": ["type": "string", "default": "127.0.0.1:7420"],
+                    "max_message_bytes": ["type": "integer", "minimum": 1024, "default": 1_048_576],
+                    "max_connections": ["type": "integer", "minimum": 1, "default": 256],
+                    "partial_timeout_ms": ["type": "integer", "minimum": 100, "default": 30000],
+                    "tokens": [
+                        "type": "array", "default": [],
+                        "items": [
+                            "type": "object", "additionalProperties": false, "required": ["name", "token"],
+                            "properties": ["name": names, "token": ["type": "string", "minLength": 16]],
+                        ],
+                    ],
+                ],
+            ],
+            "clock": [
+                "type": "object", "additionalProperties": false, "default": ["mode": "realtime"],
+                "properties": [
+                    "mode": ["enum": ["realtime", "replay"], "default": "realtime"],
+                    "start": ["type": "string"],
+                    "speed": ["type": "number", "exclusiveMinimum": 0, "maximum": 100_000, "default": 1],
+                ],
+            ],
+            "log": [
+                "type": "object", "additionalProperties": false, "default": [:],
+                "properties": ["level": ["enum": ["debug", "info", "warn", "error"], "default": "info"]],
+            ],
+            "catalog": ["type": "string", "format": "path"],
+            "plugin_dirs": ["type": "array", "items": ["type": "string", "format": "path"], "default": []],
+            "library_dirs": ["type": "array", "items": ["type": "string", "format": "path"], "default": []],
+            "plugin_call_timeout_ms": ["type": "integer", "minimum": 10, "default": 10000],
+            "plugins": [
+                "type": "array", "default": [],
+                "items": [
+                    "type": "object", "additionalProperties": false, "required": ["instance", "plugin"],
+                    "properties": [
+                        "instance": names,
+                        "plugin": ["type": "string", "minLength": 1],
+                        "config": ["type": "object", "default": [:]],
+                        "enabled": ["type": "boolean", "default": true],
+                    ],
+                ],
+            ],
+            "sites": [
+                "type": "array", "default": [],
+                "items": [
+                    "type": "object", "additionalProperties": false, "required": ["id"],
+                    "properties": [
+                        "id": ["type": "string", "minLength": 1, "description": "site id, or a prefix ending in *"],
+                        "name": ["type": "string"],
+                        "region": ["enum": regions],
+                    ],
+                ],
+            ],
+            "vpps": [
+                "type": "array", "default": [],
+                "items": [
+                    "type": "object", "additionalProperties": false, "required": ["id", "region", "market", "strategy"],
+                    "properties": [
+                        "id": names,
+                        "region": ["enum": regions],
+                        "market": names,
+                        "strategy": names,
+                        "drivers": ["type": "array", "items": names, "default": []],
+                        "sites": ["type": "array", "items": ["type": "string"], "default": []],
+                    ],
+                ],
+            ],
+            "dispatch": [
+                "type": "object", "additionalProperties": false, "default": [:],
+                "properties": [
+                    "history_intervals": ["type": "integer", "minimum": 0, "maximum": 105_120, "default": 288],
+                    "deadline_ms": ["type": "integer", "minimum": 10, "default": 2000],
+                    "price_wait_ms": ["type": "integer", "minimum": 0, "default": 60000],
+                    "max_telemetry_age_ms": ["type": "integer", "minimum": 1000, "default": 60000],
+                    "setpoint_grace_ms": ["type": "integer", "minimum": 0, "default": 30000],
+                    "hung_after_ms": ["type": "integer", "minimum": 100, "default": 30000],
+                ],
+            ],
+            "telemetry": [
+                "type": "object", "additionalProperties": false, "default": [:],
+                "properties": [
+                    "max_queued_samples": ["type": "integer", "minimum": 1000, "default": 4_000_000],
+                ],
+            ],
+        ],
+    ]
+
+    /// Built once; the schema above is known to be valid (a test says so).
+    static let schema: JSONSchema = try! JSONSchema(json)
+}

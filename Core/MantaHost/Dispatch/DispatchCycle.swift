@@ -1,0 +1,219 @@
+import MantaEngine
+import MantaMarket
+import MantaModel
+import MantaSDK
+
+/// Once per market interval and VPP: show the strategy the plant, take its
+/// decision (or hold, when it fails or is late), hold it to the assets'
+/// limits, send setpoints to the drivers and record commands and outcomes.
+///
+/// An interval is decided as soon as its price is known: AEMO publishes an
+/// interval's dispatch price as the interval starts, and replay connectors
+/// publish at that moment too. If the price has not arrived `price_wait_ms`
+/// into the interval, the strategy decides without it.
+///
+/// [loop] Confined to the loop thread. It never waits on a plugin: calls go
+/// to workers, answers come back through the loop.
+final class DispatchCycle {
+    private let state: HostState
+    private let tick: LoopTimer
+    private var nextCycle = 1
+    private let socPoint: UInt32
+    private let powerPoint: UInt32
+
+    init(state: HostState) {
+        self.state = state
+        tick = LoopTimer(loop: state.loop)
+        socPoint = state.catalog["battery.soc"]?.id ?? 0
+        powerPoint = state.catalog["ac.w"]?.id ?? 0
+    }
+
+    private var dispatch: HostConfig.Dispatch { state.config.dispatch }
+
+    /// Starts checking, often enough to act within a small fraction of an
+    /// interval under any clock speed.
+    func start() {
+        let intervalWall = state.clock.wallMs(forHostMs: MarketTime.intervalMs)
+        let period = UInt64(min(1000, max(10, intervalWall / 20)))
+        tick.schedule(afterMs: 0, repeatMs: period) { [unowned self] in check() }
+    }
+
+    func stop() {
+        tick.close()
+        for v in state.vpps { v.deadline.close() }
+    }
+
+    /// A price arrived for `region`: VPPs there may be able to decide now.
+    func priceArrived(region: String) {
+        if state.vpps.contains(where: { $0.config.region.code == region }) { check() }
+    }
+
+    private func check() {
+        let now = state.now()
+        let end = MarketTime.intervalEnd(containing: now)
+        for vpp in state.vpps where vpp.inFlight == nil && vpp.lastDecidedEnd < end {
+            let price = state.prices.price(region: vpp.config.region.code, intervalEndMs: end)
+            let waited = now - (end - MarketTime.intervalMs)
+            if price != nil || waited >= dispatch.priceWaitMs {
+                begin(vpp, intervalEndMs: end, price: price?.rrp ?? .nan, now: now)
+            }
+        }
+    }
+
+    // MARK: asking the strategy
+
+    private func begin(_ vpp: VPPRuntime, intervalEndMs end: Int64, price: Double, now: Int64) {
+        let cycle = nextCycle
+        nextCycle += 1
+        let deadlineWall = min(dispatch.deadlineMs, max(10, state.clock.wallMs(forHostMs: end - now) / 2))
+        let obs = StrategyObservation(
+            nowMs: now, intervalEndMs: end, intervalMs: MarketTime.intervalMs,
+            deadlineMs: now + Int64(Double(deadlineWall) * state.clock.speed), vpp: vpp.config.id,
+            region: vpp.config.region.code, price: price,
+            priceHistory: state.prices.history(region: vpp.config.region.code, before: end,
+                                               count: dispatch.historyIntervals),
+            assets: vpp.members.compactMap { asset($0, now: now) })
+        vpp.lastDecidedEnd = end
+        vpp.inFlight = VPPRuntime.InFlight(cycle: cycle, intervalEndMs: end, startedNs: WallClock.monotonicNs(),
+                                           observation: obs)
+        guard let index = vpp.strategy, let strategy = state.instances[index] else {
+            return finish(vpp, cycle: cycle, .failure(PluginCallError("strategy \(vpp.config.strategy) is not loaded")))
+        }
+        if strategy.state != .started {
+            return finish(vpp, cycle: cycle, .failure(PluginCallError(
+                "strategy \(strategy.name) is \(strategy.state.rawValue)\(strategy.lastError.isEmpty ? "" : ": \(strategy.lastError)")")))
+        }
+        let module = strategy.module, loop = state.loop
+        let box = UncheckedSendable((self, vpp))
+        strategy.perform({ h in StrategyCalls.decide(module, h, obs) }) { result in
+            loop.execute {
+                box.value.0.finish(box.value.1, cycle: cycle, result ?? .failure(PluginCallError("strategy unavailable")))
+            }
+        }
+        vpp.deadline.schedule(afterMs: UInt64(deadlineWall)) { [unowned self] in
+            strategy.noteTimeout(hungAfterMs: dispatch.hungAfterMs)
+            finish(vpp, cycle: cycle, .failure(PluginCallError("no decision within \(deadlineWall) ms")))
+        }
+    }
+
+    /// The asset view of a member, with its fresh state of charge.
+    private func asset(_ number: UInt32, now: Int64) -> AssetView? {
+        guard let d = state.registry.device(number: number) else { return nil }
+        let latest = state.ingest.latest
+        let soc = latest.fresh(device: number, point: socPoint, nowMs: now, maxAgeMs: dispatch.maxTelemetryAgeMs) ?? .nan
+        let power = latest.fresh(device: number, point: powerPoint, nowMs: now, maxAgeMs: dispatch.maxTelemetryAgeMs) ?? .nan
+        let r = d.ratings
+        return AssetView(id: d.id, kind: d.kind, soc: soc, capacityWh: r.capacityWh, maxChargeW: r.maxChargeW,
+                         maxDischargeW: r.maxDischargeW, socMin: r.socMin, socMax: r.socMax, powerW: power,
+                         roundTripEfficiency: r.roundTripEfficiency)
+    }
+
+    // MARK: acting on the decision
+
+    private func finish(_ vpp: VPPRuntime, cycle: Int, _ result: Result<StrategyDecision, PluginCallError>) {
+        guard let flight = vpp.inFlight, flight.cycle == cycle else {
+            if case .success = result {
+                state.logger.warn(vpp.config.strategy, "decision for cycle \(cycle) arrived after its deadline: discarded")
+            }
+            return
+        }
+        vpp.inFlight = nil
+        vpp.deadline.cancel()
+        let obs = flight.observation
+        let micros = Int64((WallClock.monotonicNs() - flight.startedNs) / 1000)
+        let now = state.now()
+        var status = "ok", reason: String
+        var targets: [Double]
+        switch result {
+        case .success(let d):
+            targets = d.targetsW
+            reason = d.reason
+        case .failure(let e):
+            status = "fallback"
+            reason = "hold: \(e.message)"
+            targets = [Double](repeating: 0, count: obs.assets.count)
+            state.events.record("warning", source: vpp.config.id, kind: "dispatch.fallback",
+                                "\(MarketTime.format(obs.intervalEndMs)): \(e.message); holding", atMs: now)
+        }
+        let hours = Double(max(0, obs.intervalEndMs - now)) / 3_600_000
+        let commands = DispatchPlan.commands(for: obs, targets: targets, hours: hours)
+        record(vpp, obs, commands, status: status, reason: reason, micros: micros, now: now)
+    }
+
+    private func record(_ vpp: VPPRuntime, _ obs: StrategyObservation, _ commands: [DispatchPlan.Command],
+                        status: String, reason: String, micros: Int64, now: Int64) {
+        let intervalID = state.nextIntervalID
+        state.nextIntervalID += 1
+        let validUntil = obs.intervalEndMs + dispatch.setpointGraceMs
+        var rows: [CommandRow] = [], perDriver: [String: [SetpointRequest]] = [:]
+        for c in commands {
+            guard let device = state.registry.device(id: obs.assets[c.asset].id) else { continue }
+            let id = state.nextCommandID
+            state.nextCommandID += 1
+            rows.append(CommandRow(id: id, intervalID: intervalID, device: device.number, requestedW: c.requestedW,
+                                   targetW: c.targetW, note: c.note, validFromMs: now, validUntilMs: validUntil))
+            perDriver[device.instance, default: []].append(SetpointRequest(
+                commandID: UInt64(id), deviceIndex: device.index, mode: MANTA_SETPOINT_ACTIVE_POWER,
+                value: c.targetW, validFromMs: now, validUntilMs: validUntil))
+        }
+        state.pipeline.add {
+            $0.intervals.append(DispatchIntervalRow(
+                id: intervalID, vpp: vpp.config.id, intervalEndMs: obs.intervalEndMs, price: obs.price,
+                strategy: vpp.config.strategy, status: status, reason: reason, decidedMs: now, decideMicros: micros))
+            $0.commands += rows
+        }
+        let summary = VPPRuntime.Summary(
+            intervalEndMs: obs.intervalEndMs, price: obs.price, status: status, reason: reason,
+            charging: commands.filter { $0.targetW < 0 }.count, discharging: commands.filter { $0.targetW > 0 }.count,
+            holding: commands.filter { $0.targetW == 0 }.count, targetW: commands.reduce(0) { $0 + $1.targetW })
+        vpp.last = summary
+        state.logger.info(vpp.config.id, Self.describe(summary, region: vpp.config.region.code))
+        for (driver, requests) in perDriver { send(requests, to: driver) }
+    }
+
+    static func describe(_ s: VPPRuntime.Summary, region: String) -> String {
+        let price = s.price.isFinite ? "$\(format(s.price))/MWh" : "price unknown"
+        let action = s.targetW < 0 ? "charge" : s.targetW > 0 ? "discharge" : "hold"
+        return "\(MarketTime.format(s.intervalEndMs)) \(region) \(price) -> \(action) \(format(abs(s.targetW) / 1000)) kW "
+            + "(\(s.charging) charging, \(s.discharging) discharging, \(s.holding) holding) [\(s.status)] \(s.reason)"
+    }
+
+    static func format(_ x: Double) -> String {
+        let r = (x * 100).rounded() / 100
+        return r == r.rounded() ? String(Int(r)) : String(r)
+    }
+
+    private func send(_ requests: [SetpointRequest], to driver: String) {
+        let now = state.now()
+        guard let instance = state.instance(named: driver), instance.state == .started else {
+            let why = "driver \(driver) is not running"
+            state.pipeline.add {
+                $0.outcomes += requests.map { OutcomeRow(commandID: Int64($0.commandID), outcome: "failed", appliedW: .nan,
+                                                          message: why, tMs: now) }
+            }
+            return
+        }
+        let module = instance.module, loop = state.loop, box = UncheckedSendable(self)
+        instance.perform({ h in DriverCalls.apply(module, h, requests) }) { results in
+            loop.execute { box.value.outcomes(results, for: requests, driver: driver) }
+        }
+    }
+
+    private func outcomes(_ results: [SetpointResult]?, for requests: [SetpointRequest], driver: String) {
+        let now = state.now()
+        let rows: [OutcomeRow]
+        if let results {
+            rows = results.map { OutcomeRow(commandID: Int64($0.commandID), outcome: $0.outcome,
+                                            appliedW: $0.appliedValue, message: $0.message, tMs: now) }
+            let failed = results.filter { $0.outcome == "failed" || $0.outcome == "rejected" }
+            if let first = failed.first {
+                state.events.record("warning", source: driver, kind: "dispatch.setpoint",
+                                    "\(failed.count) of \(results.count) setpoints \(first.outcome): \(first.message)", atMs: now)
+            }
+        } else {
+            rows = requests.map { OutcomeRow(commandID: Int64($0.commandID), outcome: "failed", appliedW: .nan,
+                                             message: "driver \(driver) could not take the call", tMs: now) }
+        }
+        state.pipeline.add { $0.outcomes += rows }
+    }
+}

@@ -1,0 +1,58 @@
+import MantaEngine
+import MantaModel
+
+/// A virtual power plant while the host runs: its members and where its
+/// dispatch cycle stands.
+///
+/// [loop] Confined to the loop thread.
+final class VPPRuntime {
+    let config: HostConfig.VPP
+    /// Instance indices of its market and strategy, when they loaded.
+    let market: Int?
+    let strategy: Int?
+    /// Dispatchable member devices, by fleet number.
+    var members: [UInt32] = []
+    /// End of the last interval decided (or given up on).
+    var lastDecidedEnd: Int64 = 0
+    var inFlight: InFlight?
+    var last: Summary?
+    let deadline: LoopTimer
+
+    /// A decision being waited for.
+    struct InFlight {
+        var cycle: Int
+        var intervalEndMs: Int64
+        var startedNs: UInt64
+        var observation: StrategyObservation
+    }
+
+    /// What the last interval came to, for logs and vpps.list.
+    struct Summary: Sendable {
+        var intervalEndMs: Int64
+        var price: Double
+        var status: String
+        var reason: String
+        var charging: Int
+        var discharging: Int
+        var holding: Int
+        var targetW: Double
+    }
+
+    init(config: HostConfig.VPP, market: Int?, strategy: Int?, loop: EventLoop) {
+        self.config = config
+        self.market = market
+        self.strategy = strategy
+        deadline = LoopTimer(loop: loop)
+    }
+
+    /// Chooses members: devices of the named drivers and/or on sites
+    /// matching the patterns ("home-*"), that can take power setpoints.
+    func resolveMembers(_ devices: [DeviceDescriptor]) {
+        members = devices.filter { d in
+            guard d.dispatchable else { return false }
+            let byDriver = config.drivers.contains(d.instance)
+            let bySite = config.sites.contains { p in p.hasSuffix("*") ? d.site.hasPrefix(p.dropLast()) : d.site == p }
+            return byDriver || bySite
+        }.map(\.number)
+    }
+}

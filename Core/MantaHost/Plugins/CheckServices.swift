@@ -1,0 +1,62 @@
+import MantaModel
+import MantaSDK
+import Synchronization
+
+/// The host behind `manta plugin check`: it records what the plugin does
+/// instead of running a fleet, and its clock jumps ahead to each requested
+/// callback so a check takes milliseconds whatever the plugin's periods.
+final class CheckServices: HostServices {
+    struct Record {
+        var nowMs: Int64
+        var logs: [String] = []
+        var errors: [String] = []
+        var pendingCallbackMs: Int64?
+        var samples: [manta_sample_t] = []
+        var prices: [PriceRecord] = []
+    }
+
+    let catalog: PointCatalog
+    let record: Mutex<Record>
+
+    init(catalog: PointCatalog, startMs: Int64) {
+        self.catalog = catalog
+        record = Mutex(Record(nowMs: startMs))
+    }
+
+    func log(from instance: InstanceContext, level: Int32, message: String) {
+        record.withLock { $0.logs.append(message) }
+    }
+
+    func reportError(from instance: InstanceContext, code: Int32, message: String) {
+        record.withLock { $0.errors.append("\(StatusCode.name(code)): \(message)") }
+    }
+
+    func nowMs() -> Int64 { record.withLock { $0.nowMs } }
+
+    func requestCallback(from instance: InstanceContext, delayMs: Int64) {
+        record.withLock { $0.pendingCallbackMs = $0.nowMs + max(0, delayMs) }
+    }
+
+    func publishSamples(from instance: InstanceContext, _ samples: UnsafeBufferPointer<manta_sample_t>) -> Int32 {
+        record.withLock { $0.samples += samples }
+        return MANTA_OK
+    }
+
+    func pointID(_ name: String) -> UInt32 { catalog[name]?.id ?? 0 }
+
+    func publishPrices(from instance: InstanceContext, _ prices: [PriceRecord]) -> Int32 {
+        record.withLock { $0.prices += prices }
+        return MANTA_OK
+    }
+
+    /// Moves the clock to the pending callback, if any; returns whether
+    /// there was one.
+    func advanceToCallback() -> Bool {
+        record.withLock { r in
+            guard let at = r.pendingCallbackMs else { return false }
+            r.nowMs = max(r.nowMs, at)
+            r.pendingCallbackMs = nil
+            return true
+        }
+    }
+}

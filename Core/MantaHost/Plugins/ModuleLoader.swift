@@ -1,0 +1,108 @@
+import Glibc
+import MantaKit
+import MantaSDK
+import Synchronization
+
+/// Why the host would not load a plugin: the plugin, the file and the
+/// reason, in one line an operator can act on.
+public struct PluginRefusal: Error, Sendable, CustomStringConvertible {
+    public let plugin: String
+    public let path: String
+    public let reason: String
+    public var description: String { "plugin \(plugin) (\(path)) refused: \(reason)" }
+}
+
+/// dlopen, entry lookup, version negotiation and the manifest cross-check.
+public enum ModuleLoader {
+    public static let hostMajor = UInt32(MANTA_ABI_MAJOR)
+    public static let hostMinor = UInt32(MANTA_ABI_MINOR)
+
+    /// Modules already loaded, by path: loading is idempotent per process.
+    private static let loaded = Mutex<[String: LoadedModule]>([:])
+
+    /// [host] Loads and checks the module at `path` against `manifest`.
+    /// `hostMinor` is a parameter so that tests can play an older host.
+    public static func load(_ manifest: Manifest, path: String, hostMinor: UInt32 = hostMinor) throws(PluginRefusal) -> LoadedModule {
+        if let m = loaded.withLock({ $0[path] }), m.manifest.id == manifest.id { return m }
+        func refuse(_ reason: String) -> PluginRefusal { PluginRefusal(plugin: manifest.id, path: path, reason: reason) }
+
+        guard manifest.abiMajor == hostMajor else {
+            throw refuse("its manifest declares ABI \(manifest.abiMajor).\(manifest.abiMinor); this host speaks ABI \(hostMajor).\(hostMinor)")
+        }
+        guard let handle = dlopen(path, RTLD_NOW | RTLD_LOCAL | RTLD_NODELETE) else {
+            throw refuse("dlopen failed: \(String(cString: dlerror()))")
+        }
+        guard let symbol = dlsym(handle, MANTA_MODULE_ENTRY_SYMBOL) else {
+            throw refuse("no \(MANTA_MODULE_ENTRY_SYMBOL) symbol: not a Manta ABI v1 plugin (or built without MANTA_EXPORT)")
+        }
+        typealias Entry = @convention(c) (UInt32, UInt32) -> UnsafePointer<manta_module_t>?
+        let entry = unsafeBitCast(symbol, to: Entry.self)
+        guard let table = entry(hostMajor, hostMinor) else {
+            throw refuse("the module declined this host (ABI \(hostMajor).\(hostMinor)): its entry returned NULL")
+        }
+        let m = table.pointee
+        guard Int(m.struct_size) >= MemoryLayout<manta_module_t>.size else {
+            throw refuse("module table is \(m.struct_size) bytes; ABI 1.0 needs \(MemoryLayout<manta_module_t>.size)")
+        }
+        guard m.abi_major == hostMajor else {
+            throw refuse("built for ABI major \(m.abi_major); this host speaks ABI \(hostMajor).\(hostMinor)")
+        }
+        guard m.min_host_minor <= hostMinor else {
+            throw refuse("needs a host with ABI \(m.abi_major).\(m.min_host_minor) or newer; this host speaks \(hostMajor).\(hostMinor)")
+        }
+        let id = String(manta: m.id), version = String(manta: m.version)
+        let moduleKind = PluginKind(code: m.kind)
+        var mismatches: [String] = []
+        if id != manifest.id { mismatches.append("id: manifest \(manifest.id), module \(id)") }
+        if version != manifest.version { mismatches.append("version: manifest \(manifest.version), module \(version)") }
+        if moduleKind != manifest.kind {
+            mismatches.append("kind: manifest \(manifest.kind.rawValue), module \(moduleKind?.rawValue ?? "code \(m.kind)")")
+        }
+        if m.abi_minor != manifest.abiMinor {
+            mismatches.append("abi: manifest \(manifest.abiMajor).\(manifest.abiMinor), module \(m.abi_major).\(m.abi_minor)")
+        }
+        guard mismatches.isEmpty else { throw refuse("manifest does not match the module: \(mismatches.joined(separator: "; "))") }
+
+        let required: [(String, Bool)] = [
+            ("init", m.`init` != nil), ("deinit", m.deinit != nil), ("create", m.create != nil),
+            ("start", m.start != nil), ("stop", m.stop != nil), ("destroy", m.destroy != nil),
+            ("on_callback", m.on_callback != nil), ("get_extension", m.get_extension != nil),
+        ]
+        let missing = required.filter { !$0.1 }.map(\.0)
+        guard missing.isEmpty else { throw refuse("module table lacks \(missing.joined(separator: ", "))") }
+        guard let ext = m.get_extension(manifest.kind.extensionID) else {
+            throw refuse("a \(manifest.kind.rawValue) must provide the \(manifest.kind.extensionID) extension; get_extension returned NULL")
+        }
+        if let problem = checkKindTable(ext, kind: manifest.kind) { throw refuse(problem) }
+
+        let module = LoadedModule(manifest: manifest, path: path, table: table, kindTable: ext)
+        loaded.withLock { $0[path] = module }
+        return module
+    }
+
+    /// Size and function pointers of a kind's extension table.
+    private static func checkKindTable(_ ext: UnsafeRawPointer, kind: PluginKind) -> String? {
+        let size = Int(ext.load(as: UInt32.self))
+        func short(_ need: Int) -> String? {
+            size < need ? "\(kind.extensionID) table is \(size) bytes; ABI 1.0 needs \(need)" : nil
+        }
+        switch kind {
+        case .driver:
+            if let p = short(MemoryLayout<manta_driver_t>.size) { return p }
+            let t = ext.assumingMemoryBound(to: manta_driver_t.self).pointee
+            if t.device_count == nil || t.device_info == nil || t.apply_setpoint == nil {
+                return "\(kind.extensionID) table has NULL functions"
+            }
+        case .strategy:
+            if let p = short(MemoryLayout<manta_strategy_t>.size) { return p }
+            if ext.assumingMemoryBound(to: manta_strategy_t.self).pointee.decide == nil {
+                return "\(kind.extensionID) table has no decide()"
+            }
+        case .market:
+            if let p = short(MemoryLayout<manta_market_t>.size) { return p }
+            let t = ext.assumingMemoryBound(to: manta_market_t.self).pointee
+            if t.fetch_prices == nil || t.submit_bid == nil { return "\(kind.extensionID) table has NULL functions" }
+        }
+        return nil
+    }
+}

@@ -1,0 +1,49 @@
+import MantaJSON
+
+/// dispatch.history.
+extension HostRuntime {
+    func dispatchMethods() -> [RPCMethod] {
+        let state = self.state
+        return [
+            RPCMethod("dispatch.history", "Decided intervals, newest first: price, decision, commands sent and what the devices applied.",
+                      params: Schemas.params([
+                          ("vpp", ["type": "string"]), ("from", Schemas.time), ("to", Schemas.time),
+                          ("limit", ["type": "integer", "minimum": 1, "maximum": 10_000, "default": 50]),
+                          ("commands", ["type": "boolean", "default": false, "description": "include every command and its outcome"]),
+                      ]),
+                      result: Schemas.objectList,
+                      .sync { p, _ throws(RPCError) in
+                          do {
+                              let rows = try state.reader.dispatchIntervals(
+                                  vpp: p.string("vpp"), fromMs: try p.time("from") ?? Int64.min,
+                                  toMs: try p.time("to") ?? Int64.max, limit: p.int("limit", 50))
+                              return .array(try rows.map { r in
+                                  var o = JSONObject([("vpp", .string(r.vpp))] + timeFields("interval_end", r.intervalEndMs) + [
+                                      ("price", .number(r.price)), ("strategy", .string(r.strategy)), ("status", .string(r.status)),
+                                      ("reason", .string(r.reason)), ("action", .string(r.targetW < 0 ? "charge" : r.targetW > 0 ? "discharge" : "hold")),
+                                      ("target_w", .number(r.targetW)), ("applied_w", .number(r.appliedW)),
+                                      ("assets", .int(r.commands)), ("charging", .int(r.charging)), ("discharging", .int(r.discharging)),
+                                      ("outcomes", .int(r.outcomes)), ("decide_us", .int(r.decideMicros)),
+                                  ])
+                                  if p.bool("commands") {
+                                      o["commands"] = .array(try state.reader.commands(interval: r.id).map { c in
+                                          [
+                                              "command_id": .int(c.id),
+                                              "device": .string(state.registry.device(number: c.device)?.id ?? "#\(c.device)"),
+                                              "requested_w": .number(c.requestedW), "target_w": .number(c.targetW),
+                                              "note": .string(c.note), "outcome": .optional(c.outcome),
+                                              "applied_w": .number(c.appliedW), "message": .string(c.message),
+                                          ]
+                                      })
+                                  }
+                                  return .object(o)
+                              })
+                          } catch let e as RPCError {
+                              throw e
+                          } catch {
+                              throw .internalError("\(error)")
+                          }
+                      }),
+        ]
+    }
+}

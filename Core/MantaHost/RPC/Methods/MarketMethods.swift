@@ -1,0 +1,91 @@
+import MantaJSON
+import MantaMarket
+
+/// market.prices, market.bid.
+extension HostRuntime {
+    func marketMethods() -> [RPCMethod] {
+        let state = self.state
+        let regions: JSON = ["enum": .array(Region.allCases.map { .string($0.code) })]
+        return [
+            RPCMethod("market.prices", "Prices by interval end. From what the host has received, or with fetch: true from the region's market connector.",
+                      params: Schemas.params([("region", regions), ("from", Schemas.time), ("to", Schemas.time),
+                                              ("limit", Schemas.limit), ("fetch", ["type": "boolean", "default": false])],
+                                             required: ["region"]),
+                      result: Schemas.objectList,
+                      .async { [unowned self] p, _, respond in
+                          let region = p.string("region")!, limit = p.int("limit", 100)
+                          let from: Int64, to: Int64
+                          do throws(RPCError) {
+                              from = try p.time("from") ?? Int64.min
+                              to = try p.time("to") ?? state.now()
+                          } catch { return respond(.failure(error)) }
+                          guard p.bool("fetch") else {
+                              return respond(.success(.array(state.prices.range(region: region, fromMs: from, toMs: to, limit: limit).map(priceJSON))))
+                          }
+                          guard let market = marketInstance(region: region) else {
+                              return respond(.failure(.unavailable("no running market connector serves \(region)")))
+                          }
+                          let module = market.module, loop = state.loop
+                          let reply = UncheckedSendable(respond)
+                          market.perform({ h in MarketCalls.fetch(module, h, region: region, fromMs: from, toMs: to) }) { result in
+                              loop.execute {
+                                  switch result {
+                                  case .success(let prices)?: reply.value(.success(.array(prices.suffix(limit).map(priceJSON))))
+                                  case .failure(let e)?: reply.value(.failure(.unavailable("\(market.name): \(e.message)")))
+                                  case nil: reply.value(.failure(.unavailable("\(market.name) cannot take calls (\(market.state.rawValue))")))
+                                  }
+                              }
+                          }
+                      }),
+
+            RPCMethod("market.bid", "Lodges a single-band energy bid or offer with the region's market connector.",
+                      params: Schemas.params([
+                          ("region", regions), ("interval_end", Schemas.time),
+                          ("quantity_mw", ["type": "number", "description": "+ offer to discharge, - bid to charge"]),
+                          ("price", ["type": "number", "minimum": .number(MarketLimits.floor), "description": "limit price, AUD/MWh"]),
+                      ], required: ["region", "interval_end", "quantity_mw", "price"]),
+                      result: Schemas.object, mutating: true,
+                      .async { [unowned self] p, _, respond in
+                          let region = p.string("region")!
+                          let end: Int64
+                          do throws(RPCError) { end = try p.time("interval_end")! } catch { return respond(.failure(error)) }
+                          guard end % MarketTime.intervalMs == 0 else {
+                              return respond(.failure(.invalidParams("interval_end: not on the 5-minute grid")))
+                          }
+                          guard let market = marketInstance(region: region) else {
+                              return respond(.failure(.unavailable("no running market connector serves \(region)")))
+                          }
+                          let bid = BidRequest(bidID: state.nextBidID, region: region, intervalEndMs: end,
+                                               quantityMW: p["quantity_mw"]!.number!, price: p["price"]!.number!)
+                          state.nextBidID += 1
+                          let module = market.module, loop = state.loop, reply = UncheckedSendable(respond)
+                          market.perform({ h in MarketCalls.submit(module, h, bid) }) { result in
+                              loop.execute {
+                                  switch result {
+                                  case .success(let r)?:
+                                      reply.value(.success(["bid_id": .int(Int64(bid.bidID)), "status": .string(r.status),
+                                                            "cleared_mw": .number(r.clearedMW),
+                                                            "clearing_price": .number(r.clearingPrice), "message": .string(r.message)]))
+                                  case .failure(let e)?: reply.value(.failure(.unavailable("\(market.name): \(e.message)")))
+                                  case nil: reply.value(.failure(.unavailable("\(market.name) cannot take calls")))
+                                  }
+                              }
+                          }
+                      }),
+        ]
+    }
+
+    /// The running market instance of the first VPP in `region`.
+    func marketInstance(region: String) -> PluginInstance? {
+        for v in state.vpps where v.config.region.code == region {
+            if let i = v.market, let inst = state.instances[i], inst.state == .started { return inst }
+        }
+        return nil
+    }
+}
+
+func priceJSON(_ p: PriceRecord) -> JSON {
+    .object(JSONObject([("region", .string(p.region))] + timeFields("interval_end", p.intervalEndMs) + [
+        ("rrp", .number(p.rrp)), ("demand_mw", .number(p.demandMW)), ("firm", .bool(p.firm)),
+    ]))
+}

@@ -1,0 +1,108 @@
+import Glibc
+import MantaJSON
+
+/// A blocking JSON-RPC client for the line protocol: what the `manta` CLI
+/// and the benchmarks use. One request at a time, or a pipelined burst.
+public final class RPCClient {
+    private let fd: Int32
+    private var buffer: [UInt8] = []
+    private var nextID: Int64 = 1
+
+    public struct Failure: Error, CustomStringConvertible {
+        public let message: String
+        public init(message: String) { self.message = message }
+        public var description: String { message }
+    }
+
+    /// Connects to `address` ("HOST:PORT"), giving up after `timeoutMs`.
+    public init(address: String, timeoutMs: Int = 5000) throws(Failure) {
+        guard let colon = address.lastIndex(of: ":"), let port = UInt16(address[address.index(after: colon)...]) else {
+            throw Failure(message: "--rpc: expected HOST:PORT, got \(address)")
+        }
+        var host = String(address[..<colon])
+        if host == "localhost" { host = "127.0.0.1" }
+        var addr = sockaddr_in()
+        addr.sin_family = sa_family_t(AF_INET)
+        addr.sin_port = port.bigEndian
+        guard inet_pton(AF_INET, host, &addr.sin_addr) == 1 else { throw Failure(message: "--rpc: \(host) is not an IPv4 address") }
+        fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
+        guard fd >= 0 else { throw Failure(message: "socket: \(String(cString: strerror(errno)))") }
+        var tv = timeval(tv_sec: timeoutMs / 1000, tv_usec: (timeoutMs % 1000) * 1000)
+        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, socklen_t(MemoryLayout<timeval>.size))
+        setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, socklen_t(MemoryLayout<timeval>.size))
+        var one: Int32 = 1
+        setsockopt(fd, Int32(IPPROTO_TCP), TCP_NODELAY, &one, socklen_t(MemoryLayout<Int32>.size))
+        let rc = withUnsafePointer(to: &addr) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        }
+        guard rc == 0 else {
+            let reason = String(cString: strerror(errno))
+            close(fd)
+            throw Failure(message: "cannot reach mantad at \(address): \(reason) (is it running? start it with `make run`)")
+        }
+    }
+
+    deinit { close(fd) }
+
+    /// Sends one request and waits for its response object.
+    public func call(_ method: String, _ params: JSON? = nil) throws(Failure) -> JSON {
+        let id = nextID
+        nextID += 1
+        var request = JSONObject([("jsonrpc", "2.0"), ("method", .string(method))])
+        if let params { request["params"] = params }
+        request["id"] = .int(id)
+        try sendLine(JSON.object(request))
+        return try readResponse()
+    }
+
+    /// The result of a call, or the server's error as a Failure.
+    public func result(_ method: String, _ params: JSON? = nil) throws(Failure) -> JSON {
+        let response = try call(method, params)
+        if let error = response["error"] {
+            throw Failure(message: "error \(error["code"]?.integer ?? 0): \(error["message"]?.string ?? "")")
+        }
+        return response["result"] ?? .null
+    }
+
+    public func sendLine(_ value: JSON) throws(Failure) {
+        var bytes: [UInt8] = []
+        value.write(to: &bytes)
+        bytes.append(0x0A)
+        try sendRaw(bytes)
+    }
+
+    public func sendRaw(_ bytes: [UInt8]) throws(Failure) {
+        var sent = 0
+        while sent < bytes.count {
+            let n = bytes.withUnsafeBytes { send(fd, $0.baseAddress! + sent, bytes.count - sent, Int32(MSG_NOSIGNAL)) }
+            guard n > 0 else { throw Failure(message: "send: \(String(cString: strerror(errno)))") }
+            sent += n
+        }
+    }
+
+    /// Reads one line and parses it.
+    public func readResponse() throws(Failure) -> JSON {
+        let line = try readLine()
+        do {
+            return try line.withUnsafeBytes { (raw) throws(JSONParseError) in try JSON.parse(raw) }
+        } catch {
+            throw Failure(message: "mantad sent something that is not JSON: \(error)")
+        }
+    }
+
+    public func readLine() throws(Failure) -> [UInt8] {
+        var chunk = [UInt8](repeating: 0, count: 1 << 16)
+        while true {
+            if let nl = buffer.firstIndex(of: 0x0A) {
+                let line = Array(buffer[..<nl])
+                buffer.removeSubrange(...nl)
+                return line
+            }
+            let n = chunk.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
+            guard n > 0 else {
+                throw Failure(message: n == 0 ? "mantad closed the connection" : "no answer from mantad: \(String(cString: strerror(errno)))")
+            }
+            buffer.append(contentsOf: chunk[0..<n])
+        }
+    }
+}

@@ -1,0 +1,171 @@
+import CLibUV
+import Glibc
+import MantaJSON
+
+/// One client of the RPC server: its read buffer, its framing state and
+/// its queued output.
+///
+/// [loop] Confined to the loop thread. Kept alive by the server's table
+/// and by the handle's data pointer until libuv has closed the socket.
+final class RPCConnection {
+    private let tcp: UnsafeMutablePointer<uv_tcp_t>
+    private unowned let server: RPCServer
+    let session: RPCSession
+    private var buffer: [UInt8] = []
+    /// Skipping the rest of an over-long message, up to its newline.
+    private var discarding = false
+    private var output: [UInt8] = []
+    private var inRead = false
+    private var readingPaused = false
+    private(set) var closed = false
+    private(set) var lastDataMs = WallClock.monotonicMs()
+
+    init(tcp: UnsafeMutablePointer<uv_tcp_t>, server: RPCServer, peer: String) {
+        self.tcp = tcp
+        self.server = server
+        let host = peer.hasPrefix("[") ? String(peer.dropFirst().prefix(while: { $0 != "]" })) : String(peer.prefix(while: { $0 != ":" }))
+        session = RPCSession(peer: peer, loopback: HostConfig.isLoopback(host) || host == "::ffff:127.0.0.1")
+        tcp.pointee.data = Unmanaged.passRetained(self).toOpaque()
+    }
+
+    var hasPartial: Bool { !buffer.isEmpty || discarding }
+
+    /// One read buffer for every connection: libuv fills it and calls
+    /// read_cb before anything else runs on the loop.
+    nonisolated(unsafe) private static let readBuffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 1 << 16, alignment: 16)
+
+    func startReading() {
+        uv_read_start(stream(tcp), { _, _, buf in
+            buf!.pointee = uv_buf_init(RPCConnection.readBuffer.baseAddress!.assumingMemoryBound(to: CChar.self),
+                                       UInt32(RPCConnection.readBuffer.count))
+        }, { s, n, buf in
+            let conn = Unmanaged<RPCConnection>.fromOpaque(s!.pointee.data).takeUnretainedValue()
+            if n < 0 { return conn.close() }
+            if n > 0 { conn.received(UnsafeRawBufferPointer(start: buf!.pointee.base, count: n)) }
+        })
+    }
+
+    private func received(_ bytes: UnsafeRawBufferPointer) {
+        lastDataMs = WallClock.monotonicMs()
+        inRead = true
+        defer {
+            inRead = false
+            flush()
+        }
+        let limit = server.limits.maxMessageBytes
+        var start = 0
+        for i in 0..<bytes.count where bytes[i] == 0x0A {
+            if discarding {
+                discarding = false
+            } else if buffer.isEmpty {
+                dispatch(UnsafeRawBufferPointer(rebasing: bytes[start..<i]))
+            } else {
+                buffer.append(contentsOf: bytes[start..<i])
+                let line = buffer
+                buffer.removeAll(keepingCapacity: true)
+                line.withUnsafeBytes { dispatch($0) }
+            }
+            start = i + 1
+            if closed { return }
+        }
+        guard start < bytes.count, !discarding else { return }
+        buffer.append(contentsOf: bytes[start...])
+        if buffer.count > limit {
+            buffer.removeAll()
+            discarding = true
+            sendLine(RPCEnvelope.response(id: .null, .failure(.invalidRequest(
+                "message exceeds the \(limit)-byte limit; skipped up to the next newline"))))
+        }
+    }
+
+    private func dispatch(_ raw: UnsafeRawBufferPointer) {
+        var line = raw
+        if let last = line.last, last == 0x0D { line = UnsafeRawBufferPointer(rebasing: line.dropLast()) }
+        if line.allSatisfy({ $0 == 0x20 || $0 == 0x09 }) { return }
+        let limit = server.limits.maxMessageBytes
+        guard line.count <= limit else {
+            return sendLine(RPCEnvelope.response(id: .null, .failure(.invalidRequest("message exceeds the \(limit)-byte limit"))))
+        }
+        server.dispatcher.handle(line, session: session) { [weak self] response in
+            guard let self, let response, !self.closed else { return }
+            self.sendLine(response)
+        }
+    }
+
+    /// Queues one response line; it goes out at the end of the current
+    /// read (coalescing pipelined replies into one write) or at once.
+    func sendLine(_ value: JSON) {
+        guard !closed else { return }
+        value.write(to: &output)
+        output.append(0x0A)
+        if !inRead { flush() }
+    }
+
+    private func flush() {
+        guard !output.isEmpty, !closed else { return }
+        let count = output.count
+        let memory = UnsafeMutableRawPointer.allocate(byteCount: count, alignment: 1)
+        output.withUnsafeBytes { memory.copyMemory(from: $0.baseAddress!, byteCount: count) }
+        output.removeAll(keepingCapacity: true)
+        let req = UnsafeMutablePointer<uv_write_t>.allocate(capacity: 1)
+        req.pointee.data = memory
+        var buf = uv_buf_init(memory.assumingMemoryBound(to: CChar.self), UInt32(count))
+        let rc = uv_write(req, stream(tcp), &buf, 1) { req, _ in
+            req!.pointee.data.deallocate()
+            let s = req!.pointee.handle!
+            req!.deallocate()
+            guard let data = s.pointee.data else { return }
+            Unmanaged<RPCConnection>.fromOpaque(data).takeUnretainedValue().written()
+        }
+        if rc != 0 {
+            memory.deallocate()
+            req.deallocate()
+            return close()
+        }
+        if uv_stream_get_write_queue_size(stream(tcp)) > server.limits.writeHighWater && !readingPaused {
+            readingPaused = true
+            uv_read_stop(stream(tcp))
+        }
+    }
+
+    private func written() {
+        if readingPaused && !closed && uv_stream_get_write_queue_size(stream(tcp)) < server.limits.writeHighWater / 2 {
+            readingPaused = false
+            startReading()
+        }
+    }
+
+    /// Sends what is queued, then closes: for closing on an error the
+    /// client should still read.
+    func closeAfterWriting() {
+        guard !closed else { return }
+        buffer.removeAll()
+        discarding = false
+        flush()
+        uv_read_stop(stream(tcp))
+        let req = UnsafeMutablePointer<uv_shutdown_t>.allocate(capacity: 1)
+        let rc = uv_shutdown(req, stream(tcp)) { req, _ in
+            let s = req!.pointee.handle!
+            req!.deallocate()
+            guard let data = s.pointee.data else { return }
+            Unmanaged<RPCConnection>.fromOpaque(data).takeUnretainedValue().close()
+        }
+        if rc != 0 {
+            req.deallocate()
+            close()
+        }
+    }
+
+    func close() {
+        guard !closed else { return }
+        flush()
+        closed = true
+        server.forget(self)
+        uv_close(handle(tcp)) { h in
+            let conn = Unmanaged<RPCConnection>.fromOpaque(h!.pointee.data)
+            h!.pointee.data = nil
+            h!.withMemoryRebound(to: uv_tcp_t.self, capacity: 1) { $0.deallocate() }
+            conn.release()
+        }
+    }
+}

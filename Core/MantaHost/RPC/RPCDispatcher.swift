@@ -1,0 +1,166 @@
+import MantaJSON
+
+/// Turns one JSON-RPC message into its response, whatever the transport.
+///
+/// Handles single requests, batches and notifications; checks params
+/// against each method's schema; authorises state-changing methods and has
+/// their audit entry committed before the response goes out, so an
+/// acknowledged change is always on record.
+///
+/// [loop] Confined to the loop thread.
+public final class RPCDispatcher {
+    private(set) var methods: [String: RPCMethod] = [:]
+    private(set) var order: [String] = []
+    private let tokens: [(name: String, token: String)]
+    /// Writes an audit row and calls back once it is committed.
+    private let audit: (AuditRow, @escaping () -> Void) -> Void
+    private(set) var handled = 0
+
+    init(tokens: [(name: String, token: String)], audit: @escaping (AuditRow, @escaping () -> Void) -> Void) {
+        self.tokens = tokens
+        self.audit = audit
+    }
+
+    func register(_ m: RPCMethod) {
+        precondition(methods[m.name] == nil, "method \(m.name) registered twice")
+        methods[m.name] = m
+        order.append(m.name)
+    }
+
+    var allMethods: [RPCMethod] { order.compactMap { methods[$0] } }
+
+    /// Handles one message (a line of the wire protocol). `reply` gets the
+    /// response, or nil when there is none to send (notifications only).
+    func handle(_ bytes: UnsafeRawBufferPointer, session: RPCSession, reply: @escaping (JSON?) -> Void) {
+        let message: JSON
+        do {
+            message = try JSON.parse(bytes)
+        } catch {
+            return reply(RPCEnvelope.response(id: .null, .failure(.parseError(error.description))))
+        }
+        guard case .array(let items) = message else {
+            return handleOne(message, session: session) { reply($0) }
+        }
+        guard !items.isEmpty else {
+            return reply(RPCEnvelope.response(id: .null, .failure(.invalidRequest("empty batch"))))
+        }
+        // Answers may arrive out of order (async methods); collect them all
+        // and send one array, leaving out notifications.
+        var answers = [JSON?](repeating: nil, count: items.count)
+        var remaining = items.count
+        for (i, item) in items.enumerated() {
+            handleOne(item, session: session) { answer in
+                answers[i] = answer
+                remaining -= 1
+                if remaining == 0 {
+                    let list = answers.compactMap { $0 }
+                    reply(list.isEmpty ? nil : .array(list))
+                }
+            }
+        }
+    }
+
+    private func handleOne(_ value: JSON, session: RPCSession, reply: @escaping (JSON?) -> Void) {
+        handled += 1
+        let request: RPCEnvelope.Request
+        switch RPCEnvelope.parse(value) {
+        case .failure(let bad): return reply(RPCEnvelope.response(id: bad.id, .failure(bad.error)))
+        case .success(let r): request = r
+        }
+        let respond: (Result<JSON, RPCError>) -> Void = { result in
+            reply(request.id.map { RPCEnvelope.response(id: $0, result) })
+        }
+        guard let method = methods[request.method] else { return respond(.failure(.methodNotFound(request.method))) }
+        let params: JSONObject
+        switch checkedParams(request.params, for: method) {
+        case .failure(let e): return respond(.failure(e))
+        case .success(let p): params = p
+        }
+        guard method.mutating else { return run(method, params, session, respond) }
+
+        let outcome = authorise(session)
+        let record = { (result: String) in
+            AuditRow(tMs: WallClock.nowMs(), principal: session.principal ?? (session.loopback ? "local" : "anonymous"),
+                     peer: session.peer, method: method.name, params: JSON.object(RPCDispatcher.redacted(params)).serialized(),
+                     outcome: result)
+        }
+        if let denied = outcome {
+            return audit(record("denied: \(denied)")) { respond(.failure(.unauthorized(denied))) }
+        }
+        run(method, params, session) { [audit] result in
+            let text: String
+            switch result {
+            case .success: text = "ok"
+            case .failure(let e): text = "error: \(e.message)"
+            }
+            audit(record(text)) { respond(result) }
+        }
+    }
+
+    private func run(_ m: RPCMethod, _ params: JSONObject, _ session: RPCSession,
+                     _ respond: @escaping (Result<JSON, RPCError>) -> Void) {
+        switch m.handler {
+        case .sync(let body):
+            do throws(RPCError) {
+                respond(.success(try body(params, session)))
+            } catch {
+                respond(.failure(error))
+            }
+        case .async(let body):
+            body(params, session, respond)
+        }
+    }
+
+    /// By-name params as given, by-position params mapped onto the names
+    /// in schema order; then defaults filled and the schema checked.
+    private func checkedParams(_ raw: JSON?, for m: RPCMethod) -> Result<JSONObject, RPCError> {
+        var object = JSONObject()
+        switch raw {
+        case .none: break
+        case .object(let o)?: object = o
+        case .array(let list)?:
+            let names = m.paramNames
+            guard list.count <= names.count else {
+                return .failure(.invalidParams("\(m.name) takes at most \(names.count) positional params, got \(list.count)"))
+            }
+            for (name, value) in zip(names, list) { object[name] = value }
+        default: break
+        }
+        let violations = m.params.validate(.object(object))
+        guard violations.isEmpty else {
+            let list = violations.map(\.description)
+            return .failure(.invalidParams(list.joined(separator: "; "), data: ["violations": .array(list.map(JSON.string))]))
+        }
+        return .success(m.params.applyingDefaults(to: .object(object)).object ?? object)
+    }
+
+    /// nil when the session may change state, else why not.
+    private func authorise(_ session: RPCSession) -> String? {
+        if tokens.isEmpty { return session.loopback ? nil : "no tokens are configured and the peer is not local" }
+        return session.principal == nil ? "call auth.login with an API token first" : nil
+    }
+
+    /// Checks a token; sets the session's principal when it is valid.
+    func login(_ session: RPCSession, token: String) -> Bool {
+        guard let match = tokens.first(where: { RPCDispatcher.constantTimeEqual($0.token, token) }) else { return false }
+        session.principal = match.name
+        return true
+    }
+
+    /// Compares without an early exit, so timing does not reveal a prefix.
+    static func constantTimeEqual(_ a: String, _ b: String) -> Bool {
+        let x = Array(a.utf8), y = Array(b.utf8)
+        var diff = UInt8(x.count == y.count ? 0 : 1)
+        for i in 0..<max(x.count, y.count) {
+            diff |= (i < x.count ? x[i] : 0) ^ (i < y.count ? y[i] : 0)
+        }
+        return diff == 0
+    }
+
+    /// Params as they go into the audit log: secrets masked.
+    static func redacted(_ params: JSONObject) -> JSONObject {
+        var p = params
+        for key in ["token", "password", "secret"] where p[key] != nil { p[key] = "***" }
+        return p
+    }
+}

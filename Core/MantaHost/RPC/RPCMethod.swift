@@ -1,0 +1,53 @@
+import MantaJSON
+
+/// Who is calling, over which connection.
+public final class RPCSession {
+    public let peer: String
+    /// Set by auth.login: the token's name.
+    public var principal: String?
+    /// Loopback peers may change state without a token when the host has
+    /// no tokens configured.
+    public let loopback: Bool
+
+    init(peer: String, loopback: Bool) {
+        self.peer = peer
+        self.loopback = loopback
+    }
+}
+
+/// How a method produces its result.
+public enum RPCHandler {
+    /// Answers at once.
+    case sync((JSONObject, RPCSession) throws(RPCError) -> JSON)
+    /// Answers later, exactly once, on the loop (it waits on a plugin or
+    /// the store).
+    case async((JSONObject, RPCSession, @escaping (Result<JSON, RPCError>) -> Void) -> Void)
+}
+
+/// One method of the operator API: its contract (what rpc.discover
+/// publishes and what params are checked against) and its handler.
+public struct RPCMethod {
+    public let name: String
+    public let summary: String
+    /// JSON Schema of the params object; checked before the handler runs.
+    public let params: JSONSchema
+    /// JSON Schema of the result, for the OpenRPC document.
+    public let result: JSON
+    /// State-changing: needs authorisation and is written to the audit log.
+    public let mutating: Bool
+    public let handler: RPCHandler
+
+    public init(_ name: String, _ summary: String, params: JSON = ["type": "object", "properties": [:]],
+                result: JSON, mutating: Bool = false, _ handler: RPCHandler) {
+        self.name = name
+        self.summary = summary
+        // Every params schema in the host is a literal in code; a test loads them all.
+        self.params = try! JSONSchema(params)
+        self.result = result
+        self.mutating = mutating
+        self.handler = handler
+    }
+
+    /// Property names in declaration order: how by-position params map.
+    var paramNames: [String] { params.root["properties"]?.object?.keys ?? [] }
+}

@@ -1,0 +1,145 @@
+/// The store's schema, as a list of versioned steps.
+///
+/// A step, once released, is never edited: a schema change is a new step.
+/// `apply` runs the missing steps in order, each in its own transaction, and
+/// refuses a database written by a newer Manta.
+///
+/// Times are int64 ms since the Unix epoch, UTC. Interval columns hold the
+/// END of the interval (AEMO convention). Power in W, price in AUD/MWh.
+enum Migrations {
+    struct Step {
+        let version: Int
+        let description: String
+        let sql: String
+    }
+
+    static let steps: [Step] = [
+        Step(version: 1, description: "plugins, devices, telemetry, prices, dispatch, audit, events", sql: """
+            CREATE TABLE plugins (
+                instance    TEXT PRIMARY KEY,      -- name given in the host config
+                plugin_id   TEXT NOT NULL,         -- manifest id, e.g. manta.sim
+                version     TEXT NOT NULL,
+                kind        TEXT NOT NULL,         -- driver | strategy | market
+                path        TEXT NOT NULL,         -- shared library loaded
+                state       TEXT NOT NULL,         -- last state seen
+                loaded_ms   INTEGER NOT NULL,
+                detail      TEXT NOT NULL DEFAULT ''
+            );
+            CREATE TABLE devices (
+                id          INTEGER PRIMARY KEY,   -- fleet-wide device number, stable
+                instance    TEXT NOT NULL,
+                key         TEXT NOT NULL,         -- driver's stable key
+                kind        TEXT NOT NULL,
+                site        TEXT NOT NULL,
+                manufacturer TEXT NOT NULL DEFAULT '',
+                model       TEXT NOT NULL DEFAULT '',
+                serial      TEXT NOT NULL DEFAULT '',
+                rated_w     REAL, max_charge_w REAL, max_discharge_w REAL,
+                capacity_wh REAL, soc_min REAL, soc_max REAL,
+                first_seen_ms INTEGER NOT NULL,
+                UNIQUE (instance, key)
+            );
+            CREATE TABLE points (
+                id          INTEGER PRIMARY KEY,   -- catalog id, never reused
+                name        TEXT NOT NULL UNIQUE,
+                unit        TEXT NOT NULL
+            );
+            -- One row per sample. quality: 0 good, 1 estimated, 2 stale, 3 invalid;
+            -- value is NULL when the sample was not a finite number.
+            CREATE TABLE telemetry (
+                device      INTEGER NOT NULL,
+                point       INTEGER NOT NULL,
+                t_ms        INTEGER NOT NULL,
+                value       REAL,
+                quality     INTEGER NOT NULL
+            );
+            CREATE INDEX telemetry_by_series ON telemetry (device, point, t_ms);
+            CREATE TABLE prices (
+                region      TEXT NOT NULL,
+                interval_end_ms INTEGER NOT NULL,  -- END of the 5-minute interval
+                rrp         REAL NOT NULL,         -- AUD/MWh
+                demand_mw   REAL,
+                firm        INTEGER NOT NULL,
+                source      TEXT NOT NULL,         -- market instance
+                PRIMARY KEY (region, interval_end_ms)
+            ) WITHOUT ROWID;
+            -- One row per VPP per interval: what was decided and how.
+            CREATE TABLE dispatch_intervals (
+                id          INTEGER PRIMARY KEY,
+                vpp         TEXT NOT NULL,
+                interval_end_ms INTEGER NOT NULL,
+                price       REAL,
+                strategy    TEXT NOT NULL,
+                status      TEXT NOT NULL,         -- ok | fallback
+                reason      TEXT NOT NULL,
+                decided_ms  INTEGER NOT NULL,      -- host clock
+                decide_us   INTEGER NOT NULL,      -- wall time the strategy took
+                UNIQUE (vpp, interval_end_ms)
+            );
+            CREATE TABLE dispatch_commands (
+                id          INTEGER PRIMARY KEY,   -- command id sent to the driver
+                interval_id INTEGER NOT NULL REFERENCES dispatch_intervals(id),
+                device      INTEGER NOT NULL,
+                requested_w REAL,                  -- what the strategy asked
+                target_w    REAL NOT NULL,         -- what the host sent after limits
+                note        TEXT NOT NULL DEFAULT '',
+                valid_from_ms INTEGER NOT NULL,
+                valid_until_ms INTEGER NOT NULL
+            );
+            CREATE INDEX dispatch_commands_by_interval ON dispatch_commands (interval_id);
+            CREATE TABLE dispatch_outcomes (
+                command_id  INTEGER PRIMARY KEY REFERENCES dispatch_commands(id),
+                outcome     TEXT NOT NULL,         -- applied | clamped | rejected | failed | timeout
+                applied_w   REAL,
+                message     TEXT NOT NULL,
+                t_ms        INTEGER NOT NULL
+            );
+            CREATE TABLE audit_log (
+                id          INTEGER PRIMARY KEY,
+                t_ms        INTEGER NOT NULL,      -- wall clock
+                principal   TEXT NOT NULL,         -- token name, or 'local'
+                peer        TEXT NOT NULL,
+                method      TEXT NOT NULL,
+                params      TEXT NOT NULL,
+                outcome     TEXT NOT NULL          -- ok | denied | error: ...
+            );
+            CREATE TABLE events (
+                id          INTEGER PRIMARY KEY,
+                t_ms        INTEGER NOT NULL,      -- host clock
+                severity    TEXT NOT NULL,         -- info | warning | error
+                source      TEXT NOT NULL,
+                kind        TEXT NOT NULL,
+                message     TEXT NOT NULL
+            );
+            """),
+    ]
+
+    static var latest: Int { steps.last?.version ?? 0 }
+
+    /// Brings `db` up to the latest schema.
+    static func apply(to db: Database) throws(StoreError) {
+        try db.exec("""
+            CREATE TABLE IF NOT EXISTS schema_migrations (
+                version INTEGER PRIMARY KEY, description TEXT NOT NULL, applied_ms INTEGER NOT NULL)
+            """)
+        let current = Int(try db.scalar("SELECT COALESCE(MAX(version), 0) FROM schema_migrations") ?? 0)
+        guard current <= latest else {
+            throw StoreError("\(db.path) has schema version \(current); this Manta knows up to \(latest): use a newer mantad")
+        }
+        for step in steps where step.version > current {
+            try db.exec("BEGIN IMMEDIATE")
+            do throws(StoreError) {
+                try db.exec(step.sql)
+                let mark = try db.prepare("INSERT INTO schema_migrations VALUES (?, ?, ?)")
+                mark.bind(1, step.version)
+                mark.bind(2, step.description)
+                mark.bind(3, WallClock.nowMs())
+                try mark.run()
+                try db.exec("COMMIT")
+            } catch {
+                try? db.exec("ROLLBACK")
+                throw StoreError("migration \(step.version) (\(step.description)) failed: \(error)")
+            }
+        }
+    }
+}

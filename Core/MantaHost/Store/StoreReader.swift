@@ -1,0 +1,117 @@
+import MantaModel
+
+/// Read queries against the store, for startup and the RPC methods.
+///
+/// [loop] Its own connection, used on the loop thread. WAL mode lets it read
+/// while the writer commits; what it sees is what has been committed.
+final class StoreReader {
+    let db: Database
+
+    init(path: String) throws(StoreError) {
+        db = try Database(path: path, readOnly: true)
+    }
+
+    /// Device numbers already assigned, by "instance/key".
+    func knownDevices() throws(StoreError) -> [String: UInt32] {
+        let s = try db.prepare("SELECT instance, key, id FROM devices")
+        var out: [String: UInt32] = [:]
+        while try s.step() { out["\(s.string(0))/\(s.string(1))"] = UInt32(s.int(2)) }
+        return out
+    }
+
+    func maxDispatchIDs() throws(StoreError) -> (interval: Int64, command: Int64) {
+        (try db.scalar("SELECT COALESCE(MAX(id), 0) FROM dispatch_intervals") ?? 0,
+         try db.scalar("SELECT COALESCE(MAX(id), 0) FROM dispatch_commands") ?? 0)
+    }
+
+    struct IntervalRow: Sendable {
+        var id: Int64
+        var vpp: String
+        var intervalEndMs: Int64
+        var price: Double
+        var strategy, status, reason: String
+        var decidedMs: Int64
+        var decideMicros: Int64
+        var commands: Int
+        var targetW: Double
+        var charging: Int
+        var discharging: Int
+        var appliedW: Double
+        var outcomes: Int
+    }
+
+    /// Dispatch intervals, newest first, with their commands summed.
+    func dispatchIntervals(vpp: String?, fromMs: Int64, toMs: Int64, limit: Int) throws(StoreError) -> [IntervalRow] {
+        let s = try db.prepare("""
+            SELECT i.id, i.vpp, i.interval_end_ms, i.price, i.strategy, i.status, i.reason, i.decided_ms, i.decide_us,
+                   COUNT(c.id), COALESCE(SUM(c.target_w), 0),
+                   COALESCE(SUM(c.target_w < 0), 0), COALESCE(SUM(c.target_w > 0), 0),
+                   COALESCE(SUM(o.applied_w), 0), COUNT(o.command_id)
+            FROM dispatch_intervals i
+            LEFT JOIN dispatch_commands c ON c.interval_id = i.id
+            LEFT JOIN dispatch_outcomes o ON o.command_id = c.id
+            WHERE (?1 IS NULL OR i.vpp = ?1) AND i.interval_end_ms > ?2 AND i.interval_end_ms <= ?3
+            GROUP BY i.id ORDER BY i.interval_end_ms DESC, i.vpp LIMIT ?4
+            """)
+        s.bind(1, vpp)
+        s.bind(2, fromMs)
+        s.bind(3, toMs)
+        s.bind(4, limit)
+        var out: [IntervalRow] = []
+        while try s.step() {
+            out.append(IntervalRow(
+                id: s.int(0), vpp: s.string(1), intervalEndMs: s.int(2), price: s.double(3), strategy: s.string(4),
+                status: s.string(5), reason: s.string(6), decidedMs: s.int(7), decideMicros: s.int(8),
+                commands: Int(s.int(9)), targetW: s.double(10), charging: Int(s.int(11)),
+                discharging: Int(s.int(12)), appliedW: s.double(13), outcomes: Int(s.int(14))))
+        }
+        return out
+    }
+
+    struct CommandDetail: Sendable {
+        var id: Int64
+        var device: UInt32
+        var requestedW, targetW: Double
+        var note: String
+        var outcome: String?
+        var appliedW: Double
+        var message: String
+    }
+
+    func commands(interval: Int64) throws(StoreError) -> [CommandDetail] {
+        let s = try db.prepare("""
+            SELECT c.id, c.device, c.requested_w, c.target_w, c.note, o.outcome, o.applied_w, COALESCE(o.message, '')
+            FROM dispatch_commands c LEFT JOIN dispatch_outcomes o ON o.command_id = c.id
+            WHERE c.interval_id = ? ORDER BY c.id
+            """)
+        s.bind(1, interval)
+        var out: [CommandDetail] = []
+        while try s.step() {
+            out.append(CommandDetail(id: s.int(0), device: UInt32(s.int(1)), requestedW: s.double(2), targetW: s.double(3),
+                                     note: s.string(4), outcome: s.isNull(5) ? nil : s.string(5),
+                                     appliedW: s.double(6), message: s.string(7)))
+        }
+        return out
+    }
+
+    /// Stored samples of one series, oldest first.
+    func telemetry(device: UInt32, point: UInt32, fromMs: Int64, toMs: Int64, limit: Int) throws(StoreError)
+        -> [Sample]
+    {
+        let s = try db.prepare("""
+            SELECT t_ms, value, quality FROM telemetry
+            WHERE device = ? AND point = ? AND t_ms > ? AND t_ms <= ? ORDER BY t_ms LIMIT ?
+            """)
+        s.bind(1, Int64(device))
+        s.bind(2, Int64(point))
+        s.bind(3, fromMs)
+        s.bind(4, toMs)
+        s.bind(5, limit)
+        var out: [Sample] = []
+        while try s.step() {
+            out.append(Sample(device: device, point: point, timeMs: s.int(0), value: s.double(1),
+                              quality: Quality(rawValue: Int32(s.int(2))) ?? .invalid))
+        }
+        return out
+    }
+}

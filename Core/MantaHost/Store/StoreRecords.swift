@@ -1,0 +1,87 @@
+import MantaModel
+
+/// Rows the loop hands to the store writer. Plain values, so a batch can
+/// cross from the loop thread to the writer thread.
+
+public struct PluginRow: Sendable {
+    var instance, pluginID, version, kind, path, state, detail: String
+    var loadedMs: Int64
+}
+
+public struct PriceRow: Sendable {
+    var region: String
+    var intervalEndMs: Int64
+    var rrp: Double
+    var demandMW: Double
+    var firm: Bool
+    var source: String
+}
+
+public struct DispatchIntervalRow: Sendable {
+    var id: Int64
+    var vpp: String
+    var intervalEndMs: Int64
+    var price: Double
+    var strategy: String
+    var status: String
+    var reason: String
+    var decidedMs: Int64
+    var decideMicros: Int64
+}
+
+public struct CommandRow: Sendable {
+    var id: Int64
+    var intervalID: Int64
+    var device: UInt32
+    var requestedW: Double
+    var targetW: Double
+    var note: String
+    var validFromMs: Int64
+    var validUntilMs: Int64
+}
+
+public struct OutcomeRow: Sendable {
+    var commandID: Int64
+    var outcome: String
+    var appliedW: Double
+    var message: String
+    var tMs: Int64
+}
+
+public struct AuditRow: Sendable {
+    var tMs: Int64
+    var principal, peer, method, params, outcome: String
+}
+
+public struct EventRow: Sendable {
+    var tMs: Int64
+    var severity, source, kind, message: String
+}
+
+/// Everything to commit in one transaction, and who to tell afterwards.
+public struct StoreBatch: Sendable {
+    var samples: [Sample] = []
+    var devices: [DeviceDescriptor] = []
+    var devicesSeenMs: Int64 = 0
+    var plugins: [PluginRow] = []
+    var points: [PointDefinition] = []
+    var prices: [PriceRow] = []
+    var intervals: [DispatchIntervalRow] = []
+    var commands: [CommandRow] = []
+    var outcomes: [OutcomeRow] = []
+    var audits: [AuditRow] = []
+    var events: [EventRow] = []
+    /// Called on the writer thread after the commit (or its failure).
+    var onCommit: [@Sendable (StoreError?) -> Void] = []
+
+    var isEmpty: Bool {
+        samples.isEmpty && devices.isEmpty && plugins.isEmpty && points.isEmpty && prices.isEmpty
+            && intervals.isEmpty && commands.isEmpty && outcomes.isEmpty && audits.isEmpty && events.isEmpty
+            && onCommit.isEmpty
+    }
+
+    var rowCount: Int {
+        samples.count + devices.count + plugins.count + points.count + prices.count + intervals.count
+            + commands.count + outcomes.count + audits.count + events.count
+    }
+}

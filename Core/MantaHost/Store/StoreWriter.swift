@@ -1,0 +1,174 @@
+import MantaModel
+import Synchronization
+
+/// Commits batches to SQLite on its own thread.
+///
+/// The loop never waits for the disk: it hands over a batch and carries on.
+/// A batch is one transaction, so it lands whole or not at all; in WAL mode
+/// with synchronous=FULL a committed batch survives a crash of the process
+/// and of the machine (NORMAL: of the process only). "Acknowledged" in Manta
+/// means committed: `committedSamples` and a batch's `onCommit` say when.
+public final class StoreWriter: @unchecked Sendable {
+    // @unchecked: `conn` is used only inside jobs on `worker`, one at a time;
+    // the counters are atomic.
+    private let worker: Worker
+    private let conn: Connection
+    private let committed = Atomic<Int64>(0)
+    private let lastCommit = Atomic<Int64>(0)
+    private let queued = Atomic<Int64>(0)
+    private let failures = Atomic<Int64>(0)
+    public let path: String
+
+    /// Opens (creating if needed) the database, applies migrations and sets
+    /// WAL mode. `synchronous` is "full" or "normal".
+    public init(path: String, synchronous: String) throws(StoreError) {
+        let db = try Database(path: path)
+        try db.exec("PRAGMA journal_mode=WAL")
+        try db.exec("PRAGMA synchronous=\(synchronous == "normal" ? "NORMAL" : "FULL")")
+        try db.exec("PRAGMA foreign_keys=ON")
+        try Migrations.apply(to: db)
+        conn = try Connection(db)
+        self.path = path
+        worker = Worker(name: "store-writer")
+    }
+
+    /// Samples committed since the host started.
+    public var committedSamples: Int64 { committed.load(ordering: .relaxed) }
+    /// Samples handed over but not yet committed.
+    public var pendingSamples: Int64 { queued.load(ordering: .relaxed) }
+    /// Wall-clock ms of the last commit, 0 before the first.
+    public var lastCommitMs: Int64 { lastCommit.load(ordering: .relaxed) }
+    public var failedBatches: Int64 { failures.load(ordering: .relaxed) }
+
+    /// [any] Queues `batch` for commit.
+    public func write(_ batch: StoreBatch) {
+        guard !batch.isEmpty else { return }
+        queued.add(Int64(batch.samples.count), ordering: .relaxed)
+        worker.submit { [self] in
+            let error = conn.commit(batch)
+            queued.subtract(Int64(batch.samples.count), ordering: .relaxed)
+            if error == nil {
+                committed.add(Int64(batch.samples.count), ordering: .relaxed)
+                lastCommit.store(WallClock.nowMs(), ordering: .relaxed)
+            } else {
+                failures.add(1, ordering: .relaxed)
+            }
+            for done in batch.onCommit { done(error) }
+        }
+    }
+
+    /// [any, not the loop] Waits until everything queued so far is
+    /// committed, or `timeoutMs` passes. Returns whether it all landed.
+    @discardableResult
+    public func flush(timeoutMs: Int64 = 30_000) -> Bool {
+        worker.sync(timeoutMs: timeoutMs) { true } ?? false
+    }
+
+    /// Flushes, checkpoints the WAL into the main file, and ends the thread.
+    public func close() {
+        _ = worker.sync(timeoutMs: 30_000) { [self] in conn.checkpoint() }
+        worker.close()
+    }
+}
+
+/// The writer's connection and its prepared statements.
+private final class Connection {
+    let db: Database
+    let sample, device, plugin, point, price, interval, command, outcome, audit, event: Statement
+
+    init(_ db: Database) throws(StoreError) {
+        self.db = db
+        sample = try db.prepare("INSERT INTO telemetry (device, point, t_ms, value, quality) VALUES (?, ?, ?, ?, ?)")
+        device = try db.prepare("""
+            INSERT INTO devices (id, instance, key, kind, site, manufacturer, model, serial, rated_w, max_charge_w,
+                                 max_discharge_w, capacity_wh, soc_min, soc_max, first_seen_ms)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            ON CONFLICT (id) DO UPDATE SET kind = excluded.kind, site = excluded.site,
+                manufacturer = excluded.manufacturer, model = excluded.model, serial = excluded.serial,
+                rated_w = excluded.rated_w, max_charge_w = excluded.max_charge_w,
+                max_discharge_w = excluded.max_discharge_w, capacity_wh = excluded.capacity_wh,
+                soc_min = excluded.soc_min, soc_max = excluded.soc_max
+            """)
+        plugin = try db.prepare("INSERT OR REPLACE INTO plugins VALUES (?, ?, ?, ?, ?, ?, ?, ?)")
+        point = try db.prepare("INSERT OR REPLACE INTO points (id, name, unit) VALUES (?, ?, ?)")
+        price = try db.prepare("INSERT OR REPLACE INTO prices VALUES (?, ?, ?, ?, ?, ?)")
+        interval = try db.prepare("INSERT OR REPLACE INTO dispatch_intervals VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)")
+        command = try db.prepare("INSERT INTO dispatch_commands VALUES (?, ?, ?, ?, ?, ?, ?, ?)")
+        outcome = try db.prepare("INSERT OR REPLACE INTO dispatch_outcomes VALUES (?, ?, ?, ?, ?)")
+        audit = try db.prepare("INSERT INTO audit_log (t_ms, principal, peer, method, params, outcome) VALUES (?, ?, ?, ?, ?, ?)")
+        event = try db.prepare("INSERT INTO events (t_ms, severity, source, kind, message) VALUES (?, ?, ?, ?, ?)")
+    }
+
+    /// One transaction for the whole batch; nil on success.
+    func commit(_ b: StoreBatch) -> StoreError? {
+        do throws(StoreError) {
+            try db.exec("BEGIN IMMEDIATE")
+            try insert(b)
+            try db.exec("COMMIT")
+            return nil
+        } catch {
+            try? db.exec("ROLLBACK")
+            return error
+        }
+    }
+
+    private func insert(_ b: StoreBatch) throws(StoreError) {
+        for p in b.points {
+            point.bind(1, Int64(p.id)); point.bind(2, p.name); point.bind(3, p.unit)
+            try point.run()
+        }
+        for d in b.devices {
+            device.bind(1, Int64(d.number)); device.bind(2, d.instance); device.bind(3, d.key)
+            device.bind(4, d.kind.name); device.bind(5, d.site); device.bind(6, d.manufacturer)
+            device.bind(7, d.model); device.bind(8, d.serial); device.bind(9, d.ratings.ratedPowerW)
+            device.bind(10, d.ratings.maxChargeW); device.bind(11, d.ratings.maxDischargeW)
+            device.bind(12, d.ratings.capacityWh); device.bind(13, d.ratings.socMin)
+            device.bind(14, d.ratings.socMax); device.bind(15, b.devicesSeenMs)
+            try device.run()
+        }
+        for p in b.plugins {
+            plugin.bind(1, p.instance); plugin.bind(2, p.pluginID); plugin.bind(3, p.version); plugin.bind(4, p.kind)
+            plugin.bind(5, p.path); plugin.bind(6, p.state); plugin.bind(7, p.loadedMs); plugin.bind(8, p.detail)
+            try plugin.run()
+        }
+        for s in b.samples {
+            sample.bind(1, Int64(s.device)); sample.bind(2, Int64(s.point)); sample.bind(3, s.timeMs)
+            sample.bind(4, s.value); sample.bind(5, Int64(s.quality.rawValue))
+            try sample.run()
+        }
+        for p in b.prices {
+            price.bind(1, p.region); price.bind(2, p.intervalEndMs); price.bind(3, p.rrp)
+            price.bind(4, p.demandMW); price.bind(5, p.firm ? 1 : 0); price.bind(6, p.source)
+            try price.run()
+        }
+        for i in b.intervals {
+            interval.bind(1, i.id); interval.bind(2, i.vpp); interval.bind(3, i.intervalEndMs)
+            interval.bind(4, i.price); interval.bind(5, i.strategy); interval.bind(6, i.status)
+            interval.bind(7, i.reason); interval.bind(8, i.decidedMs); interval.bind(9, i.decideMicros)
+            try interval.run()
+        }
+        for c in b.commands {
+            command.bind(1, c.id); command.bind(2, c.intervalID); command.bind(3, Int64(c.device))
+            command.bind(4, c.requestedW); command.bind(5, c.targetW); command.bind(6, c.note)
+            command.bind(7, c.validFromMs); command.bind(8, c.validUntilMs)
+            try command.run()
+        }
+        for o in b.outcomes {
+            outcome.bind(1, o.commandID); outcome.bind(2, o.outcome); outcome.bind(3, o.appliedW)
+            outcome.bind(4, o.message); outcome.bind(5, o.tMs)
+            try outcome.run()
+        }
+        for a in b.audits {
+            audit.bind(1, a.tMs); audit.bind(2, a.principal); audit.bind(3, a.peer)
+            audit.bind(4, a.method); audit.bind(5, a.params); audit.bind(6, a.outcome)
+            try audit.run()
+        }
+        for e in b.events {
+            event.bind(1, e.tMs); event.bind(2, e.severity); event.bind(3, e.source)
+            event.bind(4, e.kind); event.bind(5, e.message)
+            try event.run()
+        }
+    }
+
+    func checkpoint() { try? db.exec("PRAGMA wal_checkpoint(TRUNCATE)") }
+}

@@ -1,0 +1,91 @@
+import MantaModel
+import MantaSDK
+
+/// Every device the host knows, numbered fleet-wide.
+///
+/// [loop] Confined to the loop thread once the loop runs. Numbers are
+/// stable across restarts: the store remembers (instance, key) -> number,
+/// and the registry is seeded from it at startup.
+final class DeviceRegistry {
+    private(set) var devices: [DeviceDescriptor] = []
+    private var byNumber: [UInt32: Int] = [:]
+    private var byID: [String: Int] = [:]
+    /// Per driver instance (by instance index): its devices by driver index.
+    private var byInstance: [[Int]] = []
+    private var known: [String: UInt32]
+    private var nextNumber: UInt32
+
+    /// `known`: numbers already assigned ("instance/key" -> number).
+    init(known: [String: UInt32]) {
+        self.known = known
+        nextNumber = (known.values.max() ?? 0) + 1
+    }
+
+    var count: Int { devices.count }
+
+    /// Registers what a driver described. Returns the descriptors (new and
+    /// updated) and a problem line for each device refused.
+    func register(instance: String, instanceIndex: Int, described: [DescribedDevice])
+        -> (devices: [DeviceDescriptor], problems: [String])
+    {
+        while byInstance.count <= instanceIndex { byInstance.append([]) }
+        var added: [DeviceDescriptor] = [], problems: [String] = []
+        var table = [Int](repeating: -1, count: described.count)
+        for d in described {
+            let id = "\(instance)/\(d.key)"
+            guard let kind = DeviceKind(rawValue: d.kindCode) else {
+                problems.append("device \(d.index) (\(d.key)): unknown kind code \(d.kindCode)")
+                continue
+            }
+            guard !d.key.isEmpty, !d.key.contains("/") else {
+                problems.append("device \(d.index): key '\(d.key)' must be non-empty and contain no '/'")
+                continue
+            }
+            if let other = byID[id], devices[other].index != d.index {
+                problems.append("device \(d.index): key \(d.key) repeats device \(devices[other].index)")
+                continue
+            }
+            if let bad = d.ratings.problems().first {
+                problems.append("device \(d.index) (\(d.key)): \(bad)")
+                continue
+            }
+            let number = known[id] ?? {
+                defer { nextNumber += 1 }
+                return nextNumber
+            }()
+            known[id] = number
+            let descriptor = DeviceDescriptor(
+                number: number, instance: instance, index: d.index, key: d.key, kind: kind,
+                site: d.site.isEmpty ? instance : d.site, manufacturer: d.manufacturer, model: d.model,
+                serial: d.serial, ratings: d.ratings, controllable: d.flags & MANTA_DEVICE_F_CONTROLLABLE != 0,
+                readOnly: d.flags & MANTA_DEVICE_F_READ_ONLY != 0)
+            let slot: Int
+            if let existing = byNumber[number] {
+                slot = existing
+                devices[slot] = descriptor
+            } else {
+                slot = devices.count
+                devices.append(descriptor)
+                byNumber[number] = slot
+                byID[id] = slot
+            }
+            table[Int(d.index)] = slot
+            added.append(descriptor)
+        }
+        byInstance[instanceIndex] = table
+        return (added, problems)
+    }
+
+    /// The device a driver means by its local `index`, or nil.
+    @inline(__always)
+    func device(instance: Int, index: UInt32) -> DeviceDescriptor? {
+        guard instance < byInstance.count else { return nil }
+        let table = byInstance[instance]
+        guard Int(index) < table.count else { return nil }
+        let slot = table[Int(index)]
+        return slot >= 0 ? devices[slot] : nil
+    }
+
+    func device(number: UInt32) -> DeviceDescriptor? { byNumber[number].map { devices[$0] } }
+    func device(id: String) -> DeviceDescriptor? { byID[id].map { devices[$0] } }
+}

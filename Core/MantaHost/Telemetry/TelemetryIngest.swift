@@ -1,0 +1,93 @@
+import MantaModel
+import MantaSDK
+
+/// Takes samples published by drivers onto the model: validates each one,
+/// keeps it as the latest value and queues it for the store.
+///
+/// [loop] Confined to the loop thread.
+final class TelemetryIngest {
+    struct Counters: Sendable {
+        var received = 0
+        var accepted = 0
+        /// Accepted but stored as invalid (not finite, out of range).
+        var flagged = 0
+        /// Not stored: unknown device or point, or a point the kind lacks.
+        var rejected = 0
+    }
+
+    let catalog: PointCatalog
+    let registry: DeviceRegistry
+    private let logger: Logger
+    private(set) var latest = LatestValues()
+    private(set) var counters = Counters()
+    private var pending: [Sample] = []
+    private var complaints: [String: Complaints] = [:]
+
+    init(catalog: PointCatalog, registry: DeviceRegistry, logger: Logger) {
+        self.catalog = catalog
+        self.registry = registry
+        self.logger = logger
+    }
+
+    var pendingCount: Int { pending.count }
+
+    /// Ingests one batch from driver instance `instance`. `nowMs` stamps
+    /// samples sent with time 0.
+    func ingest(instance: Int, name: String, _ samples: [manta_sample_t], nowMs: Int64) {
+        counters.received += samples.count
+        pending.reserveCapacity(pending.count + samples.count)
+        for s in samples {
+            guard let device = registry.device(instance: instance, index: s.device) else {
+                counters.rejected += 1
+                complain(name, "sample for unknown device index \(s.device): rejected")
+                continue
+            }
+            let claimed = Quality(rawValue: s.quality) ?? .invalid
+            switch catalog.check(point: s.point, value: s.value, quality: claimed, device: device) {
+            case .reject(let reason):
+                counters.rejected += 1
+                complain(name, "\(device.id): \(reason): rejected")
+            case .accept(let quality, let reason):
+                counters.accepted += 1
+                if let reason {
+                    counters.flagged += 1
+                    complain(name, "\(device.id): \(reason): stored as invalid")
+                }
+                let sample = Sample(device: device.number, point: s.point, timeMs: s.time_ms == 0 ? nowMs : s.time_ms,
+                                    value: s.value, quality: quality)
+                latest.update(sample)
+                pending.append(sample)
+            }
+        }
+    }
+
+    /// Hands over the samples waiting for the store.
+    func takePending() -> [Sample] {
+        defer { pending = [] }
+        return pending
+    }
+
+    /// A bad sample is logged, but at most a few lines per instance per
+    /// minute: a misbehaving driver must not flood the log.
+    private func complain(_ instance: String, _ message: @autoclosure () -> String) {
+        let now = WallClock.monotonicMs()
+        var c = complaints[instance] ?? Complaints(windowStart: now)
+        if now - c.windowStart > 60_000 {
+            if c.suppressed > 0 { logger.warn(instance, "\(c.suppressed) more sample problems in the last minute (not shown)") }
+            c = Complaints(windowStart: now)
+        }
+        if c.shown < 5 {
+            c.shown += 1
+            logger.warn(instance, message())
+        } else {
+            c.suppressed += 1
+        }
+        complaints[instance] = c
+    }
+
+    private struct Complaints {
+        var windowStart: Int64
+        var shown = 0
+        var suppressed = 0
+    }
+}

@@ -1,0 +1,30 @@
+/// The NEM's price limits.
+///
+/// The market price cap changes every financial year (1 July market time);
+/// the floor has been -1,000 AUD/MWh throughout. Values are AEMO's published
+/// caps. Note the real 2022 data: the highest VIC1 price in January 2022 is
+/// 15,100 (FY2021-22's cap) and SA1/NSW1/QLD1 reach 15,500 after 1 July 2022.
+public enum MarketLimits {
+    public static let floor: Double = -1000
+
+    /// (first financial year, i.e. the year in which it starts on 1 July, cap)
+    static let caps: [(fy: Int, cap: Double)] = [
+        (2016, 14_000), (2017, 14_200), (2018, 14_500), (2019, 14_700), (2020, 15_000),
+        (2021, 15_100), (2022, 15_500), (2023, 16_600), (2024, 17_500), (2025, 20_300),
+    ]
+
+    /// The financial year (by its starting calendar year) of an interval,
+    /// judged by the interval's start so that the 00:00 interval end of
+    /// 1 July still belongs to the old year.
+    public static func financialYear(intervalEndMs: Int64) -> Int {
+        let c = MarketTime.civil(ms: intervalEndMs - 1)
+        return c.month >= 7 ? c.year : c.year - 1
+    }
+
+    /// The market price cap in force for an interval, or nil outside the
+    /// years this table knows (then no cap check is possible).
+    public static func cap(intervalEndMs: Int64) -> Double? {
+        let fy = financialYear(intervalEndMs: intervalEndMs)
+        return caps.first(where: { $0.fy == fy })?.cap
+    }
+}

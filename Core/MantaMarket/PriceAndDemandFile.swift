@@ -1,0 +1,128 @@
+/// Prices of one region read from one or more files, in interval order.
+public struct PriceFile: Sendable, Equatable {
+    public var region: Region
+    public var points: [PricePoint]
+    /// Missing intervals between consecutive points.
+    public var gaps: [PriceGap]
+}
+
+/// AEMO's "aggregated price and demand" CSV:
+///
+///     REGION,SETTLEMENTDATE,TOTALDEMAND,RRP,PERIODTYPE
+///     VIC1,2022/01/01 00:05:00,5005.34,114.80,TRADE
+///
+/// SETTLEMENTDATE is the END of a 5-minute interval in market time.
+public enum PriceAndDemandFile {
+    /// Parses and validates one file. Every error names the file and line:
+    /// a missing column, a malformed row, a region other than the file's
+    /// first, a duplicate or out-of-order interval, a time off the 5-minute
+    /// grid, a price beyond that financial year's cap or the floor. Missing
+    /// intervals are returned as gaps, not filled.
+    public static func parse(_ bytes: [UInt8], file: String) throws(MarketDataError) -> PriceFile {
+        var lines = CSVLines(bytes).makeIterator()
+        guard let header = lines.next() else { throw MarketDataError(file: file, line: 0, message: "empty file") }
+        let names = header.fields.map { $0.trimmingSpaces.uppercased() }
+        func column(_ name: String) throws(MarketDataError) -> Int {
+            guard let i = names.firstIndex(of: name) else {
+                throw MarketDataError(file: file, line: header.line,
+                                      message: "missing column \(name) (found: \(names.joined(separator: ",")))")
+            }
+            return i
+        }
+        let regionCol = try column("REGION"), timeCol = try column("SETTLEMENTDATE"), rrpCol = try column("RRP")
+        let demandCol = names.firstIndex(of: "TOTALDEMAND")
+
+        var points: [PricePoint] = []
+        var gaps: [PriceGap] = []
+        var region: Region?
+        var firstLineOf: [Int64: Int] = [:]
+        while let (line, fields) = lines.next() {
+            func fail(_ message: String) -> MarketDataError { MarketDataError(file: file, line: line, message: message) }
+            guard fields.count == names.count else {
+                throw fail("expected \(names.count) fields, found \(fields.count)")
+            }
+            guard let r = Region(code: fields[regionCol]) else { throw fail("unknown region '\(fields[regionCol])'") }
+            if let first = region, first != r {
+                throw fail("region \(r.code) in a file of \(first.code): one region per series")
+            }
+            region = r
+            guard let end = MarketTime.parse(fields[timeCol]) else {
+                throw fail("SETTLEMENTDATE '\(fields[timeCol])' is not a date and time")
+            }
+            guard end % MarketTime.intervalMs == 0 else {
+                throw fail("SETTLEMENTDATE \(fields[timeCol]) is not on the 5-minute grid")
+            }
+            let rrp = try price(fields[rrpCol], at: end, fail)
+            var demand = Double.nan
+            if let dc = demandCol, !fields[dc].isEmpty {
+                guard let d = Double(fields[dc].trimmingSpaces), d.isFinite else {
+                    throw fail("TOTALDEMAND '\(fields[dc])' is not a number")
+                }
+                demand = d
+            }
+            if let previous = points.last {
+                if end == previous.intervalEndMs || firstLineOf[end] != nil {
+                    throw fail("duplicate interval \(MarketTime.format(end)) (first at line \(firstLineOf[end] ?? line - 1))")
+                }
+                if end < previous.intervalEndMs {
+                    throw fail("interval \(MarketTime.format(end)) is before the previous row's \(MarketTime.format(previous.intervalEndMs))")
+                }
+                if end - previous.intervalEndMs > MarketTime.intervalMs {
+                    gaps.append(PriceGap(afterMs: previous.intervalEndMs, beforeMs: end, file: file, line: line))
+                }
+            }
+            firstLineOf[end] = line
+            points.append(PricePoint(intervalEndMs: end, region: r, rrp: rrp, demandMW: demand))
+        }
+        guard let region else { throw MarketDataError(file: file, line: header.line, message: "no data rows") }
+        return PriceFile(region: region, points: points, gaps: gaps)
+    }
+
+    /// A price field, checked against the floor and that year's cap.
+    static func price(_ text: String, at end: Int64, _ fail: (String) -> MarketDataError) throws(MarketDataError) -> Double {
+        guard let rrp = Double(text.trimmingSpaces), rrp.isFinite else { throw fail("RRP '\(text)' is not a number") }
+        if rrp < MarketLimits.floor {
+            throw fail("RRP \(text) is below the market floor \(Int(MarketLimits.floor))")
+        }
+        if let cap = MarketLimits.cap(intervalEndMs: end), rrp > cap {
+            let fy = MarketLimits.financialYear(intervalEndMs: end)
+            throw fail("RRP \(text) is above the FY\(fy)-\((fy + 1) % 100) market price cap \(Int(cap))")
+        }
+        return rrp
+    }
+
+    /// Joins files of one region into one series: they may come in any order
+    /// but must not overlap; gaps between files are reported like gaps inside.
+    public static func combine(_ files: [(name: String, file: PriceFile)]) throws(MarketDataError) -> PriceFile {
+        guard let first = files.first else { throw MarketDataError(file: "(none)", line: 0, message: "no price files given") }
+        let sorted = files.sorted { ($0.file.points.first?.intervalEndMs ?? 0) < ($1.file.points.first?.intervalEndMs ?? 0) }
+        var out = PriceFile(region: first.file.region, points: [], gaps: [])
+        for (name, f) in sorted {
+            guard f.region == out.region else {
+                throw MarketDataError(file: name, line: 0,
+                                      message: "region \(f.region.code) mixed with \(out.region.code): one region per run")
+            }
+            if let last = out.points.last, let head = f.points.first {
+                guard head.intervalEndMs > last.intervalEndMs else {
+                    throw MarketDataError(file: name, line: 2,
+                                          message: "overlaps an earlier file at \(MarketTime.format(head.intervalEndMs))")
+                }
+                if head.intervalEndMs - last.intervalEndMs > MarketTime.intervalMs {
+                    out.gaps.append(PriceGap(afterMs: last.intervalEndMs, beforeMs: head.intervalEndMs, file: name, line: 2))
+                }
+            }
+            out.points += f.points
+            out.gaps += f.gaps
+        }
+        return out
+    }
+}
+
+extension String {
+    var trimmingSpaces: String {
+        var s = Substring(self)
+        while s.first == " " || s.first == "\t" { s.removeFirst() }
+        while s.last == " " || s.last == "\t" { s.removeLast() }
+        return String(s)
+    }
+}

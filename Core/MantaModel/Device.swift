@@ -1,0 +1,87 @@
+/// Power and energy limits of a device. Powers are magnitudes in W; NaN
+/// means "not stated by the driver".
+public struct DeviceRatings: Sendable, Equatable {
+    public var ratedPowerW: Double
+    public var maxChargeW: Double
+    public var maxDischargeW: Double
+    public var capacityWh: Double
+    public var socMin: Double
+    public var socMax: Double
+    public var roundTripEfficiency: Double
+
+    public init(
+        ratedPowerW: Double = .nan, maxChargeW: Double = 0, maxDischargeW: Double = 0,
+        capacityWh: Double = .nan, socMin: Double = 0, socMax: Double = 1, roundTripEfficiency: Double = .nan
+    ) {
+        self.ratedPowerW = ratedPowerW
+        self.maxChargeW = maxChargeW
+        self.maxDischargeW = maxDischargeW
+        self.capacityWh = capacityWh
+        self.socMin = socMin
+        self.socMax = socMax
+        self.roundTripEfficiency = roundTripEfficiency
+    }
+
+    /// The largest power the device can carry in either direction, or NaN
+    /// when no rating is known. Bounds the plausibility of power samples.
+    public var largestPowerW: Double {
+        let known = [ratedPowerW, maxChargeW, maxDischargeW].filter { $0.isFinite && $0 > 0 }
+        return known.max() ?? .nan
+    }
+
+    /// Problems that make the ratings unusable, phrased for a log line.
+    public func problems() -> [String] {
+        var out: [String] = []
+        for (name, v) in [("max_charge_w", maxChargeW), ("max_discharge_w", maxDischargeW)] where !(v >= 0) {
+            out.append("\(name) must be >= 0, got \(v)")
+        }
+        if !(socMin >= 0 && socMax <= 1 && socMin <= socMax) {
+            out.append("soc_min/soc_max must satisfy 0 <= soc_min <= soc_max <= 1, got \(socMin)/\(socMax)")
+        }
+        if capacityWh.isFinite && capacityWh <= 0 { out.append("capacity_wh must be > 0, got \(capacityWh)") }
+        return out
+    }
+}
+
+/// A device as the host knows it.
+public struct DeviceDescriptor: Sendable, Equatable {
+    /// Fleet-wide number, stable across restarts (the store's devices.id).
+    public var number: UInt32
+    /// Global id "<instance>/<key>".
+    public var id: String
+    /// The driver instance that serves the device, and its index there.
+    public var instance: String
+    public var index: UInt32
+    public var key: String
+    public var kind: DeviceKind
+    public var site: String
+    public var manufacturer: String
+    public var model: String
+    public var serial: String
+    public var ratings: DeviceRatings
+    public var controllable: Bool
+    public var readOnly: Bool
+
+    public init(
+        number: UInt32, instance: String, index: UInt32, key: String, kind: DeviceKind, site: String,
+        manufacturer: String = "", model: String = "", serial: String = "", ratings: DeviceRatings,
+        controllable: Bool, readOnly: Bool
+    ) {
+        self.number = number
+        self.id = "\(instance)/\(key)"
+        self.instance = instance
+        self.index = index
+        self.key = key
+        self.kind = kind
+        self.site = site
+        self.manufacturer = manufacturer
+        self.model = model
+        self.serial = serial
+        self.ratings = ratings
+        self.controllable = controllable
+        self.readOnly = readOnly
+    }
+
+    /// True when the dispatch cycle may send this device power setpoints.
+    public var dispatchable: Bool { controllable && !readOnly && kind.storesEnergy }
+}

@@ -1,0 +1,62 @@
+import ArgumentParser
+import Glibc
+import MantaHost
+
+/// mantad: the Manta VPP host daemon.
+@main
+struct Mantad: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "mantad",
+        abstract: "The Manta VPP host: loads plugins, runs the dispatch cycle, serves the JSON-RPC API.",
+        version: HostRuntime.version)
+
+    @Option(name: .shortAndLong, help: "Host configuration file (JSON). See docs/CONFIG.md.")
+    var config: String
+
+    @Option(help: "Override api.listen, e.g. 127.0.0.1:0 for any free port.")
+    var listen: String?
+
+    @Option(help: "Override store.path (the SQLite database).")
+    var db: String?
+
+    @Option(help: "Override log.level: debug, info, warn or error.")
+    var logLevel: String?
+
+    mutating func run() throws {
+        let logger = Logger()
+        var cfg: HostConfig
+        do {
+            cfg = try HostConfig.load(config)
+        } catch {
+            logger.error("config", error.description)
+            throw ExitCode(2)
+        }
+        if let listen {
+            guard let colon = listen.lastIndex(of: ":"), let port = Int(listen[listen.index(after: colon)...]) else {
+                logger.error("config", "--listen: must be HOST:PORT, got \(listen)")
+                throw ExitCode(2)
+            }
+            cfg.api.host = String(listen[..<colon])
+            cfg.api.port = port
+        }
+        if let db { cfg.store.path = db }
+        if let logLevel {
+            guard let level = Logger.Level(name: logLevel) else {
+                logger.error("config", "--log-level: must be debug, info, warn or error")
+                throw ExitCode(2)
+            }
+            cfg.logLevel = level
+        }
+        // A closed API client must not kill the daemon.
+        signal(SIGPIPE, SIG_IGN)
+        let host: HostRuntime
+        do {
+            host = try HostRuntime(config: cfg, logger: logger)
+        } catch {
+            logger.error("host", "cannot start: \(error.description)")
+            throw ExitCode(1)
+        }
+        host.run()
+        host.teardown()
+    }
+}

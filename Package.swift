@@ -1,0 +1,79 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+// Plugins are built with hidden visibility so that the entry point is the
+// only symbol they export (SDK/include/manta/abi.h, rule 1).
+let pluginCSettings: [CSetting] = [.unsafeFlags(["-fvisibility=hidden"])]
+// Swift has no hidden-by-default switch, so a version script does the same
+// for every plugin's shared object.
+let pluginLinkerSettings: [LinkerSetting] = [
+    .unsafeFlags(["-Xlinker", "--version-script=\(Context.packageDirectory)/SDK/plugin.exports"]),
+]
+
+let package = Package(
+    name: "Manta",
+    products: [
+        .executable(name: "mantad", targets: ["mantad"]),
+        .executable(name: "manta", targets: ["manta"]),
+        .library(name: "manta_sim", type: .dynamic, targets: ["SimDriver"]),
+        .library(name: "manta_nem_file", type: .dynamic, targets: ["NemFileMarket"]),
+        .library(name: "manta_threshold", type: .dynamic, targets: ["ThresholdStrategy"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+    ],
+    targets: [
+        // Layer 1: the C ABI, and the Swift kit for writing plugins against it.
+        .target(name: "MantaSDK", path: "SDK", sources: ["src"], publicHeadersPath: "include"),
+        .target(name: "MantaKit", dependencies: ["MantaSDK", "MantaJSON"], path: "SDK/swift/MantaKit"),
+
+        // System C libraries.
+        .systemLibrary(name: "CLibUV", path: "Core/System/CLibUV", pkgConfig: "libuv",
+                       providers: [.apt(["libuv1-dev"])]),
+        .systemLibrary(name: "CJansson", path: "Core/System/CJansson", pkgConfig: "jansson",
+                       providers: [.apt(["libjansson-dev"])]),
+        .systemLibrary(name: "CSQLite", path: "Core/System/CSQLite", pkgConfig: "sqlite3",
+                       providers: [.apt(["libsqlite3-dev"])]),
+
+        // Support below the layers: JSON values, and file access for the pure layers' data.
+        .target(name: "MantaJSON", dependencies: ["CJansson"], path: "Core/MantaJSON"),
+        .target(name: "MantaIO", dependencies: ["MantaMarket"], path: "Core/MantaIO"),
+
+        // Layers 2-4: model, market, engine. Pure Swift.
+        .target(name: "MantaModel", dependencies: ["MantaJSON"], path: "Core/MantaModel"),
+        .target(name: "MantaMarket", path: "Core/MantaMarket"),
+        .target(name: "MantaEngine", dependencies: ["MantaModel", "MantaMarket"], path: "Core/MantaEngine"),
+
+        // Layer 5: the host.
+        .target(name: "MantaHost",
+                dependencies: ["CLibUV", "CSQLite", "MantaSDK", "MantaKit", "MantaJSON", "MantaIO",
+                               "MantaModel", "MantaMarket", "MantaEngine"],
+                path: "Core/MantaHost"),
+
+        // Layer 6: executables.
+        .executableTarget(name: "mantad",
+                          dependencies: ["MantaHost", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+                          path: "Core/mantad"),
+        .executableTarget(name: "manta",
+                          dependencies: ["MantaHost", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+                          path: "Core/manta"),
+
+        // First-party plugins.
+        .target(name: "SimDriver", dependencies: ["MantaKit", "MantaEngine", "MantaIO"],
+                path: "Plugins/drivers/sim/src", linkerSettings: pluginLinkerSettings),
+        .target(name: "NemFileMarket", dependencies: ["MantaKit", "MantaMarket", "MantaIO"],
+                path: "Plugins/markets/nem-file/src", linkerSettings: pluginLinkerSettings),
+        .target(name: "ThresholdStrategy", dependencies: ["MantaSDK", "CJansson"],
+                path: "Plugins/strategies/threshold/src", publicHeadersPath: ".", cSettings: pluginCSettings,
+                linkerSettings: pluginLinkerSettings),
+
+        // Tests.
+        .target(name: "MantaTestSupport", dependencies: ["MantaHost", "MantaJSON"], path: "Tests/MantaTestSupport"),
+        .testTarget(name: "MantaJSONTests", dependencies: ["MantaJSON"], path: "Tests/MantaJSONTests"),
+        .testTarget(name: "MantaModelTests", dependencies: ["MantaModel", "MantaTestSupport"], path: "Tests/MantaModelTests"),
+        .testTarget(name: "MantaMarketTests", dependencies: ["MantaMarket", "MantaTestSupport"], path: "Tests/MantaMarketTests"),
+        .testTarget(name: "MantaEngineTests", dependencies: ["MantaEngine"], path: "Tests/MantaEngineTests"),
+        .testTarget(name: "MantaHostTests", dependencies: ["MantaHost", "MantaTestSupport"], path: "Tests/MantaHostTests"),
+    ],
+    swiftLanguageModes: [.v6]
+)

@@ -1,0 +1,58 @@
+/*
+ * abi_layout.c -- pins the ABI v1 layout at compile time.
+ *
+ * Every plugin and the host compile these headers independently. If an edit
+ * moved a field, these assertions stop the build instead of letting two
+ * binaries disagree silently at run time. Sizes are for LP64 (x86_64 and
+ * aarch64 Linux); a new field is appended and its assertion added here.
+ */
+#include "manta/manta.h"
+
+#if UINTPTR_MAX == 0xffffffffffffffffu
+#define PIN(type, size) _Static_assert(sizeof(type) == (size), #type " size changed")
+#define AT(type, field, off)                                                   \
+    _Static_assert(offsetof(type, field) == (off), #type "." #field " moved")
+
+PIN(manta_str_t, 16);
+PIN(manta_sample_t, 32);
+AT(manta_sample_t, time_ms, 8);
+AT(manta_sample_t, value, 16);
+AT(manta_sample_t, quality, 24);
+
+AT(manta_host_t, host_data, 16);
+AT(manta_host_t, instance_name, 56);
+AT(manta_host_t, log, 72);
+AT(manta_host_t, get_extension, 120);
+PIN(manta_host_t, 128);
+
+AT(manta_module_t, id, 16);
+AT(manta_module_t, kind, 48);
+AT(manta_module_t, init, 56);
+AT(manta_module_t, get_extension, 112);
+PIN(manta_module_t, 120);
+
+AT(manta_device_info_t, key, 8);
+AT(manta_device_info_t, rated_power_w, 88);
+AT(manta_device_info_t, flags, 144);
+PIN(manta_device_info_t, 152);
+PIN(manta_setpoint_t, 48);
+PIN(manta_setpoint_result_t, 144);
+PIN(manta_driver_t, 32);
+
+AT(manta_asset_state_t, soc, 24);
+PIN(manta_asset_state_t, 88);
+AT(manta_observation_t, price, 72);
+AT(manta_observation_t, assets, 96);
+PIN(manta_observation_t, 112);
+PIN(manta_decision_t, 144);
+PIN(manta_strategy_t, 16);
+
+AT(manta_price_t, region, 16);
+PIN(manta_price_t, 48);
+PIN(manta_bid_t, 56);
+PIN(manta_bid_result_t, 152);
+PIN(manta_market_t, 24);
+PIN(manta_host_market_t, 16);
+#endif
+
+/* SwiftPM needs one translation unit per C target; this is it. */

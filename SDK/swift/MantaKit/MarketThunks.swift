@@ -1,0 +1,46 @@
+import MantaSDK
+
+/// The "manta.market/1" table for a MarketPlugin.
+enum MarketThunks {
+    nonisolated(unsafe) static let table: UnsafeMutablePointer<manta_market_t> = {
+        let t = UnsafeMutablePointer<manta_market_t>.allocate(capacity: 1)
+        t.initialize(to: manta_market_t(
+            struct_size: UInt32(MemoryLayout<manta_market_t>.size), reserved0: 0,
+            fetch_prices: fetchPrices, submit_bid: submitBid))
+        return t
+    }()
+
+    static let fetchPrices: @convention(c) (
+        OpaquePointer?, manta_str_t, Int64, Int64, manta_price_sink_fn?, UnsafeMutableRawPointer?
+    ) -> Int32 = { handle, region, from, to, sink, ctx in
+        guard let sink else { return MANTA_ERR_INVALID }
+        let box = InstanceBox.from(handle)
+        let market = box.plugin as! MarketPlugin
+        var sinkStatus = MANTA_OK
+        let status = box.reporting { () throws(PluginError) in
+            try market.fetchPrices(region: String(manta: region), fromMs: from, toMs: to) { prices in
+                sinkStatus = Price.withC(prices) { base, count, stride in sink(ctx, base, count, stride) }
+                return sinkStatus == MANTA_OK
+            }
+        }
+        return status != MANTA_OK ? status : sinkStatus
+    }
+
+    static let submitBid: @convention(c) (
+        OpaquePointer?, UnsafePointer<manta_bid_t>?, UnsafeMutablePointer<manta_bid_result_t>?
+    ) -> Int32 = { handle, bid, out in
+        guard let bid, let out, Int(out.pointee.struct_size) >= MemoryLayout<manta_bid_result_t>.size else {
+            return MANTA_ERR_INVALID
+        }
+        let b = bid.pointee
+        let market = InstanceBox.from(handle).plugin as! MarketPlugin
+        let result = market.submitBid(Bid(
+            bidID: b.bid_id, service: b.service, region: String(manta: b.region),
+            intervalEndMs: b.interval_end_ms, quantityMW: b.quantity_mw, price: b.price))
+        out.pointee.status = result.status
+        out.pointee.cleared_mw = result.clearedMW
+        out.pointee.clearing_price = result.clearingPrice
+        copyMessage(result.message, into: &out.pointee.message)
+        return MANTA_OK
+    }
+}

@@ -1,0 +1,49 @@
+import MantaJSON
+
+/// A plugin instance written in Swift. Every requirement is called on the
+/// instance's worker thread ([worker]), one call at a time.
+public protocol Plugin: AnyObject, SendableMetatype {
+    /// Create the instance from its configuration, which the host has
+    /// validated against the manifest's schema and filled with defaults.
+    /// Throw `.config("field: why")` for anything the schema cannot express.
+    init(host: PluginHost, config: JSON) throws(PluginError)
+
+    /// Begin work. Request the first callback here if you need one.
+    func start() throws(PluginError)
+
+    /// Stop work; make no host calls for this instance after returning.
+    func stop()
+
+    /// The callback asked for with `PluginHost.requestCallback(afterMs:)`.
+    func onCallback()
+}
+
+extension Plugin {
+    public func start() throws(PluginError) {}
+    public func stop() {}
+    public func onCallback() {}
+}
+
+/// A device driver ("manta.driver/1").
+public protocol DriverPlugin: Plugin {
+    /// Devices served; indices 0 ..< deviceCount. Valid after init.
+    var deviceCount: Int { get }
+    func device(at index: Int) -> DeviceInfo
+    /// Apply a setpoint (only while started) and say what happened.
+    func apply(_ setpoint: Setpoint) -> SetpointOutcome
+}
+
+/// A trading strategy ("manta.strategy/1").
+public protocol StrategyPlugin: Plugin {
+    /// Decide one interval: write a target power per asset into `targets`
+    /// (pre-filled with 0, + = discharge). Return an optional short reason.
+    func decide(_ observation: Observation, targets: inout [Double]) throws(PluginError) -> String?
+}
+
+/// A market connector ("manta.market/1").
+public protocol MarketPlugin: Plugin {
+    /// Hand the prices of `region` for interval ends in (fromMs, toMs] to
+    /// `deliver`, oldest first, in one or more batches.
+    func fetchPrices(region: String, fromMs: Int64, toMs: Int64, deliver: ([Price]) -> Bool) throws(PluginError)
+    func submitBid(_ bid: Bid) -> BidOutcome
+}

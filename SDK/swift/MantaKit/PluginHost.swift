@@ -1,0 +1,86 @@
+import MantaJSON
+import MantaSDK
+
+/// The host as an instance sees it: a typed view of its manta_host_t.
+///
+/// Valid from `init(host:config:)` until the instance is destroyed. Every
+/// method is [any]: safe from any thread, never blocks.
+public final class PluginHost: @unchecked Sendable {
+    // @unchecked: the pointee is immutable host-owned memory whose functions
+    // are thread-safe by the ABI's contract ([any]).
+    public let raw: UnsafePointer<manta_host_t>
+    private let market: UnsafePointer<manta_host_market_t>?
+
+    init(_ raw: UnsafePointer<manta_host_t>) {
+        self.raw = raw
+        let ext = raw.pointee.get_extension(raw, MANTA_HOST_MARKET_ID)
+        market = ext?.assumingMemoryBound(to: manta_host_market_t.self)
+    }
+
+    /// The host's ABI version.
+    public var abi: (major: UInt32, minor: UInt32) { (raw.pointee.abi_major, raw.pointee.abi_minor) }
+    /// The name the operator gave this instance.
+    public var instanceName: String { String(manta: raw.pointee.instance_name) }
+
+    public func log(_ level: LogLevel, _ message: String) {
+        message.withManta { raw.pointee.log(raw, level.rawValue, $0) }
+    }
+
+    public func reportError(_ error: PluginError) {
+        error.message.withManta { raw.pointee.report_error(raw, error.code, $0) }
+    }
+
+    /// The host clock (replay-aware), ms since the Unix epoch.
+    public var nowMs: Int64 { raw.pointee.now_ms(raw) }
+
+    /// One on_callback() no earlier than `delayMs` of host-clock time from now.
+    public func requestCallback(afterMs delayMs: Int64) {
+        raw.pointee.request_callback(raw, delayMs)
+    }
+
+    /// A catalog point id, or nil when the host does not know the name.
+    public func pointID(_ name: String) -> UInt32? {
+        let id = name.withManta { raw.pointee.point_id(raw, $0) }
+        return id == 0 ? nil : id
+    }
+
+    /// Publishes samples; returns MANTA_OK or MANTA_ERR_BUSY (not taken).
+    @discardableResult
+    public func publish(_ samples: UnsafeBufferPointer<manta_sample_t>) -> Int32 {
+        guard let base = samples.baseAddress, !samples.isEmpty else { return MANTA_OK }
+        return raw.pointee.publish_samples(raw, base, UInt32(samples.count))
+    }
+
+    @discardableResult
+    public func publish(_ samples: [manta_sample_t]) -> Int32 {
+        samples.withUnsafeBufferPointer { publish($0) }
+    }
+
+    /// Publishes prices as they appear (market connectors). Returns
+    /// MANTA_ERR_UNSUPPORTED when the host offers no market extension.
+    @discardableResult
+    public func publishPrices(_ prices: [Price]) -> Int32 {
+        guard let market else { return MANTA_ERR_UNSUPPORTED }
+        return Price.withC(prices) { base, count, stride in
+            market.pointee.publish_prices(raw, base, count, stride)
+        }
+    }
+}
+
+extension String {
+    /// Reads a borrowed manta_str_t.
+    public init(manta s: manta_str_t) {
+        guard let p = s.ptr, s.len > 0 else { self = ""; return }
+        self = String(decoding: UnsafeRawBufferPointer(start: p, count: Int(s.len)), as: UTF8.self)
+    }
+
+    /// Lends the string as a manta_str_t for the duration of `body`.
+    public func withManta<R>(_ body: (manta_str_t) throws -> R) rethrows -> R {
+        var copy = self
+        return try copy.withUTF8 { buf in
+            try buf.withMemoryRebound(to: CChar.self) { c in
+                try body(manta_str_t(ptr: c.baseAddress, len: UInt64(c.count)))
+            }
+        }
+    }
+}

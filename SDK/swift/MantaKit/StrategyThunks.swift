@@ -1,0 +1,33 @@
+import MantaSDK
+
+/// The "manta.strategy/1" table for a StrategyPlugin.
+enum StrategyThunks {
+    nonisolated(unsafe) static let table: UnsafeMutablePointer<manta_strategy_t> = {
+        let t = UnsafeMutablePointer<manta_strategy_t>.allocate(capacity: 1)
+        t.initialize(to: manta_strategy_t(
+            struct_size: UInt32(MemoryLayout<manta_strategy_t>.size), reserved0: 0, decide: decide))
+        return t
+    }()
+
+    static let decide: @convention(c) (
+        OpaquePointer?, UnsafePointer<manta_observation_t>?, UnsafeMutablePointer<manta_decision_t>?
+    ) -> Int32 = { handle, obs, out in
+        guard let obs, let out, let targets = out.pointee.target_w else { return MANTA_ERR_INVALID }
+        let box = InstanceBox.from(handle)
+        let strategy = box.plugin as! StrategyPlugin
+        let count = Int(out.pointee.count)
+        var values = [Double](repeating: 0, count: count)
+        var reason: String?
+        let status = box.reporting { () throws(PluginError) in
+            reason = try strategy.decide(Observation(obs), targets: &values)
+        }
+        guard status == MANTA_OK else { return status }
+        guard values.count == count else {
+            box.host.reportError(.invalid("decide returned \(values.count) targets for \(count) assets"))
+            return MANTA_ERR_INVALID
+        }
+        for i in 0..<count { targets[i] = values[i] }
+        copyMessage(reason ?? "", into: &out.pointee.reason)
+        return MANTA_OK
+    }
+}

@@ -1,0 +1,172 @@
+"""Shared fixtures: a real mantad process and a JSON-RPC client written with
+nothing but Python's standard library (so it shares no code with Manta)."""
+import json
+import os
+import re
+import signal
+import socket
+import subprocess
+import tempfile
+import time
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+SHARED = ROOT.parent / "shared" / "data"
+BUILD = ROOT / ".build" / "debug"
+MANTAD = BUILD / "mantad"
+
+
+def price_file(region, yyyymm):
+    return str(SHARED / "nem" / "price_and_demand" / region / f"PRICE_AND_DEMAND_{yyyymm}_{region}.csv")
+
+
+needs_data = pytest.mark.skipif(not SHARED.exists(), reason="needs ../shared/data (real AEMO data)")
+
+
+def base_config(**overrides):
+    config = {
+        "api": {"listen": "127.0.0.1:0"},
+        "log": {"level": "info"},
+        "store": {"commit_interval_ms": 50},
+        "clock": {"mode": "replay", "start": "2022-07-17T00:00:00+10:00", "speed": 600},
+        "catalog": str(ROOT / "registry" / "catalog" / "points.json"),
+        "plugin_dirs": [str(ROOT / "Plugins")],
+        "library_dirs": [str(BUILD)],
+        "plugins": [
+            {"instance": "homes", "plugin": "manta.sim", "config": {"homes": 4, "publish_interval_ms": 30000}},
+            {"instance": "prices", "plugin": "manta.nem-file",
+             "config": {"region": "VIC1", "files": [price_file("VIC1", "202207")]}},
+            {"instance": "threshold", "plugin": "manta.threshold",
+             "config": {"charge_below": 40, "discharge_above": 300}},
+        ],
+        "vpps": [{"id": "vic", "region": "VIC1", "market": "prices", "strategy": "threshold", "drivers": ["homes"]}],
+    }
+    config.update(overrides)
+    return config
+
+
+class Mantad:
+    """mantad running on a free port with its own folder."""
+
+    def __init__(self, config, folder=None):
+        self.folder = Path(folder or tempfile.mkdtemp(prefix="manta-it-"))
+        self.config = dict(config)
+        self.config.setdefault("store", {})
+        self.config["store"] = dict(self.config["store"], path=str(self.folder / "manta.db"))
+        self.config_path = self.folder / "manta.json"
+        self.config_path.write_text(json.dumps(self.config, indent=2))
+        self.log_path = self.folder / "mantad.log"
+        self.proc = None
+        self.port = None
+
+    @property
+    def db(self):
+        return self.folder / "manta.db"
+
+    def start(self, timeout=20):
+        self.log = open(self.log_path, "ab")
+        offset = self.log.tell()  # a restart appends: read only what this run writes
+        self.proc = subprocess.Popen([str(MANTAD), "--config", str(self.config_path)],
+                                     stdout=self.log, stderr=subprocess.STDOUT)
+        deadline = time.time() + timeout
+        while time.time() < deadline:
+            m = re.search(rb"serving JSON-RPC on [0-9.]+:(\d+)", self.log_path.read_bytes()[offset:])
+            if m:
+                self.port = int(m.group(1))
+                return self
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"mantad exited {self.proc.returncode}:\n{self.log_path.read_text()}")
+            time.sleep(0.05)
+        raise RuntimeError("mantad did not start:\n" + self.log_path.read_text())
+
+    def client(self):
+        return Client(self.port)
+
+    def call(self, method, params=None):
+        with self.client() as c:
+            return c.result(method, params)
+
+    def wait_for(self, predicate, timeout=20):
+        deadline = time.time() + timeout
+        while time.time() < deadline:
+            if predicate():
+                return True
+            time.sleep(0.05)
+        return predicate()
+
+    def stop(self):
+        if self.proc and self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                self.proc.wait(20)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        if self.proc:
+            self.log.close()
+
+    def kill9(self):
+        self.proc.kill()
+        self.proc.wait()
+        self.log.close()
+
+    def alive(self):
+        return self.proc.poll() is None
+
+
+class Client:
+    """Newline-delimited JSON-RPC 2.0 over a plain socket."""
+
+    def __init__(self, port, timeout=10):
+        self.sock = socket.create_connection(("127.0.0.1", port), timeout=timeout)
+        self.buf = b""
+        self.next_id = 1
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.sock.close()
+
+    def send_raw(self, data: bytes):
+        self.sock.sendall(data)
+
+    def send(self, obj):
+        self.send_raw(json.dumps(obj).encode() + b"\n")
+
+    def read_line(self):
+        while b"\n" not in self.buf:
+            chunk = self.sock.recv(65536)
+            if not chunk:
+                raise ConnectionError("closed by mantad")
+            self.buf += chunk
+        line, self.buf = self.buf.split(b"\n", 1)
+        return line
+
+    def recv(self):
+        return json.loads(self.read_line())
+
+    def request(self, method, params=None, id=None):
+        req = {"jsonrpc": "2.0", "method": method, "id": self.next_id if id is None else id}
+        self.next_id += 1
+        if params is not None:
+            req["params"] = params
+        self.send(req)
+        return self.recv()
+
+    def result(self, method, params=None):
+        r = self.request(method, params)
+        if "error" in r:
+            raise AssertionError(f"{method} failed: {r['error']}")
+        return r["result"]
+
+
+@pytest.fixture
+def host():
+    if not SHARED.exists():
+        pytest.skip("needs ../shared/data")
+    h = Mantad(base_config()).start()
+    yield h
+    h.stop()
