@@ -57,6 +57,9 @@ let package = Package(
         .executableTarget(name: "manta",
                           dependencies: ["MantaHost", .product(name: "ArgumentParser", package: "swift-argument-parser")],
                           path: "Core/manta"),
+        .executableTarget(name: "manta-bench",
+                          dependencies: ["MantaHost", "MantaKit", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+                          path: "Core/manta-bench"),
 
         // First-party plugins.
         .target(name: "SimDriver", dependencies: ["MantaKit", "MantaEngine", "MantaIO"],

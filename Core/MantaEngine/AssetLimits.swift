@@ -1,23 +1,23 @@
-/// What the host knows of a controllable asset when it checks a decision.
+import MantaModel
+
+/// What the host knows of a controllable asset when it checks a decision:
+/// its ratings and its latest usable state of charge.
 public struct AssetLimits: Sendable, Equatable {
-    public var maxChargeW: Double
-    public var maxDischargeW: Double
-    public var capacityWh: Double
-    public var socMin: Double
-    public var socMax: Double
-    public var roundTripEfficiency: Double
+    public var ratings: DeviceRatings
     /// Latest usable state of charge, or nil when unknown or stale.
     public var soc: Double?
 
-    public init(maxChargeW: Double, maxDischargeW: Double, capacityWh: Double, socMin: Double, socMax: Double,
-                roundTripEfficiency: Double, soc: Double?) {
-        self.maxChargeW = maxChargeW
-        self.maxDischargeW = maxDischargeW
-        self.capacityWh = capacityWh
-        self.socMin = socMin
-        self.socMax = socMax
-        self.roundTripEfficiency = roundTripEfficiency
+    public init(ratings: DeviceRatings, soc: Double?) {
+        self.ratings = ratings
         self.soc = soc
+    }
+
+    /// The battery physics these ratings describe (an unknown round-trip
+    /// efficiency counts as lossless: the conservative choice for limits).
+    public var spec: BatterySpec {
+        BatterySpec(capacityWh: ratings.capacityWh, maxChargeW: ratings.maxChargeW, maxDischargeW: ratings.maxDischargeW,
+                    roundTripEfficiency: ratings.roundTripEfficiency.isFinite ? ratings.roundTripEfficiency : 1,
+                    socMin: ratings.socMin, socMax: ratings.socMax)
     }
 
     /// Makes a requested target safe: finite, within the power ratings, and
@@ -27,11 +27,7 @@ public struct AssetLimits: Sendable, Equatable {
         guard targetW.isFinite else { return (0, "target not finite: hold") }
         if targetW == 0 { return (0, nil) }
         guard let soc, soc.isFinite else { return (0, "state of charge unknown or stale: hold") }
-        let spec = BatterySpec(
-            capacityWh: capacityWh, maxChargeW: maxChargeW, maxDischargeW: maxDischargeW,
-            roundTripEfficiency: roundTripEfficiency.isFinite ? roundTripEfficiency : 1,
-            socMin: socMin, socMax: socMax)
-        let energy = soc * capacityWh
+        let energy = soc * ratings.capacityWh
         if targetW > 0 {
             let limit = spec.dischargeHeadroomW(energyWh: energy, hours: hours)
             return targetW > limit ? (limit, "discharge limited to \(Int(limit.rounded())) W by rating/SOC") : (targetW, nil)

@@ -31,8 +31,9 @@ public struct AssetView: Sendable, Equatable {
 
     /// The limits the host enforces on a decision for this asset.
     public var limits: AssetLimits {
-        AssetLimits(maxChargeW: maxChargeW, maxDischargeW: maxDischargeW, capacityWh: capacityWh, socMin: socMin,
-                    socMax: socMax, roundTripEfficiency: roundTripEfficiency, soc: soc.isFinite ? soc : nil)
+        AssetLimits(ratings: DeviceRatings(maxChargeW: maxChargeW, maxDischargeW: maxDischargeW, capacityWh: capacityWh,
+                                           socMin: socMin, socMax: socMax, roundTripEfficiency: roundTripEfficiency),
+                    soc: soc.isFinite ? soc : nil)
     }
 }
 

@@ -9,7 +9,7 @@ import time
 
 import pytest
 
-from conftest import Client, Mantad, base_config, needs_data
+from conftest import ROOT, Client, Mantad, base_config, needs_data
 
 PARSE, INVALID, NOT_FOUND, PARAMS = -32700, -32600, -32601, -32602
 
@@ -260,3 +260,28 @@ def test_state_changes_are_authorised_and_audited():
         assert token not in "".join(r[3] for r in rows)
     finally:
         h.stop()
+
+
+@needs_data
+def test_host_shutdown_answers_before_it_exits():
+    # The reply waits on the audit commit; the shutdown must not close the
+    # connection or the loop before it is written.
+    for _ in range(3):
+        h = Mantad(base_config()).start()
+        try:
+            with h.client() as c:
+                t = time.time()
+                assert c.request("host.shutdown")["result"] == {"stopping": True}
+                assert time.time() - t < 2
+            h.proc.wait(20)
+            assert h.proc.returncode == 0
+            row = sqlite3.connect(h.db).execute("SELECT principal, method, outcome FROM audit_log").fetchone()
+            assert row == ("local", "host.shutdown", "ok")
+        finally:
+            h.stop()
+
+
+def test_every_method_is_documented(host):
+    api = (ROOT / "docs" / "API.md").read_text()
+    for m in host.call("rpc.discover")["methods"]:
+        assert f"`{m['name']}`" in api, f"{m['name']} is missing from docs/API.md"

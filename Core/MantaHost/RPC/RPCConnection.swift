@@ -16,6 +16,7 @@ final class RPCConnection {
     private var discarding = false
     private var output: [UInt8] = []
     private var inRead = false
+    private var processing = false
     private var readingPaused = false
     private(set) var closed = false
     private(set) var lastDataMs = WallClock.monotonicMs()
@@ -28,7 +29,9 @@ final class RPCConnection {
         tcp.pointee.data = Unmanaged.passRetained(self).toOpaque()
     }
 
-    var hasPartial: Bool { !buffer.isEmpty || discarding }
+    /// Holding part of a message that has not been completed: what the
+    /// partial-message timeout is about (not lines waiting for their turn).
+    var hasPartial: Bool { discarding || (!buffer.isEmpty && !buffer.contains(0x0A)) }
 
     /// One read buffer for every connection: libuv fills it and calls
     /// read_cb before anything else runs on the loop.
@@ -47,30 +50,47 @@ final class RPCConnection {
 
     private func received(_ bytes: UnsafeRawBufferPointer) {
         lastDataMs = WallClock.monotonicMs()
+        if discarding {
+            // Skipping an over-long message: drop everything up to its newline.
+            guard let nl = bytes.firstIndex(of: 0x0A) else { return }
+            discarding = false
+            buffer.append(contentsOf: bytes[(nl + 1)...])
+        } else {
+            buffer.append(contentsOf: bytes)
+        }
+        process()
+    }
+
+    /// Handles complete lines from the buffer, fairly: at most `turnBudget`
+    /// messages per turn, then the loop gets to serve others and this
+    /// connection continues on a later turn. While this client's unsent
+    /// replies are over the high-water mark, nothing more of it is read or
+    /// handled: a client that does not read cannot make the host work.
+    private func process() {
+        guard !closed, !processing else { return }
+        processing = true
         inRead = true
         defer {
             inRead = false
+            processing = false
             flush()
         }
         let limit = server.limits.maxMessageBytes
-        var start = 0
-        for i in 0..<bytes.count where bytes[i] == 0x0A {
-            if discarding {
-                discarding = false
-            } else if buffer.isEmpty {
-                dispatch(UnsafeRawBufferPointer(rebasing: bytes[start..<i]))
-            } else {
-                buffer.append(contentsOf: bytes[start..<i])
-                let line = buffer
-                buffer.removeAll(keepingCapacity: true)
-                line.withUnsafeBytes { dispatch($0) }
+        var start = 0, handled = 0
+        let outputBefore = output.count
+        while !closed, !writeBlocked {
+            guard let nl = buffer[start...].firstIndex(of: 0x0A) else { break }
+            if handled == RPCConnection.turnMessages || output.count - outputBefore >= RPCConnection.turnBytes {
+                let me = UncheckedSendable(self)
+                server.loop.execute { me.value.process() }
+                break
             }
-            start = i + 1
-            if closed { return }
+            buffer.withUnsafeBytes { dispatch(UnsafeRawBufferPointer(rebasing: $0[start..<nl])) }
+            start = nl + 1
+            handled += 1
         }
-        guard start < bytes.count, !discarding else { return }
-        buffer.append(contentsOf: bytes[start...])
-        if buffer.count > limit {
+        if start > 0 { buffer.removeSubrange(0..<start) }
+        if buffer.count > limit && buffer.firstIndex(of: 0x0A) == nil {
             buffer.removeAll()
             discarding = true
             sendLine(RPCEnvelope.response(id: .null, .failure(.invalidRequest(
@@ -90,6 +110,16 @@ final class RPCConnection {
             guard let self, let response, !self.closed else { return }
             self.sendLine(response)
         }
+    }
+
+    /// A turn ends after this many messages or this many reply bytes,
+    /// whichever comes first: about a millisecond of work, so that one busy
+    /// client delays the others by no more than that.
+    static let turnMessages = 1024
+    static let turnBytes = 256 << 10
+
+    private var writeBlocked: Bool {
+        uv_stream_get_write_queue_size(stream(tcp)) > server.limits.writeHighWater
     }
 
     /// Queues one response line; it goes out at the end of the current
@@ -122,16 +152,19 @@ final class RPCConnection {
             req.deallocate()
             return close()
         }
-        if uv_stream_get_write_queue_size(stream(tcp)) > server.limits.writeHighWater && !readingPaused {
+        if writeBlocked && !readingPaused {
             readingPaused = true
             uv_read_stop(stream(tcp))
         }
     }
 
+    /// A write finished: once the client has caught up, read and handle
+    /// its messages again.
     private func written() {
         if readingPaused && !closed && uv_stream_get_write_queue_size(stream(tcp)) < server.limits.writeHighWater / 2 {
             readingPaused = false
             startReading()
+            process()
         }
     }
 

@@ -31,7 +31,7 @@ public final class HostRuntime: @unchecked Sendable {
     var callbackTimers: [Int: LoopTimer] = [:]
     var cycle: DispatchCycle?
     private var server: RPCServer?
-    private var dispatcher: RPCDispatcher?
+    private(set) var dispatcher: RPCDispatcher?
     private var signals: [UnsafeMutablePointer<uv_signal_t>] = []
     private var housekeeping: LoopTimer?
     private(set) var shuttingDown = false
@@ -178,18 +178,20 @@ public final class HostRuntime: @unchecked Sendable {
 
     // MARK: shutdown
 
-    /// [loop] Stops the API and the dispatch cycle, then stops the plugins
-    /// on a separate thread (so what they publish while stopping is still
-    /// taken in), then flushes the store and ends the loop.
+    /// [loop] Shutdown, in an order that loses nothing acknowledged:
+    /// 1. stop accepting connections and deciding intervals;
+    /// 2. stop the plugins, on a thread of their own, while the loop still
+    ///    takes in what they publish as they stop;
+    /// 3. a final flush; the writer commits in order, so by its completion
+    ///    every earlier commit (the audit row of host.shutdown, whose reply
+    ///    waits on it) has been answered;
+    /// 4. close the connections once their replies are written, close the
+    ///    remaining handles, and let the loop end.
     func beginShutdown(reason: String) {
         guard !shuttingDown else { return }
         shuttingDown = true
         state.logger.info("host", "stopping (\(reason))")
         server?.stopListening()
-        // Replies waiting on a commit (the audit entry of host.shutdown
-        // itself) go out before the connections close: the writer commits
-        // in order, so this flush completes after theirs.
-        pipeline.flush { [weak server] _ in server?.close() }
         cycle?.stop()
         for t in callbackTimers.values { t.cancel() }
         let instances = state.instances.compactMap { $0 }
@@ -197,12 +199,15 @@ public final class HostRuntime: @unchecked Sendable {
         let stopper = Worker(name: "shutdown")
         stopper.submit {
             for inst in instances { inst.stop() }
-            loop.execute { box.value.finishShutdown() }
+            loop.execute {
+                box.value.pipeline.flush { _ in box.value.finishShutdown() }
+            }
         }
         stopper.close()
     }
 
     private func finishShutdown() {
+        server?.close()
         for t in callbackTimers.values { t.close() }
         callbackTimers = [:]
         housekeeping?.close()

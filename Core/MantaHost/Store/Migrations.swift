@@ -44,16 +44,18 @@ enum Migrations {
                 name        TEXT NOT NULL UNIQUE,
                 unit        TEXT NOT NULL
             );
-            -- One row per sample. quality: 0 good, 1 estimated, 2 stale, 3 invalid;
-            -- value is NULL when the sample was not a finite number.
+            -- One row per sample, clustered by series: one B-tree, not a table
+            -- and an index. A sample re-sent for the same instant replaces the
+            -- first. quality: 0 good, 1 estimated, 2 stale, 3 invalid; value is
+            -- NULL when the sample was not a finite number.
             CREATE TABLE telemetry (
                 device      INTEGER NOT NULL,
                 point       INTEGER NOT NULL,
                 t_ms        INTEGER NOT NULL,
                 value       REAL,
-                quality     INTEGER NOT NULL
-            );
-            CREATE INDEX telemetry_by_series ON telemetry (device, point, t_ms);
+                quality     INTEGER NOT NULL,
+                PRIMARY KEY (device, point, t_ms)
+            ) WITHOUT ROWID;
             CREATE TABLE prices (
                 region      TEXT NOT NULL,
                 interval_end_ms INTEGER NOT NULL,  -- END of the 5-minute interval

@@ -26,6 +26,8 @@ public final class StoreWriter: @unchecked Sendable {
         try db.exec("PRAGMA journal_mode=WAL")
         try db.exec("PRAGMA synchronous=\(synchronous == "normal" ? "NORMAL" : "FULL")")
         try db.exec("PRAGMA foreign_keys=ON")
+        // 64 MiB of page cache keeps the telemetry B-tree's inner pages hot.
+        try db.exec("PRAGMA cache_size=-65536")
         try Migrations.apply(to: db)
         conn = try Connection(db)
         self.path = path
@@ -78,7 +80,7 @@ private final class Connection {
 
     init(_ db: Database) throws(StoreError) {
         self.db = db
-        sample = try db.prepare("INSERT INTO telemetry (device, point, t_ms, value, quality) VALUES (?, ?, ?, ?, ?)")
+        sample = try db.prepare("INSERT OR REPLACE INTO telemetry (device, point, t_ms, value, quality) VALUES (?, ?, ?, ?, ?)")
         device = try db.prepare("""
             INSERT INTO devices (id, instance, key, kind, site, manufacturer, model, serial, rated_w, max_charge_w,
                                  max_discharge_w, capacity_wh, soc_min, soc_max, first_seen_ms)
@@ -131,7 +133,12 @@ private final class Connection {
             plugin.bind(5, p.path); plugin.bind(6, p.state); plugin.bind(7, p.loadedMs); plugin.bind(8, p.detail)
             try plugin.run()
         }
-        for s in b.samples {
+        // In key order, so that consecutive inserts land on the same B-tree
+        // pages: several times faster than arrival order for a large fleet.
+        let ordered = b.samples.sorted {
+            ($0.device, $0.point, $0.timeMs) < ($1.device, $1.point, $1.timeMs)
+        }
+        for s in ordered {
             sample.bind(1, Int64(s.device)); sample.bind(2, Int64(s.point)); sample.bind(3, s.timeMs)
             sample.bind(4, s.value); sample.bind(5, Int64(s.quality.rawValue))
             try sample.run()
