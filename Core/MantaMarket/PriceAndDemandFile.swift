@@ -32,63 +32,27 @@ public enum PriceAndDemandFile {
         let regionCol = try column("REGION"), timeCol = try column("SETTLEMENTDATE"), rrpCol = try column("RRP")
         let demandCol = names.firstIndex(of: "TOTALDEMAND")
 
-        var points: [PricePoint] = []
-        var gaps: [PriceGap] = []
-        var region: Region?
-        var firstLineOf: [Int64: Int] = [:]
+        var builder: SeriesBuilder?
         while let (line, fields) = lines.next() {
             func fail(_ message: String) -> MarketDataError { MarketDataError(file: file, line: line, message: message) }
             guard fields.count == names.count else {
                 throw fail("expected \(names.count) fields, found \(fields.count)")
             }
             guard let r = Region(code: fields[regionCol]) else { throw fail("unknown region '\(fields[regionCol])'") }
-            if let first = region, first != r {
-                throw fail("region \(r.code) in a file of \(first.code): one region per series")
+            if let b = builder, b.region != r {
+                throw fail("region \(r.code) in a file of \(b.region.code): one region per series")
             }
-            region = r
             guard let end = MarketTime.parse(fields[timeCol]) else {
                 throw fail("SETTLEMENTDATE '\(fields[timeCol])' is not a date and time")
             }
-            guard end % MarketTime.intervalMs == 0 else {
-                throw fail("SETTLEMENTDATE \(fields[timeCol]) is not on the 5-minute grid")
-            }
-            let rrp = try price(fields[rrpCol], at: end, fail)
             var demand = Double.nan
-            if let dc = demandCol, !fields[dc].isEmpty {
-                guard let d = Double(fields[dc].trimmingSpaces), d.isFinite else {
-                    throw fail("TOTALDEMAND '\(fields[dc])' is not a number")
-                }
-                demand = d
-            }
-            if let previous = points.last {
-                if end == previous.intervalEndMs || firstLineOf[end] != nil {
-                    throw fail("duplicate interval \(MarketTime.format(end)) (first at line \(firstLineOf[end] ?? line - 1))")
-                }
-                if end < previous.intervalEndMs {
-                    throw fail("interval \(MarketTime.format(end)) is before the previous row's \(MarketTime.format(previous.intervalEndMs))")
-                }
-                if end - previous.intervalEndMs > MarketTime.intervalMs {
-                    gaps.append(PriceGap(afterMs: previous.intervalEndMs, beforeMs: end, file: file, line: line))
-                }
-            }
-            firstLineOf[end] = line
-            points.append(PricePoint(intervalEndMs: end, region: r, rrp: rrp, demandMW: demand))
+            if let dc = demandCol, !fields[dc].isEmpty { demand = try number(fields[dc], "TOTALDEMAND", fail) }
+            let rrp = try number(fields[rrpCol], "RRP", fail)
+            if builder == nil { builder = SeriesBuilder(file: file, region: r) }
+            try builder!.add(PricePoint(intervalEndMs: end, region: r, rrp: rrp, demandMW: demand), line: line)
         }
-        guard let region else { throw MarketDataError(file: file, line: header.line, message: "no data rows") }
-        return PriceFile(region: region, points: points, gaps: gaps)
-    }
-
-    /// A price field, checked against the floor and that year's cap.
-    static func price(_ text: String, at end: Int64, _ fail: (String) -> MarketDataError) throws(MarketDataError) -> Double {
-        guard let rrp = Double(text.trimmingSpaces), rrp.isFinite else { throw fail("RRP '\(text)' is not a number") }
-        if rrp < MarketLimits.floor {
-            throw fail("RRP \(text) is below the market floor \(Int(MarketLimits.floor))")
-        }
-        if let cap = MarketLimits.cap(intervalEndMs: end), rrp > cap {
-            let fy = MarketLimits.financialYear(intervalEndMs: end)
-            throw fail("RRP \(text) is above the FY\(fy)-\((fy + 1) % 100) market price cap \(Int(cap))")
-        }
-        return rrp
+        guard let builder else { throw MarketDataError(file: file, line: header.line, message: "no data rows") }
+        return builder.finish()
     }
 
     /// Joins files of one region into one series: they may come in any order

@@ -7,15 +7,20 @@ public struct PricePoint: Sendable, Equatable {
     public var rrp: Double
     /// Regional demand, MW; NaN if not given.
     public var demandMW: Double
-    /// True for a dispatch/settlement price, false for a forecast.
+    /// True for a dispatch/settlement price, false for a forecast or a
+    /// price AEMO has not yet made firm.
     public var firm: Bool
+    /// FCAS prices, where the file carries them.
+    public var fcas: FCASPrices
 
-    public init(intervalEndMs: Int64, region: Region, rrp: Double, demandMW: Double = .nan, firm: Bool = true) {
+    public init(intervalEndMs: Int64, region: Region, rrp: Double, demandMW: Double = .nan, firm: Bool = true,
+                fcas: FCASPrices = FCASPrices()) {
         self.intervalEndMs = intervalEndMs
         self.region = region
         self.rrp = rrp
         self.demandMW = demandMW
         self.firm = firm
+        self.fcas = fcas
     }
 }
 

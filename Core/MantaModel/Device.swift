@@ -29,6 +29,17 @@ public struct DeviceRatings: Sendable, Equatable {
         return known.max() ?? .nan
     }
 
+    /// These ratings held to `limit`'s where it is stricter: smaller powers,
+    /// a narrower SOC band. An operator's limit never loosens a device's own.
+    public func tightened(by limit: DeviceRatings) -> DeviceRatings {
+        var r = self
+        if limit.maxChargeW.isFinite { r.maxChargeW = min(r.maxChargeW, limit.maxChargeW) }
+        if limit.maxDischargeW.isFinite { r.maxDischargeW = min(r.maxDischargeW, limit.maxDischargeW) }
+        if limit.socMin.isFinite { r.socMin = max(r.socMin, limit.socMin) }
+        if limit.socMax.isFinite { r.socMax = min(r.socMax, limit.socMax) }
+        return r
+    }
+
     /// Problems that make the ratings unusable, phrased for a log line.
     public func problems() -> [String] {
         var out: [String] = []
@@ -61,6 +72,8 @@ public struct DeviceDescriptor: Sendable, Equatable {
     public var ratings: DeviceRatings
     public var controllable: Bool
     public var readOnly: Bool
+    /// False when the operator has taken the device out of dispatch.
+    public var enabled = true
 
     public init(
         number: UInt32, instance: String, index: UInt32, key: String, kind: DeviceKind, site: String,
@@ -83,5 +96,5 @@ public struct DeviceDescriptor: Sendable, Equatable {
     }
 
     /// True when the dispatch cycle may send this device power setpoints.
-    public var dispatchable: Bool { controllable && !readOnly && kind.storesEnergy }
+    public var dispatchable: Bool { enabled && controllable && !readOnly && kind.storesEnergy }
 }

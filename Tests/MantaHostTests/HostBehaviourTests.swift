@@ -138,3 +138,31 @@ import Testing
         #expect(soc.last! < peak - 0.05)
     }
 }
+
+extension HostBehaviour {
+    @Test func operatorDeviceOverridesAndSiteRegions() throws {
+        let host = try TestHost(TestHost.config(
+            plugins: [sim(homes: 3), ["instance": "prices", "plugin": "manta.nem-file", "config": prices()],
+                      ["instance": "strategy", "plugin": "manta.threshold"]],
+            vpps: [vpp]).merging([
+                "devices": [
+                    ["id": "homes/home-002.battery", "enabled": false],
+                    ["id": "homes/home-00*", "max_discharge_w": 2000, "max_charge_w": 9000, "soc_min": 0.2],
+                    ["id": "homes/home-003.battery", "site": "farm"],
+                ],
+                "sites": [["id": "farm", "region": "SA1"], ["id": "home-*", "region": "VIC1"]],
+            ]))
+        defer { try? host.stop() }
+        let devices = try host.call("devices.list", ["kind": "battery"]).array ?? []
+        let one = devices.first { $0["id"] == "homes/home-001.battery" }!
+        #expect(one["ratings"]?["max_discharge_w"] == 2000)  // tightened from 5000
+        #expect(one["ratings"]?["max_charge_w"] == 5000)     // 9000 would loosen: ignored
+        #expect(one["ratings"]?["soc_min"] == .double(0.2))
+        #expect(devices.first { $0["id"] == "homes/home-002.battery" }?["enabled"] == false)
+        #expect(devices.first { $0["id"] == "homes/home-003.battery" }?["site"] == "farm")
+        // Only home-001 can trade in the VIC1 VPP: 002 is disabled, 003 is on an SA1 site.
+        #expect(try host.call("vpps.list").array?.first?["members"] == 1)
+        let warnings = try host.call("events.list", ["severity": "warning"]).array ?? []
+        #expect(warnings.contains { $0["message"]?.string == "homes/home-003.battery is on site farm in SA1, not VIC1: left out" })
+    }
+}

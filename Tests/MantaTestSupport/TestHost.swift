@@ -71,3 +71,12 @@ public final class TestHost: @unchecked Sendable {
         runtime.teardown()
     }
 }
+
+extension JSON {
+    /// An object with `other`'s members added (replacing same-named ones).
+    public func merging(_ other: JSON) -> JSON {
+        guard var o = object, let extra = other.object else { return self }
+        for (k, v) in extra.members { o[k] = v }
+        return .object(o)
+    }
+}

@@ -1,6 +1,7 @@
 import MantaIO
 import MantaJSON
 import MantaMarket
+import MantaModel
 
 /// mantad's configuration, read from a JSON file (see docs/CONFIG.md).
 ///
@@ -41,6 +42,20 @@ public struct HostConfig: Sendable {
         }
     }
 
+    /// What the operator says about devices a driver serves: matched by
+    /// id ("homes/home-001.battery") or prefix ("homes/home-0*").
+    public struct DeviceOverride: Sendable {
+        public var pattern: String
+        public var enabled: Bool?
+        public var site: String?
+        /// Limits that tighten the driver's ratings (NaN: none given).
+        public var limits: DeviceRatings
+
+        public func matches(_ id: String) -> Bool {
+            pattern.hasSuffix("*") ? id.hasPrefix(pattern.dropLast()) : id == pattern
+        }
+    }
+
     public struct VPP: Sendable {
         public var id: String
         public var region: Region
@@ -71,6 +86,7 @@ public struct HostConfig: Sendable {
     public var pluginCallTimeoutMs: Int64
     public var instances: [Instance]
     public var sites: [Site]
+    public var devices: [DeviceOverride]
     public var vpps: [VPP]
     public var dispatch: Dispatch
     public var maxQueuedSamples: Int
@@ -159,6 +175,12 @@ public struct HostConfig: Sendable {
         }
         sites = c["sites"]!.array!.map {
             Site(pattern: $0["id"]!.string!, name: $0["name"]?.string, region: $0["region"]?.string.flatMap(Region.init(code:)))
+        }
+        devices = c["devices"]!.array!.map { d in
+            DeviceOverride(pattern: d["id"]!.string!, enabled: d["enabled"]?.bool, site: d["site"]?.string,
+                           limits: DeviceRatings(maxChargeW: d["max_charge_w"]?.number ?? .nan,
+                                                 maxDischargeW: d["max_discharge_w"]?.number ?? .nan,
+                                                 socMin: d["soc_min"]?.number ?? .nan, socMax: d["soc_max"]?.number ?? .nan))
         }
         vpps = c["vpps"]!.array!.map {
             VPP(id: $0["id"]!.string!, region: Region(code: $0["region"]!.string!)!, market: $0["market"]!.string!,

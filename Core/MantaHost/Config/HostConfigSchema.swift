@@ -77,6 +77,21 @@ enum HostConfigSchema {
                     ],
                 ],
             ],
+            "devices": [
+                "type": "array", "default": [],
+                "items": [
+                    "type": "object", "additionalProperties": false, "required": ["id"],
+                    "properties": [
+                        "id": ["type": "string", "minLength": 1, "description": "instance/key, or a prefix ending in *"],
+                        "enabled": ["type": "boolean", "description": "false: never dispatched"],
+                        "site": ["type": "string", "minLength": 1],
+                        "max_charge_w": ["type": "number", "minimum": 0],
+                        "max_discharge_w": ["type": "number", "minimum": 0],
+                        "soc_min": ["type": "number", "minimum": 0, "maximum": 1],
+                        "soc_max": ["type": "number", "minimum": 0, "maximum": 1],
+                    ],
+                ],
+            ],
             "vpps": [
                 "type": "array", "default": [],
                 "items": [

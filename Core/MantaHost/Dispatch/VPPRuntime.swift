@@ -46,13 +46,23 @@ final class VPPRuntime {
     }
 
     /// Chooses members: devices of the named drivers and/or on sites
-    /// matching the patterns ("home-*"), that can take power setpoints.
-    func resolveMembers(_ devices: [DeviceDescriptor]) {
+    /// matching the patterns ("home-*") that can take power setpoints and
+    /// are enabled. A device on a site the config places in another region
+    /// cannot trade in this VPP's market: it is left out, and the returned
+    /// lines say which and why.
+    func resolveMembers(_ devices: [DeviceDescriptor], sites: [HostConfig.Site]) -> [String] {
+        var problems: [String] = []
         members = devices.filter { d in
             guard d.dispatchable else { return false }
             let byDriver = config.drivers.contains(d.instance)
             let bySite = config.sites.contains { p in p.hasSuffix("*") ? d.site.hasPrefix(p.dropLast()) : d.site == p }
-            return byDriver || bySite
+            guard byDriver || bySite else { return false }
+            if let region = sites.last(where: { $0.matches(d.site) })?.region, region != config.region {
+                problems.append("\(d.id) is on site \(d.site) in \(region.code), not \(config.region.code): left out")
+                return false
+            }
+            return true
         }.map(\.number)
+        return problems
     }
 }

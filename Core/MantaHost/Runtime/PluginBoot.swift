@@ -93,7 +93,8 @@ extension HostRuntime {
         case .some(.failure(let e)):
             state.events.record("error", source: inst.name, kind: "plugin.devices", e.message, atMs: state.now())
         case .some(.success(let described)):
-            let (devices, problems) = state.registry.register(instance: inst.name, instanceIndex: i, described: described)
+            let (devices, problems) = state.registry.register(instance: inst.name, instanceIndex: i, described: described,
+                                                              overrides: state.config.devices)
             for p in problems {
                 state.events.record("warning", source: inst.name, kind: "device.refused", p, atMs: state.now())
             }
@@ -125,7 +126,9 @@ extension HostRuntime {
                 }
             }
             let runtime = VPPRuntime(config: v, market: market, strategy: strategy, loop: state.loop)
-            runtime.resolveMembers(state.registry.devices)
+            for p in runtime.resolveMembers(state.registry.devices, sites: state.config.sites) {
+                state.events.record("warning", source: v.id, kind: "vpp.member", p, atMs: state.now())
+            }
             state.vpps.append(runtime)
             state.logger.info(v.id, "\(v.region.code) VPP: \(runtime.members.count) dispatchable assets, market \(v.market), strategy \(v.strategy)")
         }

@@ -23,9 +23,12 @@ final class DeviceRegistry {
 
     var count: Int { devices.count }
 
-    /// Registers what a driver described. Returns the descriptors (new and
-    /// updated) and a problem line for each device refused.
-    func register(instance: String, instanceIndex: Int, described: [DescribedDevice])
+    /// Registers what a driver described, with the operator's overrides
+    /// applied (in order: a later match wins for `site` and `enabled`; limits
+    /// only ever tighten). Returns the descriptors (new and updated) and a
+    /// problem line for each device refused.
+    func register(instance: String, instanceIndex: Int, described: [DescribedDevice],
+                  overrides: [HostConfig.DeviceOverride] = [])
         -> (devices: [DeviceDescriptor], problems: [String])
     {
         while byInstance.count <= instanceIndex { byInstance.append([]) }
@@ -54,11 +57,16 @@ final class DeviceRegistry {
                 return nextNumber
             }()
             known[id] = number
-            let descriptor = DeviceDescriptor(
+            var descriptor = DeviceDescriptor(
                 number: number, instance: instance, index: d.index, key: d.key, kind: kind,
                 site: d.site.isEmpty ? instance : d.site, manufacturer: d.manufacturer, model: d.model,
                 serial: d.serial, ratings: d.ratings, controllable: d.flags & MANTA_DEVICE_F_CONTROLLABLE != 0,
                 readOnly: d.flags & MANTA_DEVICE_F_READ_ONLY != 0)
+            for o in overrides where o.matches(id) {
+                if let e = o.enabled { descriptor.enabled = e }
+                if let s = o.site { descriptor.site = s }
+                descriptor.ratings = descriptor.ratings.tightened(by: o.limits)
+            }
             let slot: Int
             if let existing = byNumber[number] {
                 slot = existing

@@ -139,6 +139,6 @@ func deviceJSON(_ d: DeviceDescriptor) -> JSON {
             "soc_min": .number(r.socMin), "soc_max": .number(r.socMax),
             "round_trip_efficiency": .number(r.roundTripEfficiency),
         ]),
-        ("controllable", .bool(d.controllable)), ("read_only", .bool(d.readOnly)),
+        ("controllable", .bool(d.controllable)), ("read_only", .bool(d.readOnly)), ("enabled", .bool(d.enabled)),
     ]))
 }
