@@ -22,7 +22,8 @@ test:
 	$(SWIFT) test
 	python3 -m pytest -q Tests/integration
 
-bench: deps
+bench:
+	@scripts/install-deps --test
 	$(SWIFT) build -c release
 	.build/release/manta-bench --out BENCHMARKS.md
 

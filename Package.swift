@@ -17,10 +17,12 @@ let package = Package(
         .executable(name: "manta", targets: ["manta"]),
         .library(name: "manta_sim", type: .dynamic, targets: ["SimDriver"]),
         .library(name: "manta_nem_file", type: .dynamic, targets: ["NemFileMarket"]),
+        .library(name: "manta_nemweb", type: .dynamic, targets: ["NemwebMarket"]),
         .library(name: "manta_threshold", type: .dynamic, targets: ["ThresholdStrategy"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/apple/swift-collections", from: "1.1.0"),
     ],
     targets: [
         // Layer 1: the C ABI, and the Swift kit for writing plugins against it.
@@ -34,15 +36,22 @@ let package = Package(
                        providers: [.apt(["libjansson-dev"])]),
         .systemLibrary(name: "CSQLite", path: "Core/System/CSQLite", pkgConfig: "sqlite3",
                        providers: [.apt(["libsqlite3-dev"])]),
+        .systemLibrary(name: "CCurl", path: "Core/System/CCurl", pkgConfig: "libcurl",
+                       providers: [.apt(["libcurl4-openssl-dev"])]),
+        .systemLibrary(name: "CZlib", path: "Core/System/CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
 
         // Support below the layers: JSON values, and file access for the pure layers' data.
         .target(name: "MantaJSON", dependencies: ["CJansson"], path: "Core/MantaJSON"),
         .target(name: "MantaIO", dependencies: ["MantaMarket"], path: "Core/MantaIO"),
+        // HTTP(S) and zip for connectors that fetch reports (only they link libcurl and zlib).
+        .target(name: "MantaFetch", dependencies: ["CCurl", "CZlib"], path: "Core/MantaFetch"),
 
         // Layers 2-4: model, market, engine. Pure Swift.
         .target(name: "MantaModel", dependencies: ["MantaJSON"], path: "Core/MantaModel"),
         .target(name: "MantaMarket", path: "Core/MantaMarket"),
-        .target(name: "MantaEngine", dependencies: ["MantaModel", "MantaMarket"], path: "Core/MantaEngine"),
+        .target(name: "MantaEngine",
+                dependencies: ["MantaModel", "MantaMarket", .product(name: "HeapModule", package: "swift-collections")],
+                path: "Core/MantaEngine"),
 
         // Layer 5: the host.
         .target(name: "MantaHost",
@@ -55,10 +64,12 @@ let package = Package(
                           dependencies: ["MantaHost", .product(name: "ArgumentParser", package: "swift-argument-parser")],
                           path: "Core/mantad"),
         .executableTarget(name: "manta",
-                          dependencies: ["MantaHost", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+                          dependencies: ["MantaHost", "MantaEngine", "MantaIO", "MantaJSON", "MantaMarket", "MantaModel",
+                                         .product(name: "ArgumentParser", package: "swift-argument-parser")],
                           path: "Core/manta"),
         .executableTarget(name: "manta-bench",
-                          dependencies: ["MantaHost", "MantaKit", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+                          dependencies: ["MantaHost", "MantaKit", "MantaEngine", "MantaIO", "MantaMarket", "MantaModel",
+                                         .product(name: "ArgumentParser", package: "swift-argument-parser")],
                           path: "Core/manta-bench"),
 
         // First-party plugins.
@@ -66,6 +77,8 @@ let package = Package(
                 path: "Plugins/drivers/sim/src", linkerSettings: pluginLinkerSettings),
         .target(name: "NemFileMarket", dependencies: ["MantaKit", "MantaMarket", "MantaIO"],
                 path: "Plugins/markets/nem-file/src", linkerSettings: pluginLinkerSettings),
+        .target(name: "NemwebMarket", dependencies: ["MantaKit", "MantaMarket", "MantaIO", "MantaFetch"],
+                path: "Plugins/markets/nemweb/src", linkerSettings: pluginLinkerSettings),
         .target(name: "ThresholdStrategy", dependencies: ["MantaSDK", "CJansson"],
                 path: "Plugins/strategies/threshold/src", publicHeadersPath: ".", cSettings: pluginCSettings,
                 linkerSettings: pluginLinkerSettings),

@@ -49,12 +49,13 @@ public struct StrategyObservation: Sendable, Equatable {
     public var region: String
     /// RRP of this interval, AUD/MWh; NaN when not known.
     public var price: Double
-    /// RRPs before this interval, oldest first; NaN for gaps.
-    public var priceHistory: [Double]
+    /// RRPs before this interval, oldest first; NaN for gaps. A slice, so
+    /// that a backtest can show a window onto its series without a copy.
+    public var priceHistory: ArraySlice<Double>
     public var assets: [AssetView]
 
     public init(nowMs: Int64, intervalEndMs: Int64, intervalMs: Int64, deadlineMs: Int64, vpp: String,
-                region: String, price: Double, priceHistory: [Double], assets: [AssetView]) {
+                region: String, price: Double, priceHistory: ArraySlice<Double>, assets: [AssetView]) {
         self.nowMs = nowMs
         self.intervalEndMs = intervalEndMs
         self.intervalMs = intervalMs

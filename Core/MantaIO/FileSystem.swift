@@ -103,3 +103,21 @@ public enum FileSystem {
         }
     }
 }
+
+extension FileSystem {
+    /// Removes a file, or a folder and everything in it. Fine if absent.
+    public static func removeTree(_ path: String) throws(FileError) {
+        guard FileSystem.exists(path) else { return }
+        if isDirectory(path) {
+            for name in try list(path) { try removeTree(Paths.join(path, name)) }
+            guard rmdir(path) == 0 else { throw FileError(path, errno: errno) }
+        } else {
+            guard unlink(path) == 0 else { throw FileError(path, errno: errno) }
+        }
+    }
+
+    /// Renames, replacing a file (not a non-empty folder) at the target.
+    public static func move(_ from: String, to: String) throws(FileError) {
+        guard rename(from, to) == 0 else { throw FileError(to, errno: errno) }
+    }
+}

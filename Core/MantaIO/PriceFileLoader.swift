@@ -32,30 +32,45 @@ public enum PriceFileLoader {
         }
     }
 
-    /// Reads and validates PRICE_AND_DEMAND files of one region into one
-    /// series. When `region` is given, files of other regions in a folder
-    /// are skipped (folders often hold several regions); a file named
-    /// explicitly with another region is an error.
-    public static func loadPriceAndDemand(_ paths: [String], region: Region? = nil) throws(LoadError) -> PriceFile {
+    /// Reads and validates AEMO price files of any of the three layouts
+    /// (PRICE_AND_DEMAND, DISPATCHPRICE, the combined dispatch-price CSV)
+    /// into one series. `region` picks a region out of multi-region files;
+    /// without it the files must hold exactly one region between them.
+    /// Folders are expanded; a file named explicitly that lacks the region
+    /// is an error, one found in a folder is skipped.
+    public static func load(_ paths: [String], region: Region? = nil) throws(LoadError) -> PriceFile {
         let files: [String]
         do { files = try expand(paths) } catch { throw .file(error) }
         var parsed: [(name: String, file: PriceFile)] = []
+        var seen = Set<Region>()
         for path in files {
             let bytes: [UInt8]
             do { bytes = try FileSystem.read(path) } catch { throw .file(error) }
-            do throws(MarketDataError) {
-                let f = try PriceAndDemandFile.parse(bytes, file: path)
-                if let region, f.region != region {
-                    if paths.contains(path) {
-                        throw MarketDataError(file: path, line: 2, message: "holds \(f.region.code), expected \(region.code)")
-                    }
-                    continue
+            let series: [PriceFile]
+            do { series = try MarketFileFormat.parse(bytes, file: path) } catch { throw .data(error) }
+            seen.formUnion(series.map(\.region))
+            if let region {
+                if let match = series.first(where: { $0.region == region }) {
+                    parsed.append((path, match))
+                } else if paths.contains(path) {
+                    let held = series.map(\.region.code).joined(separator: ", ")
+                    throw .data(MarketDataError(file: path, line: 0, message: "holds \(held), not \(region.code)"))
                 }
-                parsed.append((path, f))
-            } catch {
-                throw .data(error)
+            } else {
+                guard series.count == 1 else {
+                    let held = series.map(\.region.code).joined(separator: ", ")
+                    throw .data(MarketDataError(file: path, line: 0, message: "holds several regions (\(held)): choose one"))
+                }
+                parsed.append((path, series[0]))
             }
         }
-        do { return try PriceAndDemandFile.combine(parsed) } catch { throw .data(error) }
+        if region == nil && seen.count > 1 {
+            let held = seen.map(\.code).sorted().joined(separator: ", ")
+            throw .data(MarketDataError(file: files.first ?? "-", line: 0, message: "the files hold several regions (\(held)): choose one"))
+        }
+        guard !parsed.isEmpty else {
+            throw .data(MarketDataError(file: paths.joined(separator: ", "), line: 0, message: "no \(region?.code ?? "") prices found"))
+        }
+        do { return try PriceFile.combine(parsed) } catch { throw .data(error) }
     }
 }

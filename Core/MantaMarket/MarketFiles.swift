@@ -12,8 +12,9 @@ public enum MarketFileFormat: String, Sendable {
         var lines = CSVLines(Array(bytes.prefix(4096))).makeIterator()
         guard let first = lines.next()?.fields.map({ $0.trimmingSpaces.uppercased() }) else { return nil }
         if first.first == "C" || first.first == "I" { return .dispatchPrice }
-        if first.contains("REGION") && first.contains("SETTLEMENTDATE") && first.contains("RRP") { return .priceAndDemand }
-        if first.contains("REGIONID") && first.contains("SETTLEMENTDATE") && first.contains("RRP") { return .combined }
+        // Identified by their key columns; the parser then names anything missing.
+        if first.contains("REGION") && first.contains("SETTLEMENTDATE") { return .priceAndDemand }
+        if first.contains("REGIONID") && first.contains("SETTLEMENTDATE") { return .combined }
         return nil
     }
 

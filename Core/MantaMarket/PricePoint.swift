@@ -48,6 +48,13 @@ public struct PriceGap: Sendable, Equatable, CustomStringConvertible {
     public var file: String
     public var line: Int
 
+    public init(afterMs: Int64, beforeMs: Int64, file: String, line: Int) {
+        self.afterMs = afterMs
+        self.beforeMs = beforeMs
+        self.file = file
+        self.line = line
+    }
+
     public var missing: Int { Int((beforeMs - afterMs) / MarketTime.intervalMs) - 1 }
 
     public var description: String {

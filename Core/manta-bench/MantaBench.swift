@@ -18,15 +18,30 @@ struct MantaBench: ParsableCommand {
     @Option(help: "Requests per JSON-RPC run.")
     var requests = 200_000
 
+    @Option(help: "Only these sections, comma-separated: abi, ingest, rpc, timemachine.")
+    var only: String?
+
     func run() throws {
         let root = Paths.absolute(".")
         var report = Report(root: root)
-        print("ABI calls...")
-        try ABIBench.run(root: root, into: &report)
-        print("telemetry ingest (\(samples) samples)...")
-        try IngestBench.run(root: root, samples: samples, into: &report)
-        print("JSON-RPC (\(requests) requests)...")
-        try RPCBench.run(root: root, requests: requests, into: &report)
+        let wanted = only.map { Set($0.split(separator: ",").map(String.init)) }
+        func want(_ s: String) -> Bool { wanted?.contains(s) ?? true }
+        if want("abi") {
+            print("ABI calls...")
+            try ABIBench.run(root: root, into: &report)
+        }
+        if want("ingest") {
+            print("telemetry ingest (\(samples) samples)...")
+            try IngestBench.run(root: root, samples: samples, into: &report)
+        }
+        if want("rpc") {
+            print("JSON-RPC (\(requests) requests)...")
+            try RPCBench.run(root: root, requests: requests, into: &report)
+        }
+        if want("timemachine") {
+            print("Time Machine (a year of prices; HiGHS takes a while)...")
+            try BacktestBench.run(root: root, into: &report)
+        }
         try FileSystem.write(report.markdown(), to: out)
         print(report.markdown())
         print("written to \(out)")

@@ -66,8 +66,8 @@ extension String {
     }
 }
 
-/// Writes a line to standard error.
-func printError(_ message: String) {
-    var line = message + "\n"
+/// Writes a line (or, with newline: false, a fragment) to standard error.
+func printError(_ message: String, newline: Bool = true) {
+    var line = newline ? message + "\n" : message
     line.withUTF8 { _ = write(2, $0.baseAddress, $0.count) }
 }

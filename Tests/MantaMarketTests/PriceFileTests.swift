@@ -25,7 +25,7 @@ struct RealPriceFiles {
             let ym = "2022" + (m < 10 ? "0\(m)" : "\(m)")
             return (ym, try PriceAndDemandFile.parse(TestPaths.read(TestPaths.priceFile("SA1", ym)), file: ym))
         }
-        let year = try PriceAndDemandFile.combine(files.reversed())
+        let year = try PriceFile.combine(files.reversed())
         #expect(year.points.count == 105_120)
         #expect(year.gaps.isEmpty)
         #expect(year.points.filter { $0.rrp < 0 }.count == 19_647)  // as the data README says
@@ -35,7 +35,7 @@ struct RealPriceFiles {
         let vic = try PriceAndDemandFile.parse(TestPaths.read(TestPaths.priceFile("VIC1", "202201")), file: "vic.csv")
         let sa = try PriceAndDemandFile.parse(TestPaths.read(TestPaths.priceFile("SA1", "202202")), file: "sa.csv")
         #expect(throws: MarketDataError(file: "sa.csv", line: 0, message: "region SA1 mixed with VIC1: one region per run")) {
-            try PriceAndDemandFile.combine([("vic.csv", vic), ("sa.csv", sa)])
+            try PriceFile.combine([("vic.csv", vic), ("sa.csv", sa)])
         }
     }
 }
@@ -48,7 +48,7 @@ struct RealPriceFiles {
     }
 
     @Test func errorsCarryFileAndLine() {
-        #expect(throws: MarketDataError(file: "x.csv", line: 3, message: "duplicate interval 2022-01-01 00:05 (first at line 2)")) {
+        #expect(throws: MarketDataError(file: "x.csv", line: 3, message: "duplicate VIC1 interval 2022-01-01 00:05 (first at line 2)")) {
             try parse("VIC1,2022/01/01 00:05:00,5005,114.8,TRADE\nVIC1,2022/01/01 00:05:00,5005,114.8,TRADE\n")
         }
         #expect(throws: MarketDataError(file: "x.csv", line: 2, message: "RRP 'abc' is not a number")) {
@@ -66,7 +66,7 @@ struct RealPriceFiles {
         #expect(throws: MarketDataError(file: "x.csv", line: 2, message: "expected 5 fields, found 4")) {
             try parse("VIC1,2022/01/01 00:05:00,5005,1\n")
         }
-        #expect(throws: MarketDataError(file: "x.csv", line: 2, message: "SETTLEMENTDATE 2022/01/01 00:07:00 is not on the 5-minute grid")) {
+        #expect(throws: MarketDataError(file: "x.csv", line: 2, message: "interval end 2022-01-01 00:07:00 is not on the 5-minute grid")) {
             try parse("VIC1,2022/01/01 00:07:00,5005,1,TRADE\n")
         }
     }

@@ -9,8 +9,9 @@ ALLOWED = {
     "MantaJSON": {"CJansson"},
     "MantaModel": {"MantaJSON"},
     "MantaMarket": set(),
-    "MantaEngine": {"MantaModel", "MantaMarket", "Glibc"},  # Glibc for sin/cos/exp only
+    "MantaEngine": {"MantaModel", "MantaMarket", "MantaJSON", "HeapModule", "Glibc"},  # Glibc for sin/cos/exp only
     "MantaIO": {"MantaMarket", "Glibc"},
+    "MantaFetch": {"CCurl", "CZlib"},
     "MantaKit": {"MantaSDK", "MantaJSON", "Glibc", "Synchronization"},
 }
 PLUGIN_FORBIDDEN = {"MantaHost", "CLibUV", "CSQLite"}

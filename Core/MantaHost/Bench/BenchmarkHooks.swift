@@ -74,7 +74,7 @@ extension HostRuntime {
                       maxDischargeW: 5000, socMin: 0.1, socMax: 1, powerW: 0, roundTripEfficiency: 0.9)
         }
         let obs = StrategyObservation(nowMs: 0, intervalEndMs: 300_000, intervalMs: 300_000, deadlineMs: 1000, vpp: "bench",
-                                      region: "VIC1", price: 350, priceHistory: [Double](repeating: 80, count: 288), assets: views)
+                                      region: "VIC1", price: 350, priceHistory: ArraySlice(repeating: 80, count: 288), assets: views)
         return inst.worker.sync(timeoutMs: 600_000) {
             let start = WallClock.monotonicNs()
             for _ in 0..<count { _ = StrategyCalls.decide(module, h.raw, obs) }

@@ -71,7 +71,7 @@ final class DispatchCycle {
             deadlineMs: now + Int64(Double(deadlineWall) * state.clock.speed), vpp: vpp.config.id,
             region: vpp.config.region.code, price: price,
             priceHistory: state.prices.history(region: vpp.config.region.code, before: end,
-                                               count: dispatch.historyIntervals),
+                                               count: dispatch.historyIntervals)[...],
             assets: vpp.members.compactMap { asset($0, now: now) })
         vpp.lastDecidedEnd = end
         vpp.inFlight = VPPRuntime.InFlight(cycle: cycle, intervalEndMs: end, startedNs: WallClock.monotonicNs(),

@@ -37,7 +37,7 @@ struct LifecycleCheck {
             emit.report(.pass, "deinit")
         }
 
-        let services = CheckServices(catalog: catalog, startMs: WallClock.nowMs())
+        let services = OfflineServices(catalog: catalog, startMs: WallClock.nowMs())
         let table = HostTable(context: InstanceContext(name: "check", index: 0, services: services),
                               hostName: "manta plugin check", hostVersion: HostRuntime.version)
         emit.begin("create")
@@ -109,7 +109,7 @@ struct LifecycleCheck {
         }
     }
 
-    private func runCallbacks(_ module: LoadedModule, _ h: OpaquePointer, _ services: CheckServices) {
+    private func runCallbacks(_ module: LoadedModule, _ h: OpaquePointer, _ services: OfflineServices) {
         var n = 0
         while n < 3, services.advanceToCallback() {
             emit.begin("callback")
@@ -119,7 +119,7 @@ struct LifecycleCheck {
         if n > 0 { emit.report(.pass, "callback", "\(n) callback(s) delivered") }
     }
 
-    private func checkSamples(_ services: CheckServices, _ devices: [DescribedDevice]) {
+    private func checkSamples(_ services: OfflineServices, _ devices: [DescribedDevice]) {
         let samples = services.record.withLock { $0.samples }
         var unknownDevice = 0, unknownPoint = 0, nonFinite = 0
         for s in samples {
@@ -157,7 +157,7 @@ struct LifecycleCheck {
         }
         let history = (0..<288).map { 60 + 40 * sin(Double($0) / 288 * 2 * .pi) }
         let obs = StrategyObservation(nowMs: now, intervalEndMs: end, intervalMs: MarketTime.intervalMs, deadlineMs: now + 2000,
-                                      vpp: "check", region: "VIC1", price: 95, priceHistory: history, assets: assets)
+                                      vpp: "check", region: "VIC1", price: 95, priceHistory: history[...], assets: assets)
         let start = WallClock.monotonicNs()
         switch StrategyCalls.decide(module, h, obs) {
         case .failure(let e): emit.report(.fail, "decide", e.message)
@@ -167,7 +167,7 @@ struct LifecycleCheck {
         }
     }
 
-    private func checkFetch(_ module: LoadedModule, _ h: OpaquePointer, _ services: CheckServices) {
+    private func checkFetch(_ module: LoadedModule, _ h: OpaquePointer, _ services: OfflineServices) {
         let published = services.record.withLock { $0.prices }
         emit.begin("fetch")
         let region = published.first?.region ?? "VIC1"

@@ -117,17 +117,11 @@ public enum PluginValidator {
     }
 
     static func loadCatalog(_ options: Options, manifest: Manifest, _ report: inout CheckReport) -> PointCatalog? {
-        let path = options.catalogPath
-            ?? HostRuntime.findRegistryFile("catalog/points.json", near: manifest.path)
-            ?? HostRuntime.findRegistryFile("catalog/points.json", near: Paths.join(Paths.current, "x"))
-        guard let path else {
-            report.add(.fail, "catalog", "registry/catalog/points.json not found; give it with --catalog")
-            return nil
-        }
+        let path = options.catalogPath ?? CatalogFile.find(near: manifest.path) ?? CatalogFile.find(near: Paths.join(Paths.current, "-"))
         do {
-            return try PointCatalog(json: try JSON.parse(try FileSystem.readText(path)))
+            return try CatalogFile.load(path: path)
         } catch {
-            report.add(.fail, "catalog", "\(path): \(error)")
+            report.add(.fail, "catalog", "\(error.description); give it with --catalog")
             return nil
         }
     }

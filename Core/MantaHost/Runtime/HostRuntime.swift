@@ -30,6 +30,7 @@ public final class HostRuntime: @unchecked Sendable {
     private let pluginTable = Mutex<[Int: PluginInstance]>([:])
     var callbackTimers: [Int: LoopTimer] = [:]
     var cycle: DispatchCycle?
+    var backtests: BacktestTasks!
     private var server: RPCServer?
     private(set) var dispatcher: RPCDispatcher?
     private var signals: [UnsafeMutablePointer<uv_signal_t>] = []
@@ -65,6 +66,7 @@ public final class HostRuntime: @unchecked Sendable {
         if case let .replay(start, speed) = config.clock {
             logger.info("host", "replay clock from \(MarketTime.iso(start)) at \(speed)x")
         }
+        do { backtests = try BacktestTasks(state: state) } catch { throw BootError("store: \(error)") }
         bootPlugins()
         try bootVPPs()
         try bootAPI()
@@ -97,32 +99,17 @@ public final class HostRuntime: @unchecked Sendable {
     // MARK: startup
 
     static func loadCatalog(_ config: HostConfig) throws(BootError) -> PointCatalog {
-        let path = config.catalogPath ?? HostRuntime.findRegistryFile("catalog/points.json", near: config.path)
-        guard let path else {
-            throw BootError("catalog: registry/catalog/points.json not found near \(config.path); set \"catalog\" in the config")
-        }
         do {
-            return try PointCatalog(json: try JSON.parse(try FileSystem.readText(path)))
+            return try CatalogFile.load(path: config.catalogPath, near: config.path)
         } catch {
-            throw BootError("catalog \(path): \(error)")
-        }
-    }
-
-    /// `registry/<file>` in the folder of `start` or any folder above it.
-    static func findRegistryFile(_ file: String, near start: String) -> String? {
-        var dir = Paths.directory(of: Paths.absolute(start))
-        while true {
-            let candidate = Paths.join(dir, "registry/\(file)")
-            if FileSystem.exists(candidate) { return candidate }
-            if dir == "/" || dir == "." { return nil }
-            dir = Paths.directory(of: dir)
+            throw BootError("catalog: \(error.description); set \"catalog\" in the config")
         }
     }
 
     private func bootAPI() throws(BootError) {
         let api = state.config.api
         let d = RPCDispatcher(tokens: api.tokens) { [unowned self] row, done in audit(row, done) }
-        for m in systemMethods(d) + fleetMethods() + marketMethods() + dispatchMethods() { d.register(m) }
+        for m in systemMethods(d) + fleetMethods() + marketMethods() + dispatchMethods() + backtestMethods() { d.register(m) }
         let s = RPCServer(loop: state.loop, dispatcher: d,
                           limits: .init(maxMessageBytes: api.maxMessageBytes, maxConnections: api.maxConnections,
                                         partialTimeoutMs: api.partialTimeoutMs),
@@ -224,6 +211,7 @@ public final class HostRuntime: @unchecked Sendable {
     /// After `run` returns: destroys the instances, deinitialises the
     /// modules and waits for the store to commit everything.
     public func teardown() {
+        backtests.close()
         for case let inst? in state.instances { inst.destroy() }
         for m in modules { m.release() }
         pipeline.writer.close()

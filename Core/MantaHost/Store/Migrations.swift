@@ -114,6 +114,18 @@ enum Migrations {
                 message     TEXT NOT NULL
             );
             """),
+        Step(version: 2, description: "backtests", sql: """
+            -- Backtests started through the API (backtest.run) and what they came to.
+            CREATE TABLE backtests (
+                id          INTEGER PRIMARY KEY,
+                created_ms  INTEGER NOT NULL,      -- wall clock
+                finished_ms INTEGER,
+                state       TEXT NOT NULL,         -- running | done | failed
+                request     TEXT NOT NULL,         -- the params, JSON
+                summary     TEXT,                  -- the result, JSON (as manta backtest --json)
+                error       TEXT
+            );
+            """),
     ]
 
     static var latest: Int { steps.last?.version ?? 0 }

@@ -24,6 +24,19 @@ final class StoreReader {
          try db.scalar("SELECT COALESCE(MAX(id), 0) FROM dispatch_commands") ?? 0)
     }
 
+    func maxBacktestID() throws(StoreError) -> Int64 {
+        try db.scalar("SELECT COALESCE(MAX(id), 0) FROM backtests") ?? 0
+    }
+
+    /// A stored backtest: (state, request, summary, error, created, finished).
+    func backtest(_ id: Int64) throws(StoreError) -> BacktestRow? {
+        let s = try db.prepare("SELECT id, created_ms, finished_ms, state, request, summary, error FROM backtests WHERE id = ?")
+        s.bind(1, id)
+        guard try s.step() else { return nil }
+        return BacktestRow(id: s.int(0), createdMs: s.int(1), finishedMs: s.isNull(2) ? nil : s.int(2), state: s.string(3),
+                           request: s.string(4), summary: s.isNull(5) ? nil : s.string(5), error: s.isNull(6) ? nil : s.string(6))
+    }
+
     struct IntervalRow: Sendable {
         var id: Int64
         var vpp: String

@@ -53,6 +53,16 @@ public struct AuditRow: Sendable {
     var principal, peer, method, params, outcome: String
 }
 
+public struct BacktestRow: Sendable {
+    var id: Int64
+    var createdMs: Int64
+    var finishedMs: Int64?
+    var state: String
+    var request: String
+    var summary: String?
+    var error: String?
+}
+
 public struct EventRow: Sendable {
     var tMs: Int64
     var severity, source, kind, message: String
@@ -71,17 +81,18 @@ public struct StoreBatch: Sendable {
     var outcomes: [OutcomeRow] = []
     var audits: [AuditRow] = []
     var events: [EventRow] = []
+    var backtests: [BacktestRow] = []
     /// Called on the writer thread after the commit (or its failure).
     var onCommit: [@Sendable (StoreError?) -> Void] = []
 
     var isEmpty: Bool {
         samples.isEmpty && devices.isEmpty && plugins.isEmpty && points.isEmpty && prices.isEmpty
             && intervals.isEmpty && commands.isEmpty && outcomes.isEmpty && audits.isEmpty && events.isEmpty
-            && onCommit.isEmpty
+            && backtests.isEmpty && onCommit.isEmpty
     }
 
     var rowCount: Int {
         samples.count + devices.count + plugins.count + points.count + prices.count + intervals.count
-            + commands.count + outcomes.count + audits.count + events.count
+            + commands.count + outcomes.count + audits.count + events.count + backtests.count
     }
 }

@@ -76,7 +76,7 @@ public final class StoreWriter: @unchecked Sendable {
 /// The writer's connection and its prepared statements.
 private final class Connection {
     let db: Database
-    let sample, device, plugin, point, price, interval, command, outcome, audit, event: Statement
+    let sample, device, plugin, point, price, interval, command, outcome, audit, event, backtest: Statement
 
     init(_ db: Database) throws(StoreError) {
         self.db = db
@@ -99,6 +99,7 @@ private final class Connection {
         outcome = try db.prepare("INSERT OR REPLACE INTO dispatch_outcomes VALUES (?, ?, ?, ?, ?)")
         audit = try db.prepare("INSERT INTO audit_log (t_ms, principal, peer, method, params, outcome) VALUES (?, ?, ?, ?, ?, ?)")
         event = try db.prepare("INSERT INTO events (t_ms, severity, source, kind, message) VALUES (?, ?, ?, ?, ?)")
+        backtest = try db.prepare("INSERT OR REPLACE INTO backtests VALUES (?, ?, ?, ?, ?, ?, ?)")
     }
 
     /// One transaction for the whole batch; nil on success.
@@ -174,6 +175,12 @@ private final class Connection {
             event.bind(1, e.tMs); event.bind(2, e.severity); event.bind(3, e.source)
             event.bind(4, e.kind); event.bind(5, e.message)
             try event.run()
+        }
+        for t in b.backtests {
+            backtest.bind(1, t.id); backtest.bind(2, t.createdMs)
+            if let f = t.finishedMs { backtest.bind(3, f) } else { backtest.bindNull(3) }
+            backtest.bind(4, t.state); backtest.bind(5, t.request); backtest.bind(6, t.summary); backtest.bind(7, t.error)
+            try backtest.run()
         }
     }
 

@@ -28,7 +28,7 @@ final class NemFileMarket: MarketPlugin {
         let paths = config["files"]?.array?.compactMap(\.string) ?? []
         guard !paths.isEmpty else { throw .config("files: give at least one PRICE_AND_DEMAND file or folder") }
         do {
-            series = try PriceFileLoader.loadPriceAndDemand(paths, region: region)
+            series = try PriceFileLoader.load(paths, region: region)
         } catch {
             throw .config("files: \(error)")
         }

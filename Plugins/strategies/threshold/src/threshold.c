@@ -26,6 +26,10 @@ typedef struct threshold {
     double power_fraction;
     double soc_min;
     double soc_max;
+    /* The reasons, built once: decide() runs every interval of a backtest. */
+    char reason_charge[MANTA_MESSAGE_SIZE];
+    char reason_discharge[MANTA_MESSAGE_SIZE];
+    char reason_hold[MANTA_MESSAGE_SIZE];
 } threshold_t;
 
 static int init_count; /* module init/deinit are ref-counted (module.h) */
@@ -77,6 +81,9 @@ static manta_instance_t *create(const manta_host_t *host, manta_str_t config_jso
         snprintf(msg, sizeof msg, "soc_min (%g) must not exceed soc_max (%g)", t->soc_min, t->soc_max);
     } else {
         t->host = host;
+        snprintf(t->reason_charge, sizeof t->reason_charge, "RRP <= %.2f: charge", t->charge_below);
+        snprintf(t->reason_discharge, sizeof t->reason_discharge, "RRP >= %.2f: discharge", t->discharge_above);
+        snprintf(t->reason_hold, sizeof t->reason_hold, "%.2f < RRP < %.2f: hold", t->charge_below, t->discharge_above);
         return (manta_instance_t *)t;
     }
     report(host, MANTA_ERR_CONFIG, msg);
@@ -92,15 +99,15 @@ static void on_callback(manta_instance_t *instance) { (void)instance; }
 static int32_t decide(manta_instance_t *instance, const manta_observation_t *obs,
                       manta_decision_t *out) {
     const threshold_t *t = (const threshold_t *)instance;
-    const char *action = "hold";
+    const char *reason = t->reason_hold;
     int sign = 0;
     if (isnan(obs->price)) {
-        action = "hold: price unknown";
+        reason = "hold: price unknown";
     } else if (obs->price <= t->charge_below) {
-        action = "charge";
+        reason = t->reason_charge;
         sign = -1;
     } else if (obs->price >= t->discharge_above) {
-        action = "discharge";
+        reason = t->reason_discharge;
         sign = 1;
     }
     const char *base = (const char *)obs->assets;
@@ -115,8 +122,7 @@ static int32_t decide(manta_instance_t *instance, const manta_observation_t *obs
         else if (sign > 0 && a->soc > lo) target = a->max_discharge_w * t->power_fraction;
         out->target_w[i] = target;
     }
-    snprintf(out->reason, sizeof out->reason, "RRP %.2f vs [%.2f, %.2f]: %s", obs->price,
-             t->charge_below, t->discharge_above, action);
+    strncpy(out->reason, reason, sizeof out->reason - 1);
     return MANTA_OK;
 }
 

@@ -2,10 +2,11 @@ import MantaModel
 import MantaSDK
 import Synchronization
 
-/// The host behind `manta plugin check`: it records what the plugin does
-/// instead of running a fleet, and its clock jumps ahead to each requested
-/// callback so a check takes milliseconds whatever the plugin's periods.
-final class CheckServices: HostServices {
+/// The host behind a plugin run outside mantad (`manta plugin check`, a
+/// backtest): it records what the plugin does instead of running a fleet,
+/// and its clock is whatever the caller says it is: the validator jumps it
+/// to each requested callback, a backtest sets it to each interval.
+final class OfflineServices: HostServices {
     struct Record {
         var nowMs: Int64
         var logs: [String] = []
@@ -18,17 +19,32 @@ final class CheckServices: HostServices {
     let catalog: PointCatalog
     let record: Mutex<Record>
 
-    init(catalog: PointCatalog, startMs: Int64) {
+    init(catalog: PointCatalog, startMs: Int64, logger: Logger? = nil) {
         self.catalog = catalog
+        self.logger = logger
         record = Mutex(Record(nowMs: startMs))
     }
 
+    func setNow(_ ms: Int64) { record.withLock { $0.nowMs = ms } }
+
+    /// The last error the plugin reported, if any, and forgets it.
+    func takeLastError() -> String? {
+        record.withLock { r in
+            defer { r.errors.removeAll() }
+            return r.errors.last
+        }
+    }
+
+    /// Where log lines go besides the record (a backtest shows warnings).
+    let logger: Logger?
+
     func log(from instance: InstanceContext, level: Int32, message: String) {
-        record.withLock { $0.logs.append(message) }
+        if let logger, level >= MANTA_LOG_WARN { logger.log(level >= MANTA_LOG_ERROR ? .error : .warn, instance.name, message) }
+        record.withLock { if $0.logs.count < 1000 { $0.logs.append(message) } }
     }
 
     func reportError(from instance: InstanceContext, code: Int32, message: String) {
-        record.withLock { $0.errors.append("\(StatusCode.name(code)): \(message)") }
+        record.withLock { if $0.errors.count < 1000 { $0.errors.append("\(StatusCode.name(code)): \(message)") } }
     }
 
     func nowMs() -> Int64 { record.withLock { $0.nowMs } }

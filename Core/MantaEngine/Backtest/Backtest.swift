@@ -1,0 +1,177 @@
+import MantaMarket
+import MantaModel
+
+/// The Time Machine: a strategy over a price history, for one battery or a
+/// fleet, settled interval by interval.
+///
+/// Each interval the strategy sees what it would see live (the interval's
+/// price, the earlier prices, each battery's state of charge and limits);
+/// its targets are held to each battery's limits exactly as the host holds
+/// them, the batteries move by the shared battery physics, and the interval
+/// settles at RRP x energy exported. Same inputs, same outputs: no clock,
+/// no randomness.
+public enum Backtest {
+    public struct Input: Sendable {
+        public var prices: PriceFile
+        public var fleet: [BacktestBattery]
+        /// Earlier prices shown to the strategy each interval.
+        public var historyIntervals: Int
+        /// Run across missing intervals (the batteries idle through them)
+        /// instead of refusing the data.
+        public var allowGaps: Bool
+
+        public init(prices: PriceFile, fleet: [BacktestBattery], historyIntervals: Int = 288, allowGaps: Bool = false) {
+            self.prices = prices
+            self.fleet = fleet
+            self.historyIntervals = historyIntervals
+            self.allowGaps = allowGaps
+        }
+    }
+
+    public struct Refusal: Error, Sendable, CustomStringConvertible {
+        public let description: String
+    }
+
+    /// The prices on a regular 5-minute grid, NaN where an interval is
+    /// missing, and the interval end of the first slot.
+    static func grid(_ prices: PriceFile) -> (firstEndMs: Int64, rrp: [Double]) {
+        guard let first = prices.points.first, let last = prices.points.last else { return (0, []) }
+        var rrp = [Double](repeating: .nan, count: Int((last.intervalEndMs - first.intervalEndMs) / MarketTime.intervalMs) + 1)
+        for p in prices.points { rrp[Int((p.intervalEndMs - first.intervalEndMs) / MarketTime.intervalMs)] = p.rrp }
+        return (first.intervalEndMs, rrp)
+    }
+
+    /// Runs `strategy` over the input. `progress` gets the fraction done,
+    /// about a hundred times over the run.
+    public static func run(_ input: Input, strategy: Strategy, progress: ((Double) -> Void)? = nil) throws(Refusal) -> BacktestResult {
+        guard !input.fleet.isEmpty else { throw Refusal(description: "no batteries") }
+        for b in input.fleet {
+            if let p = b.problems().first { throw Refusal(description: "battery \(b.name): \(p)") }
+        }
+        guard !input.prices.points.isEmpty else { throw Refusal(description: "no price intervals in the range") }
+        if !input.allowGaps, let g = input.prices.gaps.first {
+            throw Refusal(description: "the prices have \(input.prices.gaps.count) gap(s), the first \(g); pass allow_gaps (--allow-gaps) to idle through them")
+        }
+        let (firstEnd, rrp) = grid(input.prices)
+        let dt = Double(MarketTime.intervalMs) / 3_600_000
+        var energy = input.fleet.map(\.initialEnergyWh)
+        var obs = StrategyObservation(
+            nowMs: 0, intervalEndMs: 0, intervalMs: MarketTime.intervalMs, deadlineMs: 0, vpp: "backtest",
+            region: input.prices.region.code, price: .nan, priceHistory: [],
+            assets: input.fleet.map { b in
+                AssetView(id: b.name, kind: .battery, soc: b.initialSoc, capacityWh: b.spec.capacityWh,
+                          maxChargeW: b.spec.maxChargeW, maxDischargeW: b.spec.maxDischargeW, socMin: b.spec.socMin,
+                          socMax: b.spec.socMax, powerW: 0, roundTripEfficiency: b.spec.roundTripEfficiency)
+            })
+        let limits = input.fleet.map { b in
+            AssetLimits(ratings: DeviceRatings(maxChargeW: b.spec.maxChargeW, maxDischargeW: b.spec.maxDischargeW,
+                                               capacityWh: b.spec.capacityWh, socMin: b.spec.socMin, socMax: b.spec.socMax,
+                                               roundTripEfficiency: b.spec.roundTripEfficiency), soc: nil)
+        }
+        var targets = [Double](repeating: 0, count: input.fleet.count)
+        var ledger = Ledger(firstEndMs: firstEnd, count: rrp.count, fleet: input.fleet)
+        let step = max(1, rrp.count / 100)
+        for i in rrp.indices {
+            if let progress, i % step == 0 { progress(Double(i) / Double(rrp.count)) }
+            let end = firstEnd + Int64(i) * MarketTime.intervalMs
+            guard rrp[i].isFinite else {
+                ledger.idle(i, energyWh: energy.reduce(0, +))
+                continue
+            }
+            obs.nowMs = end - MarketTime.intervalMs
+            obs.intervalEndMs = end
+            obs.deadlineMs = end
+            obs.price = rrp[i]
+            obs.priceHistory = rrp[max(0, i - input.historyIntervals)..<i]
+            for j in energy.indices { obs.assets[j].soc = energy[j] / input.fleet[j].spec.capacityWh }
+            for j in targets.indices { targets[j] = 0 }
+            do {
+                _ = try strategy.decide(obs, targets: &targets)
+            } catch {
+                ledger.noteError("\(MarketTime.format(end)): \(error)")
+                for j in targets.indices { targets[j] = 0 }
+            }
+            var netW = 0.0, chargedWh = 0.0, dischargedWh = 0.0, costAUD = 0.0
+            for j in energy.indices {
+                var l = limits[j]
+                l.soc = obs.assets[j].soc
+                let (value, _) = l.enforce(targets[j], hours: dt)
+                let (p, e) = input.fleet[j].spec.step(energyWh: energy[j], requestW: value, hours: dt)
+                energy[j] = e
+                obs.assets[j].powerW = p
+                netW += p
+                if p > 0 {
+                    dischargedWh += p * dt
+                    costAUD += input.fleet[j].costPerMWh * p * dt / 1e6
+                } else {
+                    chargedWh -= p * dt
+                }
+            }
+            ledger.settle(i, price: rrp[i], netW: netW, chargedWh: chargedWh, dischargedWh: dischargedWh,
+                          costAUD: costAUD, energyWh: energy.reduce(0, +))
+        }
+        progress?(1)
+        return ledger.result(region: input.prices.region, strategy: strategy.name, gaps: input.prices.gaps)
+    }
+
+    /// The perfect-foresight bound of the fleet: each battery's optimum
+    /// over the same prices, summed (batteries do not interact). Batteries
+    /// alike in everything but their name share one solution.
+    public static func bound(_ input: Input) -> Double {
+        let rrp = grid(input.prices).rrp
+        return distinct(input.fleet).reduce(0) { sum, group in
+            sum + Double(group.count) * PerfectForesight.solve(prices: rrp, battery: group.battery, schedule: false).revenue
+        }
+    }
+
+    /// The fleet's batteries grouped by physics, start and cost.
+    static func distinct(_ fleet: [BacktestBattery]) -> [(battery: BacktestBattery, count: Int)] {
+        var groups: [(battery: BacktestBattery, count: Int)] = []
+        for b in fleet {
+            if let i = groups.firstIndex(where: { $0.battery.spec == b.spec && $0.battery.initialSoc == b.initialSoc
+                && $0.battery.costPerMWh == b.costPerMWh }) {
+                groups[i].count += 1
+            } else {
+                groups.append((b, 1))
+            }
+        }
+        return groups
+    }
+}
+
+extension Backtest {
+    /// The perfect-foresight schedule settled like a strategy's run, so that
+    /// `--strategy optimal` gets the same report. Its revenue is the bound.
+    public static func perfectForesight(_ input: Input) throws(Refusal) -> BacktestResult {
+        guard !input.fleet.isEmpty, !input.prices.points.isEmpty else { throw Refusal(description: "no batteries or no prices") }
+        for b in input.fleet {
+            if let p = b.problems().first { throw Refusal(description: "battery \(b.name): \(p)") }
+        }
+        if !input.allowGaps, let g = input.prices.gaps.first {
+            throw Refusal(description: "the prices have \(input.prices.gaps.count) gap(s), the first \(g); pass allow_gaps (--allow-gaps) to idle through them")
+        }
+        let (firstEnd, rrp) = grid(input.prices)
+        let groups = distinct(input.fleet)
+        let solutions = groups.map { PerfectForesight.solve(prices: rrp, battery: $0.battery) }
+        let dt = Double(MarketTime.intervalMs) / 3_600_000
+        var ledger = Ledger(firstEndMs: firstEnd, count: rrp.count, fleet: input.fleet)
+        for i in rrp.indices {
+            var energy = 0.0
+            for (g, s) in zip(groups, solutions) { energy += Double(g.count) * s.energyMWh[i] * 1e6 }
+            guard rrp[i].isFinite else {
+                ledger.idle(i, energyWh: energy)
+                continue
+            }
+            var net = 0.0, charged = 0.0, discharged = 0.0, cost = 0.0
+            for (g, s) in zip(groups, solutions) {
+                let n = Double(g.count)
+                net += n * (s.dischargeMW[i] - s.chargeMW[i]) * 1e6
+                charged += n * s.chargeMW[i] * 1e6 * dt
+                discharged += n * s.dischargeMW[i] * 1e6 * dt
+                cost += n * g.battery.costPerMWh * s.dischargeMW[i] * dt
+            }
+            ledger.settle(i, price: rrp[i], netW: net, chargedWh: charged, dischargedWh: discharged, costAUD: cost, energyWh: energy)
+        }
+        return ledger.result(region: input.prices.region, strategy: "optimal (perfect foresight)", gaps: input.prices.gaps)
+    }
+}

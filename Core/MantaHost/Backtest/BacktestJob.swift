@@ -1,0 +1,131 @@
+import MantaEngine
+import MantaIO
+import MantaJSON
+import MantaMarket
+import MantaModel
+
+/// A backtest as the CLI and the API ask for it.
+public struct BacktestRequest: Sendable {
+    public var prices: [String]
+    public var region: Region?
+    /// A built-in strategy's name, "optimal" for the perfect-foresight
+    /// bound, or the path of a strategy plugin (.so).
+    public var strategy: String
+    public var strategyConfig: JSON?
+    public var batteries: [BacktestBattery]
+    /// Only intervals whose END lies in (fromMs, toMs].
+    public var fromMs: Int64?
+    public var toMs: Int64?
+    public var historyIntervals = 288
+    public var allowGaps = false
+    public var pluginDirs: [String] = []
+    /// Where libraries named by manifests are looked for (a strategy may be
+    /// given by its manifest id).
+    public var libraryDirs: [String] = []
+
+    public init(prices: [String], strategy: String, batteries: [BacktestBattery]) {
+        self.prices = prices
+        self.strategy = strategy
+        self.batteries = batteries
+    }
+}
+
+/// What a backtest produced, with the bound it is measured against.
+public struct BacktestOutcome: Sendable {
+    public var result: BacktestResult
+    public var optimalRevenueAUD: Double
+    public var loadSeconds: Double
+    public var runSeconds: Double
+    public var boundSeconds: Double
+
+    /// Strategy revenue over the perfect-foresight bound.
+    public var captureRatio: Double { optimalRevenueAUD > 0 ? result.revenueAUD / optimalRevenueAUD : .nan }
+}
+
+public struct BacktestError: Error, Sendable, CustomStringConvertible {
+    public let description: String
+    public init(_ d: String) { description = d }
+}
+
+public enum BacktestJob {
+    /// Loads the prices, checks the range, runs the strategy and the bound.
+    public static func run(_ r: BacktestRequest, catalog: PointCatalog, logger: Logger?,
+                           progress: ((Double) -> Void)? = nil) throws(BacktestError) -> BacktestOutcome {
+        let t0 = WallClock.monotonicNs()
+        let prices = try load(r)
+        let input = Backtest.Input(prices: prices, fleet: r.batteries, historyIntervals: r.historyIntervals, allowGaps: r.allowGaps)
+        let t1 = WallClock.monotonicNs()
+        let result: BacktestResult
+        do {
+            if r.strategy == "optimal" {
+                result = try Backtest.perfectForesight(input)
+            } else {
+                let strategy = try makeStrategy(r, catalog: catalog, logger: logger)
+                defer { (strategy as? PluginStrategy)?.close() }
+                result = try Backtest.run(input, strategy: strategy, progress: progress)
+            }
+        } catch let e as BacktestError {
+            throw e
+        } catch {
+            throw BacktestError("\(error)")
+        }
+        let t2 = WallClock.monotonicNs()
+        let optimal = r.strategy == "optimal" ? result.revenueAUD : Backtest.bound(input)
+        let t3 = WallClock.monotonicNs()
+        return BacktestOutcome(result: result, optimalRevenueAUD: optimal, loadSeconds: Double(t1 - t0) / 1e9,
+                               runSeconds: Double(t2 - t1) / 1e9, boundSeconds: Double(t3 - t2) / 1e9)
+    }
+
+    /// The prices of the run: loaded, validated, cut to the range.
+    public static func load(_ r: BacktestRequest) throws(BacktestError) -> PriceFile {
+        var file: PriceFile
+        do { file = try PriceFileLoader.load(r.prices, region: r.region) } catch { throw BacktestError(error.description) }
+        guard let first = file.points.first?.intervalEndMs, let last = file.points.last?.intervalEndMs else {
+            throw BacktestError("no prices in \(r.prices.joined(separator: ", "))")
+        }
+        let covered = "the data covers \(MarketTime.format(first - MarketTime.intervalMs)) to \(MarketTime.format(last)) (market time)"
+        if let from = r.fromMs, from < first - MarketTime.intervalMs || from >= last {
+            throw BacktestError("--from \(MarketTime.format(from)) is outside the data: \(covered)")
+        }
+        if let to = r.toMs, to > last || to <= first - MarketTime.intervalMs {
+            throw BacktestError("--to \(MarketTime.format(to)) is outside the data: \(covered)")
+        }
+        if let from = r.fromMs, let to = r.toMs, from >= to {
+            throw BacktestError("--from \(MarketTime.format(from)) is not before --to \(MarketTime.format(to))")
+        }
+        let from = r.fromMs ?? Int64.min, to = r.toMs ?? Int64.max
+        file.points = file.points.filter { $0.intervalEndMs > from && $0.intervalEndMs <= to }
+        file.gaps = file.gaps.filter { $0.beforeMs > from && $0.afterMs < to }
+        return file
+    }
+
+    static func makeStrategy(_ r: BacktestRequest, catalog: PointCatalog, logger: Logger?) throws(BacktestError) -> Strategy {
+        var path: String?
+        if r.strategy.hasSuffix(".so") || r.strategy.contains("/") {
+            path = r.strategy
+        } else if BuiltInStrategies.names.contains(r.strategy) == false {
+            // A plugin's manifest id, e.g. manta.threshold.
+            let index = ManifestIndex(pluginDirs: r.pluginDirs, libraryDirs: r.libraryDirs)
+            if let m = index.manifest(id: r.strategy) {
+                switch index.libraryPath(for: m) {
+                case .success(let p): path = p
+                case .failure(let e): throw BacktestError("--strategy \(r.strategy): \(e.description)")
+                }
+            }
+        }
+        if let path {
+            do {
+                return try PluginStrategy(path: path, pluginDirs: r.pluginDirs, config: r.strategyConfig,
+                                          catalog: catalog, logger: logger)
+            } catch {
+                throw BacktestError("--strategy \(r.strategy): \(error.description)")
+            }
+        }
+        do {
+            if let s = try BuiltInStrategies.make(r.strategy, config: r.strategyConfig) { return s }
+        } catch {
+            throw BacktestError("--strategy \(r.strategy) config: \(error.description)")
+        }
+        throw BacktestError("--strategy \(r.strategy): unknown; built in: \((BuiltInStrategies.names + ["optimal"]).joined(separator: ", ")), a strategy plugin's id, or its .so path")
+    }
+}

@@ -1,0 +1,97 @@
+import MantaJSON
+import Synchronization
+
+/// Backtests started through the API. Each runs on a backtest worker (two,
+/// so that two run at once on a 2-core host and the loop stays free), and
+/// its state, request and result are kept in the store.
+///
+/// [loop] Confined to the loop thread, except each task's progress, which
+/// its worker updates.
+final class BacktestTasks {
+    final class Task: @unchecked Sendable {
+        // @unchecked: `progress` is atomic; the rest is touched on the loop only.
+        let id: Int64
+        let request: JSON
+        let createdMs: Int64
+        let progress = Atomic<Int>(0)
+        var state = "running"
+        var summary: JSON?
+        var error: String?
+        var finishedMs: Int64?
+
+        init(id: Int64, request: JSON, createdMs: Int64) {
+            self.id = id
+            self.request = request
+            self.createdMs = createdMs
+        }
+
+        var row: BacktestRow {
+            BacktestRow(id: id, createdMs: createdMs, finishedMs: finishedMs, state: state, request: request.serialized(),
+                        summary: summary?.serialized(), error: error)
+        }
+    }
+
+    private let state: HostState
+    private var tasks: [Int64: Task] = [:]
+    private var nextID: Int64
+    private let workers = [Worker(name: "backtest-1"), Worker(name: "backtest-2")]
+    private var turn = 0
+
+    init(state: HostState) throws(StoreError) {
+        self.state = state
+        nextID = try state.reader.maxBacktestID() + 1
+    }
+
+    /// Starts `request`; `params` is what the caller sent, kept with it.
+    func start(_ request: BacktestRequest, params: JSON) -> Task {
+        let task = Task(id: nextID, request: params, createdMs: WallClock.nowMs())
+        nextID += 1
+        tasks[task.id] = task
+        state.pipeline.add { $0.backtests.append(task.row) }
+        let worker = workers[turn % workers.count]
+        turn += 1
+        let catalog = state.catalog, logger = state.logger, loop = state.loop, me = UncheckedSendable(self)
+        worker.submit {
+            let result = Result { () throws(BacktestError) in
+                try BacktestJob.run(request, catalog: catalog, logger: logger) { task.progress.store(Int($0 * 1000), ordering: .relaxed) }
+            }
+            loop.execute { me.value.finish(task, result, batteries: request) }
+        }
+        return task
+    }
+
+    private func finish(_ task: Task, _ result: Result<BacktestOutcome, BacktestError>, batteries request: BacktestRequest) {
+        task.finishedMs = WallClock.nowMs()
+        switch result {
+        case .success(let outcome):
+            task.state = "done"
+            task.summary = BacktestSummary.json(outcome, batteries: request.batteries)
+            task.progress.store(1000, ordering: .relaxed)
+        case .failure(let e):
+            task.state = "failed"
+            task.error = e.description
+            state.events.record("warning", source: "backtest", kind: "backtest.failed", "backtest \(task.id): \(e.description)",
+                                atMs: state.now())
+        }
+        state.pipeline.add { $0.backtests.append(task.row) }
+    }
+
+    /// A task of this run, or one stored by an earlier run.
+    func find(_ id: Int64) throws(RPCError) -> Task? {
+        if let t = tasks[id] { return t }
+        let row: BacktestRow?
+        do { row = try state.reader.backtest(id) } catch { throw .internalError("\(error)") }
+        guard let row else { return nil }
+        let t = Task(id: row.id, request: (try? JSON.parse(row.request)) ?? .null, createdMs: row.createdMs)
+        // A backtest left "running" by a host that stopped never finished.
+        t.state = row.state == "running" ? "failed" : row.state
+        t.summary = row.summary.flatMap { try? JSON.parse($0) }
+        t.error = row.state == "running" ? "the host stopped before it finished" : row.error
+        t.finishedMs = row.finishedMs
+        return t
+    }
+
+    var all: [Task] { tasks.values.sorted { $0.id < $1.id } }
+
+    func close() { workers.forEach { $0.close() } }
+}

@@ -1,0 +1,95 @@
+import MantaEngine
+import MantaIO
+import MantaJSON
+import MantaKit
+import MantaModel
+import MantaSDK
+
+/// A strategy plugin (.so) run by the backtester, in process, on the
+/// backtest's own thread (which serves as the instance's worker: every
+/// call comes from it, one at a time). The host clock the plugin sees is
+/// the start of the interval being decided.
+public final class PluginStrategy: Strategy {
+    public let name: String
+    let module: LoadedModule
+    let handle: OpaquePointer
+    let table: HostTable
+    let services: OfflineServices
+    let marshal = ObservationMarshal()
+    private var closed = false
+
+    public struct Failure: Error, Sendable, CustomStringConvertible {
+        public let description: String
+    }
+
+    /// Loads `path`, finds its manifest (beside it, or in `pluginDirs`),
+    /// validates `config` against the manifest's schema and creates and
+    /// starts an instance.
+    public init(path: String, pluginDirs: [String], config: JSON?, catalog: PointCatalog, logger: Logger?) throws(Failure) {
+        let absolute = Paths.absolute(path)
+        guard FileSystem.exists(absolute) else { throw Failure(description: "\(path): no such file") }
+        let index = ManifestIndex(pluginDirs: pluginDirs + [Paths.directory(of: absolute)], libraryDirs: [])
+        guard let manifest = index.manifest(forLibrary: absolute) else {
+            throw Failure(description: "\(path): no manifest names \(Paths.basename(absolute)) under \((pluginDirs + [Paths.directory(of: absolute)]).joined(separator: ", "))")
+        }
+        guard manifest.kind == .strategy else {
+            throw Failure(description: "\(manifest.id) is a \(manifest.kind.rawValue), not a strategy")
+        }
+        let raw = config ?? .object(JSONObject())
+        let violations = manifest.configSchema.validate(raw)
+        guard violations.isEmpty else {
+            throw Failure(description: "\(manifest.id) config: " + violations.map(\.description).joined(separator: "; "))
+        }
+        let schema = manifest.configSchema
+        let filled = schema.resolvingPaths(in: schema.applyingDefaults(to: raw)) { Paths.absolute($0) }
+        let module: LoadedModule
+        do {
+            module = try ModuleLoader.load(manifest, path: absolute)
+        } catch {
+            throw Failure(description: error.description)
+        }
+        guard module.acquire() == MANTA_OK else { throw Failure(description: "\(manifest.id): init() failed") }
+        let services = OfflineServices(catalog: catalog, startMs: 0, logger: logger)
+        let table = HostTable(context: InstanceContext(name: manifest.id, index: 0, services: services),
+                              hostName: "manta backtest", hostVersion: HostRuntime.version)
+        guard let h = filled.serialized().withManta({ module.table.pointee.create(table.raw, $0) }) else {
+            let why = services.takeLastError() ?? "no reason given"
+            table.free()
+            module.release()
+            throw Failure(description: "\(manifest.id): create() failed: \(why)")
+        }
+        let rc = module.table.pointee.start(h)
+        guard rc == MANTA_OK else {
+            module.table.pointee.destroy(h)
+            table.free()
+            module.release()
+            throw Failure(description: "\(manifest.id): start() returned \(StatusCode.name(rc)): \(services.takeLastError() ?? "")")
+        }
+        self.module = module
+        self.services = services
+        self.table = table
+        handle = h
+        name = "\(manifest.id) (\(Paths.basename(absolute)))"
+    }
+
+    public func decide(_ obs: StrategyObservation, targets: inout [Double]) throws -> String? {
+        services.setNow(obs.nowMs)
+        let (rc, _) = marshal.decide(module, handle, obs, targets: &targets, wantReason: false)
+        guard rc == MANTA_OK else {
+            throw Failure(description: "decide() returned \(StatusCode.name(rc))\(services.takeLastError().map { ": \($0)" } ?? "")")
+        }
+        return nil
+    }
+
+    /// Stops and destroys the instance. Called by deinit if not before.
+    public func close() {
+        guard !closed else { return }
+        closed = true
+        module.table.pointee.stop(handle)
+        module.table.pointee.destroy(handle)
+        table.free()
+        module.release()
+    }
+
+    deinit { close() }
+}
