@@ -48,13 +48,21 @@ public enum PerfectForesight {
     /// Solves the bound for one battery over `prices` (NaN: the interval
     /// is missing and the battery idles through it). With `schedule: false`
     /// only the revenue is computed (the per-interval arrays stay empty).
-    public static func solve(prices: [Double], battery: BacktestBattery, hours dt: Double = 1.0 / 12,
-                             schedule: Bool = true) -> Solution {
+    ///
+    /// `startMWh` and `endAtLeastMWh` override the battery's own start and
+    /// end condition (both its initial energy): a planner re-optimising
+    /// from the current state uses them.
+    public static func solve<Prices: RandomAccessCollection>(
+        prices: Prices, battery: BacktestBattery, hours dt: Double = 1.0 / 12, schedule: Bool = true,
+        startMWh: Double? = nil, endAtLeastMWh: Double? = nil
+    ) -> Solution where Prices.Element == Double, Prices.Index == Int {
         let s = battery.spec
         let etaC = s.chargeEfficiency, etaD = s.dischargeEfficiency, k = battery.costPerMWh
         let pc = s.maxChargeW / 1e6, pd = s.maxDischargeW / 1e6
-        let emin = s.minEnergyWh / 1e6, emax = s.maxEnergyWh / 1e6, e0 = battery.initialEnergyWh / 1e6
-        let n = prices.count
+        let emin = s.minEnergyWh / 1e6, emax = s.maxEnergyWh / 1e6
+        let e0 = startMWh ?? battery.initialEnergyWh / 1e6
+        let eEnd = max(emin, min(emax, endAtLeastMWh ?? e0))
+        let n = prices.count, base = prices.startIndex
         // Lengths below this (MWh) are rounding noise, not energy.
         let eps = 1e-12 * max(1, emax)
 
@@ -83,7 +91,7 @@ public enum PerfectForesight {
         }
 
         for t in 0..<n {
-            let p = prices[t]
+            let p = prices[base + t]
             guard p.isFinite else { continue }
             let x = etaC * pc * dt, y = pd * dt / etaD
             if schedule { dischargeMax[t] = y }
@@ -103,8 +111,8 @@ public enum PerfectForesight {
                 if bottom.length <= eps { heap.removeMin() } else { heap.replaceMin(with: bottom) }
             }
         }
-        // End with at least e0, then take every segment still worth taking.
-        if left < e0 { takeFromTop(e0 - left) }
+        // End with at least the required energy, then take every segment still worth taking.
+        if left < eEnd { takeFromTop(eEnd - left) }
         while let top = heap.max, top.slope > 0 { takeFromTop(top.length) }
 
         var solution = Solution(revenue: value, chargeMW: [Double](repeating: 0, count: m),

@@ -1,5 +1,6 @@
 import Foundation
 @_spi(Benchmarks) import MantaHost
+import MantaIO
 import MantaJSON
 import MantaKit
 import MantaModel

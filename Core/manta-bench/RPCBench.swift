@@ -1,5 +1,6 @@
 import Foundation
 @_spi(Benchmarks) import MantaHost
+import MantaIO
 import MantaJSON
 
 /// JSON-RPC over TCP on one connection: pipelined throughput and sequential

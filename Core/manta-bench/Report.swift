@@ -1,4 +1,5 @@
 import Glibc
+import MantaIO
 
 /// The BENCHMARKS.md being written.
 struct Report {
@@ -74,15 +75,4 @@ func grouped(_ n: Double) -> String {
     return String(out.reversed())
 }
 
-func fixed(_ x: Double, _ places: Int = 1) -> String {
-    let p = pow(10.0, Double(places))
-    let r = (x * p).rounded() / p
-    var s = String(r)
-    if let dot = s.firstIndex(of: ".") {
-        let decimals = s.distance(from: dot, to: s.endIndex) - 1
-        if decimals < places { s += String(repeating: "0", count: places - decimals) }
-    } else if places > 0 {
-        s += "." + String(repeating: "0", count: places)
-    }
-    return s
-}
+func fixed(_ x: Double, _ places: Int = 1) -> String { NumberText.fixed(x, places) }

@@ -1,4 +1,5 @@
 import MantaHost
+import MantaIO
 import MantaJSON
 
 /// A backtest summary for people.
@@ -6,7 +7,7 @@ enum BacktestText {
     static func render(_ o: BacktestOutcome, summary s: JSON, report: String?) -> String {
         func n(_ key: String, _ places: Int = 2) -> String {
             guard let v = s[key]?.number else { return "-" }
-            return format(v, places)
+            return NumberText.fixed(v, places)
         }
         let r = o.result
         var lines = [
@@ -15,42 +16,29 @@ enum BacktestText {
             "",
             "  revenue            \(n("revenue_aud")) AUD    (\(n("revenue_per_mw")) AUD per MW)",
             "  perfect foresight  \(n("optimal_revenue_aud")) AUD",
-            "  capture ratio      \(format((s["capture_ratio"]?.number ?? .nan) * 100, 1)) %",
+            "  capture ratio      \(NumberText.fixed((s["capture_ratio"]?.number ?? .nan) * 100, 1)) %",
             "  energy             \(n("charged_mwh", 3)) MWh charged at \(n("avg_buy_price")) AUD/MWh, \(n("discharged_mwh", 3)) MWh discharged at \(n("avg_sell_price")) AUD/MWh",
             "  cycles             \(n("cycles", 1)) equivalent full cycles",
         ]
         if let w = s["worst_day"]?.object, let b = s["best_day"]?.object {
-            lines.append("  worst day          \(w["date"]?.string ?? "") \(format(w["revenue_aud"]?.number ?? 0, 2)) AUD; best \(b["date"]?.string ?? "") \(format(b["revenue_aud"]?.number ?? 0, 2)) AUD")
+            lines.append("  worst day          \(w["date"]?.string ?? "") \(NumberText.fixed(w["revenue_aud"]?.number ?? 0, 2)) AUD; best \(b["date"]?.string ?? "") \(NumberText.fixed(b["revenue_aud"]?.number ?? 0, 2)) AUD")
         }
         if let risk = s["risk"]?.object {
-            lines.append("  risk               daily stdev \(format(risk["daily_revenue_stdev_aud"]?.number ?? 0, 2)) AUD, \(risk["negative_days"]?.integer ?? 0) losing days, max drawdown \(format(risk["max_drawdown_aud"]?.number ?? 0, 2)) AUD")
+            lines.append("  risk               daily stdev \(NumberText.fixed(risk["daily_revenue_stdev_aud"]?.number ?? 0, 2)) AUD, \(risk["negative_days"]?.integer ?? 0) losing days, max drawdown \(NumberText.fixed(risk["max_drawdown_aud"]?.number ?? 0, 2)) AUD")
         }
         if r.strategyErrors > 0 {
             lines.append("  strategy errors    \(r.strategyErrors) intervals held; first: \(r.firstStrategyError ?? "")")
         }
-        lines.append("  time               \(format(o.runSeconds * 1000, 1)) ms run, \(format(o.boundSeconds * 1000, 1)) ms bound, \(format(o.loadSeconds * 1000, 1)) ms loading prices")
+        lines.append("  time               \(NumberText.fixed(o.runSeconds * 1000, 1)) ms run, \(NumberText.fixed(o.boundSeconds * 1000, 1)) ms bound, \(NumberText.fixed(o.loadSeconds * 1000, 1)) ms loading prices")
         lines.append("")
         lines.append("  month      revenue AUD   charged MWh   discharged MWh")
         for m in s["monthly"]?.array ?? [] {
-            lines.append("  \((m["month"]?.string ?? "").padded(9))  \(format(m["revenue_aud"]?.number ?? 0, 2).leftPadded(11))   \(format(m["charged_mwh"]?.number ?? 0, 3).leftPadded(11))   \(format(m["discharged_mwh"]?.number ?? 0, 3).leftPadded(14))")
+            lines.append("  \((m["month"]?.string ?? "").padded(9))  \(NumberText.fixed(m["revenue_aud"]?.number ?? 0, 2).leftPadded(11))   \(NumberText.fixed(m["charged_mwh"]?.number ?? 0, 3).leftPadded(11))   \(NumberText.fixed(m["discharged_mwh"]?.number ?? 0, 3).leftPadded(14))")
         }
         if let report { lines += ["", "  report written to \(report)/"] }
         return lines.joined(separator: "\n")
     }
 
-    static func format(_ x: Double, _ places: Int) -> String {
-        guard x.isFinite else { return "-" }
-        let p = Double(places == 0 ? 1 : Int(pow10(places)))
-        let r = (x * p).rounded() / p
-        var text = places == 0 ? String(Int(r)) : String(r)
-        if places > 0, let dot = text.firstIndex(of: ".") {
-            let have = text.distance(from: dot, to: text.endIndex) - 1
-            if have < places { text += String(repeating: "0", count: places - have) }
-        }
-        return text
-    }
-
-    static func pow10(_ n: Int) -> Double { (0..<n).reduce(1.0) { r, _ in r * 10 } }
 }
 
 extension String {

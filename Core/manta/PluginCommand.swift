@@ -11,9 +11,10 @@ struct PluginCommand: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Validate a plugin against the ABI and its manifest, and run it through its lifecycle.",
             discussion: """
-                Checks the exported symbols, version negotiation, struct sizes, the manifest cross-check and the
-                config schema, then (in a child process, so a crash is reported, not suffered) init, create, the
-                kind's functions, start, callbacks, stop, destroy and deinit. Exits 0 only when every check passes.
+                Checks the exported symbols, version negotiation, struct sizes, the manifest cross-check \
+                and the config schema, then (in a child process, so a crash is reported, not suffered) \
+                init, create, the kind's functions, start, callbacks, stop, destroy and deinit. Exits 0 \
+                only when every check passes.
                 """)
 
         @Argument(help: "The plugin's shared library, e.g. .build/debug/libmanta_sim.so")

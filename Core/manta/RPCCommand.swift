@@ -9,8 +9,9 @@ struct RPCCommand: ParsableCommand {
         commandName: "rpc",
         abstract: "Call a JSON-RPC method on a running host.",
         discussion: """
-            PARAMS is one JSON object or array ('{"limit": 5}'), or key=value pairs (limit=5 vpp=vic-homes),
-            where each value is read as JSON when it parses and as a string otherwise.
+            PARAMS is one JSON object or array ('{"limit": 5}'), or key=value pairs (limit=5 \
+            vpp=vic-homes), where each value is read as JSON when it parses and as a string otherwise.
+
             Examples:
               manta rpc host.info
               manta rpc dispatch.history limit=10

@@ -1,11 +1,15 @@
 """The examples work as documented: the C example plugin builds with plain cc
-outside SwiftPM and passes the validator; the quickstart config runs."""
+outside SwiftPM and passes the validator; the quickstart config runs; the
+example rule sets trade."""
 import csv
+import json
 import re
 import subprocess
 import time
 
-from conftest import BUILD, ROOT, SHARED, Mantad, base_config, needs_data
+import pytest
+
+from conftest import BUILD, ROOT, SHARED, Mantad, base_config, needs_data, price_file
 
 EXAMPLE = ROOT / "examples" / "plugins" / "household-meter"
 AUSGRID = SHARED / "load_pv" / "ausgrid_solarhome_customer12_2011-2012.csv"
@@ -71,3 +75,15 @@ def test_quickstart_config_trades_the_real_day(tmp_path):
             proc.terminate()
             proc.wait(20)
     assert proc.returncode == 0
+
+
+@needs_data
+@pytest.mark.parametrize("name", ["seed.json", "evening-peak.json"])
+def test_the_example_rule_sets_trade(name):
+    rules = (ROOT / "examples" / "rules" / name).read_text()
+    r = subprocess.run([str(BUILD / "manta"), "backtest", "--prices", price_file("SA1", "202206"), "--strategy", "rules",
+                        "--config", rules, "--battery", "power_mw=1,energy_mwh=2,eta_rt=0.9,soc0=0.9", "--json"],
+                       capture_output=True, text=True, cwd=ROOT)
+    assert r.returncode == 0, r.stderr
+    out = json.loads(r.stdout)
+    assert out["strategy_errors"] == 0 and out["discharged_mwh"] > 0 and out["revenue_aud"] > 0

@@ -34,7 +34,7 @@ public enum Backtest {
 
     /// The prices on a regular 5-minute grid, NaN where an interval is
     /// missing, and the interval end of the first slot.
-    static func grid(_ prices: PriceFile) -> (firstEndMs: Int64, rrp: [Double]) {
+    public static func grid(_ prices: PriceFile) -> (firstEndMs: Int64, rrp: [Double]) {
         guard let first = prices.points.first, let last = prices.points.last else { return (0, []) }
         var rrp = [Double](repeating: .nan, count: Int((last.intervalEndMs - first.intervalEndMs) / MarketTime.intervalMs) + 1)
         for p in prices.points { rrp[Int((p.intervalEndMs - first.intervalEndMs) / MarketTime.intervalMs)] = p.rrp }

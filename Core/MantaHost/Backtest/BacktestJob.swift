@@ -60,7 +60,9 @@ public enum BacktestJob {
             if r.strategy == "optimal" {
                 result = try Backtest.perfectForesight(input)
             } else {
-                let strategy = try makeStrategy(r, catalog: catalog, logger: logger)
+                let strategy = r.strategy == "mpc-oracle"
+                    ? try oracle(prices, config: r.strategyConfig)
+                    : try makeStrategy(r, catalog: catalog, logger: logger)
                 defer { (strategy as? PluginStrategy)?.close() }
                 result = try Backtest.run(input, strategy: strategy, progress: progress)
             }
@@ -99,6 +101,18 @@ public enum BacktestJob {
         return file
     }
 
+    /// MPC planning on the true future prices: a research tool showing what
+    /// perfect forecasts would be worth at a horizon. Sees the future.
+    static func oracle(_ prices: PriceFile, config: JSON?) throws(BacktestError) -> Strategy {
+        let grid = Backtest.grid(prices)
+        do {
+            return MPCStrategy(forecaster: OracleForecaster(firstEndMs: grid.firstEndMs, prices: grid.rrp),
+                               try BuiltInStrategies.mpcConfig(config ?? .object(JSONObject())))
+        } catch {
+            throw BacktestError("--strategy mpc-oracle config: \(error.description)")
+        }
+    }
+
     static func makeStrategy(_ r: BacktestRequest, catalog: PointCatalog, logger: Logger?) throws(BacktestError) -> Strategy {
         var path: String?
         if r.strategy.hasSuffix(".so") || r.strategy.contains("/") {
@@ -126,6 +140,6 @@ public enum BacktestJob {
         } catch {
             throw BacktestError("--strategy \(r.strategy) config: \(error.description)")
         }
-        throw BacktestError("--strategy \(r.strategy): unknown; built in: \((BuiltInStrategies.names + ["optimal"]).joined(separator: ", ")), a strategy plugin's id, or its .so path")
+        throw BacktestError("--strategy \(r.strategy): unknown; built in: \((BuiltInStrategies.names + ["optimal", "mpc-oracle"]).joined(separator: ", ")), a strategy plugin's id, or its .so path")
     }
 }

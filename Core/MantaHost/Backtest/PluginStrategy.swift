@@ -76,7 +76,7 @@ public final class PluginStrategy: Strategy {
         services.setNow(obs.nowMs)
         let (rc, _) = marshal.decide(module, handle, obs, targets: &targets, wantReason: false)
         guard rc == MANTA_OK else {
-            throw Failure(description: "decide() returned \(StatusCode.name(rc))\(services.takeLastError().map { ": \($0)" } ?? "")")
+            throw Failure(description: services.takeLastError() ?? "decide() returned \(StatusCode.name(rc))")
         }
         return nil
     }

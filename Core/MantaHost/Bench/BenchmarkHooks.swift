@@ -1,4 +1,5 @@
 import MantaEngine
+import MantaIO
 import MantaSDK
 
 /// Entry points for `manta-bench` into parts of the host that are otherwise

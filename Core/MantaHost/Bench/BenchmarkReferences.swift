@@ -1,3 +1,4 @@
+import MantaIO
 import MantaModel
 
 /// The references the benchmarks compare against, run in the same process

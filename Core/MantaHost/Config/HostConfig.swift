@@ -60,9 +60,20 @@ public struct HostConfig: Sendable {
         public var id: String
         public var region: Region
         public var market: String
+        /// The strategy that dispatches (the first champion, with an arena).
         public var strategy: String
         public var drivers: [String]
         public var sites: [String]
+        public var arena: Arena?
+    }
+
+    /// Contenders trading in shadow beside a VPP's fleet (LiveArena).
+    public struct Arena: Sendable {
+        public var contenders: [String]
+        public var windowIntervals: Int
+        /// A challenger must beat the champion's score by this fraction.
+        public var hysteresis: Double
+        public var minTenureIntervals: Int
     }
 
     public struct Dispatch: Sendable {
@@ -182,16 +193,23 @@ public struct HostConfig: Sendable {
                                                  maxDischargeW: d["max_discharge_w"]?.number ?? .nan,
                                                  socMin: d["soc_min"]?.number ?? .nan, socMax: d["soc_max"]?.number ?? .nan))
         }
-        vpps = c["vpps"]!.array!.map {
-            VPP(id: $0["id"]!.string!, region: Region(code: $0["region"]!.string!)!, market: $0["market"]!.string!,
-                strategy: $0["strategy"]!.string!, drivers: $0["drivers"]!.array!.compactMap(\.string),
-                sites: $0["sites"]!.array!.compactMap(\.string))
+        vpps = c["vpps"]!.array!.map { v in
+            let arena = v["arena"].map { a in
+                Arena(contenders: a["contenders"]!.array!.compactMap(\.string), windowIntervals: Int(a["window_intervals"]!.integer!),
+                      hysteresis: a["hysteresis"]!.number!, minTenureIntervals: Int(a["min_tenure_intervals"]!.integer!))
+            }
+            return VPP(id: v["id"]!.string!, region: Region(code: v["region"]!.string!)!, market: v["market"]!.string!,
+                       strategy: v["strategy"]!.string!, drivers: v["drivers"]!.array!.compactMap(\.string),
+                       sites: v["sites"]!.array!.compactMap(\.string), arena: arena)
         }
         var vppIDs = Set<String>()
         for (i, v) in vpps.enumerated() {
             if !vppIDs.insert(v.id).inserted { problems.append("vpps[\(i)].id: \(v.id) is used twice") }
             for (field, name) in [("market", v.market), ("strategy", v.strategy)] where seen[name] == nil {
                 problems.append("vpps[\(i)].\(field): no plugin instance named \(name)")
+            }
+            for (j, name) in (v.arena?.contenders ?? []).enumerated() where seen[name] == nil {
+                problems.append("vpps[\(i)].arena.contenders[\(j)]: no plugin instance named \(name)")
             }
             for (j, d) in v.drivers.enumerated() where seen[d] == nil {
                 problems.append("vpps[\(i)].drivers[\(j)]: no plugin instance named \(d)")

@@ -103,6 +103,16 @@ enum HostConfigSchema {
                         "strategy": names,
                         "drivers": ["type": "array", "items": names, "default": []],
                         "sites": ["type": "array", "items": ["type": "string"], "default": []],
+                        "arena": [
+                            "type": "object", "additionalProperties": false, "required": ["contenders"],
+                            "description": "strategies trading in shadow beside the fleet; the best dispatches",
+                            "properties": [
+                                "contenders": ["type": "array", "items": names, "minItems": 1],
+                                "window_intervals": ["type": "integer", "minimum": 1, "default": 288],
+                                "hysteresis": ["type": "number", "minimum": 0, "default": 0.1],
+                                "min_tenure_intervals": ["type": "integer", "minimum": 0, "default": 12],
+                            ],
+                        ],
                     ],
                 ],
             ],

@@ -1,4 +1,6 @@
 import MantaEngine
+import MantaIO
+import MantaJSON
 import MantaMarket
 import MantaModel
 import MantaSDK
@@ -76,6 +78,7 @@ final class DispatchCycle {
         vpp.lastDecidedEnd = end
         vpp.inFlight = VPPRuntime.InFlight(cycle: cycle, intervalEndMs: end, startedNs: WallClock.monotonicNs(),
                                            observation: obs)
+        if let arena = vpp.arena { return beginRound(vpp, arena, obs, cycle: cycle, deadlineWall: deadlineWall) }
         guard let index = vpp.strategy, let strategy = state.instances[index] else {
             return finish(vpp, cycle: cycle, .failure(PluginCallError("strategy \(vpp.config.strategy) is not loaded")))
         }
@@ -93,6 +96,61 @@ final class DispatchCycle {
         vpp.deadline.schedule(afterMs: UInt64(deadlineWall)) { [unowned self] in
             strategy.noteTimeout(hungAfterMs: dispatch.hungAfterMs)
             finish(vpp, cycle: cycle, .failure(PluginCallError("no decision within \(deadlineWall) ms")))
+        }
+    }
+
+    /// An arena round: every contender decides (the champion on the real
+    /// fleet, the others on their shadow fleets); once all have answered or
+    /// the deadline passes, the champion's decision is dispatched and every
+    /// contender's is settled in its shadow.
+    private func beginRound(_ vpp: VPPRuntime, _ arena: LiveArena, _ obs: StrategyObservation, cycle: Int, deadlineWall: Int64) {
+        vpp.round = [:]
+        let loop = state.loop, box = UncheckedSendable((self, vpp))
+        for (c, contender) in arena.contenders.enumerated() {
+            guard let inst = state.instances[contender.instance], inst.state == .started else {
+                vpp.round[c] = .failure(PluginCallError("\(contender.name) is not running"))
+                continue
+            }
+            let module = inst.module, o = arena.observation(for: c, obs)
+            inst.perform({ h in StrategyCalls.decide(module, h, o) }) { result in
+                loop.execute { box.value.0.answered(box.value.1, cycle: cycle, contender: c, result ?? .failure(PluginCallError("unavailable"))) }
+            }
+        }
+        if vpp.round.count == arena.contenders.count { return concludeRound(vpp, arena, cycle: cycle) }
+        vpp.deadline.schedule(afterMs: UInt64(deadlineWall)) { [unowned self] in
+            for c in arena.contenders.indices where vpp.round[c] == nil {
+                vpp.round[c] = .failure(PluginCallError("no decision within \(deadlineWall) ms"))
+                if let inst = state.instances[arena.contenders[c].instance] { inst.noteTimeout(hungAfterMs: dispatch.hungAfterMs) }
+            }
+            concludeRound(vpp, arena, cycle: cycle)
+        }
+    }
+
+    private func answered(_ vpp: VPPRuntime, cycle: Int, contender c: Int, _ result: Result<StrategyDecision, PluginCallError>) {
+        guard let flight = vpp.inFlight, flight.cycle == cycle, let arena = vpp.arena, vpp.round[c] == nil else { return }
+        vpp.round[c] = result
+        if vpp.round.count == arena.contenders.count { concludeRound(vpp, arena, cycle: cycle) }
+    }
+
+    private func concludeRound(_ vpp: VPPRuntime, _ arena: LiveArena, cycle: Int) {
+        guard let flight = vpp.inFlight, flight.cycle == cycle else { return }
+        for (c, r) in vpp.round {
+            if case .success(let d) = r { arena.answered(c, d.targetsW) } else { arena.answered(c, nil) }
+        }
+        let championResult = vpp.round[arena.champion] ?? .failure(PluginCallError("no decision"))
+        finish(vpp, cycle: cycle, championResult)
+        let now = state.now(), obs = flight.observation
+        let hours = Double(max(0, obs.intervalEndMs - max(now, obs.intervalEndMs - obs.intervalMs))) / 3_600_000
+        if let s = arena.settle(obs, hours: hours > 0 ? hours : Double(obs.intervalMs) / 3_600_000) {
+            let message = "\(s.from) (\(NumberText.rounded(s.fromScore)) AUD/MW) -> \(s.to) (\(NumberText.rounded(s.toScore)) AUD/MW) over the last \(arena.contenders[arena.champion].recent.count) intervals"
+            state.events.record("info", source: vpp.config.id, kind: "arena.switch", message, atMs: now)
+            state.pipeline.add {
+                $0.audits.append(AuditRow(tMs: WallClock.nowMs(), principal: "arena", peer: "mantad", method: "arena.switch",
+                                          params: JSON.object(JSONObject([("vpp", .string(vpp.config.id)), ("from", .string(s.from)),
+                                                                          ("to", .string(s.to)), ("from_score", .number(s.fromScore)),
+                                                                          ("to_score", .number(s.toScore))])).serialized(),
+                                          outcome: "ok"))
+            }
         }
     }
 
@@ -159,7 +217,7 @@ final class DispatchCycle {
         state.pipeline.add {
             $0.intervals.append(DispatchIntervalRow(
                 id: intervalID, vpp: vpp.config.id, intervalEndMs: obs.intervalEndMs, price: obs.price,
-                strategy: vpp.config.strategy, status: status, reason: reason, decidedMs: now, decideMicros: micros))
+                strategy: vpp.dispatchingName, status: status, reason: reason, decidedMs: now, decideMicros: micros))
             $0.commands += rows
         }
         let summary = VPPRuntime.Summary(
@@ -172,15 +230,10 @@ final class DispatchCycle {
     }
 
     static func describe(_ s: VPPRuntime.Summary, region: String) -> String {
-        let price = s.price.isFinite ? "$\(format(s.price))/MWh" : "price unknown"
+        let price = s.price.isFinite ? "$\(NumberText.rounded(s.price))/MWh" : "price unknown"
         let action = s.targetW < 0 ? "charge" : s.targetW > 0 ? "discharge" : "hold"
-        return "\(MarketTime.format(s.intervalEndMs)) \(region) \(price) -> \(action) \(format(abs(s.targetW) / 1000)) kW "
+        return "\(MarketTime.format(s.intervalEndMs)) \(region) \(price) -> \(action) \(NumberText.rounded(abs(s.targetW) / 1000)) kW "
             + "(\(s.charging) charging, \(s.discharging) discharging, \(s.holding) holding) [\(s.status)] \(s.reason)"
-    }
-
-    static func format(_ x: Double) -> String {
-        let r = (x * 100).rounded() / 100
-        return r == r.rounded() ? String(Int(r)) : String(r)
     }
 
     private func send(_ requests: [SetpointRequest], to driver: String) {

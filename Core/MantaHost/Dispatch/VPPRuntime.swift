@@ -17,6 +17,14 @@ final class VPPRuntime {
     var inFlight: InFlight?
     var last: Summary?
     let deadline: LoopTimer
+    /// Contenders in shadow beside the fleet, when configured.
+    var arena: LiveArena?
+    /// The contenders' answers of the interval being decided.
+    var round: [Int: Result<StrategyDecision, PluginCallError>] = [:]
+
+    /// Instance index of the strategy that dispatches now.
+    var dispatching: Int? { arena.map { $0.contenders[$0.champion].instance } ?? strategy }
+    var dispatchingName: String { arena?.championName ?? config.strategy }
 
     /// A decision being waited for.
     struct InFlight {

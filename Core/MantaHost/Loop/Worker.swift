@@ -1,4 +1,5 @@
 import Glibc
+import MantaIO
 import Synchronization
 
 /// A serial worker thread: what the SDK calls [worker].

@@ -1,5 +1,6 @@
 import Glibc
 import MantaEngine
+import MantaIO
 import MantaJSON
 import MantaKit
 import MantaMarket

@@ -35,11 +35,11 @@ final class OfflineServices: HostServices {
         }
     }
 
-    /// Where log lines go besides the record (a backtest shows warnings).
+    /// Where log lines go besides the record (filtered by the logger's level).
     let logger: Logger?
 
     func log(from instance: InstanceContext, level: Int32, message: String) {
-        if let logger, level >= MANTA_LOG_WARN { logger.log(level >= MANTA_LOG_ERROR ? .error : .warn, instance.name, message) }
+        logger?.log(Logger.Level(sdk: level), instance.name, message)
         record.withLock { if $0.logs.count < 1000 { $0.logs.append(message) } }
     }
 

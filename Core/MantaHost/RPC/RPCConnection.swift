@@ -1,5 +1,6 @@
 import CLibUV
 import Glibc
+import MantaIO
 import MantaJSON
 
 /// One client of the RPC server: its read buffer, its framing state and

@@ -1,3 +1,4 @@
+import MantaIO
 import MantaJSON
 
 /// Turns one JSON-RPC message into its response, whatever the transport.

@@ -1,5 +1,6 @@
 import CLibUV
 import Glibc
+import MantaIO
 import MantaJSON
 
 /// Newline-delimited JSON-RPC over TCP on the event loop.

@@ -60,8 +60,8 @@ public enum BacktestReport {
         let s = r.series
         for i in s.price.indices {
             let end = s.endMs(i)
-            out += "\(MarketTime.iso(end)),\(end),\(csv(s.price[i])),\(csv(s.powerMW[i], 6)),\(csv(s.energyMWh[i], 6)),"
-                + "\(csv(s.energyMWh[i] / r.fleetEnergyMWh, 6)),\(csv(s.revenueAUD[i], 4))\n"
+            out += "\(MarketTime.iso(end)),\(end),\(NumberText.rounded(s.price[i])),\(NumberText.rounded(s.powerMW[i], 6)),\(NumberText.rounded(s.energyMWh[i], 6)),"
+                + "\(NumberText.rounded(s.energyMWh[i] / r.fleetEnergyMWh, 6)),\(NumberText.rounded(s.revenueAUD[i], 4))\n"
         }
         return out
     }
@@ -69,18 +69,9 @@ public enum BacktestReport {
     static func periodsCSV(_ periods: [BacktestResult.Period], key: String, label: (Int64) -> String) -> String {
         var out = "\(key),revenue_aud,charged_mwh,discharged_mwh,intervals\n"
         for p in periods {
-            out += "\(label(p.startMs)),\(csv(p.revenueAUD, 2)),\(csv(p.chargedMWh, 6)),\(csv(p.dischargedMWh, 6)),\(p.intervals)\n"
+            out += "\(label(p.startMs)),\(NumberText.rounded(p.revenueAUD, 2)),\(NumberText.rounded(p.chargedMWh, 6)),\(NumberText.rounded(p.dischargedMWh, 6)),\(p.intervals)\n"
         }
         return out
-    }
-
-    /// A CSV number: empty for NaN (a missing interval), else rounded.
-    static func csv(_ x: Double, _ places: Int = 2) -> String {
-        guard x.isFinite else { return "" }
-        var scale = 1.0
-        for _ in 0..<places { scale *= 10 }
-        let r = (x * scale).rounded() / scale
-        return r == r.rounded() && abs(r) < 1e15 ? String(Int64(r)) : String(r)
     }
 
     static func dayChart(_ r: BacktestResult, day: Int64) -> String {

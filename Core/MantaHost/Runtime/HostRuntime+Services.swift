@@ -1,13 +1,19 @@
 import MantaMarket
 import MantaSDK
 
+extension Logger.Level {
+    /// The level of a plugin's MANTA_LOG_* line.
+    init(sdk level: Int32) {
+        self = level >= MANTA_LOG_ERROR ? .error : level >= MANTA_LOG_WARN ? .warn : level >= MANTA_LOG_INFO ? .info : .debug
+    }
+}
+
 /// What plugins reach through their manta_host_t. Called on plugin worker
 /// threads: copy, enqueue onto the loop, return.
 extension HostRuntime: HostServices {
     public func log(from instance: InstanceContext, level: Int32, message: String) {
         let logger = state.logger
-        let l: Logger.Level = level >= MANTA_LOG_ERROR ? .error : level >= MANTA_LOG_WARN ? .warn
-            : level >= MANTA_LOG_INFO ? .info : .debug
+        let l = Logger.Level(sdk: level)
         state.loop.execute { logger.log(l, instance.name, message) }
     }
 

@@ -109,7 +109,9 @@ public final class HostRuntime: @unchecked Sendable {
     private func bootAPI() throws(BootError) {
         let api = state.config.api
         let d = RPCDispatcher(tokens: api.tokens) { [unowned self] row, done in audit(row, done) }
-        for m in systemMethods(d) + fleetMethods() + marketMethods() + dispatchMethods() + backtestMethods() { d.register(m) }
+        for m in systemMethods(d) + fleetMethods() + marketMethods() + dispatchMethods() + backtestMethods() + arenaMethods() {
+            d.register(m)
+        }
         let s = RPCServer(loop: state.loop, dispatcher: d,
                           limits: .init(maxMessageBytes: api.maxMessageBytes, maxConnections: api.maxConnections,
                                         partialTimeoutMs: api.partialTimeoutMs),

@@ -1,3 +1,4 @@
+import MantaIO
 import MantaModel
 
 /// The state the loop owns, shared by the subsystems that run on it

@@ -126,6 +126,20 @@ extension HostRuntime {
                 }
             }
             let runtime = VPPRuntime(config: v, market: market, strategy: strategy, loop: state.loop)
+            if let a = v.arena {
+                // The VPP's own strategy is the first champion and always a contender.
+                let names = a.contenders.contains(v.strategy) ? a.contenders : [v.strategy] + a.contenders
+                var contenders: [(name: String, instance: Int)] = []
+                for (j, name) in names.enumerated() {
+                    if let i = instance(name, .strategy, "arena.contenders[\(max(0, j - (names.count - a.contenders.count)))]") {
+                        contenders.append((name, i))
+                    } else {
+                        state.events.record("warning", source: v.id, kind: "arena.contender",
+                                            "\(name) is not running: it cannot contend", atMs: state.now())
+                    }
+                }
+                if !contenders.isEmpty { runtime.arena = LiveArena(config: a, contenders: contenders, champion: v.strategy) }
+            }
             for p in runtime.resolveMembers(state.registry.devices, sites: state.config.sites) {
                 state.events.record("warning", source: v.id, kind: "vpp.member", p, atMs: state.now())
             }

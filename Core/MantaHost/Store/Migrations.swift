@@ -1,3 +1,5 @@
+import MantaIO
+
 /// The store's schema, as a list of versioned steps.
 ///
 /// A step, once released, is never edited: a schema change is a new step.

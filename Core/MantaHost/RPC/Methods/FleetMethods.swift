@@ -37,7 +37,7 @@ extension HostRuntime {
                           .array(state.vpps.map { v in
                               var o = JSONObject([
                                   ("id", .string(v.config.id)), ("region", .string(v.config.region.code)),
-                                  ("market", .string(v.config.market)), ("strategy", .string(v.config.strategy)),
+                                  ("market", .string(v.config.market)), ("strategy", .string(v.dispatchingName)),
                                   ("members", .int(v.members.count)),
                               ])
                               if let s = v.last {

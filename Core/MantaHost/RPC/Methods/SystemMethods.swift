@@ -1,4 +1,5 @@
 import Glibc
+import MantaIO
 import MantaJSON
 import MantaSDK
 
