@@ -16,6 +16,8 @@ let package = Package(
         .executable(name: "mantad", targets: ["mantad"]),
         .executable(name: "manta", targets: ["manta"]),
         .library(name: "manta_sim", type: .dynamic, targets: ["SimDriver"]),
+        .library(name: "manta_sunspec", type: .dynamic, targets: ["SunSpecDriver"]),
+        .library(name: "manta_modbus", type: .dynamic, targets: ["ModbusDriver"]),
         .library(name: "manta_nem_file", type: .dynamic, targets: ["NemFileMarket"]),
         .library(name: "manta_nemweb", type: .dynamic, targets: ["NemwebMarket"]),
         .library(name: "manta_threshold", type: .dynamic, targets: ["ThresholdStrategy"]),
@@ -47,6 +49,9 @@ let package = Package(
         .target(name: "MantaIO", dependencies: ["MantaMarket"], path: "Core/MantaIO"),
         // HTTP(S) and zip for connectors that fetch reports (only they link libcurl and zlib).
         .target(name: "MantaFetch", dependencies: ["CCurl", "CZlib"], path: "Core/MantaFetch"),
+        // Modbus TCP, SunSpec, vendor register templates and discovery, for the
+        // device drivers, `manta discover` and devices.discover.
+        .target(name: "MantaModbus", dependencies: ["MantaIO", "MantaJSON"], path: "Core/MantaModbus"),
 
         // Layers 2-4: model, market, engine. Pure Swift.
         .target(name: "MantaModel", dependencies: ["MantaJSON"], path: "Core/MantaModel"),
@@ -57,7 +62,7 @@ let package = Package(
 
         // Layer 5: the host.
         .target(name: "MantaHost",
-                dependencies: ["CLibUV", "CSQLite", "MantaSDK", "MantaKit", "MantaJSON", "MantaIO",
+                dependencies: ["CLibUV", "CSQLite", "MantaSDK", "MantaKit", "MantaJSON", "MantaIO", "MantaModbus",
                                "MantaModel", "MantaMarket", "MantaEngine"],
                 path: "Core/MantaHost"),
 
@@ -66,7 +71,7 @@ let package = Package(
                           dependencies: ["MantaHost", .product(name: "ArgumentParser", package: "swift-argument-parser")],
                           path: "Core/mantad"),
         .executableTarget(name: "manta",
-                          dependencies: ["MantaHost", "MantaEngine", "MantaIO", "MantaJSON", "MantaMarket", "MantaModel",
+                          dependencies: ["MantaHost", "MantaEngine", "MantaIO", "MantaJSON", "MantaMarket", "MantaModbus", "MantaModel",
                                          .product(name: "ArgumentParser", package: "swift-argument-parser")],
                           path: "Core/manta"),
         .executableTarget(name: "manta-bench",
@@ -77,6 +82,11 @@ let package = Package(
         // First-party plugins.
         .target(name: "SimDriver", dependencies: ["MantaKit", "MantaEngine", "MantaIO"],
                 path: "Plugins/drivers/sim/src", linkerSettings: pluginLinkerSettings),
+        .target(name: "ModbusDriverKit", dependencies: ["MantaKit", "MantaModbus", "MantaIO", "MantaSDK"], path: "Plugins/shared/ModbusDriverKit"),
+        .target(name: "SunSpecDriver", dependencies: ["ModbusDriverKit", "MantaKit", "MantaModbus"],
+                path: "Plugins/drivers/sunspec/src", linkerSettings: pluginLinkerSettings),
+        .target(name: "ModbusDriver", dependencies: ["ModbusDriverKit", "MantaKit", "MantaModbus", "MantaIO"],
+                path: "Plugins/drivers/modbus/src", linkerSettings: pluginLinkerSettings),
         .target(name: "NemFileMarket", dependencies: ["MantaKit", "MantaMarket", "MantaIO"],
                 path: "Plugins/markets/nem-file/src", linkerSettings: pluginLinkerSettings),
         .target(name: "NemwebMarket", dependencies: ["MantaKit", "MantaMarket", "MantaIO", "MantaFetch"],
@@ -93,6 +103,8 @@ let package = Package(
         // Tests.
         .target(name: "MantaTestSupport", dependencies: ["MantaHost", "MantaJSON"], path: "Tests/MantaTestSupport"),
         .testTarget(name: "MantaJSONTests", dependencies: ["MantaJSON"], path: "Tests/MantaJSONTests"),
+        .target(name: "ModbusSim", dependencies: ["MantaModbus", "MantaIO"], path: "Tests/ModbusSim"),
+        .testTarget(name: "MantaModbusTests", dependencies: ["MantaModbus", "ModbusSim", "MantaTestSupport"], path: "Tests/MantaModbusTests"),
         .testTarget(name: "MantaModelTests", dependencies: ["MantaModel", "MantaTestSupport"], path: "Tests/MantaModelTests"),
         .testTarget(name: "MantaMarketTests", dependencies: ["MantaMarket", "MantaTestSupport"], path: "Tests/MantaMarketTests"),
         .testTarget(name: "MantaEngineTests", dependencies: ["MantaEngine"], path: "Tests/MantaEngineTests"),

@@ -32,6 +32,31 @@ public enum Paths {
     /// directory.
     public static func absolute(_ path: String) -> String { resolve(path, against: current) }
 
+    /// `relative` in the folder of `start` or the nearest folder above it
+    /// that has it ("registry/devices" above a config file).
+    public static func findUpward(_ relative: String, from start: String) -> String? {
+        var dir = directory(of: absolute(start))
+        while true {
+            let candidate = join(dir, relative)
+            if FileSystem.exists(candidate) { return candidate }
+            if dir == "/" || dir == "." { return nil }
+            dir = directory(of: dir)
+        }
+    }
+
+    /// The running executable (/proc/self/exe): a plugin's host, or a tool.
+    public static var executable: String? {
+        var buf = [CChar](repeating: 0, count: 4096)
+        let n = readlink("/proc/self/exe", &buf, buf.count - 1)
+        return n > 0 ? String(decoding: buf[0..<n].map { UInt8(bitPattern: $0) }, as: UTF8.self) : nil
+    }
+
+    /// `relative` above the current folder, else above the executable (a
+    /// tool or host built in a checkout finds the checkout's registry).
+    public static func findRegistry(_ relative: String) -> String? {
+        findUpward(relative, from: join(current, "-")) ?? executable.flatMap { findUpward(relative, from: $0) }
+    }
+
     /// Removes "." and "x/.." components.
     public static func normalize(_ path: String) -> String {
         var parts: [Substring] = []

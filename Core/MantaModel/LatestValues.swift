@@ -57,6 +57,14 @@ public struct LatestValues: Sendable {
         (perDevice[device] ?? []).map { entries[Int($0)] }
     }
 
+    /// When `device` last sent anything (its newest sample of any point).
+    public func lastSampleMs(device: UInt32) -> Int64? {
+        guard let slots = perDevice[device] else { return nil }
+        var newest = Int64.min
+        for s in slots { newest = max(newest, entries[Int(s)].timeMs) }
+        return newest
+    }
+
     /// A usable value: the latest sample of the pair if it is good or
     /// estimated and no older than `maxAgeMs` at `nowMs`; nil otherwise.
     public func fresh(device: UInt32, point: UInt32, nowMs: Int64, maxAgeMs: Int64) -> Double? {

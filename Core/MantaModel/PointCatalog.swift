@@ -9,7 +9,7 @@ public struct PointCatalog: Sendable {
     private var byName: [String: Int] = [:]
     private var byID: [UInt32: Int] = [:]
 
-    public struct LoadError: Error, Sendable, CustomStringConvertible {
+    public struct LoadError: Error, Sendable, Equatable, CustomStringConvertible {
         public let message: String
         public var description: String { "point catalog: \(message)" }
     }
@@ -59,9 +59,29 @@ public struct PointCatalog: Sendable {
                 kinds!.insert(kind)
             }
         }
+        let type: PointType
+        switch entry["type"]?.string ?? "float" {
+        case "float": type = .float
+        case "counter": type = .counter
+        case "enum":
+            guard let values = entry["values"]?.object, !values.isEmpty else {
+                throw LoadError(message: "\(at).values: an enum point needs {\"code\": \"name\", ...} (\(name))")
+            }
+            var codes: [Int: String] = [:]
+            for (code, label) in values.members {
+                guard let c = Int(code), let l = label.string else {
+                    throw LoadError(message: "\(at).values.\(code): codes are integers and names strings (\(name))")
+                }
+                codes[c] = l
+            }
+            type = .enumeration(codes)
+        case let other:
+            throw LoadError(message: "\(at).type: \(other) is not float, counter or enum (\(name))")
+        }
         return PointDefinition(
-            id: UInt32(id), name: name, unit: unit, description: entry["description"]?.string ?? "",
+            id: UInt32(id), name: name, unit: unit, type: type, description: entry["description"]?.string ?? "",
             sunspec: entry["sunspec"]?.array?.compactMap(\.string) ?? [], kinds: kinds,
-            min: entry["min"]?.number, max: entry["max"]?.number, ratingFactor: entry["rating_factor"]?.number)
+            min: entry["min"]?.number ?? (type == .counter ? 0 : nil), max: entry["max"]?.number,
+            ratingFactor: entry["rating_factor"]?.number)
     }
 }

@@ -1,3 +1,21 @@
+/// What kind of value a point holds.
+public enum PointType: Sendable, Equatable {
+    /// A measurement.
+    case float
+    /// A lifetime total: never negative.
+    case counter
+    /// One of a fixed set of codes, each with a name ("4": "charging").
+    case enumeration([Int: String])
+
+    public var name: String {
+        switch self {
+        case .float: return "float"
+        case .counter: return "counter"
+        case .enumeration: return "enum"
+        }
+    }
+}
+
 /// One entry of the unified point catalog (registry/catalog/points.json).
 public struct PointDefinition: Sendable, Equatable {
     /// Stable numeric id. Stored with every sample; never reused.
@@ -6,6 +24,7 @@ public struct PointDefinition: Sendable, Equatable {
     public let name: String
     /// Unit symbol: "W", "Wh", "Hz", "V", "var", "C", "1" (a fraction).
     public let unit: String
+    public let type: PointType
     public let description: String
     /// The SunSpec model points this maps to, e.g. ["802.SoC", "124.ChaState"].
     public let sunspec: [String]
@@ -19,12 +38,13 @@ public struct PointDefinition: Sendable, Equatable {
     public let ratingFactor: Double?
 
     public init(
-        id: UInt32, name: String, unit: String, description: String = "", sunspec: [String] = [],
+        id: UInt32, name: String, unit: String, type: PointType = .float, description: String = "", sunspec: [String] = [],
         kinds: Set<DeviceKind>? = nil, min: Double? = nil, max: Double? = nil, ratingFactor: Double? = nil
     ) {
         self.id = id
         self.name = name
         self.unit = unit
+        self.type = type
         self.description = description
         self.sunspec = sunspec
         self.kinds = kinds

@@ -18,6 +18,9 @@ extension PointCatalog {
             return .reject(reason: "point \(def.name) does not apply to a \(device.kind.name)")
         }
         guard value.isFinite else { return .accept(.invalid, reason: "\(def.name) is \(value)") }
+        if case .enumeration(let codes) = def.type, value.rounded() != value || abs(value) > 1e9 || codes[Int(value)] == nil {
+            return .accept(.invalid, reason: "\(def.name) = \(value) is not one of its codes (\(codes.keys.sorted().map(String.init).joined(separator: ", ")))")
+        }
         if let min = def.min, value < min {
             return .accept(.invalid, reason: "\(def.name) = \(value) is below \(min) \(def.unit)")
         }

@@ -53,6 +53,8 @@ PIN(manta_bid_t, 56);
 PIN(manta_bid_result_t, 152);
 PIN(manta_market_t, 24);
 PIN(manta_host_market_t, 16);
+PIN(manta_host_devices_t, 16);
+AT(manta_host_devices_t, set_link_state, 8);
 #endif
 
 /* SwiftPM needs one translation unit per C target; this is it. */

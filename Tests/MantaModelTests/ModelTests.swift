@@ -53,6 +53,34 @@ func battery(rating: Double = 5000) -> DeviceDescriptor {
         #expect(r3?.contains("6250") == true)
     }
 
+    @Test func enumPointsTakeOnlyTheirCodesAndCountersAreNeverNegative() {
+        let state = catalog["battery.state"]!
+        guard case .enumeration(let codes) = state.type else { Issue.record("battery.state is not an enum"); return }
+        #expect(codes[4] == "charging")
+        #expect(catalog.check(point: state.id, value: 4, quality: .good, device: battery()) == .accept(.good, reason: nil))
+        guard case .accept(.invalid, let r) = catalog.check(point: state.id, value: 9, quality: .good, device: battery()) else {
+            Issue.record("code 9 not flagged"); return
+        }
+        #expect(r == "battery.state = 9.0 is not one of its codes (1, 2, 3, 4, 5, 6)")
+        guard case .accept(.invalid, _) = catalog.check(point: state.id, value: 4.5, quality: .good, device: battery()) else {
+            Issue.record("4.5 not flagged"); return
+        }
+        let cycles = catalog["battery.cycles"]!
+        #expect(cycles.type == .counter && cycles.min == 0)
+        guard case .accept(.invalid, _) = catalog.check(point: cycles.id, value: -1, quality: .good, device: battery()) else {
+            Issue.record("negative counter not flagged"); return
+        }
+    }
+
+    @Test func typeErrorsNameThePoint() {
+        #expect(throws: PointCatalog.LoadError(message: "points[0].type: text is not float, counter or enum (x)")) {
+            try PointCatalog(json: ["points": [["id": 1, "name": "x", "unit": "", "type": "text"]]])
+        }
+        #expect(throws: PointCatalog.LoadError(message: #"points[0].values: an enum point needs {"code": "name", ...} (x)"#)) {
+            try PointCatalog(json: ["points": [["id": 1, "name": "x", "unit": "", "type": "enum"]]])
+        }
+    }
+
     @Test func unknownAndInapplicablePointsAreRejected() {
         #expect(catalog.check(point: 9999, value: 1, quality: .good, device: battery()) == .reject(reason: "unknown point id 9999"))
         let dc = catalog["dc.w"]!.id

@@ -42,7 +42,7 @@ public enum Arena {
     public static func contenders(_ list: [String], configs: [String: JSON], libraryDirs: [String]) throws(BacktestError) -> [Contender] {
         var out: [Contender] = []
         for raw in list {
-            var item = raw.trimmingCharacters
+            var item = raw.trimmed
             var label: String?
             if let eq = item.firstIndex(of: "="), !item[..<eq].contains(":"), !item[..<eq].contains("/") {
                 label = String(item[..<eq])

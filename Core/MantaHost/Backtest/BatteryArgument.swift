@@ -1,4 +1,5 @@
 import MantaEngine
+import MantaIO
 
 /// Reads a battery description as the CLI and the API take it:
 ///
@@ -20,7 +21,7 @@ public enum BatteryArgument {
         var values: [String: Double] = [:]
         var name = "battery-\(index + 1)"
         for part in text.split(separator: ",") {
-            let kv = part.split(separator: "=", maxSplits: 1).map { String($0).trimmingCharacters }
+            let kv = part.split(separator: "=", maxSplits: 1).map { String($0).trimmed }
             guard kv.count == 2 else { throw bad("'\(part)' is not key=value") }
             guard keys.contains(kv[0]) else { throw bad("unknown key '\(kv[0])' (known: \(keys.joined(separator: ", ")))") }
             if kv[0] == "name" { name = kv[1]; continue }
@@ -57,14 +58,5 @@ public enum BatteryArgument {
         return (0..<Int(count)).map { i in
             BacktestBattery(name: count == 1 ? name : "\(name)-\(i + 1)", spec: spec, initialSoc: soc0, costPerMWh: cost)
         }
-    }
-}
-
-extension String {
-    var trimmingCharacters: String {
-        var s = Substring(self)
-        while s.first == " " { s.removeFirst() }
-        while s.last == " " { s.removeLast() }
-        return String(s)
     }
 }

@@ -1,4 +1,3 @@
-import Glibc
 import MantaIO
 import MantaJSON
 import MantaModel
@@ -11,27 +10,14 @@ public enum CatalogFile {
 
     /// `registry/<file>` in the folder of `start` or any folder above it.
     public static func find(_ file: String = "catalog/points.json", near start: String) -> String? {
-        var dir = Paths.directory(of: Paths.absolute(start))
-        while true {
-            let candidate = Paths.join(dir, "registry/\(file)")
-            if FileSystem.exists(candidate) { return candidate }
-            if dir == "/" || dir == "." { return nil }
-            dir = Paths.directory(of: dir)
-        }
-    }
-
-    /// The running executable, from /proc/self/exe.
-    static var executable: String? {
-        var buf = [CChar](repeating: 0, count: 4096)
-        let n = readlink("/proc/self/exe", &buf, buf.count - 1)
-        return n > 0 ? String(decoding: buf[0..<n].map { UInt8(bitPattern: $0) }, as: UTF8.self) : nil
+        Paths.findUpward("registry/\(file)", from: start)
     }
 
     /// Reads `path`, or the catalog found upward from `near` (default: the
     /// current folder), or else upward from the executable (so a mantad
     /// built in a checkout finds its registry wherever its config is).
     public static func load(path: String? = nil, near: String? = nil) throws(Missing) -> PointCatalog {
-        guard let file = path ?? find(near: near ?? Paths.join(Paths.current, "-")) ?? executable.flatMap({ find(near: $0) }) else {
+        guard let file = path ?? near.flatMap({ find(near: $0) }) ?? Paths.findRegistry("registry/catalog/points.json") else {
             throw Missing(description: "registry/catalog/points.json not found above \(near ?? Paths.current)")
         }
         do {

@@ -36,6 +36,10 @@ public struct HostConfig: Sendable {
         public var pattern: String
         public var name: String?
         public var region: Region?
+        /// Every load on the site has its own meter: the AC bus must balance.
+        public var loadsMetered = false
+        /// The site's export limit from its connection agreement, W.
+        public var exportLimitW: Double?
 
         public func matches(_ id: String) -> Bool {
             pattern.hasSuffix("*") ? id.hasPrefix(pattern.dropLast()) : id == pattern
@@ -65,6 +69,9 @@ public struct HostConfig: Sendable {
         public var drivers: [String]
         public var sites: [String]
         public var arena: Arena?
+        /// Negative-price protection: while the interval's price is below
+        /// zero, member sites export at most this much (W).
+        public var negativePriceExportLimitW: Double?
     }
 
     /// Contenders trading in shadow beside a VPP's fleet (LiveArena).
@@ -97,10 +104,16 @@ public struct HostConfig: Sendable {
     public var pluginCallTimeoutMs: Int64
     public var instances: [Instance]
     public var sites: [Site]
+
+    /// The last `sites` entry matching `id` (later entries override earlier ones).
+    public func site(_ id: String) -> Site? { sites.last { $0.matches(id) } }
     public var devices: [DeviceOverride]
     public var vpps: [VPP]
     public var dispatch: Dispatch
     public var maxQueuedSamples: Int
+    /// Host-clock time without telemetry before a device is stale, then offline.
+    public var staleAfterMs: Int64
+    public var offlineAfterMs: Int64
 
     /// Everything wrong with a config file, one line per problem, each
     /// naming the field.
@@ -172,6 +185,11 @@ public struct HostConfig: Sendable {
         libraryDirs = c["library_dirs"]!.array!.compactMap(\.string)
         pluginCallTimeoutMs = c["plugin_call_timeout_ms"]!.integer!
         maxQueuedSamples = Int(c["telemetry"]!["max_queued_samples"]!.integer!)
+        staleAfterMs = c["telemetry"]!["stale_after_ms"]!.integer!
+        offlineAfterMs = c["telemetry"]!["offline_after_ms"]!.integer!
+        if offlineAfterMs <= staleAfterMs {
+            problems.append("telemetry.offline_after_ms (\(offlineAfterMs)) must be longer than stale_after_ms (\(staleAfterMs))")
+        }
 
         instances = c["plugins"]!.array!.map {
             Instance(name: $0["instance"]!.string!, plugin: $0["plugin"]!.string!, config: $0["config"]!,
@@ -185,7 +203,8 @@ public struct HostConfig: Sendable {
             seen[inst.name] = i
         }
         sites = c["sites"]!.array!.map {
-            Site(pattern: $0["id"]!.string!, name: $0["name"]?.string, region: $0["region"]?.string.flatMap(Region.init(code:)))
+            Site(pattern: $0["id"]!.string!, name: $0["name"]?.string, region: $0["region"]?.string.flatMap(Region.init(code:)),
+                 loadsMetered: $0["loads_metered"]?.bool ?? false, exportLimitW: $0["export_limit_w"]?.number)
         }
         devices = c["devices"]!.array!.map { d in
             DeviceOverride(pattern: d["id"]!.string!, enabled: d["enabled"]?.bool, site: d["site"]?.string,
@@ -200,7 +219,8 @@ public struct HostConfig: Sendable {
             }
             return VPP(id: v["id"]!.string!, region: Region(code: v["region"]!.string!)!, market: v["market"]!.string!,
                        strategy: v["strategy"]!.string!, drivers: v["drivers"]!.array!.compactMap(\.string),
-                       sites: v["sites"]!.array!.compactMap(\.string), arena: arena)
+                       sites: v["sites"]!.array!.compactMap(\.string), arena: arena,
+                       negativePriceExportLimitW: v["negative_price_export_limit_w"]?.number)
         }
         var vppIDs = Set<String>()
         for (i, v) in vpps.enumerated() {

@@ -74,6 +74,10 @@ enum HostConfigSchema {
                         "id": ["type": "string", "minLength": 1, "description": "site id, or a prefix ending in *"],
                         "name": ["type": "string"],
                         "region": ["enum": regions],
+                        "loads_metered": ["type": "boolean", "default": false,
+                                          "description": "every load has its own meter, so the AC bus must balance to zero"],
+                        "export_limit_w": ["type": "number", "minimum": 0,
+                                           "description": "export limit of the site's connection agreement"],
                     ],
                 ],
             ],
@@ -103,6 +107,10 @@ enum HostConfigSchema {
                         "strategy": names,
                         "drivers": ["type": "array", "items": names, "default": []],
                         "sites": ["type": "array", "items": ["type": "string"], "default": []],
+                        "negative_price_export_limit_w": [
+                            "type": "number", "minimum": 0,
+                            "description": "while the price is below zero, member sites export at most this (negative-price protection)",
+                        ],
                         "arena": [
                             "type": "object", "additionalProperties": false, "required": ["contenders"],
                             "description": "strategies trading in shadow beside the fleet; the best dispatches",
@@ -131,6 +139,8 @@ enum HostConfigSchema {
                 "type": "object", "additionalProperties": false, "default": [:],
                 "properties": [
                     "max_queued_samples": ["type": "integer", "minimum": 1000, "default": 4_000_000],
+                    "stale_after_ms": ["type": "integer", "minimum": 1000, "default": 60000],
+                    "offline_after_ms": ["type": "integer", "minimum": 1000, "default": 300_000],
                 ],
             ],
         ],

@@ -158,7 +158,9 @@ final class DispatchCycle {
     private func asset(_ number: UInt32, now: Int64) -> AssetView? {
         guard let d = state.registry.device(number: number) else { return nil }
         let latest = state.ingest.latest
-        let soc = latest.fresh(device: number, point: socPoint, nowMs: now, maxAgeMs: dispatch.maxTelemetryAgeMs) ?? .nan
+        // An offline device's last reading is not to be acted on: unknown SOC holds it.
+        let usable = state.health.usable(number)
+        let soc = usable ? latest.fresh(device: number, point: socPoint, nowMs: now, maxAgeMs: dispatch.maxTelemetryAgeMs) ?? .nan : .nan
         let power = latest.fresh(device: number, point: powerPoint, nowMs: now, maxAgeMs: dispatch.maxTelemetryAgeMs) ?? .nan
         let r = d.ratings
         return AssetView(id: d.id, kind: d.kind, soc: soc, capacityWh: r.capacityWh, maxChargeW: r.maxChargeW,

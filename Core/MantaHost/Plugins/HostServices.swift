@@ -12,6 +12,8 @@ public protocol HostServices: AnyObject, Sendable {
     func publishSamples(from instance: InstanceContext, _ samples: UnsafeBufferPointer<manta_sample_t>) -> Int32
     func pointID(_ name: String) -> UInt32
     func publishPrices(from instance: InstanceContext, _ prices: [PriceRecord]) -> Int32
+    /// A driver says whether it can reach one of its devices (manta.host.devices/1).
+    func setLinkState(from instance: InstanceContext, device: UInt32, online: Bool, reason: String) -> Int32
 }
 
 /// A price as the host receives it from a connector (manta_price_t, copied).

@@ -71,9 +71,26 @@ final class HostTable: @unchecked Sendable {
 
     static let getExtension: @convention(c) (UnsafePointer<manta_host_t>?, UnsafePointer<CChar>?) -> UnsafeRawPointer? = {
         _, id in
-        guard let id, String(cString: id) == MANTA_HOST_MARKET_ID else { return nil }
-        return UnsafeRawPointer(marketExtension)
+        switch id.map({ String(cString: $0) }) {
+        case MANTA_HOST_MARKET_ID: return UnsafeRawPointer(marketExtension)
+        case MANTA_HOST_DEVICES_ID: return UnsafeRawPointer(devicesExtension)
+        default: return nil
+        }
     }
+
+    /// "manta.host.devices/1".
+    nonisolated(unsafe) static let devicesExtension: UnsafeMutablePointer<manta_host_devices_t> = {
+        let t = UnsafeMutablePointer<manta_host_devices_t>.allocate(capacity: 1)
+        t.initialize(to: manta_host_devices_t(
+            struct_size: UInt32(MemoryLayout<manta_host_devices_t>.size), reserved0: 0,
+            set_link_state: { host, device, state, reason in
+                guard state == MANTA_LINK_ONLINE || state == MANTA_LINK_OFFLINE else { return MANTA_ERR_INVALID }
+                let c = ctx(host)
+                return c.services.setLinkState(from: c, device: device, online: state == MANTA_LINK_ONLINE,
+                                               reason: String(manta: reason))
+            }))
+        return t
+    }()
 
     /// "manta.host.market/1": the same for every instance (the host pointer
     /// says who is calling).

@@ -49,6 +49,11 @@ final class OfflineServices: HostServices {
 
     func nowMs() -> Int64 { record.withLock { $0.nowMs } }
 
+    func setLinkState(from instance: InstanceContext, device: UInt32, online: Bool, reason: String) -> Int32 {
+        if !online { log(from: instance, level: MANTA_LOG_WARN, message: "device \(device) offline: \(reason)") }
+        return MANTA_OK
+    }
+
     func requestCallback(from instance: InstanceContext, delayMs: Int64) {
         record.withLock { $0.pendingCallbackMs = $0.nowMs + max(0, delayMs) }
     }

@@ -17,6 +17,14 @@ extension HostRuntime: HostServices {
         state.loop.execute { logger.log(l, instance.name, message) }
     }
 
+    public func setLinkState(from instance: InstanceContext, device: UInt32, online: Bool, reason: String) -> Int32 {
+        state.loop.execute { [self] in
+            guard let d = state.registry.device(instance: instance.index, index: device) else { return }
+            state.health.setLink(d.number, online: online, reason: reason, nowMs: state.now())
+        }
+        return MANTA_OK
+    }
+
     public func reportError(from instance: InstanceContext, code: Int32, message: String) {
         // Recorded on the instance at once, so that a failing create() or
         // start() can say why in the same breath.

@@ -31,12 +31,17 @@ public final class HostRuntime: @unchecked Sendable {
     var callbackTimers: [Int: LoopTimer] = [:]
     var cycle: DispatchCycle?
     var backtests: BacktestTasks!
+    /// Where devices.discover scans run, off the loop.
+    let discoveryWorker = Worker(name: "discover")
     private var server: RPCServer?
     private(set) var dispatcher: RPCDispatcher?
     private var signals: [UnsafeMutablePointer<uv_signal_t>] = []
     private var housekeeping: LoopTimer?
     private(set) var shuttingDown = false
     private var modules: [LoadedModule] = []
+    /// Site balance checks: the interval last checked, and each site's verdict then.
+    var lastBalanceInterval: Int64 = 0
+    var siteBalance: [String: EnergyBalance.Verdict] = [:]
 
     public static let version = "0.1.0"
 
@@ -74,7 +79,11 @@ public final class HostRuntime: @unchecked Sendable {
         cycle?.start()
         watchSignals()
         let hk = LoopTimer(loop: loop)
-        hk.schedule(afterMs: 1000, repeatMs: 1000) { [unowned self] in checkHung() }
+        hk.schedule(afterMs: 1000, repeatMs: 1000) { [unowned self] in
+            checkHung()
+            checkDevices()
+            enforceExportLimits()
+        }
         housekeeping = hk
     }
 
@@ -109,7 +118,8 @@ public final class HostRuntime: @unchecked Sendable {
     private func bootAPI() throws(BootError) {
         let api = state.config.api
         let d = RPCDispatcher(tokens: api.tokens) { [unowned self] row, done in audit(row, done) }
-        for m in systemMethods(d) + fleetMethods() + marketMethods() + dispatchMethods() + backtestMethods() + arenaMethods() {
+        for m in systemMethods(d) + fleetMethods() + marketMethods() + dispatchMethods() + backtestMethods() + arenaMethods()
+            + siteMethods() + deviceMethods() {
             d.register(m)
         }
         let s = RPCServer(loop: state.loop, dispatcher: d,

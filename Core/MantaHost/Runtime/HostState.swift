@@ -17,7 +17,11 @@ final class HostState {
     let pipeline: StorePipeline
     let reader: StoreReader
     let events: EventLog
+    let health: DeviceHealth
+    let exportLimits = ExportLimits()
     let startedWallMs = WallClock.nowMs()
+    /// The host clock when the host started.
+    let startedMs: Int64
     let version: String
     /// Instances in config order; index = InstanceContext.index.
     var instances: [PluginInstance?] = []
@@ -51,9 +55,11 @@ final class HostState {
         self.pipeline = pipeline
         self.reader = reader
         self.version = version
+        startedMs = clock.nowMs()
         registry = DeviceRegistry(known: try reader.knownDevices())
         ingest = TelemetryIngest(catalog: catalog, registry: registry, logger: logger)
         events = EventLog(store: pipeline, logger: logger)
+        health = DeviceHealth(staleAfterMs: config.staleAfterMs, offlineAfterMs: config.offlineAfterMs)
         let ids = try reader.maxDispatchIDs()
         nextIntervalID = ids.interval + 1
         nextCommandID = ids.command + 1

@@ -77,6 +77,10 @@ extension HostRuntime {
         if manifest.kind == .driver { registerDevices(inst, at: i) }
         if !inst.start() {
             state.events.record("error", source: entry.name, kind: "plugin.start", inst.lastError, atMs: state.now())
+        } else if manifest.kind == .driver {
+            // Again after start (driver.h): a driver may only learn what its
+            // devices are (identity, ratings) once it has reached them.
+            registerDevices(inst, at: i)
         }
         return .success(inst)
     }

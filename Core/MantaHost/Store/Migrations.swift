@@ -128,6 +128,24 @@ enum Migrations {
                 error       TEXT
             );
             """),
+        Step(version: 3, description: "control commands", sql: """
+            -- Setpoints outside the dispatch cycle: an operator's devices.control,
+            -- and the export limits the host keeps on sites (config, network
+            -- operator, strategy). Ids share the dispatch commands' sequence.
+            CREATE TABLE control_commands (
+                id              INTEGER PRIMARY KEY,
+                t_ms            INTEGER NOT NULL,  -- host clock, when sent
+                device          INTEGER NOT NULL REFERENCES devices(id),
+                mode            TEXT NOT NULL,     -- active_power | export_limit
+                value_w         REAL NOT NULL,     -- what was asked
+                source          TEXT NOT NULL,     -- operator | config | network | strategy
+                valid_until_ms  INTEGER NOT NULL,  -- host clock
+                outcome         TEXT,              -- applied | clamped | rejected | failed; NULL until answered
+                applied_w       REAL,              -- read back from the device
+                message         TEXT
+            );
+            CREATE INDEX control_commands_by_device ON control_commands (device, t_ms);
+            """),
     ]
 
     static var latest: Int { steps.last?.version ?? 0 }

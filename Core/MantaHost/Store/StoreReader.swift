@@ -21,7 +21,8 @@ final class StoreReader {
 
     func maxDispatchIDs() throws(StoreError) -> (interval: Int64, command: Int64) {
         (try db.scalar("SELECT COALESCE(MAX(id), 0) FROM dispatch_intervals") ?? 0,
-         try db.scalar("SELECT COALESCE(MAX(id), 0) FROM dispatch_commands") ?? 0)
+         max(try db.scalar("SELECT COALESCE(MAX(id), 0) FROM dispatch_commands") ?? 0,
+             try db.scalar("SELECT COALESCE(MAX(id), 0) FROM control_commands") ?? 0))
     }
 
     func maxBacktestID() throws(StoreError) -> Int64 {

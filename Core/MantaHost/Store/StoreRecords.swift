@@ -48,6 +48,20 @@ public struct OutcomeRow: Sendable {
     var tMs: Int64
 }
 
+/// A setpoint sent outside the dispatch cycle; written again with its outcome.
+public struct ControlRow: Sendable {
+    var id: Int64
+    var tMs: Int64
+    var device: UInt32
+    var mode: String
+    var valueW: Double
+    var source: String
+    var validUntilMs: Int64
+    var outcome: String?
+    var appliedW: Double?
+    var message: String?
+}
+
 public struct AuditRow: Sendable {
     var tMs: Int64
     var principal, peer, method, params, outcome: String
@@ -79,6 +93,7 @@ public struct StoreBatch: Sendable {
     var intervals: [DispatchIntervalRow] = []
     var commands: [CommandRow] = []
     var outcomes: [OutcomeRow] = []
+    var controls: [ControlRow] = []
     var audits: [AuditRow] = []
     var events: [EventRow] = []
     var backtests: [BacktestRow] = []
@@ -87,12 +102,12 @@ public struct StoreBatch: Sendable {
 
     var isEmpty: Bool {
         samples.isEmpty && devices.isEmpty && plugins.isEmpty && points.isEmpty && prices.isEmpty
-            && intervals.isEmpty && commands.isEmpty && outcomes.isEmpty && audits.isEmpty && events.isEmpty
+            && intervals.isEmpty && commands.isEmpty && outcomes.isEmpty && controls.isEmpty && audits.isEmpty && events.isEmpty
             && backtests.isEmpty && onCommit.isEmpty
     }
 
     var rowCount: Int {
         samples.count + devices.count + plugins.count + points.count + prices.count + intervals.count
-            + commands.count + outcomes.count + audits.count + events.count + backtests.count
+            + commands.count + outcomes.count + controls.count + audits.count + events.count + backtests.count
     }
 }

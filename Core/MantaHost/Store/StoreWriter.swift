@@ -77,7 +77,7 @@ public final class StoreWriter: @unchecked Sendable {
 /// The writer's connection and its prepared statements.
 private final class Connection {
     let db: Database
-    let sample, device, plugin, point, price, interval, command, outcome, audit, event, backtest: Statement
+    let sample, device, plugin, point, price, interval, command, outcome, control, audit, event, backtest: Statement
 
     init(_ db: Database) throws(StoreError) {
         self.db = db
@@ -98,6 +98,7 @@ private final class Connection {
         interval = try db.prepare("INSERT OR REPLACE INTO dispatch_intervals VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)")
         command = try db.prepare("INSERT INTO dispatch_commands VALUES (?, ?, ?, ?, ?, ?, ?, ?)")
         outcome = try db.prepare("INSERT OR REPLACE INTO dispatch_outcomes VALUES (?, ?, ?, ?, ?)")
+        control = try db.prepare("INSERT OR REPLACE INTO control_commands VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
         audit = try db.prepare("INSERT INTO audit_log (t_ms, principal, peer, method, params, outcome) VALUES (?, ?, ?, ?, ?, ?)")
         event = try db.prepare("INSERT INTO events (t_ms, severity, source, kind, message) VALUES (?, ?, ?, ?, ?)")
         backtest = try db.prepare("INSERT OR REPLACE INTO backtests VALUES (?, ?, ?, ?, ?, ?, ?)")
@@ -166,6 +167,14 @@ private final class Connection {
             outcome.bind(1, o.commandID); outcome.bind(2, o.outcome); outcome.bind(3, o.appliedW)
             outcome.bind(4, o.message); outcome.bind(5, o.tMs)
             try outcome.run()
+        }
+        for c in b.controls {
+            control.bind(1, c.id); control.bind(2, c.tMs); control.bind(3, Int64(c.device)); control.bind(4, c.mode)
+            control.bind(5, c.valueW); control.bind(6, c.source); control.bind(7, c.validUntilMs)
+            if let o = c.outcome { control.bind(8, o) } else { control.bindNull(8) }
+            if let a = c.appliedW { control.bind(9, a) } else { control.bindNull(9) }
+            if let m = c.message { control.bind(10, m) } else { control.bindNull(10) }
+            try control.run()
         }
         for a in b.audits {
             audit.bind(1, a.tMs); audit.bind(2, a.principal); audit.bind(3, a.peer)

@@ -121,6 +121,32 @@ typedef struct manta_driver {
                               manta_setpoint_result_t *out);
 } manta_driver_t;
 
+/* Host extension "manta.host.devices/1": drivers that know whether they can
+ * reach a device say so, with the reason, so that the operator sees why a
+ * device is silent and dispatch leaves it out. Found with
+ * manta_host_t.get_extension(host, MANTA_HOST_DEVICES_ID); NULL from a host
+ * that does not offer it (report_error() is the fallback). */
+#define MANTA_HOST_DEVICES_ID "manta.host.devices/1"
+
+/* Link states of a device. */
+#define MANTA_LINK_ONLINE 1  /* the driver is talking to the device */
+#define MANTA_LINK_OFFLINE 2 /* it cannot: unreachable, silent, or answering nonsense */
+
+typedef struct manta_host_devices {
+    uint32_t struct_size;
+    uint32_t reserved0;
+
+    /* [any] Device `device` (the driver's index) is now in `state`
+     * (MANTA_LINK_*), for `reason` ("connect: 10.0.0.7:502: connection
+     * refused"; borrowed, may be empty when online). The host records each
+     * change once (an event, and the device's status in devices.list) and
+     * leaves an offline device out of dispatch until it is online again;
+     * repeating the current state and reason costs nothing. Returns MANTA_OK,
+     * or MANTA_ERR_INVALID for a bad index or state. */
+    int32_t (*set_link_state)(const manta_host_t *host, uint32_t device,
+                              int32_t state, manta_str_t reason);
+} manta_host_devices_t;
+
 #ifdef __cplusplus
 }
 #endif

@@ -34,6 +34,15 @@ public struct Setpoint: Sendable {
     public var validFromMs: Int64
     public var validUntilMs: Int64
 
+    public init(device: Int, mode: Int32, commandID: UInt64 = 0, value: Double, validFromMs: Int64, validUntilMs: Int64) {
+        self.device = device
+        self.mode = mode
+        self.commandID = commandID
+        self.value = value
+        self.validFromMs = validFromMs
+        self.validUntilMs = validUntilMs
+    }
+
     init(_ c: manta_setpoint_t) {
         device = Int(c.device)
         mode = c.mode

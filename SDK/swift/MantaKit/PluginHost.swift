@@ -10,11 +10,12 @@ public final class PluginHost: @unchecked Sendable {
     // are thread-safe by the ABI's contract ([any]).
     public let raw: UnsafePointer<manta_host_t>
     private let market: UnsafePointer<manta_host_market_t>?
+    private let devices: UnsafePointer<manta_host_devices_t>?
 
     init(_ raw: UnsafePointer<manta_host_t>) {
         self.raw = raw
-        let ext = raw.pointee.get_extension(raw, MANTA_HOST_MARKET_ID)
-        market = ext?.assumingMemoryBound(to: manta_host_market_t.self)
+        market = raw.pointee.get_extension(raw, MANTA_HOST_MARKET_ID)?.assumingMemoryBound(to: manta_host_market_t.self)
+        devices = raw.pointee.get_extension(raw, MANTA_HOST_DEVICES_ID)?.assumingMemoryBound(to: manta_host_devices_t.self)
     }
 
     /// The host's ABI version.
@@ -54,6 +55,20 @@ public final class PluginHost: @unchecked Sendable {
     @discardableResult
     public func publish(_ samples: [manta_sample_t]) -> Int32 {
         samples.withUnsafeBufferPointer { publish($0) }
+    }
+
+    /// Says whether device `index` can be reached, and if not why (drivers).
+    /// Falls back to reporting an error on a host without the devices
+    /// extension.
+    @discardableResult
+    public func setLink(device index: Int, online: Bool, reason: String) -> Int32 {
+        guard let devices else {
+            if !online { reportError(PluginError(MANTA_ERR_IO, "device \(index): \(reason)")) }
+            return MANTA_ERR_UNSUPPORTED
+        }
+        return reason.withManta {
+            devices.pointee.set_link_state(raw, UInt32(index), online ? MANTA_LINK_ONLINE : MANTA_LINK_OFFLINE, $0)
+        }
     }
 
     /// Publishes prices as they appear (market connectors). Returns

@@ -28,7 +28,9 @@ extension HostRuntime {
                                   && (p.string("site").map { d.site == $0 } ?? true)
                                   && (kind.map { d.kind == $0 } ?? true) && (members?.contains(d.number) ?? true)
                           }
-                          return .array(matching.dropFirst(p.int("offset", 0)).prefix(p.int("limit", 100)).map(deviceJSON))
+                          return .array(matching.dropFirst(p.int("offset", 0)).prefix(p.int("limit", 100)).map { d in
+                              deviceJSON(d, health: state.health.status(d.number))
+                          })
                       }),
 
             RPCMethod("vpps.list", "Virtual power plants: members, market, strategy and the last interval decided.",
@@ -127,8 +129,11 @@ extension HostRuntime {
     }
 }
 
-func deviceJSON(_ d: DeviceDescriptor) -> JSON {
+func deviceJSON(_ d: DeviceDescriptor, health: DeviceHealth.Entry?) -> JSON {
     let r = d.ratings
+    let status: [(String, JSON)] = [("status", .string(health?.status.rawValue ?? "unknown")),
+                                    ("status_reason", .string(health?.reason ?? ""))]
+        + (health.map { timeFields("status_since", $0.sinceMs) } ?? [])
     return .object(JSONObject([
         ("id", .string(d.id)), ("number", .int(Int64(d.number))), ("instance", .string(d.instance)),
         ("key", .string(d.key)), ("kind", .string(d.kind.name)), ("site", .string(d.site)),
@@ -140,5 +145,5 @@ func deviceJSON(_ d: DeviceDescriptor) -> JSON {
             "round_trip_efficiency": .number(r.roundTripEfficiency),
         ]),
         ("controllable", .bool(d.controllable)), ("read_only", .bool(d.readOnly)), ("enabled", .bool(d.enabled)),
-    ]))
+    ] + status))
 }

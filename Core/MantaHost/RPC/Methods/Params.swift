@@ -6,6 +6,7 @@ import MantaMarket
 extension JSONObject {
     func string(_ key: String) -> String? { self[key]?.string }
     func int(_ key: String, _ fallback: Int) -> Int { self[key]?.integer.map(Int.init) ?? fallback }
+    func number(_ key: String) -> Double? { self[key]?.number }
     func bool(_ key: String) -> Bool { self[key]?.bool ?? false }
 
     func time(_ key: String) throws(RPCError) -> Int64? {

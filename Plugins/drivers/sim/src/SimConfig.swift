@@ -10,6 +10,25 @@ struct SimConfig {
     var spread: Double
     var battery: Battery
     var pv: PV
+    /// Each home also has a grid meter and a household load.
+    var meters: Bool
+    var load: Load
+    var faults: [Fault]
+
+    struct Load {
+        var meanW: Double
+        /// "typical" or "ausgrid"
+        var profile: String
+        var file: String?
+    }
+
+    /// A device made to read wrong, for diagnostics to find.
+    struct Fault {
+        enum Kind: String { case signFlip = "sign_flip", stuck, silent, offset }
+        var key: String
+        var kind: Kind
+        var offsetW: Double
+    }
 
     struct Battery {
         var capacityWh: Double
@@ -55,7 +74,19 @@ struct SimConfig {
             peakW: try num(p["peak_w"], "pv.peak_w", 6600), profile: p["profile"]?.string ?? "clear_sky",
             file: p["file"]?.string, latitude: try num(p["latitude"], "pv.latitude", -37.81),
             longitude: try num(p["longitude"], "pv.longitude", 144.96))
+        meters = c["meters"]?.bool ?? false
+        let l = c["load"] ?? .object(JSONObject())
+        load = Load(meanW: try num(l["mean_w"], "load.mean_w", 700), profile: l["profile"]?.string ?? "typical",
+                    file: l["file"]?.string)
+        faults = []
+        for (i, f) in (c["faults"]?.array ?? []).enumerated() {
+            guard let key = f["device"]?.string, let kind = f["fault"]?.string.flatMap(Fault.Kind.init(rawValue:)) else {
+                throw .config("faults[\(i)]: needs device (a key such as home-002.meter) and fault (sign_flip, stuck, silent, offset)")
+            }
+            faults.append(Fault(key: key, kind: kind, offsetW: try num(f["offset_w"], "faults[\(i)].offset_w", 0)))
+        }
         guard homes >= 0 else { throw .config("homes: must be >= 0") }
+        if load.profile == "ausgrid" && load.file == nil { throw .config("load.file: required when load.profile is \"ausgrid\"") }
         guard publishIntervalMs >= 100 else { throw .config("publish_interval_ms: must be >= 100") }
         guard battery.socMin <= battery.initialSoc, battery.initialSoc <= battery.socMax else {
             throw .config("battery.initial_soc: must lie within [soc_min, soc_max]")

@@ -3,21 +3,33 @@ import MantaJSON
 import MantaKit
 import MantaSDK
 
-/// Simulated homes, each with a battery and a rooftop PV system.
+/// Simulated homes: each has a battery and a rooftop PV system, and with
+/// `meters` also a household load and the grid meter that sees all three.
 ///
-/// Devices 2h and 2h+1 are home h's battery and PV. Every
-/// `publish_interval_ms` of host-clock time the driver integrates physics up
-/// to now and publishes one batch of samples for the whole fleet.
+/// Home h's devices are numbered h * perHome + role (battery, pv, meter,
+/// load). Every `publish_interval_ms` of host-clock time the driver
+/// integrates physics up to now and publishes one batch for the fleet. The
+/// meter reads what the site exchanges with the grid (PV + battery - load,
+/// + = export), so a healthy site balances; `faults` make chosen devices
+/// read wrong, for the host's diagnostics to find.
 final class SimDriver: DriverPlugin {
+    enum Role: Int, CaseIterable { case battery, pv, meter, load }
+
     private let host: PluginHost
     private let config: SimConfig
-    private let profile: PVProfile
+    private let sun: PVProfile
+    private let use: LoadProfile
+    private let perHome: Int
     private let spec: [BatterySpec]
     private let pvPeakW: [Double]
+    private let loadMeanW: [Double]
     private var energyWh: [Double]
     private var commands: [Command?]
     private var pvLimitW: [Command?]
+    /// Lifetime energy out of / into each device, Wh.
     private var counters: [(exportWh: Double, importWh: Double)]
+    private var faults: [Int: SimConfig.Fault] = [:]
+    private var stuck: [Int: Double] = [:]
     private var lastMs: Int64 = 0
     private var running = false
     private let points: Points
@@ -37,9 +49,10 @@ final class SimDriver: DriverPlugin {
     init(host: PluginHost, config json: JSON) throws(PluginError) {
         self.host = host
         config = try SimConfig(json)
-        profile = config.pv.profile == "ausgrid"
-            ? try PVProfile.loadAusgrid(config.pv.file ?? "")
+        sun = config.pv.profile == "ausgrid" ? try PVProfile.ausgrid(config.pv.file ?? "")
             : .clearSky(latitude: config.pv.latitude, longitude: config.pv.longitude)
+        use = config.load.profile == "ausgrid" ? try LoadProfile.ausgrid(config.load.file ?? "") : .typical
+        perHome = config.meters ? 4 : 2
         func point(_ name: String) throws(PluginError) -> UInt32 {
             guard let id = host.pointID(name) else { throw PluginError(MANTA_ERR_UNSUPPORTED, "host catalog has no point \(name)") }
             return id
@@ -47,7 +60,7 @@ final class SimDriver: DriverPlugin {
         points = Points(acW: try point("ac.w"), soc: try point("battery.soc"),
                         exportWh: try point("energy.export_wh"), importWh: try point("energy.import_wh"))
         var rng = SplitMix64(state: config.seed)
-        var specs: [BatterySpec] = [], peaks: [Double] = [], energy: [Double] = []
+        var specs: [BatterySpec] = [], peaks: [Double] = [], loads: [Double] = [], energy: [Double] = []
         let b = config.battery
         for _ in 0..<config.homes {
             let size = 1 + config.spread * rng.symmetric()
@@ -57,17 +70,27 @@ final class SimDriver: DriverPlugin {
             specs.append(s)
             energy.append(soc * s.capacityWh)
             peaks.append(config.pv.peakW * (1 + config.spread * rng.symmetric()))
+            loads.append(config.load.meanW * (1 + config.spread * rng.symmetric()))
         }
         if let problem = specs.first?.problems().first { throw .config("battery: \(problem)") }
         spec = specs
         pvPeakW = peaks
+        loadMeanW = loads
         energyWh = energy
         commands = Array(repeating: nil, count: config.homes)
         pvLimitW = Array(repeating: nil, count: config.homes)
-        counters = Array(repeating: (0, 0), count: config.homes * 2)
+        counters = Array(repeating: (0, 0), count: config.homes * perHome)
+        for (i, f) in config.faults.enumerated() {
+            guard let index = (0..<deviceCount).first(where: { key($0) == f.key }) else {
+                throw .config("faults[\(i)].device: no device \(f.key) in this fleet")
+            }
+            faults[index] = f
+        }
     }
 
-    var deviceCount: Int { config.homes * 2 }
+    var deviceCount: Int { config.homes * perHome }
+
+    private func role(_ index: Int) -> Role { Role(rawValue: index % perHome)! }
 
     private func siteName(_ home: Int) -> String {
         let digits = String(home + 1)
@@ -75,15 +98,25 @@ final class SimDriver: DriverPlugin {
         return config.sitePrefix + String(repeating: "0", count: max(0, width - digits.count)) + digits
     }
 
+    private func key(_ index: Int) -> String {
+        let suffix: String
+        switch role(index) {
+        case .battery: suffix = "battery"
+        case .pv: suffix = "pv"
+        case .meter: suffix = "meter"
+        case .load: suffix = "load"
+        }
+        return "\(siteName(index / perHome)).\(suffix)"
+    }
+
     func device(at index: Int) -> DeviceInfo {
-        let home = index / 2
-        let site = siteName(home)
-        if index % 2 == 0 {
-            var d = DeviceInfo(kind: MANTA_DEVICE_BATTERY, key: "\(site).battery", site: site)
+        let home = index / perHome, site = siteName(home)
+        var d: DeviceInfo
+        switch role(index) {
+        case .battery:
+            d = DeviceInfo(kind: MANTA_DEVICE_BATTERY, key: key(index), site: site)
             let s = spec[home]
-            d.manufacturer = "Manta"
             d.model = "SimBattery"
-            d.serial = "SB-\(config.seed)-\(home + 1)"
             d.ratedPowerW = max(s.maxChargeW, s.maxDischargeW)
             d.maxChargeW = s.maxChargeW
             d.maxDischargeW = s.maxDischargeW
@@ -92,15 +125,26 @@ final class SimDriver: DriverPlugin {
             d.socMax = s.socMax
             d.roundTripEfficiency = s.roundTripEfficiency
             d.controllable = true
-            return d
+        case .pv:
+            d = DeviceInfo(kind: MANTA_DEVICE_PV_INVERTER, key: key(index), site: site)
+            d.model = "SimPV"
+            d.ratedPowerW = pvPeakW[home]
+            d.maxDischargeW = pvPeakW[home]
+            d.controllable = true  // export limit only
+        case .meter:
+            d = DeviceInfo(kind: MANTA_DEVICE_METER, key: key(index), site: site)
+            d.model = "SimMeter"
+            d.ratedPowerW = spec[home].maxDischargeW + pvPeakW[home] + 4 * loadMeanW[home]
+            d.readOnly = true
+        case .load:
+            d = DeviceInfo(kind: MANTA_DEVICE_LOAD, key: key(index), site: site)
+            d.model = "SimLoad"
+            d.ratedPowerW = 4 * loadMeanW[home]
+            d.maxChargeW = 4 * loadMeanW[home]
+            d.readOnly = true
         }
-        var d = DeviceInfo(kind: MANTA_DEVICE_PV_INVERTER, key: "\(site).pv", site: site)
         d.manufacturer = "Manta"
-        d.model = "SimPV"
-        d.serial = "SP-\(config.seed)-\(home + 1)"
-        d.ratedPowerW = pvPeakW[home]
-        d.maxDischargeW = pvPeakW[home]
-        d.controllable = true  // export limit only
+        d.serial = "S\(role(index).rawValue)-\(config.seed)-\(home + 1)"
         return d
     }
 
@@ -130,33 +174,37 @@ final class SimDriver: DriverPlugin {
         guard sp.validUntilMs > now else {
             return SetpointOutcome(MANTA_OUTCOME_REJECTED, applied: .nan, "expired before it arrived")
         }
-        let home = sp.device / 2
-        if sp.device % 2 == 1 {
+        let home = sp.device / perHome
+        switch role(sp.device) {
+        case .meter, .load:
+            return SetpointOutcome(MANTA_OUTCOME_REJECTED, applied: .nan, "\(key(sp.device)) is read-only")
+        case .pv:
             guard sp.mode == MANTA_SETPOINT_EXPORT_LIMIT, sp.value >= 0 else {
                 return SetpointOutcome(MANTA_OUTCOME_REJECTED, applied: .nan, "PV accepts a non-negative export limit only")
             }
             pvLimitW[home] = Command(valueW: sp.value, fromMs: sp.validFromMs, untilMs: sp.validUntilMs)
             return SetpointOutcome(MANTA_OUTCOME_APPLIED, applied: sp.value)
+        case .battery:
+            guard sp.mode == MANTA_SETPOINT_ACTIVE_POWER, sp.value.isFinite else {
+                return SetpointOutcome(MANTA_OUTCOME_REJECTED, applied: .nan, "battery accepts a finite active power only")
+            }
+            let s = spec[home]
+            let value = min(s.maxDischargeW, max(-s.maxChargeW, sp.value))
+            commands[home] = Command(valueW: value, fromMs: sp.validFromMs, untilMs: sp.validUntilMs)
+            return value == sp.value
+                ? SetpointOutcome(MANTA_OUTCOME_APPLIED, applied: value)
+                : SetpointOutcome(MANTA_OUTCOME_CLAMPED, applied: value, "limited to the inverter rating")
         }
-        guard sp.mode == MANTA_SETPOINT_ACTIVE_POWER, sp.value.isFinite else {
-            return SetpointOutcome(MANTA_OUTCOME_REJECTED, applied: .nan, "battery accepts a finite active power only")
-        }
-        let s = spec[home]
-        let value = min(s.maxDischargeW, max(-s.maxChargeW, sp.value))
-        commands[home] = Command(valueW: value, fromMs: sp.validFromMs, untilMs: sp.validUntilMs)
-        return value == sp.value
-            ? SetpointOutcome(MANTA_OUTCOME_APPLIED, applied: value)
-            : SetpointOutcome(MANTA_OUTCOME_CLAMPED, applied: value, "limited to the inverter rating")
     }
 
-    /// Integrates every battery from lastMs to `now`, splitting the span
-    /// where a command starts or ends so that each piece has one power.
+    /// Integrates every home from lastMs to `now`, splitting the span where
+    /// a command starts or ends so that each piece has one battery power.
     private func advance(to now: Int64) {
         guard now > lastMs else { return }
-        let sunThen = profile.fraction(atMs: lastMs), sunNow = profile.fraction(atMs: now)
-        let pvHours = Double(now - lastMs) / 3_600_000
+        let hours = Double(now - lastMs) / 3_600_000
         for h in 0..<config.homes {
             var t = lastMs
+            var batteryWh = 0.0
             while t < now {
                 var end = now
                 var request = 0.0
@@ -164,25 +212,39 @@ final class SimDriver: DriverPlugin {
                     if t < c.fromMs { end = min(end, c.fromMs) }
                     else if t < c.untilMs { end = min(end, c.untilMs); request = c.valueW }
                 }
-                let hours = Double(end - t) / 3_600_000
-                let (p, e) = spec[h].step(energyWh: energyWh[h], requestW: request, hours: hours)
+                let piece = Double(end - t) / 3_600_000
+                let (p, e) = spec[h].step(energyWh: energyWh[h], requestW: request, hours: piece)
                 energyWh[h] = e
-                if p > 0 { counters[2 * h].exportWh += p * hours } else { counters[2 * h].importWh -= p * hours }
+                batteryWh += p * piece
                 t = end
             }
             if let c = commands[h], c.untilMs <= now { commands[h] = nil }
-            // Trapezoid rule: PV changes slowly against the publish interval.
-            counters[2 * h + 1].exportWh += (pvPower(h, sunThen, at: lastMs) + pvPower(h, sunNow, at: now)) / 2 * pvHours
+            // Trapezoid rule: PV and load change slowly against the publish interval.
+            let pvWh = (pvPower(h, at: lastMs) + pvPower(h, at: now)) / 2 * hours
+            let loadWh = (loadPower(h, at: lastMs) + loadPower(h, at: now)) / 2 * hours
+            count(h * perHome + Role.battery.rawValue, batteryWh)
+            count(h * perHome + Role.pv.rawValue, pvWh)
+            if config.meters {
+                count(h * perHome + Role.load.rawValue, -loadWh)
+                count(h * perHome + Role.meter.rawValue, batteryWh + pvWh - loadWh)
+            }
         }
         lastMs = now
     }
 
-    /// Home `home`'s PV output at `t`, given the profile's fraction then.
-    private func pvPower(_ home: Int, _ sun: Double, at t: Int64) -> Double {
-        var p = pvPeakW[home] * sun
+    private func count(_ device: Int, _ wh: Double) {
+        if wh > 0 { counters[device].exportWh += wh } else { counters[device].importWh -= wh }
+    }
+
+    /// Home `home`'s PV output at `t`.
+    private func pvPower(_ home: Int, at t: Int64) -> Double {
+        var p = pvPeakW[home] * sun.fraction(atMs: t)
         if let limit = pvLimitW[home], t >= limit.fromMs, t < limit.untilMs { p = min(p, limit.valueW) }
         return p
     }
+
+    /// Home `home`'s consumption at `t` (a magnitude).
+    private func loadPower(_ home: Int, at t: Int64) -> Double { loadMeanW[home] * use.multiple(atMs: t) }
 
     /// The battery's power now: its command if one is in force, held to
     /// what the state of charge allows over the next publish interval.
@@ -194,21 +256,45 @@ final class SimDriver: DriverPlugin {
 
     private func publish(at t: Int64) {
         batch.removeAll(keepingCapacity: true)
-        func add(_ device: Int, _ point: UInt32, _ value: Double) {
-            batch.append(manta_sample_t(device: UInt32(device), point: point, time_ms: t, value: value,
-                                        quality: MANTA_QUALITY_GOOD, reserved: 0))
-        }
-        let sun = profile.fraction(atMs: t)
         for h in 0..<config.homes {
-            add(2 * h, points.acW, batteryPower(h, at: t))
-            add(2 * h, points.soc, energyWh[h] / spec[h].capacityWh)
-            add(2 * h, points.exportWh, counters[2 * h].exportWh)
-            add(2 * h, points.importWh, counters[2 * h].importWh)
-            add(2 * h + 1, points.acW, pvPower(h, sun, at: t))
-            add(2 * h + 1, points.exportWh, counters[2 * h + 1].exportWh)
+            let base = h * perHome
+            let battery = batteryPower(h, at: t), pv = pvPower(h, at: t)
+            add(base, points.acW, battery, t)
+            add(base, points.soc, energyWh[h] / spec[h].capacityWh, t)
+            add(base, points.exportWh, counters[base].exportWh, t)
+            add(base, points.importWh, counters[base].importWh, t)
+            add(base + 1, points.acW, pv, t)
+            add(base + 1, points.exportWh, counters[base + 1].exportWh, t)
+            if config.meters {
+                let load = loadPower(h, at: t)
+                add(base + 2, points.acW, battery + pv - load, t)
+                add(base + 2, points.exportWh, counters[base + 2].exportWh, t)
+                add(base + 2, points.importWh, counters[base + 2].importWh, t)
+                add(base + 3, points.acW, -load, t)
+                add(base + 3, points.importWh, counters[base + 3].importWh, t)
+            }
         }
         if host.publish(batch) == MANTA_ERR_BUSY {
             host.log(.warn, "host ingest queue full: dropped \(batch.count) samples at \(t)")
         }
+    }
+
+    /// Queues one sample, as the device's fault (if any) would have it read.
+    private func add(_ device: Int, _ point: UInt32, _ value: Double, _ t: Int64) {
+        var v = value
+        if let f = faults[device], point == points.acW {
+            switch f.kind {
+            case .silent: return
+            case .signFlip: v = -value
+            case .offset: v = value + f.offsetW
+            case .stuck:
+                if stuck[device] == nil { stuck[device] = value }
+                v = stuck[device]!
+            }
+        } else if faults[device]?.kind == .silent {
+            return
+        }
+        batch.append(manta_sample_t(device: UInt32(device), point: point, time_ms: t, value: v,
+                                    quality: MANTA_QUALITY_GOOD, reserved: 0))
     }
 }

@@ -1,35 +1,40 @@
 import Glibc
-import MantaIO
 import Synchronization
 
-/// A serial worker thread: what the SDK calls [worker].
-///
-/// Each plugin instance gets one. Jobs run one at a time in submission order
-/// on the same OS thread for the instance's whole life, so a plugin may
-/// block (device I/O) or keep thread-local state without affecting anything
-/// else in the host.
+/// Worker threads sharing one queue of jobs. With one thread (the default)
+/// it is a serial worker, what the SDK calls [worker]: each plugin instance
+/// gets one, and its jobs run one at a time in submission order on the same
+/// OS thread for the instance's whole life, so a plugin may block (device
+/// I/O) or keep thread-local state without affecting anything else. With
+/// more, jobs run in parallel, each taken by the next free thread (backtests,
+/// arena contenders, device polls).
 public final class Worker: @unchecked Sendable {
     // @unchecked: the queue is guarded by `mutex`/`cond`; `busySinceMs` is
-    // atomic; the thread handle is written once before `start` returns.
+    // atomic; the thread handles are written before `init` returns and
+    // read only by `join`.
     public let name: String
     private var mutex = pthread_mutex_t()
     private var cond = pthread_cond_t()
     private var queue: [@Sendable () -> Void] = []
     private var closing = false
-    private var thread = pthread_t()
+    private var threads: [pthread_t] = []
     private let busy = Atomic<Int64>(0)
 
-    public init(name: String) {
+    public init(name: String, threads count: Int = 1) {
         self.name = name
         pthread_mutex_init(&mutex, nil)
         pthread_cond_init(&cond, nil)
-        let box = Unmanaged.passRetained(self).toOpaque()
-        pthread_create(&thread, nil, { arg in
-            let worker = Unmanaged<Worker>.fromOpaque(arg!).takeRetainedValue()
-            Worker.nameThisThread(worker.name)
-            worker.loop()
-            return nil
-        }, box)
+        for _ in 0..<max(1, count) {
+            var thread = pthread_t()
+            let box = Unmanaged.passRetained(self).toOpaque()
+            pthread_create(&thread, nil, { arg in
+                let worker = Unmanaged<Worker>.fromOpaque(arg!).takeRetainedValue()
+                Worker.nameThisThread(worker.name)
+                worker.loop()
+                return nil
+            }, box)
+            threads.append(thread)
+        }
     }
 
     /// Names the calling thread for debuggers and `top -H` (Linux keeps 15
@@ -43,7 +48,7 @@ public final class Worker: @unchecked Sendable {
     }
 
     /// Wall-clock ms at which the running job started, or 0 when idle: how
-    /// the host notices a plugin call that never returns.
+    /// the host notices a plugin call that never returns (one thread only).
     public var busySinceMs: Int64 { busy.load(ordering: .relaxed) }
 
     /// [any] Queues `job`. After `close`, jobs are dropped.
@@ -65,12 +70,20 @@ public final class Worker: @unchecked Sendable {
         return done.wait(timeoutMs: timeoutMs)
     }
 
-    /// [any] Finishes queued jobs, then ends the thread. Does not wait.
+    /// [any] Finishes queued jobs, then ends the threads. Does not wait.
     public func close() {
         pthread_mutex_lock(&mutex)
         closing = true
-        pthread_cond_signal(&cond)
+        pthread_cond_broadcast(&cond)
         pthread_mutex_unlock(&mutex)
+    }
+
+    /// [any, not a worker thread] Closes and waits until every queued job
+    /// has run and the threads have ended.
+    public func join() {
+        close()
+        for t in threads { pthread_join(t, nil) }
+        threads = []
     }
 
     private func loop() {
@@ -86,44 +99,5 @@ public final class Worker: @unchecked Sendable {
             pthread_mutex_lock(&mutex)
         }
         pthread_mutex_unlock(&mutex)
-    }
-}
-
-/// A one-shot value handed from one thread to a waiting one.
-final class Completion<T: Sendable>: @unchecked Sendable {
-    // @unchecked: every field is guarded by `mutex`.
-    private var mutex = pthread_mutex_t()
-    private var cond = pthread_cond_t()
-    private var value: T?
-    private var done = false
-
-    init() {
-        pthread_mutex_init(&mutex, nil)
-        var attr = pthread_condattr_t()
-        pthread_condattr_init(&attr)
-        pthread_condattr_setclock(&attr, CLOCK_MONOTONIC)
-        pthread_cond_init(&cond, &attr)
-    }
-
-    func finish(_ v: T) {
-        pthread_mutex_lock(&mutex)
-        value = v
-        done = true
-        pthread_cond_broadcast(&cond)
-        pthread_mutex_unlock(&mutex)
-    }
-
-    func wait(timeoutMs: Int64) -> T? {
-        var deadline = timespec()
-        clock_gettime(CLOCK_MONOTONIC, &deadline)
-        let ns = Int64(deadline.tv_nsec) + (timeoutMs % 1000) * 1_000_000
-        deadline.tv_sec += Int(timeoutMs / 1000 + ns / 1_000_000_000)
-        deadline.tv_nsec = Int(ns % 1_000_000_000)
-        pthread_mutex_lock(&mutex)
-        defer { pthread_mutex_unlock(&mutex) }
-        while !done {
-            if pthread_cond_timedwait(&cond, &mutex, &deadline) == ETIMEDOUT { break }
-        }
-        return done ? value : nil
     }
 }

@@ -1,0 +1,87 @@
+import MantaJSON
+import MantaModel
+
+/// sites.list, sites.topology, sites.export_limit.
+extension HostRuntime {
+    func siteMethods() -> [RPCMethod] {
+        [
+            RPCMethod("sites.list", "Every site: its devices, region, export limits in force and the last energy-balance verdict.",
+                      result: Schemas.objectList,
+                      .sync { [unowned self] _, _ in
+                          let now = state.now()
+                          var bySite: [String: [DeviceDescriptor]] = [:]
+                          for d in state.registry.devices { bySite[d.site, default: []].append(d) }
+                          return .array(bySite.keys.sorted().map { site in
+                              let devices = bySite[site]!, config = state.config.site(site)
+                              let limits = state.exportLimits.active(site, nowMs: now)
+                              let eff = state.exportLimits.effective(site, nowMs: now)
+                              return .object(JSONObject([
+                                  ("site", .string(site)), ("name", .optional(config?.name)),
+                                  ("region", .optional(config?.region?.code)), ("devices", .int(Int64(devices.count))),
+                                  ("offline", .int(Int64(devices.filter { state.health.status($0.number)?.status == .offline }.count))),
+                                  ("loads_metered", .bool(config?.loadsMetered ?? false)),
+                                  ("export_limit_w", eff.map { .number($0.limitW) } ?? .null),
+                                  ("export_limit_source", .optional(eff?.source)),
+                                  ("export_limits", .object(JSONObject(limits.sorted { $0.key < $1.key }.map { k, l in
+                                      (k, .object(JSONObject([("limit_w", .number(l.limitW)), ("note", .string(l.note)),
+                                                               ("until_ms", l.untilMs.map { .int($0) } ?? .null)])))
+                                  }))),
+                                  ("balance", .optional(siteBalance[site]?.status.rawValue)),
+                              ]))
+                          })
+                      }),
+            RPCMethod("sites.export_limit",
+                      "Sets (or with limit_w null clears) a site's export limit from the network operator or an operator; the most restrictive of all sources is kept on the site's inverters.",
+                      params: Schemas.params([
+                          ("site", ["type": "string"]), ("limit_w", ["type": ["number", "null"], "minimum": 0]),
+                          ("source", ["enum": ["network", "operator"], "default": "operator"]),
+                          ("duration_s", ["type": "integer", "minimum": 1, "description": "until cleared when absent"]),
+                      ], required: ["site", "limit_w"]),
+                      result: Schemas.object, mutating: true,
+                      .sync { [unowned self] p, session throws(RPCError) in
+                          let site = p.string("site")!
+                          guard state.registry.devices.contains(where: { $0.site == site }) else { throw .notFound("no site \(site)") }
+                          let now = state.now(), source = p.string("source") ?? "operator"
+                          let until = p["duration_s"]?.integer.map { now + $0 * 1000 }
+                          state.exportLimits.set(site, source: source, limitW: p.number("limit_w"), untilMs: until,
+                                                 note: "set by \(session.principal ?? (session.loopback ? "local" : "anonymous"))")
+                          enforceExportLimits()
+                          let eff = state.exportLimits.effective(site, nowMs: now)
+                          return .object(JSONObject([("site", .string(site)), ("export_limit_w", eff.map { .number($0.limitW) } ?? .null),
+                                                     ("source", .optional(eff?.source))]))
+                      }),
+            RPCMethod("sites.topology",
+                      "Each site as a graph of power flows (PV, DC bus, inverter, battery, AC bus, loads, meter, grid) with the latest measured watts, and whether they add up.",
+                      params: Schemas.params([("site", ["type": "string"])]), result: Schemas.objectList,
+                      .sync { [unowned self] p, _ throws(RPCError) in
+                          let sites = Set(state.registry.devices.map(\.site))
+                          var wanted = sites.sorted()
+                          if let s = p.string("site") {
+                              guard sites.contains(s) else { throw .notFound("no site \(s)") }
+                              wanted = [s]
+                          }
+                          let now = state.now()
+                          return .array(wanted.map { topologyJSON(topology(site: $0, now: now)) })
+                      }),
+        ]
+    }
+}
+
+func topologyJSON(_ t: SiteTopology) -> JSON {
+    let b = t.balance
+    return .object(JSONObject([
+        ("site", .string(t.site)),
+        ("nodes", .array(t.nodes.map { n in
+            .object(JSONObject([("id", .string(n.id)), ("type", .string(n.type)), ("device", .optional(n.device))]))
+        })),
+        ("edges", .array(t.edges.map { e in
+            .object(JSONObject([("from", .string(e.from)), ("to", .string(e.to)), ("w", e.watts.map(JSON.number) ?? .null),
+                                ("source", .string(e.source))]))
+        })),
+        ("balance", .object(JSONObject([
+            ("status", .string(b.status.rawValue)), ("residual_w", b.residualW.map(JSON.number) ?? .null),
+            ("mismatch_w", .number(b.mismatchW)), ("tolerance_w", .number(b.toleranceW)),
+            ("likely_device", .optional(b.likelyDevice)), ("explanation", .string(b.explanation)),
+        ]))),
+    ]))
+}

@@ -1,0 +1,44 @@
+import MantaJSON
+
+extension Discovery.Found {
+    /// A stable key for the device's config entry: "sma-sb5-0-3000123456.meter".
+    public var suggestedKey: String {
+        let base = [model, serial].filter { !$0.isEmpty }.joined(separator: "-")
+        var key = String(base.lowercased().map { $0.isLetter || $0.isNumber ? $0 : "-" })
+        while key.contains("--") { key = key.replacingOccurrences("--", "-") }
+        key = String(key.trimmingDashes)
+        if key.isEmpty { key = "\(host)-\(port)-\(unitID)".replacingOccurrences(".", "-") }
+        return meterIndex.map { "\(key).meter\($0 == 0 ? "" : String($0 + 1))" } ?? key
+    }
+
+    /// The device entry to paste into the plugin's config.
+    public var configEntry: JSON {
+        var o = JSONObject([("key", .string(suggestedKey)), ("host", .string(host)), ("port", .int(Int64(port))),
+                            ("unit_id", .int(Int64(unitID))), ("kind", .string(kind))])
+        if template != "sunspec" { o["template"] = .string(template) }
+        if let m = meterIndex { o["meter"] = .int(Int64(m)) }
+        return .object(o)
+    }
+
+    /// host, port, unit_id, manufacturer, model, serial, kind, template,
+    /// then the plugin to use and its ready-to-paste config entry.
+    public var json: JSON {
+        .object(JSONObject([
+            ("host", .string(host)), ("port", .int(Int64(port))), ("unit_id", .int(Int64(unitID))),
+            ("manufacturer", .string(manufacturer)), ("model", .string(model)), ("serial", .string(serial)),
+            ("kind", .string(kind)), ("template", .string(template)),
+            ("sunspec_models", .array(models.map { .int(Int64($0)) })), ("plugin", .string(plugin)),
+            ("config", configEntry),
+        ]))
+    }
+}
+
+extension String {
+    func replacingOccurrences(_ a: String, _ b: String) -> String { split(separator: a, omittingEmptySubsequences: false).joined(separator: b) }
+    var trimmingDashes: Substring {
+        var s = Substring(self)
+        while s.first == "-" { s.removeFirst() }
+        while s.last == "-" { s.removeLast() }
+        return s
+    }
+}
