@@ -23,7 +23,7 @@ func run(_ executable: String, _ args: [String], cwd: String = TestPaths.root) t
     let fixtures = TestPaths.temporaryFolder("check")
 
     @Test(arguments: ["libmanta_sim.so", "libmanta_nem_file.so", "libmanta_nemweb.so", "libmanta_threshold.so",
-                      "libmanta_builtin.so", "libmanta_python.so"])
+                      "libmanta_builtin.so", "libmanta_python.so", "libmanta_sunspec.so", "libmanta_modbus.so"])
     func everyFirstPartyPluginPasses(_ library: String) throws {
         let r = try run("manta", ["plugin", "check", TestPaths.product(library), "--json"])
         let report = try JSON.parse(r.out)

@@ -15,8 +15,7 @@ SPEC: {"devices": [{"port": 15020, "unit": 1, "type": "sunspec",
 Prints "READY <port>" per device and then "READY". Then reads commands, one
 JSON object per line on stdin, and answers each with one JSON line:
     {"port": P, "fault": "timeout"}      exception | timeout | truncate | garbage | wrong_unit | disconnect | none
-    {"port": P, "read": [address, count, "hr"|"ir"]}   the registers now held
-    {"port": P, "write": {"hr": {"40071": 123}}}        change registers (the device's own doing)
+Registers are read and written like any device's, over Modbus TCP.
 """
 import asyncio
 import json
@@ -69,22 +68,15 @@ class Device:
         if self.fault == "wrong_unit":
             return data[:6] + bytes([(data[6] + 1) % 256]) + data[7:]
         if self.fault == "disconnect":
-            raise ConnectionResetError("simulated disconnect")
+            # Drop every connection instead of answering.
+            for connection in list(self.server.active_connections.values()):
+                connection.transport.close()
+            return b""
         return data
 
     def command(self, c):
         if "fault" in c:
             self.fault = c["fault"]
-            return {"ok": True}
-        if "read" in c:
-            address, count, table = c["read"]
-            block = self.hr if table == "hr" else self.ir
-            return {"registers": block.getValues(address, count)}
-        if "write" in c:
-            for table, values in c["write"].items():
-                block = self.hr if table == "hr" else self.ir
-                for address, value in values.items():
-                    block.setValues(int(address), [value])
             return {"ok": True}
         return {"error": f"unknown command {c}"}
 

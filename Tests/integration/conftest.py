@@ -6,6 +6,7 @@ import re
 import signal
 import socket
 import subprocess
+import sys
 import tempfile
 import time
 from pathlib import Path
@@ -170,3 +171,64 @@ def host():
     h = Mantad(base_config()).start()
     yield h
     h.stop()
+
+
+SIM = ROOT / "Tests" / "Sim" / "modbus_sim.py"
+
+
+def free_ports(n):
+    """`n` TCP ports nothing listens on now."""
+    sockets = [socket.socket() for _ in range(n)]
+    for s in sockets:
+        s.bind(("127.0.0.1", 0))
+    ports = [s.getsockname()[1] for s in sockets]
+    for s in sockets:
+        s.close()
+    return ports
+
+
+class ModbusSim:
+    """Tests/Sim/modbus_sim.py serving `devices` (pymodbus servers, one per port)."""
+
+    def __init__(self, devices, folder=None):
+        self.folder = Path(folder or tempfile.mkdtemp(prefix="manta-sim-"))
+        self.spec = self.folder / "sim.json"
+        self.spec.write_text(json.dumps({"devices": devices}))
+        self.proc = subprocess.Popen([sys.executable, str(SIM), str(self.spec)], stdin=subprocess.PIPE,
+                                     stdout=subprocess.PIPE, stderr=open(self.folder / "sim.log", "w"), text=True,
+                                     cwd=SIM.parent)
+        while (line := self.proc.stdout.readline().strip()) != "READY":
+            if not line:
+                raise RuntimeError("simulator exited: " + (self.folder / "sim.log").read_text())
+
+    def command(self, **c):
+        self.proc.stdin.write(json.dumps(c) + "\n")
+        self.proc.stdin.flush()
+        return json.loads(self.proc.stdout.readline())
+
+    def fault(self, port, fault):
+        assert self.command(port=port, fault=fault) == {"ok": True}
+
+    @staticmethod
+    def registers(port, address, count, unit=1, input=False):
+        """What the device holds now, read with pymodbus's own client."""
+        from pymodbus.client import ModbusTcpClient
+        c = ModbusTcpClient("127.0.0.1", port=port)
+        c.connect()
+        try:
+            read = c.read_input_registers if input else c.read_holding_registers
+            out = []
+            for at in range(address, address + count, 125):
+                r = read(at, count=min(125, address + count - at), device_id=unit)
+                assert not r.isError(), r
+                out += r.registers
+            return out
+        finally:
+            c.close()
+
+    def stop(self):
+        self.proc.stdin.close()
+        try:
+            self.proc.wait(10)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()

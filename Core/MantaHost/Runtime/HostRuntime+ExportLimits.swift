@@ -23,11 +23,11 @@ extension HostRuntime {
         for v in state.vpps {
             guard let cap = v.config.negativePriceExportLimitW else { continue }
             let end = MarketTime.intervalEnd(containing: now)
-            let price = state.prices.price(region: v.config.region.code, intervalEndMs: end)?.rrp ?? .nan
-            let negative = price < 0
+            // Until the interval's price is known, the last verdict stands.
+            guard let price = state.prices.price(region: v.config.region.code, intervalEndMs: end)?.rrp else { continue }
             for site in Set(v.members.compactMap { state.registry.device(number: $0)?.site }) {
-                limits.set(site, source: "strategy", limitW: negative ? cap : nil, untilMs: end,
-                           note: "\(v.config.id): price \(NumberText.rounded(price, 2, missing: "unknown")) $/MWh")
+                limits.set(site, source: "strategy", limitW: price < 0 ? cap : nil,
+                           note: "\(v.config.id): price \(NumberText.rounded(price, 2)) $/MWh")
             }
         }
         for site in limits.sites + Array(limits.sent.keys) {
