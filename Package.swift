@@ -75,7 +75,8 @@ let package = Package(
                                          .product(name: "ArgumentParser", package: "swift-argument-parser")],
                           path: "Core/manta"),
         .executableTarget(name: "manta-bench",
-                          dependencies: ["MantaHost", "MantaKit", "MantaEngine", "MantaIO", "MantaMarket", "MantaModel",
+                          dependencies: ["MantaHost", "MantaKit", "MantaEngine", "MantaIO", "MantaMarket", "MantaModbus",
+                                         "MantaModel", "ModbusSim",
                                          .product(name: "ArgumentParser", package: "swift-argument-parser")],
                           path: "Core/manta-bench"),
 

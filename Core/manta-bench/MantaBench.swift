@@ -18,7 +18,7 @@ struct MantaBench: ParsableCommand {
     @Option(help: "Requests per JSON-RPC run.")
     var requests = 200_000
 
-    @Option(help: "Only these sections, comma-separated: abi, ingest, rpc, timemachine, arena.")
+    @Option(help: "Only these sections, comma-separated: abi, ingest, rpc, timemachine, arena, devices.")
     var only: String?
 
     func run() throws {
@@ -41,6 +41,10 @@ struct MantaBench: ParsableCommand {
         if want("timemachine") {
             print("Time Machine (a year of prices; HiGHS takes a while)...")
             try BacktestBench.run(root: root, into: &report)
+        }
+        if want("devices") {
+            print("Device access...")
+            try DevicesBench.run(root: root, into: &report)
         }
         if want("arena") {
             print("Strategies and the arena (full years of prices)...")

@@ -9,7 +9,7 @@ import time
 
 import pytest
 
-from conftest import BUILD, ROOT, SHARED, Mantad, base_config, needs_data, price_file
+from conftest import BUILD, ROOT, SHARED, Mantad, ModbusSim, base_config, needs_data, price_file
 
 EXAMPLE = ROOT / "examples" / "plugins" / "household-meter"
 AUSGRID = SHARED / "load_pv" / "ausgrid_solarhome_customer12_2011-2012.csv"
@@ -61,12 +61,13 @@ def test_quickstart_config_trades_the_real_day(tmp_path):
         proc = subprocess.Popen([str(BUILD / "mantad"), "--config", str(ROOT / "examples" / "quickstart" / "manta.json"),
                                  "--listen", "127.0.0.1:0", "--db", str(tmp_path / "q.db")], stdout=out, stderr=subprocess.STDOUT)
         try:
+            priced = r"\[vic-homes\] 2022-07-17 (\d\d:\d\d) VIC1 \$(-?[\d.]+)/MWh -> (\w+) ([\d.]+) kW"
             deadline = time.time() + 30
-            while time.time() < deadline and log.read_text().count("[vic-homes] 2022-07-17") < 4:
+            while time.time() < deadline and len(re.findall(priced, log.read_text())) < 4:
                 time.sleep(0.2)
             text = log.read_text()
             assert "36 dispatchable assets" in text
-            lines = re.findall(r"\[vic-homes\] 2022-07-17 (\d\d:\d\d) VIC1 \$(-?[\d.]+)/MWh -> (\w+) ([\d.]+) kW", text)
+            lines = re.findall(priced, text)
             assert len(lines) >= 4, text
             for _, price, action, kw in lines:
                 if float(price) <= 40:
@@ -87,3 +88,48 @@ def test_the_example_rule_sets_trade(name):
     assert r.returncode == 0, r.stderr
     out = json.loads(r.stdout)
     assert out["strategy_errors"] == 0 and out["discharged_mwh"] > 0 and out["revenue_aud"] > 0
+
+
+def test_the_device_example_finds_and_polls_the_simulated_devices(tmp_path):
+    sim = ModbusSim(json.loads((ROOT / "examples" / "devices" / "sim.json").read_text())["devices"], folder=tmp_path)
+    config = json.loads((ROOT / "examples" / "devices" / "manta.json").read_text())
+    # The example's relative paths are relative to its folder; run it from a copy beside it.
+    config_path = ROOT / "examples" / "devices" / "test-run.json"
+    config["store"]["path"] = str(tmp_path / "manta.db")
+    config["api"]["listen"] = "127.0.0.1:0"
+    config["library_dirs"] = [str(BUILD)]
+    config_path.write_text(json.dumps(config))
+    proc = subprocess.Popen([str(BUILD / "mantad"), "--config", str(config_path)], stdout=subprocess.PIPE,
+                            stderr=subprocess.STDOUT, text=True)
+    try:
+        found = json.loads(subprocess.run([str(BUILD / "manta"), "discover", "127.0.0.1", "--ports", "15020-15030", "--json"],
+                                          capture_output=True, text=True, cwd=ROOT, check=True).stdout)
+        assert sorted((f["port"], f["kind"]) for f in found) == [
+            (15020, "hybrid_inverter"), (15020, "meter"), (15021, "hybrid_inverter"), (15022, "hybrid_inverter"),
+            (15023, "hybrid_inverter")]
+        port = None
+        for line in proc.stdout:
+            m = re.search(r"serving JSON-RPC on [0-9.]+:(\d+)", line)
+            if m:
+                port = int(m.group(1))
+                break
+        assert port
+        from conftest import Client
+        deadline = time.time() + 20
+        while time.time() < deadline:
+            with Client(port) as c:
+                devices = c.result("devices.list")
+            if len(devices) == 5 and all(d["status"] == "online" for d in devices):
+                break
+            time.sleep(0.3)
+        assert {d["id"]: d["status"] for d in devices} == {
+            "sunspec/home-1.inverter": "online", "sunspec/home-1.meter": "online", "vendors/home-2.inverter": "online",
+            "vendors/home-3.inverter": "online", "vendors/home-4.inverter": "online"}
+        with Client(port) as c:
+            r = c.result("devices.control", {"device": "sunspec/home-1.inverter", "active_power_w": -2000})
+        assert (r["outcome"], r["applied_w"]) == ("applied", -2000)
+    finally:
+        proc.terminate()
+        proc.wait(20)
+        config_path.unlink()
+        sim.stop()

@@ -1,23 +1,31 @@
 import MantaIO
+import Synchronization
 
 /// The host clock every plugin and the dispatch cycle run on.
 ///
 /// `realtime` is the wall clock. `replay` starts at a chosen instant (for
 /// example the first interval of a historical day) and runs `speed` times
 /// faster than the wall clock, so a day of 5-minute intervals can be lived
-/// through in minutes with every component none the wiser.
-public struct HostClock: Sendable {
+/// through in minutes with every component none the wiser. A replay clock
+/// stands at its start until `begin()` (the loop starting), so that the
+/// time plugins take to load does not eat into the first interval.
+public final class HostClock: Sendable {
     public enum Mode: Sendable, Equatable {
         case realtime
         case replay(startMs: Int64, speed: Double)
     }
 
     public let mode: Mode
-    private let monotonicStart: Int64
+    /// Monotonic ms at which a replay clock began running; 0 until then.
+    private let monotonicStart = Atomic<Int64>(0)
 
     public init(_ mode: Mode) {
         self.mode = mode
-        monotonicStart = WallClock.monotonicMs()
+    }
+
+    /// Starts a replay clock running (once; later calls do nothing).
+    public func begin() {
+        _ = monotonicStart.compareExchange(expected: 0, desired: WallClock.monotonicMs(), ordering: .relaxed)
     }
 
     /// Host time now, ms since the Unix epoch.
@@ -26,7 +34,8 @@ public struct HostClock: Sendable {
         case .realtime:
             return WallClock.nowMs()
         case let .replay(start, speed):
-            return start + Int64(Double(WallClock.monotonicMs() - monotonicStart) * speed)
+            let began = monotonicStart.load(ordering: .relaxed)
+            return began == 0 ? start : start + Int64(Double(WallClock.monotonicMs() - began) * speed)
         }
     }
 

@@ -23,8 +23,11 @@ extension HostRuntime {
         for v in state.vpps {
             guard let cap = v.config.negativePriceExportLimitW else { continue }
             let end = MarketTime.intervalEnd(containing: now)
-            // Until the interval's price is known, the last verdict stands.
-            guard let price = state.prices.price(region: v.config.region.code, intervalEndMs: end)?.rrp else { continue }
+            // The interval's price, or just after a boundary the one before;
+            // until either is known, the last verdict stands.
+            let region = v.config.region.code
+            guard let price = (state.prices.price(region: region, intervalEndMs: end)
+                ?? state.prices.price(region: region, intervalEndMs: end - MarketTime.intervalMs))?.rrp else { continue }
             for site in Set(v.members.compactMap { state.registry.device(number: $0)?.site }) {
                 limits.set(site, source: "strategy", limitW: price < 0 ? cap : nil,
                            note: "\(v.config.id): price \(NumberText.rounded(price, 2)) $/MWh")

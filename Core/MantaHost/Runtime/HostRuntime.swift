@@ -102,6 +102,7 @@ public final class HostRuntime: @unchecked Sendable {
     /// Runs the loop on the calling thread until shutdown.
     public func run() {
         state.logger.info("host", "mantad \(HostRuntime.version) serving JSON-RPC on \(state.config.api.host):\(rpcPort)")
+        state.clock.begin()
         state.loop.run()
     }
 
