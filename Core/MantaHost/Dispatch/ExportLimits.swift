@@ -16,6 +16,8 @@ final class ExportLimits {
     private(set) var limits: [String: [String: Limit]] = [:]
     /// What was last sent per site, and until when it holds.
     var sent: [String: (limitW: Double, source: String, untilMs: Int64)] = [:]
+    /// How many devices the config's limits were last set for.
+    var configuredForDevices = -1
 
     static let sources = ["config", "network", "operator", "strategy"]
 

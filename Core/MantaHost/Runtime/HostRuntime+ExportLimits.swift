@@ -16,9 +16,12 @@ extension HostRuntime {
     /// proportion to their ratings.
     func enforceExportLimits() {
         let now = state.now(), limits = state.exportLimits
-        let sites = Set(state.registry.devices.map(\.site))
-        for site in sites {
-            limits.set(site, source: "config", limitW: state.config.site(site)?.exportLimitW, note: "connection agreement")
+        // The config's limits change only when the devices (and so the sites) do.
+        if limits.configuredForDevices != state.registry.count {
+            limits.configuredForDevices = state.registry.count
+            for site in Set(state.registry.devices.map(\.site)) {
+                limits.set(site, source: "config", limitW: state.config.site(site)?.exportLimitW, note: "connection agreement")
+            }
         }
         for v in state.vpps {
             guard let cap = v.config.negativePriceExportLimitW else { continue }
@@ -33,7 +36,7 @@ extension HostRuntime {
                            note: "\(v.config.id): price \(NumberText.rounded(price, 2)) $/MWh")
             }
         }
-        for site in limits.sites + Array(limits.sent.keys) {
+        for site in Set(limits.sites).union(limits.sent.keys) {
             let eff = limits.effective(site, nowMs: now)
             let last = limits.sent[site]
             guard let eff else {
