@@ -15,16 +15,12 @@ public struct RegisterSnapshot: Sendable {
     public init() {}
 
     /// One read request: a run of registers covering some spans.
-    public struct Run: Sendable, Equatable {
+    public struct Run: Sendable {
         public var function: ModbusFrame.Function
         public var start: Int
         public var count: Int
         /// The spans it covers, each (start, count).
         var spans: [(Int, Int)]
-
-        public static func == (a: Run, b: Run) -> Bool {
-            a.function == b.function && a.start == b.start && a.count == b.count
-        }
     }
 
     /// The runs to read to cover `spans` (function, first address, count).

@@ -120,9 +120,10 @@ public final class DeviceLink: @unchecked Sendable {
             d.model = identity.model
             d.serial = identity.serial
             let r = config.ratings
-            d.ratedPowerW = r["rated_power_w"] ?? ratings.ratedPowerW ?? .nan
-            d.maxChargeW = r["max_charge_w"] ?? ratings.maxChargeW ?? 0
-            d.maxDischargeW = r["max_discharge_w"] ?? ratings.maxDischargeW ?? (d.ratedPowerW.isFinite ? d.ratedPowerW : 0)
+            let power = powerLimits()
+            d.ratedPowerW = power.rated ?? .nan
+            d.maxChargeW = power.charge ?? 0
+            d.maxDischargeW = power.discharge ?? 0
             d.capacityWh = r["capacity_wh"] ?? ratings.capacityWh ?? .nan
             d.socMin = r["soc_min"] ?? ratings.socMin ?? 0
             d.socMax = r["soc_max"] ?? ratings.socMax ?? 1
@@ -162,8 +163,8 @@ public final class DeviceLink: @unchecked Sendable {
 
     private func activePower(_ requested: Double, validS: Int, until: Int64) throws(DeviceError) -> SetpointOutcome {
         guard canSetActivePower else { return SetpointOutcome(MANTA_OUTCOME_REJECTED, applied: .nan, "no active power control") }
-        let d = infoUnlocked()
-        var target = min(max(requested, -d.maxChargeW), d.maxDischargeW)
+        let d = powerLimits()
+        var target = min(max(requested, -(d.charge ?? .infinity)), d.discharge ?? .infinity)
         var why = target != requested ? "held to the device's rating" : ""
         if let own = ownLimitW, target > own {
             target = own
@@ -224,11 +225,14 @@ public final class DeviceLink: @unchecked Sendable {
         }
     }
 
-    private func infoUnlocked() -> (maxChargeW: Double, maxDischargeW: Double) {
+    /// Rated, charge and discharge power: the config's, else the device's,
+    /// else the rated power (charging only for storage); nil when unknown.
+    private func powerLimits() -> (rated: Double?, charge: Double?, discharge: Double?) {
         let r = config.ratings
         let rated = r["rated_power_w"] ?? ratings.ratedPowerW
-        return (r["max_charge_w"] ?? ratings.maxChargeW ?? rated ?? .infinity,
-                r["max_discharge_w"] ?? ratings.maxDischargeW ?? rated ?? .infinity)
+        let stores = config.kind == "battery" || config.kind == "hybrid_inverter"
+        return (rated, r["max_charge_w"] ?? ratings.maxChargeW ?? (stores ? rated : 0),
+                r["max_discharge_w"] ?? ratings.maxDischargeW ?? rated)
     }
 
     func close() { lock.withLock { client.close() } }
