@@ -49,7 +49,8 @@ final class DeviceHealth {
     }
 
     /// Re-judges every device at `nowMs` from its telemetry and its driver's
-    /// word; returns what changed.
+    /// word; returns what changed. A device that stays offline is news again
+    /// only when the reason changes (its driver says something new).
     func update(_ devices: [DeviceDescriptor], latest: LatestValues, startedMs: Int64, nowMs: Int64) -> [Change] {
         var changes: [Change] = []
         for d in devices where d.enabled {
@@ -73,9 +74,11 @@ final class DeviceHealth {
             return nowMs - startedMs > offlineAfterMs ? (.offline, "no telemetry since the host started")
                 : nowMs - startedMs > staleAfterMs ? (.stale, "no telemetry yet") : (.unknown, "")
         }
+        // The reasons name the threshold, not the running age, so that they
+        // stay true (and unchanged) for as long as the status lasts.
         let age = nowMs - last
-        if age > offlineAfterMs { return (.offline, "no telemetry for \(age / 1000) s") }
-        if age > staleAfterMs { return (.stale, "no telemetry for \(age / 1000) s") }
+        if age > offlineAfterMs { return (.offline, "no telemetry for more than \(offlineAfterMs / 1000) s") }
+        if age > staleAfterMs { return (.stale, "no telemetry for more than \(staleAfterMs / 1000) s") }
         return (.online, "")
     }
 }
