@@ -40,7 +40,7 @@ enum DevicesBench {
         let collected = Mutex(PollRun())
         let deadline = WallClock.monotonicMs() + Int64(seconds * 1000), start = WallClock.monotonicNs()
         for t in 0..<threads {
-            let mine = stride(from: t, to: devices.count, by: threads).map { UncheckedBox(devices[$0]) }
+            let mine = stride(from: t, to: devices.count, by: threads).map { UncheckedSendable(devices[$0]) }
             pool.submit {
                 var latencies: [Double] = [], polls = 0
                 while WallClock.monotonicMs() < deadline {
@@ -222,10 +222,4 @@ enum DevicesBench {
         }
         return (field("VmRSS:"), field("VmHWM:"))
     }
-}
-
-/// Lets a non-Sendable value cross to a worker thread that alone uses it.
-struct UncheckedBox<T>: @unchecked Sendable {
-    let value: T
-    init(_ value: T) { self.value = value }
 }

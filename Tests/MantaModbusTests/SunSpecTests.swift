@@ -1,5 +1,6 @@
 import Foundation
 import MantaJSON
+import MantaTestSupport
 import ModbusSim
 import Testing
 @testable import MantaModbus
@@ -59,7 +60,7 @@ func pysunspec2Definitions(_ ids: [UInt16]) throws -> JSON {
 
     /// The catalog's SunSpec sources and the driver's table are one list.
     @Test func theProfileFollowsTheCatalog() throws {
-        let text = try String(contentsOfFile: TestPathsModbus.root + "/registry/catalog/points.json", encoding: .utf8)
+        let text = try String(contentsOfFile: TestPaths.root + "/registry/catalog/points.json", encoding: .utf8)
         let catalog = try JSON.parse(text)
         var fromCatalog: [String: [String]] = [:]
         for p in catalog["points"]!.array! {
@@ -77,15 +78,6 @@ func pysunspec2Definitions(_ ids: [UInt16]) throws -> JSON {
     }
 }
 
-enum TestPathsModbus {
-    static let root: String = {
-        var url = URL(fileURLWithPath: #filePath)
-        while url.path != "/" && !FileManager.default.fileExists(atPath: url.appendingPathComponent("Package.swift").path) {
-            url.deleteLastPathComponent()
-        }
-        return url.path
-    }()
-}
 
 /// The client and the scanner against a real (simulated) device over TCP.
 @Suite(.serialized) struct SunSpecOverTCP {

@@ -1,10 +1,11 @@
 import MantaJSON
+import MantaTestSupport
 import ModbusSim
 import Testing
 @testable import MantaModbus
 
 @Suite struct Templates {
-    static let dir = TestPathsModbus.root + "/registry/devices"
+    static let dir = TestPaths.root + "/registry/devices"
 
     @Test func theShippedTemplatesLoad() throws {
         let registry = try TemplateRegistry.load(directory: Self.dir)

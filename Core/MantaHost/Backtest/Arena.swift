@@ -105,38 +105,31 @@ public enum Arena {
         do { optimal = try Backtest.perfectForesight(input) } catch { throw BacktestError(error.description) }
         let loaded = WallClock.monotonicNs()
         let results = Mutex<[Int: Result<BacktestOutcome, BacktestError>]>([:])
-        let workers = (0..<max(1, count)).map { Worker(name: "arena-\($0 + 1)") }
-        let done = Completion<Bool>()
-        let remaining = Atomic<Int>(contenders.count)
-        let next = Atomic<Int>(0)
-        @Sendable func runOne(_ i: Int) {
+        // One shared queue: each thread takes the next contender when it is
+        // free, so one slow contender does not leave the others idle.
+        let pool = Worker(name: "arena", threads: max(1, min(count, contenders.count)))
+        for (i, contender) in contenders.enumerated() {
             var r = base
-            r.strategy = contenders[i].strategy
-            r.strategyConfig = contenders[i].config
-            let t = WallClock.monotonicNs()
-            let result = Result { () throws(BacktestError) -> BacktestOutcome in
-                let strategy = try BacktestJob.makeStrategy(r, catalog: catalog, logger: logger)
-                defer { (strategy as? PluginStrategy)?.close() }
-                do {
-                    let r = try Backtest.run(input, strategy: strategy)
-                    return BacktestOutcome(result: r, optimalRevenueAUD: optimal.revenueAUD, loadSeconds: 0,
-                                           runSeconds: Double(WallClock.monotonicNs() - t) / 1e9, boundSeconds: 0)
-                } catch {
-                    throw BacktestError("\(error)")
+            r.strategy = contender.strategy
+            r.strategyConfig = contender.config
+            let request = r
+            pool.submit {
+                let t = WallClock.monotonicNs()
+                let result = Result { () throws(BacktestError) -> BacktestOutcome in
+                    let strategy = try BacktestJob.makeStrategy(request, catalog: catalog, logger: logger)
+                    defer { (strategy as? PluginStrategy)?.close() }
+                    do {
+                        let r = try Backtest.run(input, strategy: strategy)
+                        return BacktestOutcome(result: r, optimalRevenueAUD: optimal.revenueAUD, loadSeconds: 0,
+                                               runSeconds: Double(WallClock.monotonicNs() - t) / 1e9, boundSeconds: 0)
+                    } catch {
+                        throw BacktestError("\(error)")
+                    }
                 }
-            }
-            results.withLock { $0[i] = result }
-            if remaining.subtract(1, ordering: .relaxed).newValue == 0 { done.finish(true) }
-        }
-        // Each worker takes the next contender when it is free, so one slow
-        // contender does not leave the other workers idle.
-        for worker in workers {
-            worker.submit {
-                while case let i = next.add(1, ordering: .relaxed).oldValue, i < contenders.count { runOne(i) }
+                results.withLock { $0[i] = result }
             }
         }
-        if !contenders.isEmpty { _ = done.wait(timeoutMs: 86_400_000) }
-        workers.forEach { $0.close() }
+        pool.join()
         let entries = results.withLock { r in contenders.indices.map { Entry(contender: contenders[$0], outcome: r[$0]!) } }
         return Outcome(entries: rank(entries), optimal: optimal, wallSeconds: Double(WallClock.monotonicNs() - loaded) / 1e9,
                        loadSeconds: Double(loaded - t0) / 1e9)

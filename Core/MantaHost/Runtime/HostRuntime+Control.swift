@@ -1,3 +1,4 @@
+import MantaIO
 import MantaModel
 import MantaSDK
 

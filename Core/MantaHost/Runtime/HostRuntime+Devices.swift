@@ -31,11 +31,7 @@ extension HostRuntime {
 }
 
 extension HostRuntime {
-    /// [loop] The topology of `site` from the freshest readings.
-    func topology(site: String, now: Int64) -> SiteTopology {
-        topology(site: site, devices: state.registry.devices.filter { $0.site == site }, now: now)
-    }
-
+    /// [loop] The topology of `site`, made of `devices` (its enabled ones count), from the freshest readings.
     func topology(site: String, devices all: [DeviceDescriptor], now: Int64) -> SiteTopology {
         let devices = all.filter(\.enabled)
         let latest = state.ingest.latest, maxAge = state.config.staleAfterMs, catalog = state.catalog
@@ -52,7 +48,7 @@ extension HostRuntime {
         let interval = now / MarketTime.intervalMs
         guard interval != lastBalanceInterval else { return }
         lastBalanceInterval = interval
-        let bySite = Dictionary(grouping: state.registry.devices, by: \.site)
+        let bySite = state.registry.bySite
         for site in bySite.keys.sorted() {
             let devices = bySite[site]!
             // Nothing to balance without a grid meter or a hybrid inverter.

@@ -19,7 +19,7 @@ extension HostRuntime {
         // The config's limits change only when the devices (and so the sites) do.
         if limits.configuredForDevices != state.registry.count {
             limits.configuredForDevices = state.registry.count
-            for site in Set(state.registry.devices.map(\.site)) {
+            for site in state.registry.bySite.keys {
                 limits.set(site, source: "config", limitW: state.config.site(site)?.exportLimitW, note: "connection agreement")
             }
         }
@@ -61,8 +61,8 @@ extension HostRuntime {
 
     /// Splits `limitW` over the site's inverters by rated power and sends each its share.
     private func sendExportLimit(site: String, limitW: Double, source: String) {
-        let inverters = state.registry.devices.filter {
-            $0.site == site && $0.enabled && !$0.readOnly && $0.controllable && ($0.kind == .pvInverter || $0.kind == .hybridInverter)
+        let inverters = (state.registry.bySite[site] ?? []).filter {
+            $0.enabled && !$0.readOnly && $0.controllable && ($0.kind == .pvInverter || $0.kind == .hybridInverter)
         }
         let ratings = inverters.map { $0.ratings.ratedPowerW.isFinite && $0.ratings.ratedPowerW > 0 ? $0.ratings.ratedPowerW : 1 }
         let total = ratings.reduce(0, +)

@@ -1,3 +1,4 @@
+import MantaIO
 import MantaModel
 
 /// Gathers the loop's writes into one batch and hands it to the writer every
@@ -54,11 +55,4 @@ final class StorePipeline {
         timer.close()
         flush()
     }
-}
-
-/// Carries a loop-confined value through a @Sendable closure that is only
-/// ever run on the loop again.
-struct UncheckedSendable<T>: @unchecked Sendable {
-    let value: T
-    init(_ value: T) { self.value = value }
 }

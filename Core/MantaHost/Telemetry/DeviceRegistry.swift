@@ -14,6 +14,8 @@ final class DeviceRegistry {
     private var byInstance: [[Int]] = []
     private var known: [String: UInt32]
     private var nextNumber: UInt32
+    /// `bySite`, built on first use after a registration changed the devices.
+    private var siteIndex: [String: [DeviceDescriptor]]?
 
     /// `known`: numbers already assigned ("instance/key" -> number).
     init(known: [String: UInt32]) {
@@ -22,6 +24,16 @@ final class DeviceRegistry {
     }
 
     var count: Int { devices.count }
+
+    /// The devices of each site, in registration order. Sites change only
+    /// when devices register, so RPC and the per-interval checks share one
+    /// grouping instead of scanning the fleet once per site.
+    var bySite: [String: [DeviceDescriptor]] {
+        if let index = siteIndex { return index }
+        let index = Dictionary(grouping: devices, by: \.site)
+        siteIndex = index
+        return index
+    }
 
     /// Registers what a driver described, with the operator's overrides
     /// applied (in order: a later match wins for `site` and `enabled`; limits
@@ -32,6 +44,7 @@ final class DeviceRegistry {
         -> (devices: [DeviceDescriptor], problems: [String])
     {
         while byInstance.count <= instanceIndex { byInstance.append([]) }
+        siteIndex = nil
         var added: [DeviceDescriptor] = [], problems: [String] = []
         var table = [Int](repeating: -1, count: described.count)
         for d in described {

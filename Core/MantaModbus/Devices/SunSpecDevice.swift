@@ -10,6 +10,8 @@ public final class SunSpecDevice: DeviceProfile {
     /// must start with this.
     public let manufacturerPrefix: String?
     public private(set) var map: SunSpecMap?
+    /// The models a poll reads: this role's, chosen once at attach.
+    private var polled: [SunSpecMap.Entry] = []
     /// What WMaxLimPct is a percentage of.
     private var wMax: Double?
 
@@ -40,6 +42,7 @@ public final class SunSpecDevice: DeviceProfile {
             guard !mine.isEmpty else { throw .mismatch("no meter model (201-204) number \(index + 1) (models: \(map.ids.map(String.init).joined(separator: ", ")))") }
         }
         self.map = map
+        polled = mine
         var r = DeviceRatingsRead()
         let np = blocks[120], cap = blocks[702], bat = blocks[802], st = blocks[713]
         r.ratedPowerW = cap?.value("WMaxRtg") ?? np?.value("WRtg")
@@ -64,8 +67,8 @@ public final class SunSpecDevice: DeviceProfile {
     }
 
     public func poll(_ client: ModbusClient, unit: UInt8) throws(DeviceError) -> [(point: String, value: Double)] {
-        guard let map else { throw .mismatch("not attached") }
-        let blocks = try read(client, unit, SunSpecProfile.entries(map, role: role))
+        guard map != nil else { throw .mismatch("not attached") }
+        let blocks = try read(client, unit, polled)
         var out = SunSpecProfile.values(Array(blocks.values), invertPower: invertPower)
         if role == .inverter {
             if let limit = limit(blocks) { out.append(("control.export_limit_w", limit)) }

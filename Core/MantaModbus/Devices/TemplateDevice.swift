@@ -63,14 +63,8 @@ public final class TemplateDevice: DeviceProfile {
         let s = try DeviceError.io { () throws(ModbusError) in try RegisterSnapshot.read(client, unit: unit, plan: plan) }
         var out: [(String, Double)] = []
         for (point, r) in template.points {
-            guard var v = s.value(r) else { continue }
-            if invertPower {
-                switch point {
-                case "ac.w", "ac.var", "ac.a": v = -v
-                default: break
-                }
-            }
-            out.append((invertPower ? SunSpecProfile.swapped(point) : point, v))
+            guard let v = s.value(r) else { continue }
+            out.append(invertPower ? SunSpecProfile.reversed(point, v) : (point, v))
         }
         if let limit = limit(s) { out.append(("control.export_limit_w", limit)) }
         if let w = setpoint(s) { out.append(("control.setpoint_w", w)) }

@@ -68,29 +68,39 @@ public enum SunSpecProfile {
         var byModel: [UInt16: SunSpecBlock] = [:]
         for b in blocks where byModel[b.entry.id] == nil { byModel[b.entry.id] = b }
         var out: [(String, Double)] = []
-        for (point, from) in sources {
-            for source in from {
-                let parts = source.split(separator: ".", maxSplits: 1)
-                guard let id = UInt16(parts[0]), let block = byModel[id], let p = block.model.point(String(parts[1])),
-                      var v = block.value(p.name) else { continue }
+        for (point, from) in parsedSources {
+            for (id, name) in from {
+                guard let block = byModel[id], let p = block.model.point(name), var v = block.value(name) else { continue }
                 if p.isPercent { v /= 100 }
-                if id == 701 && p.name == "InvSt" { v += 1 }
+                if id == 701 && name == "InvSt" { v += 1 }
                 // Meters count import as positive; the catalog counts export.
-                if meterModels.contains(id) != invertPower && acFlows.contains(point) { v = -v }
-                out.append((invertPower ? swapped(point) : point, v))
+                if meterModels.contains(id) && acFlows.contains(point) { v = -v }
+                out.append(invertPower ? reversed(point, v) : (point, v))
                 break
             }
         }
         return out
     }
 
+    /// `sources` split once into (model, point), so a poll does not parse them.
+    static let parsedSources: [(point: String, from: [(model: UInt16, name: String)])] = sources.map { point, from in
+        (point, from.map { source in
+            let parts = source.split(separator: ".", maxSplits: 1)
+            return (UInt16(parts[0])!, String(parts[1]))
+        })
+    }
+
     static let acFlows: Set<String> = ["ac.w", "ac.var", "ac.a"]
 
-    static func swapped(_ point: String) -> String {
+    /// A reading from a device wired the other way round (a meter's current
+    /// transformer turned): AC flows change sign, exported and imported
+    /// energy swap. Template devices are reversed the same way.
+    static func reversed(_ point: String, _ value: Double) -> (point: String, value: Double) {
         switch point {
-        case "energy.export_wh": return "energy.import_wh"
-        case "energy.import_wh": return "energy.export_wh"
-        default: return point
+        case "energy.export_wh": return ("energy.import_wh", value)
+        case "energy.import_wh": return ("energy.export_wh", value)
+        case _ where acFlows.contains(point): return (point, -value)
+        default: return (point, value)
         }
     }
 }

@@ -21,8 +21,7 @@ public final class ModbusClient {
     public var timeouts: Timeouts
     private let connection: TCPConnection
     private var transaction: UInt16 = 0
-    /// Requests sent since the connection opened, and failures in a row.
-    public private(set) var requests = 0
+    /// Timeouts in a row; after three the connection is dropped and remade.
     private var timeoutsInARow = 0
 
     public init(host: String, port: Int, timeouts: Timeouts = Timeouts()) {
@@ -36,7 +35,6 @@ public final class ModbusClient {
 
     public func connect() throws(ModbusError) {
         try connection.open(timeoutMs: timeouts.connectMs)
-        requests = 0
         timeoutsInARow = 0
     }
 
@@ -72,7 +70,6 @@ public final class ModbusClient {
         transaction &+= 1
         let id = transaction
         let deadline = WallClock.monotonicMs() + Int64(timeouts.requestMs)
-        requests += 1
         do throws(ModbusError) {
             try connection.send(ModbusFrame.encode(request, transaction: id, unit: unit), deadline: deadline)
             while true {

@@ -202,26 +202,22 @@ public final class DeviceLink: @unchecked Sendable {
     }
 
     /// Hands back control whose validity has ended, where the device would
-    /// not do so itself. True if it wrote anything.
-    func releaseExpired(nowMs: Int64, report: (Bool, String) -> Void) -> Bool {
+    /// not do so itself.
+    func releaseExpired(nowMs: Int64, report: (Bool, String) -> Void) {
         lock.withLock {
-            var wrote = false
             do throws(DeviceError) {
                 if let until = activePowerUntil, until <= nowMs, attached {
                     activePowerUntil = nil
                     try profile.releaseActivePower(client, unit: config.unitID)
-                    wrote = true
                 }
                 if let until = exportLimitUntil, until <= nowMs, attached {
                     exportLimitUntil = nil
                     writtenLimitW = nil
                     try profile.releaseExportLimit(client, unit: config.unitID)
-                    wrote = true
                 }
             } catch {
                 fail(error, report)
             }
-            return wrote
         }
     }
 

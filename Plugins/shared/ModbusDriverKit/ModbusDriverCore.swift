@@ -3,6 +3,7 @@ import MantaJSON
 import MantaKit
 import MantaModbus
 import MantaSDK
+import Synchronization
 
 /// What the sunspec and modbus drivers share: their devices' links, a
 /// scheduler thread that polls each device on its own interval (on wall
@@ -52,14 +53,14 @@ public final class ModbusDriverCore: @unchecked Sendable {
         let pool = Worker(name: "\(host.instanceName)-io", threads: max(1, min(threads, links.count)))
         self.pool = pool
         // Meet every device once before the host reads their descriptions.
-        let left = Completion<Bool>(), remaining = Counter(links.count)
+        let met = Completion<Bool>(), remaining = Atomic<Int>(links.count)
         for link in links where link.claim() {
             pool.submit { [self] in
                 pollOnce(link)
-                if remaining.decrement() == 0 { left.finish(true) }
+                if remaining.subtract(1, ordering: .relaxed).newValue == 0 { met.finish(true) }
             }
         }
-        if !links.isEmpty { _ = left.wait(timeoutMs: Int64(startWaitMs)) }
+        if !links.isEmpty { _ = met.wait(timeoutMs: Int64(startWaitMs)) }
         let scheduler = Worker(name: "\(host.instanceName)-tick")
         self.scheduler = scheduler
         scheduler.submit { [self] in schedule(pool) }
@@ -83,7 +84,7 @@ public final class ModbusDriverCore: @unchecked Sendable {
                 guard link.claim() else { continue }
                 pool.submit { [self] in
                     pollOnce(link)
-                    _ = link.releaseExpired(nowMs: hostNow) { reportLink(link, $0, $1) }
+                    link.releaseExpired(nowMs: hostNow) { reportLink(link, $0, $1) }
                 }
             }
         }
@@ -138,12 +139,4 @@ public final class ModbusDriverCore: @unchecked Sendable {
         pool = nil
         links.forEach { $0.close() }
     }
-}
-
-/// A countdown shared by threads.
-final class Counter: @unchecked Sendable {
-    private let lock = Lock()
-    private var value: Int
-    init(_ value: Int) { self.value = value }
-    func decrement() -> Int { lock.withLock { value -= 1; return value } }
 }

@@ -8,9 +8,7 @@ extension HostRuntime {
             RPCMethod("sites.list", "Every site: its devices, region, export limits in force and the last energy-balance verdict.",
                       result: Schemas.objectList,
                       .sync { [unowned self] _, _ in
-                          let now = state.now()
-                          var bySite: [String: [DeviceDescriptor]] = [:]
-                          for d in state.registry.devices { bySite[d.site, default: []].append(d) }
+                          let now = state.now(), bySite = state.registry.bySite
                           return .array(bySite.keys.sorted().map { site in
                               let devices = bySite[site]!, config = state.config.site(site)
                               let limits = state.exportLimits.active(site, nowMs: now)
@@ -40,7 +38,7 @@ extension HostRuntime {
                       result: Schemas.object, mutating: true,
                       .sync { [unowned self] p, session throws(RPCError) in
                           let site = p.string("site")!
-                          guard state.registry.devices.contains(where: { $0.site == site }) else { throw .notFound("no site \(site)") }
+                          guard state.registry.bySite[site] != nil else { throw .notFound("no site \(site)") }
                           let now = state.now(), source = p.string("source") ?? "operator"
                           let until = p["duration_s"]?.integer.map { now + $0 * 1000 }
                           state.exportLimits.set(site, source: source, limitW: p.number("limit_w"), untilMs: until,
@@ -54,14 +52,14 @@ extension HostRuntime {
                       "Each site as a graph of power flows (PV, DC bus, inverter, battery, AC bus, loads, meter, grid) with the latest measured watts, and whether they add up.",
                       params: Schemas.params([("site", ["type": "string"])]), result: Schemas.objectList,
                       .sync { [unowned self] p, _ throws(RPCError) in
-                          let sites = Set(state.registry.devices.map(\.site))
-                          var wanted = sites.sorted()
+                          let bySite = state.registry.bySite
+                          var wanted = bySite.keys.sorted()
                           if let s = p.string("site") {
-                              guard sites.contains(s) else { throw .notFound("no site \(s)") }
+                              guard bySite[s] != nil else { throw .notFound("no site \(s)") }
                               wanted = [s]
                           }
                           let now = state.now()
-                          return .array(wanted.map { topologyJSON(topology(site: $0, now: now)) })
+                          return .array(wanted.map { topologyJSON(topology(site: $0, devices: bySite[$0]!, now: now)) })
                       }),
         ]
     }

@@ -282,17 +282,16 @@ final class SimDriver: DriverPlugin {
     /// Queues one sample, as the device's fault (if any) would have it read.
     private func add(_ device: Int, _ point: UInt32, _ value: Double, _ t: Int64) {
         var v = value
-        if let f = faults[device], point == points.acW {
-            switch f.kind {
-            case .silent: return
-            case .signFlip: v = -value
-            case .offset: v = value + f.offsetW
-            case .stuck:
-                if stuck[device] == nil { stuck[device] = value }
-                v = stuck[device]!
+        if let f = faults[device] {
+            guard f.kind != .silent else { return }  // a silent device sends nothing at all
+            if point == points.acW {  // the other faults corrupt the AC power reading only
+                switch f.kind {
+                case .signFlip: v = -value
+                case .offset: v = value + f.offsetW
+                case .stuck: v = stuck[device] ?? value; stuck[device] = v
+                case .silent: break
+                }
             }
-        } else if faults[device]?.kind == .silent {
-            return
         }
         batch.append(manta_sample_t(device: UInt32(device), point: point, time_ms: t, value: v,
                                     quality: MANTA_QUALITY_GOOD, reserved: 0))
