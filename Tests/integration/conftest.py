@@ -1,7 +1,6 @@
 """Shared fixtures: a real mantad process and a JSON-RPC client written with
 nothing but Python's standard library (so it shares no code with Manta)."""
 import json
-import os
 import re
 import signal
 import socket
@@ -48,7 +47,17 @@ def base_config(**overrides):
     return config
 
 
-class Mantad:
+class Stops:
+    """`with X(...) as x:` stops x however the block ends."""
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.stop()
+
+
+class Mantad(Stops):
     """mantad running on a free port with its own folder."""
 
     def __init__(self, config, folder=None):
@@ -187,7 +196,7 @@ def free_ports(n):
     return ports
 
 
-class ModbusSim:
+class ModbusSim(Stops):
     """Tests/Sim/modbus_sim.py serving `devices` (pymodbus servers, one per port)."""
 
     def __init__(self, devices, folder=None):

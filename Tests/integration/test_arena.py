@@ -123,8 +123,7 @@ def test_live_arena_hands_the_fleet_to_a_better_challenger():
     config["vpps"] = [{"id": "vic", "region": "VIC1", "market": "prices", "strategy": "idle", "drivers": ["homes"],
                        "arena": {"contenders": ["mpc", "rules", "hanger"], "window_intervals": 12,
                                  "min_tenure_intervals": 6, "hysteresis": 0.1}}]
-    host = Mantad(config).start()
-    try:
+    with Mantad(config).start() as host:
         assert host.wait_for(lambda: host.call("arena.champion")[0]["switches"], timeout=30)
         champion = host.call("arena.champion", {"vpp": "vic"})[0]
         switch = champion["switches"][0]
@@ -149,8 +148,6 @@ def test_live_arena_hands_the_fleet_to_a_better_challenger():
         assert all(r["status"] == "ok" for r in host.call("dispatch.history", {"limit": 100}))
         with host.client() as c:
             assert "no VPP nowhere" in c.request("arena.leaderboard", {"vpp": "nowhere"})["error"]["message"]
-    finally:
-        host.stop()
     rows = sqlite3.connect(host.db).execute("SELECT principal, method, params FROM audit_log WHERE method = 'arena.switch'").fetchall()
     assert len(rows) >= 1 and rows[0][0] == "arena"
     assert json.loads(rows[0][2])["to"] == switch["to"]

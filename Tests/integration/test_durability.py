@@ -2,7 +2,6 @@
 committed is in the SQLite file afterwards (read here by Python's own sqlite3),
 and the host restarts on the same file with the same device numbers."""
 import sqlite3
-import time
 
 from conftest import Mantad, base_config, needs_data
 
@@ -31,15 +30,12 @@ def test_acknowledged_telemetry_survives_kill_9_and_restart():
     assert db.execute("SELECT COUNT(*) FROM telemetry WHERE device IS NULL OR point IS NULL OR quality IS NULL").fetchone()[0] == 0
     db.close()
 
-    again = Mantad(h.config, folder=h.folder).start()
-    try:
+    with Mantad(h.config, folder=h.folder).start() as again:
         devices_after = {d["id"]: d["number"] for d in again.call("devices.list", {"limit": 1000})}
         assert devices_after == devices_before
         assert again.wait_for(lambda: again.call("host.info")["store"]["samples_committed"] > 0)
         later = sqlite3.connect(again.db).execute("SELECT COUNT(*) FROM telemetry").fetchone()[0]
         assert later > stored
-    finally:
-        again.stop()
 
 
 @needs_data

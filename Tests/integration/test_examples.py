@@ -38,8 +38,7 @@ def test_meter_replays_the_real_household():
         plugin_dirs=[str(ROOT / "Plugins"), str(ROOT / "examples" / "plugins")],
         plugins=[{"instance": "house", "plugin": "example.household-meter", "config": {"file": str(AUSGRID)}}],
         vpps=[])
-    h = Mantad(config).start()
-    try:
+    with Mantad(config).start() as h:
         assert h.wait_for(lambda: h.call("telemetry.latest", {"device": "house/house.meter", "point": "ac.w"}))
         reading = h.call("telemetry.latest", {"device": "house/house.meter", "point": "ac.w"})[0]
         # Expected, from the CSV directly: the 12:00-12:30 half hour of 15 January (2012 in the data).
@@ -50,8 +49,6 @@ def test_meter_replays_the_real_household():
         assert reading["quality"] == "good"
         device = h.call("devices.list", {"instance": "house"})[0]
         assert device["kind"] == "meter" and device["read_only"] is True
-    finally:
-        h.stop()
 
 
 @needs_data

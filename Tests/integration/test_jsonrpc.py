@@ -225,8 +225,7 @@ def test_many_connections(host):
 
 @needs_data
 def test_partial_message_times_out():
-    h = Mantad(base_config(api={"listen": "127.0.0.1:0", "partial_timeout_ms": 300})).start()
-    try:
+    with Mantad(base_config(api={"listen": "127.0.0.1:0", "partial_timeout_ms": 300})).start() as h:
         with h.client() as c:
             c.send_raw(b'{"jsonrpc": "2.0", "method": "host.in')
             r = c.recv()
@@ -234,15 +233,12 @@ def test_partial_message_times_out():
             with pytest.raises(ConnectionError):
                 c.read_line()
         assert h.call("host.info")["abi"]["major"] == 1
-    finally:
-        h.stop()
 
 
 @needs_data
 def test_state_changes_are_authorised_and_audited():
     token = "s3cret-token-for-tests-0001"
-    h = Mantad(base_config(api={"listen": "127.0.0.1:0", "tokens": [{"name": "ops", "token": token}]})).start()
-    try:
+    with Mantad(base_config(api={"listen": "127.0.0.1:0", "tokens": [{"name": "ops", "token": token}]})).start() as h:
         with h.client() as c:
             r = c.request("host.shutdown")
             assert r["error"]["code"] == -32001
@@ -258,8 +254,6 @@ def test_state_changes_are_authorised_and_audited():
         assert rows[2][:3] == ("ops", "auth.login", "ok")
         assert rows[3][:3] == ("ops", "host.shutdown", "ok")
         assert token not in "".join(r[3] for r in rows)
-    finally:
-        h.stop()
 
 
 @needs_data
@@ -267,8 +261,7 @@ def test_host_shutdown_answers_before_it_exits():
     # The reply waits on the audit commit; the shutdown must not close the
     # connection or the loop before it is written.
     for _ in range(3):
-        h = Mantad(base_config()).start()
-        try:
+        with Mantad(base_config()).start() as h:
             with h.client() as c:
                 t = time.time()
                 assert c.request("host.shutdown")["result"] == {"stopping": True}
@@ -277,8 +270,6 @@ def test_host_shutdown_answers_before_it_exits():
             assert h.proc.returncode == 0
             row = sqlite3.connect(h.db).execute("SELECT principal, method, outcome FROM audit_log").fetchone()
             assert row == ("local", "host.shutdown", "ok")
-        finally:
-            h.stop()
 
 
 def test_every_method_is_documented(host):

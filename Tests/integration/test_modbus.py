@@ -281,12 +281,10 @@ def test_writes_land_in_the_simulators_registers(sim, host):
 def test_a_devices_own_limit_is_never_loosened(sim):
     ports = free_ports(1)
     models = [m for m in INT_SF if m[0] != 123] + [[123, {"WMaxLimPct": 40, "WMaxLimPct_SF": 0, "WMaxLim_Ena": 1}]]
-    own = ModbusSim([{"port": ports[0], "type": "sunspec", "models": models}])
     config = base_config(clock={"mode": "realtime"}, vpps=[], plugins=[
         {"instance": "ss", "plugin": "manta.sunspec", "config": {"devices": [
             {"key": "own.inverter", "host": "127.0.0.1", "port": ports[0], "kind": "hybrid_inverter"}]}}])
-    h = Mantad(config).start()
-    try:
+    with ModbusSim([{"port": ports[0], "type": "sunspec", "models": models}]), Mantad(config).start() as h:
         assert h.wait_for(lambda: "ss/own.inverter" in latest(h))
         assert latest(h)["ss/own.inverter"]["control.export_limit_w"] == 2000  # 40 % of 5 kW, set on the device
         r = control(h, "ss/own.inverter", export_limit_w=3000)
@@ -298,22 +296,16 @@ def test_a_devices_own_limit_is_never_loosened(sim):
         # A discharge above the device's own limit is held to it.
         r = control(h, "ss/own.inverter", active_power_w=4000)
         assert r["outcome"] == "clamped" and r["applied_w"] == 2000
-    finally:
-        h.stop()
-        own.stop()
 
 
 def test_a_read_only_device_is_never_written(sim):
-    h = host_for(sim, read_only=True)
-    try:
+    with host_for(sim, read_only=True) as h:
         before = sim.registers(sim.ports[1], 40000, 186)
         r = control(h, "ss/float.inverter", export_limit_w=1000)
         assert (r["outcome"], r["message"]) == ("rejected", "read-only device: never written")
         assert sim.registers(sim.ports[1], 40000, 186) == before
         events = h.call("events.list", {"limit": 50})
         assert any(e["kind"] == "control.rejected" and e["source"] == "ss/float.inverter" for e in events)
-    finally:
-        h.stop()
 
 
 @pytest.mark.parametrize("fault, reason", [
@@ -355,15 +347,12 @@ def test_an_unreachable_device_is_offline_and_harmless(sim):
         {"instance": "ss", "plugin": "manta.sunspec", "config": {"poll_interval_ms": 200, "devices": [
             {"key": "dead.inverter", "host": "127.0.0.1", "port": dead, "kind": "pv_inverter", "rated_power_w": 5000},
             {"key": "live.inverter", "host": "127.0.0.1", "port": sim.ports[0], "kind": "hybrid_inverter"}]}}])
-    h = Mantad(config).start()
-    try:
+    with Mantad(config).start() as h:
         assert h.wait_for(lambda: status(h, "ss/dead.inverter")[0] == "offline")
         assert "Connection refused" in status(h, "ss/dead.inverter")[1]
         assert h.wait_for(lambda: status(h, "ss/live.inverter")[0] == "online")
         r = control(h, "ss/dead.inverter", export_limit_w=1000)
         assert r["outcome"] == "failed" and "Connection refused" in r["message"]
-    finally:
-        h.stop()
 
 
 def discover_cli(*args):

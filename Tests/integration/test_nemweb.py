@@ -5,15 +5,12 @@ rows of AEMO's DISPATCHPRICE for January 2022."""
 import csv
 import functools
 import http.server
-import shutil
 import threading
-import time
 import zipfile
-from pathlib import Path
 
 import pytest
 
-from conftest import ROOT, SHARED, BUILD, Mantad, base_config, needs_data
+from conftest import SHARED, Mantad, base_config, needs_data
 
 SOURCE = SHARED / "nem" / "dispatch_fcas" / "DISPATCHPRICE_202201.CSV"
 
@@ -73,8 +70,7 @@ def prices(h, region):
 def test_each_report_is_published_as_it_appears(web):
     served, url = web
     header, intervals = real_intervals(6)
-    h = live_host(url)
-    try:
+    with live_host(url) as h:
         for when, rows in intervals:
             iso = when.replace("/", "-").replace(" ", "T") + "+10:00"
             assert iso not in prices(h, "SA1")  # not before it is released
@@ -86,16 +82,13 @@ def test_each_report_is_published_as_it_appears(web):
         assert len(prices(h, "SA1")) == 6
         live = next(p for p in h.call("plugins.list") if p["instance"] == "live")
         assert live["state"] == "started" and live["errors"] == 0
-    finally:
-        h.stop()
 
 
 @needs_data
 def test_folder_source_region_filter_and_a_broken_report(web, tmp_path):
     served, _ = web
     header, intervals = real_intervals(3)
-    h = live_host(str(served), regions=["NSW1"])
-    try:
+    with live_host(str(served), regions=["NSW1"]) as h:
         write_report(served, header, *intervals[0])
         write_report(served, header, *intervals[1], broken=True)   # truncated zip
         write_report(served, header, *intervals[2])
@@ -104,5 +97,3 @@ def test_folder_source_region_filter_and_a_broken_report(web, tmp_path):
         assert h.wait_for(lambda: any("giving up after 3 attempts" in e["message"]
                                       for e in h.call("events.list", {"severity": "error"})), timeout=5)
         assert h.alive()
-    finally:
-        h.stop()

@@ -4,7 +4,6 @@ going stale and offline, and export limits from several sources where the
 most restrictive wins. The peer is the sim driver with household loads, grid
 meters and injected faults."""
 import sqlite3
-import time
 
 from conftest import Mantad, base_config, needs_data
 
@@ -25,8 +24,7 @@ def events(h, kind):
 
 @needs_data
 def test_a_healthy_site_balances_and_its_graph_carries_the_flows():
-    h = Mantad(homes()).start()
-    try:
+    with Mantad(homes()).start() as h:
         assert h.wait_for(lambda: h.call("sites.topology", {"site": "home-001"})[0]["balance"]["status"] == "ok")
         t = h.call("sites.topology", {"site": "home-001"})[0]
         types = {n["type"] for n in t["nodes"]}
@@ -39,14 +37,11 @@ def test_a_healthy_site_balances_and_its_graph_carries_the_flows():
         assert pv > 0 and load > 0
         assert abs(pv + battery - load - grid) < 1e-6  # what goes in comes out
         assert t["balance"]["residual_w"] == 0 or abs(t["balance"]["residual_w"]) < 1e-6
-    finally:
-        h.stop()
 
 
 @needs_data
 def test_a_meter_with_its_sign_inverted_is_found():
-    h = Mantad(homes(faults=[{"device": "home-002.meter", "fault": "sign_flip"}])).start()
-    try:
+    with Mantad(homes(faults=[{"device": "home-002.meter", "fault": "sign_flip"}])).start() as h:
         assert h.wait_for(lambda: events(h, "site.balance"), timeout=20)
         e = events(h, "site.balance")[0]
         assert e["source"] == "home-002" and e["severity"] == "warning"
@@ -58,14 +53,11 @@ def test_a_meter_with_its_sign_inverted_is_found():
         assert {e["source"] for e in events(h, "site.balance")} == {"home-002"}
         sites = {s["site"]: s for s in h.call("sites.list")}
         assert sites["home-002"]["balance"] == "mismatch" and sites["home-001"]["balance"] == "ok"
-    finally:
-        h.stop()
 
 
 @needs_data
 def test_a_silent_device_goes_stale_then_offline_and_its_site_is_not_judged():
-    h = Mantad(homes(faults=[{"device": "home-003.meter", "fault": "silent"}])).start()
-    try:
+    with Mantad(homes(faults=[{"device": "home-003.meter", "fault": "silent"}])).start() as h:
         assert h.wait_for(lambda: events(h, "device.offline"), timeout=20)
         kinds = [(e["kind"], e["source"]) for e in h.call("events.list", {"limit": 500})
                  if e["source"] == "homes/home-003.meter"]
@@ -74,8 +66,6 @@ def test_a_silent_device_goes_stale_then_offline_and_its_site_is_not_judged():
         assert d["status"] == "offline" and d["status_reason"] == "no telemetry since the host started"
         b = h.call("sites.topology", {"site": "home-003"})[0]["balance"]
         assert b["status"] == "unchecked" and b["explanation"] == "no fresh ac.w from homes/home-003.meter"
-    finally:
-        h.stop()
 
 
 def controls(h):
@@ -94,8 +84,7 @@ def test_the_most_restrictive_export_limit_wins():
     config["vpps"][0]["negative_price_export_limit_w"] = 0
     config["store"]["commit_interval_ms"] = 20
     # 17 July 2022, 12:00-12:05 in VIC1 was -$38.46/MWh: negative-price protection applies.
-    h = Mantad(config).start()
-    try:
+    with Mantad(config).start() as h:
         def limit(site):
             return next(s for s in h.call("sites.list") if s["site"] == site)
         assert h.wait_for(lambda: limit("home-001")["export_limit_source"] == "strategy")
@@ -121,14 +110,11 @@ def test_the_most_restrictive_export_limit_wins():
         audited = db.execute("SELECT method FROM audit_log WHERE method = 'sites.export_limit'").fetchall()
         db.close()
         assert len(audited) == 2
-    finally:
-        h.stop()
 
 
 @needs_data
 def test_read_only_devices_are_refused_by_the_host():
-    h = Mantad(homes(homes=1)).start()
-    try:
+    with Mantad(homes(homes=1)).start() as h:
         r = h.call("devices.control", {"device": "homes/home-001.meter", "active_power_w": 100})
         assert (r["outcome"], r["message"]) == ("rejected", "read-only device: never written")
         r = h.call("devices.control", {"device": "homes/home-001.battery", "active_power_w": -2000, "duration_s": 60})
@@ -136,5 +122,3 @@ def test_read_only_devices_are_refused_by_the_host():
         with h.client() as c:
             err = c.request("devices.control", {"device": "homes/home-001.battery", "active_power_w": 1, "export_limit_w": 1})
             assert "give one of active_power_w and export_limit_w" in err["error"]["message"]
-    finally:
-        h.stop()

@@ -3,10 +3,8 @@ for the perfect-foresight bound, its JSON and report, and bad input."""
 import csv
 import json
 import os
-import shutil
 import sys
 import subprocess
-import time
 import xml.etree.ElementTree as ET
 
 import pytest
@@ -132,8 +130,7 @@ def test_bad_parameters_are_named(args, message):
 
 @needs_data
 def test_backtest_over_the_api_is_stored_and_survives_a_restart():
-    h = Mantad(base_config(plugins=[], vpps=[])).start()
-    try:
+    with Mantad(base_config(plugins=[], vpps=[])).start() as h:
         with h.client() as c:
             r = c.request("backtest.run", {"prices": [price_file("SA1", "202206")], "strategy": "manta.threshold",
                                            "config": {"charge_below": 0, "discharge_above": 300},
@@ -148,10 +145,5 @@ def test_backtest_over_the_api_is_stored_and_survives_a_restart():
                                     "--config", '{"charge_below": 0, "discharge_above": 300}',
                                     "--battery", "power_mw=1,energy_mwh=2", "--json").stdout)
         assert result["revenue_aud"] == local["revenue_aud"]
-    finally:
-        h.stop()
-    again = Mantad(h.config, folder=h.folder).start()
-    try:
+    with Mantad(h.config, folder=h.folder).start() as again:
         assert again.call("backtest.result", {"id": bid})["revenue_aud"] == result["revenue_aud"]
-    finally:
-        again.stop()
