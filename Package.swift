@@ -57,13 +57,15 @@ let package = Package(
         .target(name: "MantaModel", dependencies: ["MantaJSON"], path: "Core/MantaModel"),
         .target(name: "MantaMarket", path: "Core/MantaMarket"),
         .target(name: "MantaEngine",
-                dependencies: ["MantaModel", "MantaMarket", .product(name: "HeapModule", package: "swift-collections")],
+                dependencies: ["MantaModel", "MantaMarket", .product(name: "HeapModule", package: "swift-collections"),
+                               .product(name: "DequeModule", package: "swift-collections")],
                 path: "Core/MantaEngine"),
 
         // Layer 5: the host.
         .target(name: "MantaHost",
                 dependencies: ["CLibUV", "CSQLite", "MantaSDK", "MantaKit", "MantaJSON", "MantaIO", "MantaModbus",
-                               "MantaModel", "MantaMarket", "MantaEngine"],
+                               "MantaModel", "MantaMarket", "MantaEngine",
+                               .product(name: "DequeModule", package: "swift-collections")],
                 path: "Core/MantaHost"),
 
         // Layer 6: executables.

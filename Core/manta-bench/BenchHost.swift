@@ -28,6 +28,7 @@ final class BenchHost: @unchecked Sendable {
         let path = "\(folder)/manta.json"
         try FileSystem.write(config.pretty(), to: path)
         runtime = try HostRuntime(config: try HostConfig.load(path), logger: Logger(level: .warn))
+        try runtime.start()
         let r = runtime, d = done
         Thread.detachNewThread {
             r.run()
@@ -38,7 +39,7 @@ final class BenchHost: @unchecked Sendable {
     var address: String { "127.0.0.1:\(runtime.rpcPort)" }
 
     func stop() {
-        runtime.requestShutdown()
+        runtime.requestShutdown(reason: "benchmark done")
         _ = done.wait(timeout: .now() + 60)
         runtime.teardown()
         try? FileManager.default.removeItem(atPath: folder)

@@ -52,6 +52,7 @@ struct Mantad: ParsableCommand {
         let host: HostRuntime
         do {
             host = try HostRuntime(config: cfg, logger: logger)
+            try host.start()
         } catch {
             logger.error("host", "cannot start: \(error.description)")
             throw ExitCode(1)

@@ -11,7 +11,7 @@ import Testing
     func sample(atMs t: Int64) -> Sample { Sample(device: 7, point: 1, timeMs: t, value: 1500, quality: .good) }
 
     @Test func aDeviceThatFallsSilentGoesStaleThenOfflineOnce() {
-        let health = DeviceHealth(staleAfterMs: 60_000, offlineAfterMs: 300_000)
+        var health = DeviceHealth(staleAfterMs: 60_000, offlineAfterMs: 300_000)
         var latest = LatestValues()
         latest.update(sample(atMs: 1_000))
         var seen: [(DeviceHealth.Status, String)] = []
@@ -26,7 +26,7 @@ import Testing
     }
 
     @Test func theDriversWordWinsAndANewReasonIsNews() {
-        let health = DeviceHealth(staleAfterMs: 60_000, offlineAfterMs: 300_000)
+        var health = DeviceHealth(staleAfterMs: 60_000, offlineAfterMs: 300_000)
         var latest = LatestValues()
         latest.update(sample(atMs: 1_000))
         #expect(health.update([meter], latest: latest, startedMs: 0, nowMs: 1_000).map(\.to) == [.online])
@@ -43,7 +43,7 @@ import Testing
     }
 
     @Test func aDeviceNeverHeardFromIsGivenTheStaleTimeToStart() {
-        let health = DeviceHealth(staleAfterMs: 60_000, offlineAfterMs: 300_000)
+        var health = DeviceHealth(staleAfterMs: 60_000, offlineAfterMs: 300_000)
         let latest = LatestValues()
         #expect(health.update([meter], latest: latest, startedMs: 0, nowMs: 60_000).isEmpty)
         #expect(health.status(7)?.status == .unknown && health.status(7)?.sinceMs == 60_000 && health.usable(7))

@@ -37,6 +37,7 @@ public final class TestHost: @unchecked Sendable {
         let path = "\(folder)/manta.json"
         try JSON.object(c).pretty().write(toFile: path, atomically: true, encoding: .utf8)
         runtime = try HostRuntime(config: try HostConfig.load(path), logger: Logger(level: .warn))
+        try runtime.start()
         address = "127.0.0.1:\(runtime.rpcPort)"
         let runtime = self.runtime, done = finished
         Thread.detachNewThread {

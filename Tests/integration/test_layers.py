@@ -9,7 +9,7 @@ ALLOWED = {
     "MantaJSON": {"CJansson"},
     "MantaModel": {"MantaJSON"},
     "MantaMarket": set(),
-    "MantaEngine": {"MantaModel", "MantaMarket", "MantaJSON", "HeapModule", "Glibc"},  # Glibc for sin/cos/exp only
+    "MantaEngine": {"MantaModel", "MantaMarket", "MantaJSON", "HeapModule", "DequeModule", "Glibc"},  # Glibc for sin/cos/exp only
     "MantaIO": {"MantaMarket", "Glibc", "Synchronization"},
     "MantaFetch": {"CCurl", "CZlib"},
     "MantaModbus": {"MantaIO", "MantaJSON", "Glibc", "Synchronization"},

@@ -93,11 +93,10 @@ public enum Backtest {
             }
             var netW = 0.0, chargedWh = 0.0, dischargedWh = 0.0, costAUD = 0.0
             for j in energy.indices {
-                var l = limits[j]
-                l.soc = obs.assets[j].soc
-                let (value, _) = l.enforce(targets[j], hours: dt)
-                let (p, e) = input.fleet[j].spec.step(energyWh: energy[j], requestW: value, hours: dt)
-                energy[j] = e
+                let step = Settlement.step(limits: limits[j], spec: input.fleet[j].spec, energyWh: energy[j],
+                                           requestW: targets[j], hours: dt, price: rrp[i])
+                let p = step.powerW
+                energy[j] = step.energyWh
                 obs.assets[j].powerW = p
                 netW += p
                 if p > 0 {

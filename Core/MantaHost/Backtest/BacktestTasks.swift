@@ -1,20 +1,21 @@
 import MantaIO
 import MantaJSON
+import MantaModel
 import Synchronization
 
 /// Backtests started through the API. Each runs on a backtest worker (two,
 /// so that two run at once on a 2-core host and the loop stays free), and
 /// its state, request and result are kept in the store.
-///
-/// [loop] Confined to the loop thread, except each task's progress, which
-/// its worker updates.
+@LoopActor
 final class BacktestTasks {
-    final class Task: @unchecked Sendable {
-        // @unchecked: `progress` is atomic; the rest is touched on the loop only.
+    /// A backtest of this run. Loop-bound, except its progress, which its
+    /// worker updates through `progress`.
+    final class Task {
         let id: Int64
         let request: JSON
         let createdMs: Int64
-        let progress = Atomic<Int>(0)
+        /// Tenths of a percent done; written by the worker.
+        let progress = Progress()
         var state = "running"
         var summary: JSON?
         var error: String?
@@ -32,15 +33,32 @@ final class BacktestTasks {
         }
     }
 
-    private let state: HostState
+    /// Progress shared between the loop and the worker running a task.
+    final class Progress: Sendable {
+        private let value = Atomic<Int>(0)
+        func store(_ v: Int) { value.store(v, ordering: .relaxed) }
+        var permille: Int { value.load(ordering: .relaxed) }
+    }
+
+    private let reader: StoreReader
+    private let store: StorePipeline
+    private let events: EventLog
+    private let catalog: PointCatalog
+    private let logger: Logger
     private var tasks: [Int64: Task] = [:]
     private var nextID: Int64
     private let workers = [Worker(name: "backtest-1"), Worker(name: "backtest-2")]
     private var turn = 0
 
-    init(state: HostState) throws(StoreError) {
-        self.state = state
-        nextID = try state.reader.maxBacktestID() + 1
+    init(reader: StoreReader, store: StorePipeline, events: EventLog, catalog: PointCatalog, logger: Logger)
+        throws(StoreError)
+    {
+        self.reader = reader
+        self.store = store
+        self.events = events
+        self.catalog = catalog
+        self.logger = logger
+        nextID = try reader.maxBacktestID() + 1
     }
 
     /// Starts `request`; `params` is what the caller sent, kept with it.
@@ -48,15 +66,17 @@ final class BacktestTasks {
         let task = Task(id: nextID, request: params, createdMs: WallClock.nowMs())
         nextID += 1
         tasks[task.id] = task
-        state.pipeline.add { $0.backtests.append(task.row) }
+        store.add { $0.backtests.append(task.row) }
         let worker = workers[turn % workers.count]
         turn += 1
-        let catalog = state.catalog, logger = state.logger, loop = state.loop, me = UncheckedSendable(self)
+        let catalog = self.catalog, logger = self.logger, progress = task.progress, id = task.id
         worker.submit {
             let result = Result { () throws(BacktestError) in
-                try BacktestJob.run(request, catalog: catalog, logger: logger) { task.progress.store(Int($0 * 1000), ordering: .relaxed) }
+                try BacktestJob.run(request, catalog: catalog, logger: logger) { progress.store(Int($0 * 1000)) }
             }
-            loop.execute { me.value.finish(task, result, batteries: request) }
+            EventLoop.shared.execute { [self] in
+                if let task = tasks[id] { finish(task, result, batteries: request) }
+            }
         }
         return task
     }
@@ -67,21 +87,20 @@ final class BacktestTasks {
         case .success(let outcome):
             task.state = "done"
             task.summary = BacktestSummary.json(outcome, batteries: request.batteries)
-            task.progress.store(1000, ordering: .relaxed)
+            task.progress.store(1000)
         case .failure(let e):
             task.state = "failed"
             task.error = e.description
-            state.events.record("warning", source: "backtest", kind: "backtest.failed", "backtest \(task.id): \(e.description)",
-                                atMs: state.now())
+            events.record(.warning, source: "backtest", kind: "backtest.failed", "backtest \(task.id): \(e.description)")
         }
-        state.pipeline.add { $0.backtests.append(task.row) }
+        store.add { $0.backtests.append(task.row) }
     }
 
     /// A task of this run, or one stored by an earlier run.
     func find(_ id: Int64) throws(RPCError) -> Task? {
         if let t = tasks[id] { return t }
         let row: BacktestRow?
-        do { row = try state.reader.backtest(id) } catch { throw .internalError("\(error)") }
+        do { row = try reader.backtest(id) } catch { throw .internalError("\(error)") }
         guard let row else { return nil }
         let t = Task(id: row.id, request: (try? JSON.parse(row.request)) ?? .null, createdMs: row.createdMs)
         // A backtest left "running" by a host that stopped never finished.

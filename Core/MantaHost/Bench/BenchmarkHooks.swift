@@ -8,48 +8,43 @@ import MantaSDK
 extension HostRuntime {
     /// The manta_host_t given to instance `name`: what its plugin calls.
     public func hostTable(instance name: String) -> UnsafePointer<manta_host_t>? {
-        state.instance(named: name).map { UnsafePointer($0.table.raw) }
+        host.plugins.instance(named: name).map { UnsafePointer($0.table.raw) }
     }
 
     /// Samples the loop has taken in so far. [any]: asks the loop and waits.
     public func samplesReceived() -> Int {
-        let done = Completion<Int>()
-        state.loop.execute { [self] in done.finish(state.ingest.counters.received) }
-        return done.wait(timeoutMs: 10_000) ?? -1
+        let ingest = host.ingest
+        return EventLoop.shared.sync { ingest.counters.received }
     }
 
     /// (series in the latest-value table, samples accepted). [any]
     public func ingestTotals() -> (series: Int, accepted: Int) {
-        let done = Completion<(Int, Int)>()
-        state.loop.execute { [self] in done.finish((state.ingest.latest.count, state.ingest.counters.accepted)) }
-        return done.wait(timeoutMs: 10_000) ?? (-1, -1)
+        let ingest = host.ingest
+        return EventLoop.shared.sync { (ingest.latest.count, ingest.counters.accepted) }
     }
 
-    public var committedSamples: Int64 { pipeline.writer.committedSamples }
+    public var committedSamples: Int64 { host.store.writer.committedSamples }
 
     /// Handles `line` `count` times on the loop thread, in process (no
     /// socket), and returns the seconds it took: the reference for the
     /// TCP figures.
     public func timeInProcess(_ line: [UInt8], count: Int) -> Double {
-        let done = Completion<Double>()
-        state.loop.execute { [self] in
-            guard let dispatcher else { return done.finish(-1) }
+        let dispatcher = host.dispatcher
+        return EventLoop.shared.sync {
             let session = RPCSession(peer: "bench", loopback: true)
-            var answered = 0
             let start = WallClock.monotonicNs()
             line.withUnsafeBytes { raw in
-                for _ in 0..<count { dispatcher.handle(raw, session: session) { _ in answered += 1 } }
+                for _ in 0..<count { dispatcher.handle(raw, session: session) { _ in } }
             }
-            done.finish(Double(WallClock.monotonicNs() - start) / 1e9)
+            return Double(WallClock.monotonicNs() - start) / 1e9
         }
-        return done.wait(timeoutMs: 600_000) ?? -1
     }
 
     /// Calls the raw on_callback of instance `name` `count` times on its
     /// worker, and, as the reference, a no-op in the host through a function
     /// pointer the compiler cannot see through. Returns ns per call of each.
     public func timeRawCalls(instance name: String, count: Int) -> (plugin: Double, host: Double) {
-        guard let inst = state.instance(named: name), let h = inst.handle else { return (-1, -1) }
+        guard let inst = host.plugins.instance(named: name), let h = inst.handle else { return (-1, -1) }
         let module = inst.module
         return inst.worker.sync(timeoutMs: 600_000) {
             func time(_ fn: @convention(c) (OpaquePointer?) -> Void) -> Double {
@@ -68,7 +63,7 @@ extension HostRuntime {
     /// marshalled through the ABI as the dispatch cycle does it, `count`
     /// times on the instance's worker. Returns ns per call.
     public func timeDecide(instance name: String, assets: Int, count: Int) -> Double {
-        guard let inst = state.instance(named: name), let h = inst.handle else { return -1 }
+        guard let inst = host.plugins.instance(named: name), let h = inst.handle else { return -1 }
         let module = inst.module
         let views = (0..<assets).map { i in
             AssetView(id: "bench/battery-\(i)", kind: .battery, soc: 0.5, capacityWh: 13_500, maxChargeW: 5000,
@@ -86,15 +81,11 @@ extension HostRuntime {
     /// A no-op plugin call handed to instance `name`'s worker and waited
     /// for, `count` times: the cost of the thread hop. Returns ns per trip.
     public func timeWorkerRoundTrip(instance name: String, count: Int) -> Double {
-        guard let inst = state.instance(named: name), let h = inst.handle else { return -1 }
+        guard let inst = host.plugins.instance(named: name), let h = inst.handle else { return -1 }
         let module = inst.module
         let start = WallClock.monotonicNs()
         for _ in 0..<count { _ = inst.worker.sync(timeoutMs: 10_000) { module.table.pointee.on_callback(h.raw) } }
         return Double(WallClock.monotonicNs() - start) / Double(count)
     }
 
-    /// Starts shutdown from any thread.
-    public func requestShutdown() {
-        state.loop.execute { [self] in beginShutdown(reason: "benchmark done") }
-    }
 }

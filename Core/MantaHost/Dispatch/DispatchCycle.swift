@@ -14,47 +14,87 @@ import MantaSDK
 /// publish at that moment too. If the price has not arrived `price_wait_ms`
 /// into the interval, the strategy decides without it.
 ///
-/// [loop] Confined to the loop thread. It never waits on a plugin: calls go
-/// to workers, answers come back through the loop.
+/// It never waits on a plugin: calls go to workers, answers come back
+/// through the loop.
+@LoopActor
 final class DispatchCycle {
-    private let state: HostState
-    private let tick: LoopTimer
+    /// What the cycle reads and who it hands its results to.
+    struct Parts {
+        var dispatch: HostConfig.Dispatch
+        var clock: HostClock
+        var catalog: PointCatalog
+        var prices: PriceBook
+        var registry: DeviceRegistry
+        var ingest: TelemetryIngest
+        var devices: DeviceWatch
+        var plugins: PluginTable
+        var vpps: VPPSet
+        var ids: DispatchIDs
+        var store: StorePipeline
+        var events: EventLog
+        var logger: Logger
+    }
+
+    private let dispatch: HostConfig.Dispatch
+    private let clock: HostClock
+    private let prices: PriceBook
+    private let registry: DeviceRegistry
+    private let ingest: TelemetryIngest
+    private let devices: DeviceWatch
+    private let plugins: PluginTable
+    private let vpps: VPPSet
+    private let ids: DispatchIDs
+    private let store: StorePipeline
+    private let events: EventLog
+    private let logger: Logger
+    private var tick: LoopTimer?
     private var nextCycle = 1
     private let socPoint: UInt32
     private let powerPoint: UInt32
 
-    init(state: HostState) {
-        self.state = state
-        tick = LoopTimer(loop: state.loop)
-        socPoint = state.catalog["battery.soc"]?.id ?? 0
-        powerPoint = state.catalog["ac.w"]?.id ?? 0
+    init(_ p: Parts) {
+        dispatch = p.dispatch
+        clock = p.clock
+        prices = p.prices
+        registry = p.registry
+        ingest = p.ingest
+        devices = p.devices
+        plugins = p.plugins
+        vpps = p.vpps
+        ids = p.ids
+        store = p.store
+        events = p.events
+        logger = p.logger
+        socPoint = p.catalog["battery.soc"]?.id ?? 0
+        powerPoint = p.catalog["ac.w"]?.id ?? 0
     }
-
-    private var dispatch: HostConfig.Dispatch { state.config.dispatch }
 
     /// Starts checking, often enough to act within a small fraction of an
     /// interval under any clock speed.
     func start() {
-        let intervalWall = state.clock.wallMs(forHostMs: MarketTime.intervalMs)
+        let intervalWall = clock.wallMs(forHostMs: MarketTime.intervalMs)
         let period = UInt64(min(1000, max(10, intervalWall / 20)))
-        tick.schedule(afterMs: 0, repeatMs: period) { [unowned self] in check() }
+        let t = LoopTimer()
+        t.schedule(afterMs: 0, repeatMs: period) { [unowned self] in check() }
+        tick = t
     }
 
     func stop() {
-        tick.close()
-        for v in state.vpps { v.deadline.close() }
+        tick?.close()
+        tick = nil
+        vpps.close()
     }
 
     /// A price arrived for `region`: VPPs there may be able to decide now.
     func priceArrived(region: String) {
-        if state.vpps.contains(where: { $0.config.region.code == region }) { check() }
+        if tick != nil, vpps.all.contains(where: { $0.config.region.code == region }) { check() }
     }
 
     private func check() {
-        let now = state.now()
+        let now = clock.nowMs()
         let end = MarketTime.intervalEnd(containing: now)
-        for vpp in state.vpps where vpp.inFlight == nil && vpp.lastDecidedEnd < end {
-            let price = state.prices.price(region: vpp.config.region.code, intervalEndMs: end)
+        for vpp in vpps.all where vpp.inFlight == nil && vpp.lastDecidedEnd < end {
+            let price = prices.price(region: vpp.config.region.code, intervalEndMs: end)
             let waited = now - (end - MarketTime.intervalMs)
             if price != nil || waited >= dispatch.priceWaitMs {
                 begin(vpp, intervalEndMs: end, price: price?.rrp ?? .nan, now: now)
@@ -67,31 +107,28 @@ final class DispatchCycle {
     private func begin(_ vpp: VPPRuntime, intervalEndMs end: Int64, price: Double, now: Int64) {
         let cycle = nextCycle
         nextCycle += 1
-        let deadlineWall = min(dispatch.deadlineMs, max(10, state.clock.wallMs(forHostMs: end - now) / 2))
+        let deadlineWall = min(dispatch.deadlineMs, max(10, clock.wallMs(forHostMs: end - now) / 2))
         let obs = StrategyObservation(
             nowMs: now, intervalEndMs: end, intervalMs: MarketTime.intervalMs,
-            deadlineMs: now + Int64(Double(deadlineWall) * state.clock.speed), vpp: vpp.config.id,
+            deadlineMs: now + Int64(Double(deadlineWall) * clock.speed), vpp: vpp.config.id,
             region: vpp.config.region.code, price: price,
-            priceHistory: state.prices.history(region: vpp.config.region.code, before: end,
-                                               count: dispatch.historyIntervals)[...],
+            priceHistory: prices.history(region: vpp.config.region.code, before: end,
+                                         count: dispatch.historyIntervals)[...],
             assets: vpp.members.compactMap { asset($0, now: now) })
         vpp.lastDecidedEnd = end
         vpp.inFlight = VPPRuntime.InFlight(cycle: cycle, intervalEndMs: end, startedNs: WallClock.monotonicNs(),
                                            observation: obs)
         if let arena = vpp.arena { return beginRound(vpp, arena, obs, cycle: cycle, deadlineWall: deadlineWall) }
-        guard let index = vpp.strategy, let strategy = state.instances[index] else {
+        guard let index = vpp.strategy, let strategy = plugins.instance(at: index) else {
             return finish(vpp, cycle: cycle, .failure(PluginCallError("strategy \(vpp.config.strategy) is not loaded")))
         }
         if strategy.state != .started {
             return finish(vpp, cycle: cycle, .failure(PluginCallError(
                 "strategy \(strategy.name) is \(strategy.state.rawValue)\(strategy.lastError.isEmpty ? "" : ": \(strategy.lastError)")")))
         }
-        let module = strategy.module, loop = state.loop
-        let box = UncheckedSendable((self, vpp))
-        strategy.perform({ h in StrategyCalls.decide(module, h, obs) }) { result in
-            loop.execute {
-                box.value.0.finish(box.value.1, cycle: cycle, result ?? .failure(PluginCallError("strategy unavailable")))
-            }
+        let module = strategy.module
+        strategy.perform({ h in StrategyCalls.decide(module, h, obs) }) { [self] result in
+            finish(vpp, cycle: cycle, result ?? .failure(PluginCallError("strategy unavailable")))
         }
         vpp.deadline.schedule(afterMs: UInt64(deadlineWall)) { [unowned self] in
             strategy.noteTimeout(hungAfterMs: dispatch.hungAfterMs)
@@ -105,22 +142,21 @@ final class DispatchCycle {
     /// contender's is settled in its shadow.
     private func beginRound(_ vpp: VPPRuntime, _ arena: LiveArena, _ obs: StrategyObservation, cycle: Int, deadlineWall: Int64) {
         vpp.round = [:]
-        let loop = state.loop, box = UncheckedSendable((self, vpp))
         for (c, contender) in arena.contenders.enumerated() {
-            guard let inst = state.instances[contender.instance], inst.state == .started else {
+            guard let inst = plugins.instance(at: contender.instance), inst.state == .started else {
                 vpp.round[c] = .failure(PluginCallError("\(contender.name) is not running"))
                 continue
             }
             let module = inst.module, o = arena.observation(for: c, obs)
-            inst.perform({ h in StrategyCalls.decide(module, h, o) }) { result in
-                loop.execute { box.value.0.answered(box.value.1, cycle: cycle, contender: c, result ?? .failure(PluginCallError("unavailable"))) }
+            inst.perform({ h in StrategyCalls.decide(module, h, o) }) { [self] result in
+                answered(vpp, cycle: cycle, contender: c, result ?? .failure(PluginCallError("unavailable")))
             }
         }
         if vpp.round.count == arena.contenders.count { return concludeRound(vpp, arena, cycle: cycle) }
         vpp.deadline.schedule(afterMs: UInt64(deadlineWall)) { [unowned self] in
             for c in arena.contenders.indices where vpp.round[c] == nil {
                 vpp.round[c] = .failure(PluginCallError("no decision within \(deadlineWall) ms"))
-                if let inst = state.instances[arena.contenders[c].instance] { inst.noteTimeout(hungAfterMs: dispatch.hungAfterMs) }
+                if let inst = plugins.instance(at: arena.contenders[c].instance) { inst.noteTimeout(hungAfterMs: dispatch.hungAfterMs) }
             }
             concludeRound(vpp, arena, cycle: cycle)
         }
@@ -139,12 +175,12 @@ final class DispatchCycle {
         }
         let championResult = vpp.round[arena.champion] ?? .failure(PluginCallError("no decision"))
         finish(vpp, cycle: cycle, championResult)
-        let now = state.now(), obs = flight.observation
+        let now = clock.nowMs(), obs = flight.observation
         let hours = Double(max(0, obs.intervalEndMs - max(now, obs.intervalEndMs - obs.intervalMs))) / 3_600_000
         if let s = arena.settle(obs, hours: hours > 0 ? hours : Double(obs.intervalMs) / 3_600_000) {
             let message = "\(s.from) (\(NumberText.rounded(s.fromScore)) AUD/MW) -> \(s.to) (\(NumberText.rounded(s.toScore)) AUD/MW) over the last \(arena.contenders[arena.champion].recent.count) intervals"
-            state.events.record("info", source: vpp.config.id, kind: "arena.switch", message, atMs: now)
-            state.pipeline.add {
+            events.record(.info, source: vpp.config.id, kind: "arena.switch", message, atMs: now)
+            store.add {
                 $0.audits.append(AuditRow(tMs: WallClock.nowMs(), principal: "arena", peer: "mantad", method: "arena.switch",
                                           params: JSON.object(JSONObject([("vpp", .string(vpp.config.id)), ("from", .string(s.from)),
                                                                           ("to", .string(s.to)), ("from_score", .number(s.fromScore)),
@@ -156,10 +192,10 @@ final class DispatchCycle {
 
     /// The asset view of a member, with its fresh state of charge.
     private func asset(_ number: UInt32, now: Int64) -> AssetView? {
-        guard let d = state.registry.device(number: number) else { return nil }
-        let latest = state.ingest.latest
+        guard let d = registry.device(number: number) else { return nil }
+        let latest = ingest.latest
         // An offline device's last reading is not to be acted on: unknown SOC holds it.
-        let usable = state.health.usable(number)
+        let usable = devices.usable(number)
         let soc = usable ? latest.fresh(device: number, point: socPoint, nowMs: now, maxAgeMs: dispatch.maxTelemetryAgeMs) ?? .nan : .nan
         let power = latest.fresh(device: number, point: powerPoint, nowMs: now, maxAgeMs: dispatch.maxTelemetryAgeMs) ?? .nan
         let r = d.ratings
@@ -173,7 +209,7 @@ final class DispatchCycle {
     private func finish(_ vpp: VPPRuntime, cycle: Int, _ result: Result<StrategyDecision, PluginCallError>) {
         guard let flight = vpp.inFlight, flight.cycle == cycle else {
             if case .success = result {
-                state.logger.warn(vpp.config.strategy, "decision for cycle \(cycle) arrived after its deadline: discarded")
+                logger.warn(vpp.config.strategy, "decision for cycle \(cycle) arrived after its deadline: discarded")
             }
             return
         }
@@ -181,7 +217,7 @@ final class DispatchCycle {
         vpp.deadline.cancel()
         let obs = flight.observation
         let micros = Int64((WallClock.monotonicNs() - flight.startedNs) / 1000)
-        let now = state.now()
+        let now = clock.nowMs()
         var status = "ok", reason: String
         var targets: [Double]
         switch result {
@@ -192,7 +228,7 @@ final class DispatchCycle {
             status = "fallback"
             reason = "hold: \(e.message)"
             targets = [Double](repeating: 0, count: obs.assets.count)
-            state.events.record("warning", source: vpp.config.id, kind: "dispatch.fallback",
+            events.record(.warning, source: vpp.config.id, kind: "dispatch.fallback",
                                 "\(MarketTime.format(obs.intervalEndMs)): \(e.message); holding", atMs: now)
         }
         let hours = Double(max(0, obs.intervalEndMs - now)) / 3_600_000
@@ -202,21 +238,19 @@ final class DispatchCycle {
 
     private func record(_ vpp: VPPRuntime, _ obs: StrategyObservation, _ commands: [DispatchPlan.Command],
                         status: String, reason: String, micros: Int64, now: Int64) {
-        let intervalID = state.nextIntervalID
-        state.nextIntervalID += 1
+        let intervalID = ids.nextInterval()
         let validUntil = obs.intervalEndMs + dispatch.setpointGraceMs
         var rows: [CommandRow] = [], perDriver: [String: [SetpointRequest]] = [:]
         for c in commands {
-            guard let device = state.registry.device(id: obs.assets[c.asset].id) else { continue }
-            let id = state.nextCommandID
-            state.nextCommandID += 1
+            guard let device = registry.device(id: obs.assets[c.asset].id) else { continue }
+            let id = ids.nextCommand()
             rows.append(CommandRow(id: id, intervalID: intervalID, device: device.number, requestedW: c.requestedW,
                                    targetW: c.targetW, note: c.note, validFromMs: now, validUntilMs: validUntil))
             perDriver[device.instance, default: []].append(SetpointRequest(
                 commandID: UInt64(id), deviceIndex: device.index, mode: MANTA_SETPOINT_ACTIVE_POWER,
                 value: c.targetW, validFromMs: now, validUntilMs: validUntil))
         }
-        state.pipeline.add {
+        store.add {
             $0.intervals.append(DispatchIntervalRow(
                 id: intervalID, vpp: vpp.config.id, intervalEndMs: obs.intervalEndMs, price: obs.price,
                 strategy: vpp.dispatchingName, status: status, reason: reason, decidedMs: now, decideMicros: micros))
@@ -227,7 +261,7 @@ final class DispatchCycle {
             charging: commands.filter { $0.targetW < 0 }.count, discharging: commands.filter { $0.targetW > 0 }.count,
             holding: commands.filter { $0.targetW == 0 }.count, targetW: commands.reduce(0) { $0 + $1.targetW })
         vpp.last = summary
-        state.logger.info(vpp.config.id, Self.describe(summary, region: vpp.config.region.code))
+        logger.info(vpp.config.id, Self.describe(summary, region: vpp.config.region.code))
         for (driver, requests) in perDriver { send(requests, to: driver) }
     }
 
@@ -239,36 +273,36 @@ final class DispatchCycle {
     }
 
     private func send(_ requests: [SetpointRequest], to driver: String) {
-        let now = state.now()
-        guard let instance = state.instance(named: driver), instance.state == .started else {
+        let now = clock.nowMs()
+        guard let instance = plugins.instance(named: driver), instance.state == .started else {
             let why = "driver \(driver) is not running"
-            state.pipeline.add {
+            store.add {
                 $0.outcomes += requests.map { OutcomeRow(commandID: Int64($0.commandID), outcome: "failed", appliedW: .nan,
                                                           message: why, tMs: now) }
             }
             return
         }
-        let module = instance.module, loop = state.loop, box = UncheckedSendable(self)
-        instance.perform({ h in DriverCalls.apply(module, h, requests) }) { results in
-            loop.execute { box.value.outcomes(results, for: requests, driver: driver) }
+        let module = instance.module
+        instance.perform({ h in DriverCalls.apply(module, h, requests) }) { [self] results in
+            outcomes(results, for: requests, driver: driver)
         }
     }
 
     private func outcomes(_ results: [SetpointResult]?, for requests: [SetpointRequest], driver: String) {
-        let now = state.now()
+        let now = clock.nowMs()
         let rows: [OutcomeRow]
         if let results {
             rows = results.map { OutcomeRow(commandID: Int64($0.commandID), outcome: $0.outcome,
                                             appliedW: $0.appliedValue, message: $0.message, tMs: now) }
             let failed = results.filter { $0.outcome == "failed" || $0.outcome == "rejected" }
             if let first = failed.first {
-                state.events.record("warning", source: driver, kind: "dispatch.setpoint",
+                events.record(.warning, source: driver, kind: "dispatch.setpoint",
                                     "\(failed.count) of \(results.count) setpoints \(first.outcome): \(first.message)", atMs: now)
             }
         } else {
             rows = requests.map { OutcomeRow(commandID: Int64($0.commandID), outcome: "failed", appliedW: .nan,
                                              message: "driver \(driver) could not take the call", tMs: now) }
         }
-        state.pipeline.add { $0.outcomes += rows }
+        store.add { $0.outcomes += rows }
     }
 }

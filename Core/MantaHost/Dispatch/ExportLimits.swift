@@ -1,10 +1,9 @@
 /// The export limits asked of each site, by source, and what the host last
 /// sent for it. Several sources may limit a site at once (its connection
 /// agreement in the config, the network operator, the VPP's negative-price
-/// protection); the most restrictive wins.
-///
-/// [loop] Confined to the loop thread.
-final class ExportLimits {
+/// protection); the most restrictive wins. A value: the enforcer owns the
+/// host's.
+struct ExportLimits: Sendable {
     struct Limit: Sendable, Equatable {
         var limitW: Double
         /// Host clock; nil: until cleared.
@@ -22,7 +21,7 @@ final class ExportLimits {
     static let sources = ["config", "network", "operator", "strategy"]
 
     /// Sets (or with nil, clears) `source`'s limit on `site`.
-    func set(_ site: String, source: String, limitW: Double?, untilMs: Int64? = nil, note: String = "") {
+    mutating func set(_ site: String, source: String, limitW: Double?, untilMs: Int64? = nil, note: String = "") {
         if let limitW {
             limits[site, default: [:]][source] = Limit(limitW: limitW, untilMs: untilMs, note: note)
         } else {
@@ -32,7 +31,7 @@ final class ExportLimits {
     }
 
     /// The limits in force on `site` at `nowMs` (expired ones are dropped).
-    func active(_ site: String, nowMs: Int64) -> [String: Limit] {
+    mutating func active(_ site: String, nowMs: Int64) -> [String: Limit] {
         guard var mine = limits[site] else { return [:] }
         for (source, l) in mine where l.untilMs.map({ $0 <= nowMs }) ?? false { mine[source] = nil }
         limits[site] = mine.isEmpty ? nil : mine
@@ -40,7 +39,7 @@ final class ExportLimits {
     }
 
     /// The most restrictive limit on `site` and where it comes from.
-    func effective(_ site: String, nowMs: Int64) -> (limitW: Double, source: String)? {
+    mutating func effective(_ site: String, nowMs: Int64) -> (limitW: Double, source: String)? {
         active(site, nowMs: nowMs).min { ($0.value.limitW, $0.key) < ($1.value.limitW, $1.key) }.map { ($0.value.limitW, $0.key) }
     }
 

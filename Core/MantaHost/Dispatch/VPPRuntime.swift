@@ -3,8 +3,7 @@ import MantaModel
 
 /// A virtual power plant while the host runs: its members and where its
 /// dispatch cycle stands.
-///
-/// [loop] Confined to the loop thread.
+@LoopActor
 final class VPPRuntime {
     let config: HostConfig.VPP
     /// Instance indices of its market and strategy, when they loaded.
@@ -46,11 +45,11 @@ final class VPPRuntime {
         var targetW: Double
     }
 
-    init(config: HostConfig.VPP, market: Int?, strategy: Int?, loop: EventLoop) {
+    init(config: HostConfig.VPP, market: Int?, strategy: Int?) {
         self.config = config
         self.market = market
         self.strategy = strategy
-        deadline = LoopTimer(loop: loop)
+        deadline = LoopTimer()
     }
 
     /// Chooses members: devices of the named drivers and/or on sites

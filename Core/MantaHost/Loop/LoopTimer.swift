@@ -1,26 +1,30 @@
 import CLibUV
 
-/// A libuv timer that calls a closure on the loop thread.
+/// A libuv timer that calls a closure on the loop.
 ///
-/// [loop] Create, schedule, cancel and close it on the loop thread only.
+/// Loop-bound: created, scheduled, cancelled and closed on the loop only,
+/// which the compiler checks.
+@LoopActor
 public final class LoopTimer {
     private let handle: UnsafeMutablePointer<uv_timer_t>
-    private var action: (() -> Void)?
+    private var action: (@LoopActor () -> Void)?
     private var closed = false
 
-    public init(loop: EventLoop) {
+    public init() {
         handle = .allocate(capacity: 1)
-        uv_timer_init(loop.raw, handle)
+        uv_timer_init(EventLoop.shared.uvLoop, handle)
         handle.pointee.data = Unmanaged.passUnretained(self).toOpaque()
     }
 
     /// Calls `action` after `delayMs` and then every `repeatMs` (0: once).
     /// Replaces any earlier schedule.
-    public func schedule(afterMs delayMs: UInt64, repeatMs: UInt64 = 0, _ action: @escaping () -> Void) {
+    public func schedule(afterMs delayMs: UInt64, repeatMs: UInt64 = 0, _ action: @escaping @LoopActor () -> Void) {
         guard !closed else { return }
         self.action = action
         uv_timer_start(handle, { h in
-            Unmanaged<LoopTimer>.fromOpaque(h!.pointee.data).takeUnretainedValue().action?()
+            LoopActor.assumeIsolated {
+                Unmanaged<LoopTimer>.fromOpaque(h!.pointee.data).takeUnretainedValue().action?()
+            }
         }, delayMs, repeatMs)
     }
 

@@ -2,8 +2,9 @@ import MantaMarket
 
 /// Every price the host has received, by region and interval end.
 ///
-/// [loop] Confined to the loop thread. A firm price replaces a forecast for
-/// the same interval and a newer firm price replaces an older one.
+/// A firm price replaces a forecast for the same interval and a newer firm
+/// price replaces an older one.
+@LoopActor
 final class PriceBook {
     private var byRegion: [String: [Int64: PriceRecord]] = [:]
     /// Interval ends per region, kept sorted for range queries.

@@ -176,7 +176,7 @@ struct LifecycleCheck {
         switch MarketCalls.fetch(module, h, region: region, fromMs: to - MarketTime.dayMs, toMs: to) {
         case .failure(let e): emit.report(.fail, "fetch", e.message)
         case .success(let prices):
-            let bad = prices.filter { HostRuntime.priceProblem($0) != nil }.count
+            let bad = prices.filter { PriceIntake.problem($0) != nil }.count
             emit.report(bad > 0 ? .fail : .pass, "fetch",
                         "\(prices.count) \(region) prices for the day to \(MarketTime.format(to)); \(published.count) published by start/callbacks\(bad > 0 ? "; \(bad) invalid" : "")")
         }

@@ -14,9 +14,10 @@ public enum InstanceState: String, Sendable {
     case hung
 }
 
-/// An opaque manta_instance_t pointer, carried between threads. Only ever
-/// dereferenced by the plugin, on the instance's worker.
+/// An opaque manta_instance_t pointer, carried between threads.
 struct InstanceHandle: @unchecked Sendable {
+    // @unchecked: a C handle the plugin owns. The host never dereferences
+    // it; it only hands it back to the plugin, on the instance's worker.
     let raw: OpaquePointer
 }
 
@@ -24,18 +25,15 @@ struct InstanceHandle: @unchecked Sendable {
 /// its host table and its lifecycle.
 ///
 /// Lifecycle calls (`create`, `start`, `stop`, `destroy`) wait for the
-/// worker, with a time limit; they are made while the loop is not running
-/// (startup, shutdown) or from a non-loop thread. Calls during operation
+/// worker, with a time limit; they are made on a host control thread
+/// (startup, shutdown), never on the loop. Calls during operation
 /// (`perform`) never wait: they run on the worker and hand the result back.
-public final class PluginInstance: @unchecked Sendable {
-    // @unchecked: `stateBox` and `counters` are behind Mutexes; `handle` is
-    // written once by create() before any other use.
+public final class PluginInstance: Sendable {
     public let name: String
     public let module: LoadedModule
     public let worker: Worker
     let table: HostTable
-    private(set) var handle: InstanceHandle?
-    private let stateBox = Mutex<(state: InstanceState, lastError: String)>((.created, ""))
+    private let stateBox = Mutex<(state: InstanceState, lastError: String, handle: InstanceHandle?)>((.created, "", nil))
     private let counters = Mutex<(calls: Int, failures: Int, timeouts: Int, errors: Int)>((0, 0, 0, 0))
     /// Time limit for one call into the plugin, wall ms.
     public let callTimeoutMs: Int64
@@ -53,6 +51,8 @@ public final class PluginInstance: @unchecked Sendable {
     public var state: InstanceState { stateBox.withLock { $0.state } }
     public var lastError: String { stateBox.withLock { $0.lastError } }
     public var stats: (calls: Int, failures: Int, timeouts: Int, errors: Int) { counters.withLock { $0 } }
+    /// The plugin's instance pointer, once create() has returned one.
+    var handle: InstanceHandle? { stateBox.withLock { $0.handle } }
 
     func setState(_ s: InstanceState, error: String? = nil) {
         stateBox.withLock {
@@ -68,7 +68,9 @@ public final class PluginInstance: @unchecked Sendable {
     }
 
     /// True when no call may be made: never created, failed, hung or gone.
-    var unusable: Bool { handle == nil || [.failed, .hung, .destroyed].contains(state) }
+    var unusable: Bool {
+        stateBox.withLock { $0.handle == nil || [.failed, .hung, .destroyed].contains($0.state) }
+    }
 
     // MARK: lifecycle (waits for the worker)
 
@@ -76,10 +78,9 @@ public final class PluginInstance: @unchecked Sendable {
     /// On failure the state is `.failed` and the error says why.
     func create(config: JSON) throws(PluginRefusal) {
         let json = config.serialized()
-        let module = self.module, host = UnsafePointer(table.raw)
-        let hostRef = UncheckedPointer(host)
+        let module = self.module, table = self.table
         let result = worker.sync(timeoutMs: callTimeoutMs) { () -> InstanceHandle? in
-            json.withManta { module.table.pointee.create(hostRef.raw, $0).map(InstanceHandle.init) }
+            json.withManta { module.table.pointee.create(table.raw, $0).map(InstanceHandle.init) }
         }
         switch result {
         case .none:
@@ -88,8 +89,10 @@ public final class PluginInstance: @unchecked Sendable {
             let detail = lastError.isEmpty ? "" : ": \(lastError)"
             fail(.failed, "create() returned NULL\(detail)")
         case .some(.some(let h)):
-            handle = h
-            setState(.created)
+            stateBox.withLock {
+                $0.handle = h
+                $0.state = .created
+            }
             return
         }
         throw PluginRefusal(plugin: module.id, path: module.path, reason: "instance \(name): \(lastError)")
@@ -150,21 +153,32 @@ public final class PluginInstance: @unchecked Sendable {
     // MARK: calls during operation (never wait)
 
     /// Runs `body` with the instance handle on the worker, then `done` with
-    /// its result (on the worker: hop to the loop inside `done`). If the
-    /// instance cannot take calls, `done(nil)` runs at once.
-    func perform<T: Sendable>(_ body: @escaping @Sendable (OpaquePointer) -> T, done: @escaping @Sendable (T?) -> Void) {
+    /// its result on the loop. If the instance cannot take calls, `done(nil)`
+    /// runs at once.
+    @LoopActor
+    func perform<T: Sendable>(_ body: @escaping @Sendable (OpaquePointer) -> T, done: @escaping @LoopActor @Sendable (T?) -> Void) {
         guard let h = handle, !unusable else { return done(nil) }
         counters.withLock { $0.calls += 1 }
-        worker.submit { done(body(h.raw)) }
+        worker.submit {
+            let value = body(h.raw)
+            EventLoop.shared.execute { done(value) }
+        }
+    }
+
+    /// Runs `body` on the worker and calls nothing back (timer callbacks).
+    func fire(_ body: @escaping @Sendable (OpaquePointer) -> Void) {
+        guard let h = handle, !unusable else { return }
+        counters.withLock { $0.calls += 1 }
+        worker.submit { body(h.raw) }
     }
 
     /// Records a call that missed its deadline; after `hungAfterMs` of one
     /// call not returning, the instance is declared hung.
     func noteTimeout(hungAfterMs: Int64) {
         counters.withLock { $0.timeouts += 1 }
-        let since = worker.busySinceMs
-        if since > 0, WallClock.nowMs() - since > hungAfterMs {
-            setState(.hung, error: "a call has not returned for \(WallClock.nowMs() - since) ms")
+        let busy = worker.busyForMs
+        if busy > hungAfterMs {
+            setState(.hung, error: "a call has not returned for \(busy) ms")
         }
     }
 
@@ -174,12 +188,6 @@ public final class PluginInstance: @unchecked Sendable {
     }
 }
 
-/// A pointer that crosses to the worker thread for a call that the sender
-/// waits for, so the pointee outlives the call.
-struct UncheckedPointer<T>: @unchecked Sendable {
-    let raw: UnsafePointer<T>
-    init(_ raw: UnsafePointer<T>) { self.raw = raw }
-}
 
 /// Names of MANTA_* status codes, for messages.
 public enum StatusCode {

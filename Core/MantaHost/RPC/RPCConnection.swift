@@ -6,8 +6,9 @@ import MantaJSON
 /// One client of the RPC server: its read buffer, its framing state and
 /// its queued output.
 ///
-/// [loop] Confined to the loop thread. Kept alive by the server's table
-/// and by the handle's data pointer until libuv has closed the socket.
+/// Kept alive by the server's table and by the handle's data pointer until
+/// libuv has closed the socket.
+@LoopActor
 final class RPCConnection {
     private let tcp: UnsafeMutablePointer<uv_tcp_t>
     private unowned let server: RPCServer
@@ -43,9 +44,11 @@ final class RPCConnection {
             buf!.pointee = uv_buf_init(RPCConnection.readBuffer.baseAddress!.assumingMemoryBound(to: CChar.self),
                                        UInt32(RPCConnection.readBuffer.count))
         }, { s, n, buf in
-            let conn = Unmanaged<RPCConnection>.fromOpaque(s!.pointee.data).takeUnretainedValue()
-            if n < 0 { return conn.close() }
-            if n > 0 { conn.received(UnsafeRawBufferPointer(start: buf!.pointee.base, count: n)) }
+            LoopActor.assumeIsolated {
+                let conn = Unmanaged<RPCConnection>.fromOpaque(s!.pointee.data).takeUnretainedValue()
+                if n < 0 { return conn.close() }
+                if n > 0 { conn.received(UnsafeRawBufferPointer(start: buf!.pointee.base, count: n)) }
+            }
         })
     }
 
@@ -82,8 +85,7 @@ final class RPCConnection {
         while !closed, !writeBlocked {
             guard let nl = buffer[start...].firstIndex(of: 0x0A) else { break }
             if handled == RPCConnection.turnMessages || output.count - outputBefore >= RPCConnection.turnBytes {
-                let me = UncheckedSendable(self)
-                server.loop.execute { me.value.process() }
+                EventLoop.shared.execute { [self] in process() }
                 break
             }
             buffer.withUnsafeBytes { dispatch(UnsafeRawBufferPointer(rebasing: $0[start..<nl])) }
@@ -146,7 +148,7 @@ final class RPCConnection {
             let s = req!.pointee.handle!
             req!.deallocate()
             guard let data = s.pointee.data else { return }
-            Unmanaged<RPCConnection>.fromOpaque(data).takeUnretainedValue().written()
+            LoopActor.assumeIsolated { Unmanaged<RPCConnection>.fromOpaque(data).takeUnretainedValue().written() }
         }
         if rc != 0 {
             memory.deallocate()
@@ -182,7 +184,7 @@ final class RPCConnection {
             let s = req!.pointee.handle!
             req!.deallocate()
             guard let data = s.pointee.data else { return }
-            Unmanaged<RPCConnection>.fromOpaque(data).takeUnretainedValue().close()
+            LoopActor.assumeIsolated { Unmanaged<RPCConnection>.fromOpaque(data).takeUnretainedValue().close() }
         }
         if rc != 0 {
             req.deallocate()

@@ -7,19 +7,21 @@ import MantaJSON
 /// against each method's schema; authorises state-changing methods and has
 /// their audit entry committed before the response goes out, so an
 /// acknowledged change is always on record.
-///
-/// [loop] Confined to the loop thread.
+@LoopActor
 public final class RPCDispatcher {
     private(set) var methods: [String: RPCMethod] = [:]
     private(set) var order: [String] = []
     private let tokens: [(name: String, token: String)]
-    /// Writes an audit row and calls back once it is committed.
-    private let audit: (AuditRow, @escaping () -> Void) -> Void
+    private let auditLog: AuditLog
     private(set) var handled = 0
 
-    init(tokens: [(name: String, token: String)], audit: @escaping (AuditRow, @escaping () -> Void) -> Void) {
+    init(tokens: [(name: String, token: String)], audit: AuditLog) {
         self.tokens = tokens
-        self.audit = audit
+        auditLog = audit
+    }
+
+    private func audit(_ row: AuditRow, _ done: @escaping @LoopActor @Sendable () -> Void) {
+        auditLog.write(row, then: done)
     }
 
     func register(_ m: RPCMethod) {
@@ -32,7 +34,7 @@ public final class RPCDispatcher {
 
     /// Handles one message (a line of the wire protocol). `reply` gets the
     /// response, or nil when there is none to send (notifications only).
-    func handle(_ bytes: UnsafeRawBufferPointer, session: RPCSession, reply: @escaping (JSON?) -> Void) {
+    func handle(_ bytes: UnsafeRawBufferPointer, session: RPCSession, reply: @escaping @LoopActor @Sendable (JSON?) -> Void) {
         let message: JSON
         do {
             message = try JSON.parse(bytes)
@@ -47,28 +49,20 @@ public final class RPCDispatcher {
         }
         // Answers may arrive out of order (async methods); collect them all
         // and send one array, leaving out notifications.
-        var answers = [JSON?](repeating: nil, count: items.count)
-        var remaining = items.count
+        let batch = BatchAnswers(count: items.count, reply: reply)
         for (i, item) in items.enumerated() {
-            handleOne(item, session: session) { answer in
-                answers[i] = answer
-                remaining -= 1
-                if remaining == 0 {
-                    let list = answers.compactMap { $0 }
-                    reply(list.isEmpty ? nil : .array(list))
-                }
-            }
+            handleOne(item, session: session) { answer in batch.answer(i, answer) }
         }
     }
 
-    private func handleOne(_ value: JSON, session: RPCSession, reply: @escaping (JSON?) -> Void) {
+    private func handleOne(_ value: JSON, session: RPCSession, reply: @escaping @LoopActor @Sendable (JSON?) -> Void) {
         handled += 1
         let request: RPCEnvelope.Request
         switch RPCEnvelope.parse(value) {
         case .failure(let bad): return reply(RPCEnvelope.response(id: bad.id, .failure(bad.error)))
         case .success(let r): request = r
         }
-        let respond: (Result<JSON, RPCError>) -> Void = { result in
+        let respond: RPCRespond = { result in
             reply(request.id.map { RPCEnvelope.response(id: $0, result) })
         }
         guard let method = methods[request.method] else { return respond(.failure(.methodNotFound(request.method))) }
@@ -80,7 +74,7 @@ public final class RPCDispatcher {
         guard method.mutating else { return run(method, params, session, respond) }
 
         let outcome = authorise(session)
-        let record = { (result: String) in
+        let record: @LoopActor @Sendable (String) -> AuditRow = { result in
             AuditRow(tMs: WallClock.nowMs(), principal: session.principal ?? (session.loopback ? "local" : "anonymous"),
                      peer: session.peer, method: method.name, params: JSON.object(RPCDispatcher.redacted(params)).serialized(),
                      outcome: result)
@@ -88,7 +82,7 @@ public final class RPCDispatcher {
         if let denied = outcome {
             return audit(record("denied: \(denied)")) { respond(.failure(.unauthorized(denied))) }
         }
-        run(method, params, session) { [audit] result in
+        run(method, params, session) { [self] result in
             let text: String
             switch result {
             case .success: text = "ok"
@@ -98,8 +92,7 @@ public final class RPCDispatcher {
         }
     }
 
-    private func run(_ m: RPCMethod, _ params: JSONObject, _ session: RPCSession,
-                     _ respond: @escaping (Result<JSON, RPCError>) -> Void) {
+    private func run(_ m: RPCMethod, _ params: JSONObject, _ session: RPCSession, _ respond: @escaping RPCRespond) {
         switch m.handler {
         case .sync(let body):
             do throws(RPCError) {
@@ -149,7 +142,7 @@ public final class RPCDispatcher {
     }
 
     /// Compares without an early exit, so timing does not reveal a prefix.
-    static func constantTimeEqual(_ a: String, _ b: String) -> Bool {
+    nonisolated static func constantTimeEqual(_ a: String, _ b: String) -> Bool {
         let x = Array(a.utf8), y = Array(b.utf8)
         var diff = UInt8(x.count == y.count ? 0 : 1)
         for i in 0..<max(x.count, y.count) {
@@ -159,9 +152,33 @@ public final class RPCDispatcher {
     }
 
     /// Params as they go into the audit log: secrets masked.
-    static func redacted(_ params: JSONObject) -> JSONObject {
+    nonisolated static func redacted(_ params: JSONObject) -> JSONObject {
         var p = params
         for key in ["token", "password", "secret"] where p[key] != nil { p[key] = "***" }
         return p
+    }
+}
+
+/// The answers of one batch, gathered as they arrive (in any order) and
+/// sent as one array once all are in.
+@LoopActor
+private final class BatchAnswers {
+    private var answers: [JSON?]
+    private var remaining: Int
+    private let reply: @LoopActor @Sendable (JSON?) -> Void
+
+    init(count: Int, reply: @escaping @LoopActor @Sendable (JSON?) -> Void) {
+        answers = [JSON?](repeating: nil, count: count)
+        remaining = count
+        self.reply = reply
+    }
+
+    func answer(_ i: Int, _ answer: JSON?) {
+        answers[i] = answer
+        remaining -= 1
+        if remaining == 0 {
+            let list = answers.compactMap { $0 }
+            reply(list.isEmpty ? nil : .array(list))
+        }
     }
 }

@@ -1,6 +1,7 @@
 import MantaJSON
 
 /// Who is calling, over which connection.
+@LoopActor
 public final class RPCSession {
     public let peer: String
     /// Set by auth.login: the token's name.
@@ -15,18 +16,21 @@ public final class RPCSession {
     }
 }
 
-/// How a method produces its result.
-public enum RPCHandler {
+/// Delivers a method's result, exactly once, on the loop.
+public typealias RPCRespond = @LoopActor @Sendable (Result<JSON, RPCError>) -> Void
+
+/// How a method produces its result. Handlers run on the loop.
+public enum RPCHandler: Sendable {
     /// Answers at once.
-    case sync((JSONObject, RPCSession) throws(RPCError) -> JSON)
+    case sync(@LoopActor @Sendable (JSONObject, RPCSession) throws(RPCError) -> JSON)
     /// Answers later, exactly once, on the loop (it waits on a plugin or
     /// the store).
-    case async((JSONObject, RPCSession, @escaping (Result<JSON, RPCError>) -> Void) -> Void)
+    case async(@LoopActor @Sendable (JSONObject, RPCSession, @escaping RPCRespond) -> Void)
 }
 
 /// One method of the operator API: its contract (what rpc.discover
 /// publishes and what params are checked against) and its handler.
-public struct RPCMethod {
+public struct RPCMethod: Sendable {
     public let name: String
     public let summary: String
     /// JSON Schema of the params object; checked before the handler runs.

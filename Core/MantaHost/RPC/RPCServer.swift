@@ -10,10 +10,9 @@ import MantaJSON
 /// error and skipped to the next newline; a half-sent message times out;
 /// a client that does not read its responses stops being read from until
 /// it catches up (so its replies cannot pile up in memory).
-///
-/// [loop] Confined to the loop thread.
+@LoopActor
 public final class RPCServer {
-    struct Limits {
+    struct Limits: Sendable {
         var maxMessageBytes: Int
         var maxConnections: Int
         var partialTimeoutMs: Int64
@@ -21,25 +20,22 @@ public final class RPCServer {
         var writeHighWater = 8 << 20
     }
 
-    let loop: EventLoop
     let dispatcher: RPCDispatcher
     let limits: Limits
     let logger: Logger
     private let listener: UnsafeMutablePointer<uv_tcp_t>
-    private let sweep: LoopTimer
+    private var sweep: LoopTimer?
     private(set) var connections: [ObjectIdentifier: RPCConnection] = [:]
     private(set) var boundPort: Int = 0
     private(set) var accepted = 0
     private var listenerClosed = false
 
-    init(loop: EventLoop, dispatcher: RPCDispatcher, limits: Limits, logger: Logger) {
-        self.loop = loop
+    init(dispatcher: RPCDispatcher, limits: Limits, logger: Logger) {
         self.dispatcher = dispatcher
         self.limits = limits
         self.logger = logger
         listener = .allocate(capacity: 1)
-        uv_tcp_init(loop.raw, listener)
-        sweep = LoopTimer(loop: loop)
+        uv_tcp_init(EventLoop.shared.uvLoop, listener)
         listener.pointee.data = Unmanaged.passUnretained(self).toOpaque()
     }
 
@@ -55,7 +51,7 @@ public final class RPCServer {
         guard rc == 0 else { throw RPCError.internalError("cannot bind \(host):\(port): \(String(cString: uv_strerror(rc)))") }
         let lrc = uv_listen(stream(listener), 128) { server, status in
             guard status == 0 else { return }
-            Unmanaged<RPCServer>.fromOpaque(server!.pointee.data).takeUnretainedValue().accept()
+            LoopActor.assumeIsolated { Unmanaged<RPCServer>.fromOpaque(server!.pointee.data).takeUnretainedValue().accept() }
         }
         guard lrc == 0 else { throw RPCError.internalError("cannot listen on \(host):\(port): \(String(cString: uv_strerror(lrc)))") }
         var bound = sockaddr_in()
@@ -64,12 +60,14 @@ public final class RPCServer {
             $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { _ = uv_tcp_getsockname(listener, $0, &len) }
         }
         boundPort = Int(UInt16(bigEndian: bound.sin_port))
-        sweep.schedule(afterMs: 1000, repeatMs: 1000) { [unowned self] in sweepIdle() }
+        let t = LoopTimer()
+        t.schedule(afterMs: 1000, repeatMs: 1000) { [unowned self] in sweepIdle() }
+        sweep = t
     }
 
     private func accept() {
         let client = UnsafeMutablePointer<uv_tcp_t>.allocate(capacity: 1)
-        uv_tcp_init(loop.raw, client)
+        uv_tcp_init(EventLoop.shared.uvLoop, client)
         guard uv_accept(stream(listener), stream(client)) == 0 else {
             uv_close(handle(client)) { $0?.deallocate() }
             return
@@ -102,7 +100,7 @@ public final class RPCServer {
     func stopListening() {
         guard !listenerClosed else { return }
         listenerClosed = true
-        sweep.close()
+        sweep?.close()
         uv_close(handle(listener)) { h in h?.withMemoryRebound(to: uv_tcp_t.self, capacity: 1) { $0.deallocate() } }
     }
 
@@ -113,7 +111,7 @@ public final class RPCServer {
         for conn in connections.values { conn.closeAfterWriting() }
     }
 
-    static func peerName(_ tcp: UnsafeMutablePointer<uv_tcp_t>) -> String {
+    nonisolated static func peerName(_ tcp: UnsafeMutablePointer<uv_tcp_t>) -> String {
         var storage = sockaddr_storage()
         var len = Int32(MemoryLayout<sockaddr_storage>.size)
         let rc = withUnsafeMutablePointer(to: &storage) {

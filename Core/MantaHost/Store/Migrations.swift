@@ -146,6 +146,56 @@ enum Migrations {
             );
             CREATE INDEX control_commands_by_device ON control_commands (device, t_ms);
             """),
+        Step(version: 4, description: "runs", sql: """
+            -- One row per start of mantad. Rows below that carry `run` belong to
+            -- that run, so a replay started again over the same hours keeps its
+            -- history apart (0: written before runs were recorded).
+            CREATE TABLE runs (
+                id              INTEGER PRIMARY KEY,
+                started_ms      INTEGER NOT NULL,  -- wall clock
+                clock           TEXT NOT NULL,     -- realtime | replay
+                replay_start_ms INTEGER,           -- host clock at the start of a replay
+                speed           REAL NOT NULL,     -- host ms per wall ms
+                config          TEXT NOT NULL      -- the config file
+            );
+            -- Telemetry keyed by run too: the same instant of a replayed day is
+            -- a different sample in each run. Still one B-tree per series.
+            CREATE TABLE telemetry_v4 (
+                device      INTEGER NOT NULL,
+                point       INTEGER NOT NULL,
+                t_ms        INTEGER NOT NULL,
+                run         INTEGER NOT NULL DEFAULT 0,
+                value       REAL,
+                quality     INTEGER NOT NULL,
+                PRIMARY KEY (device, point, t_ms, run)
+            ) WITHOUT ROWID;
+            INSERT INTO telemetry_v4 (device, point, t_ms, run, value, quality)
+                SELECT device, point, t_ms, 0, value, quality FROM telemetry;
+            DROP TABLE telemetry;
+            ALTER TABLE telemetry_v4 RENAME TO telemetry;
+            -- An interval is decided once per VPP and run.
+            CREATE TABLE dispatch_intervals_v4 (
+                id          INTEGER PRIMARY KEY,
+                run         INTEGER NOT NULL DEFAULT 0,
+                vpp         TEXT NOT NULL,
+                interval_end_ms INTEGER NOT NULL,  -- END of the interval
+                price       REAL,
+                strategy    TEXT NOT NULL,
+                status      TEXT NOT NULL,         -- ok | fallback
+                reason      TEXT NOT NULL,
+                decided_ms  INTEGER NOT NULL,      -- host clock
+                decide_us   INTEGER NOT NULL,      -- wall time the strategy took
+                UNIQUE (run, vpp, interval_end_ms)
+            );
+            INSERT INTO dispatch_intervals_v4
+                    (id, run, vpp, interval_end_ms, price, strategy, status, reason, decided_ms, decide_us)
+                SELECT id, 0, vpp, interval_end_ms, price, strategy, status, reason, decided_ms, decide_us
+                FROM dispatch_intervals;
+            DROP TABLE dispatch_intervals;
+            ALTER TABLE dispatch_intervals_v4 RENAME TO dispatch_intervals;
+            ALTER TABLE events ADD COLUMN run INTEGER NOT NULL DEFAULT 0;
+            ALTER TABLE control_commands ADD COLUMN run INTEGER NOT NULL DEFAULT 0;
+            """),
     ]
 
     static var latest: Int { steps.last?.version ?? 0 }
@@ -164,7 +214,7 @@ enum Migrations {
             try db.exec("BEGIN IMMEDIATE")
             do throws(StoreError) {
                 try db.exec(step.sql)
-                let mark = try db.prepare("INSERT INTO schema_migrations VALUES (?, ?, ?)")
+                let mark = try db.prepare("INSERT INTO schema_migrations (version, description, applied_ms) VALUES (?, ?, ?)")
                 mark.bind(1, step.version)
                 mark.bind(2, step.description)
                 mark.bind(3, WallClock.nowMs())

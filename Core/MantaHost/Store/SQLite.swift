@@ -1,4 +1,5 @@
 import CSQLite
+import Glibc
 
 /// A SQLite failure: what was being done and SQLite's own message.
 public struct StoreError: Error, Sendable, CustomStringConvertible {
@@ -17,6 +18,13 @@ public final class Database {
     public let path: String
 
     public init(path: String, readOnly: Bool = false) throws(StoreError) {
+        if !readOnly {
+            // Created private before SQLite opens it (SQLite gives its -wal
+            // and -shm files the database's own permissions): the store holds
+            // the audit log and the fleet's whole history.
+            let fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
+            if fd >= 0 { close(fd) }
+        }
         var db: OpaquePointer?
         let flags = (readOnly ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE) | SQLITE_OPEN_NOMUTEX
         let rc = sqlite3_open_v2(path, &db, flags, nil)

@@ -4,26 +4,32 @@ import MantaModel
 /// Gathers the loop's writes into one batch and hands it to the writer every
 /// commit interval, or at once when it is large or someone waits on it.
 ///
-/// [loop] Confined to the loop thread.
+/// Everything the host stores passes through here: telemetry ingest adds
+/// samples, the dispatch cycle intervals and commands, the RPC layer audit
+/// rows. It only ever receives; it never reaches back into its producers.
+@LoopActor
 final class StorePipeline {
     let writer: StoreWriter
     private var batch = StoreBatch()
-    private let timer: LoopTimer
-    private let loop: EventLoop
+    private let commitIntervalMs: Int64
     private let maxSamples: Int
-    /// Supplies the samples validated since the last flush.
-    var collectSamples: () -> [Sample] = { [] }
-    /// Samples waiting in the ingest path, to decide on an early flush.
-    var pendingSamples: () -> Int = { 0 }
+    private var timer: LoopTimer?
+    /// The run every row of this host belongs to.
+    let run: Int64
 
-    init(writer: StoreWriter, loop: EventLoop, commitIntervalMs: Int64, maxSamples: Int) {
+    init(writer: StoreWriter, run: Int64, commitIntervalMs: Int64, maxSamples: Int) {
         self.writer = writer
-        self.loop = loop
+        self.run = run
+        batch.run = run
+        self.commitIntervalMs = commitIntervalMs
         self.maxSamples = maxSamples
-        timer = LoopTimer(loop: loop)
-        timer.schedule(afterMs: UInt64(commitIntervalMs), repeatMs: UInt64(commitIntervalMs)) { [unowned self] in
-            flush()
-        }
+    }
+
+    /// Starts the commit timer.
+    func start() {
+        let t = LoopTimer()
+        t.schedule(afterMs: UInt64(commitIntervalMs), repeatMs: UInt64(commitIntervalMs)) { [unowned self] in flush() }
+        timer = t
     }
 
     /// Adds rows to the current batch.
@@ -31,28 +37,31 @@ final class StorePipeline {
         fill(&batch)
     }
 
-    /// Called after ingest: flushes early when the batch has grown large.
-    func samplesArrived() {
-        if pendingSamples() >= maxSamples { flush() }
+    /// Adds validated samples; flushes early when the batch has grown large.
+    func addSamples(_ samples: [Sample]) {
+        batch.samples += samples
+        if batch.samples.count >= maxSamples { flush() }
     }
+
+    /// Samples waiting for the next flush.
+    var pendingSamples: Int { batch.samples.count }
 
     /// Hands the current batch to the writer. `done` runs on the loop once
     /// it is committed (with the error, if the commit failed).
-    func flush(done: ((StoreError?) -> Void)? = nil) {
-        batch.samples = collectSamples()
+    func flush(done: (@LoopActor @Sendable (StoreError?) -> Void)? = nil) {
         if let done {
-            let loop = self.loop
-            let callback = UncheckedSendable(done)
-            batch.onCommit.append { error in loop.execute { callback.value(error) } }
+            batch.onCommit.append { error in EventLoop.shared.execute { done(error) } }
         }
         let full = batch
         batch = StoreBatch()
+        batch.run = run
         writer.write(full)
     }
 
     /// Stops the timer and hands over what is left.
     func close() {
-        timer.close()
+        timer?.close()
+        timer = nil
         flush()
     }
 }

@@ -4,6 +4,7 @@ import MantaModel
 ///
 /// [loop] Its own connection, used on the loop thread. WAL mode lets it read
 /// while the writer commits; what it sees is what has been committed.
+@LoopActor
 final class StoreReader {
     let db: Database
 
@@ -23,6 +24,10 @@ final class StoreReader {
         (try db.scalar("SELECT COALESCE(MAX(id), 0) FROM dispatch_intervals") ?? 0,
          max(try db.scalar("SELECT COALESCE(MAX(id), 0) FROM dispatch_commands") ?? 0,
              try db.scalar("SELECT COALESCE(MAX(id), 0) FROM control_commands") ?? 0))
+    }
+
+    func maxRunID() throws(StoreError) -> Int64 {
+        try db.scalar("SELECT COALESCE(MAX(id), 0) FROM runs") ?? 0
     }
 
     func maxBacktestID() throws(StoreError) -> Int64 {
@@ -54,8 +59,8 @@ final class StoreReader {
         var outcomes: Int
     }
 
-    /// Dispatch intervals, newest first, with their commands summed.
-    func dispatchIntervals(vpp: String?, fromMs: Int64, toMs: Int64, limit: Int) throws(StoreError) -> [IntervalRow] {
+    /// Dispatch intervals of `run`, newest first, with their commands summed.
+    func dispatchIntervals(run: Int64, vpp: String?, fromMs: Int64, toMs: Int64, limit: Int) throws(StoreError) -> [IntervalRow] {
         let s = try db.prepare("""
             SELECT i.id, i.vpp, i.interval_end_ms, i.price, i.strategy, i.status, i.reason, i.decided_ms, i.decide_us,
                    COUNT(c.id), COALESCE(SUM(c.target_w), 0),
@@ -64,13 +69,14 @@ final class StoreReader {
             FROM dispatch_intervals i
             LEFT JOIN dispatch_commands c ON c.interval_id = i.id
             LEFT JOIN dispatch_outcomes o ON o.command_id = c.id
-            WHERE (?1 IS NULL OR i.vpp = ?1) AND i.interval_end_ms > ?2 AND i.interval_end_ms <= ?3
+            WHERE (?1 IS NULL OR i.vpp = ?1) AND i.interval_end_ms > ?2 AND i.interval_end_ms <= ?3 AND i.run = ?5
             GROUP BY i.id ORDER BY i.interval_end_ms DESC, i.vpp LIMIT ?4
             """)
         s.bind(1, vpp)
         s.bind(2, fromMs)
         s.bind(3, toMs)
         s.bind(4, limit)
+        s.bind(5, run)
         var out: [IntervalRow] = []
         while try s.step() {
             out.append(IntervalRow(
@@ -108,19 +114,22 @@ final class StoreReader {
         return out
     }
 
-    /// Stored samples of one series, oldest first.
-    func telemetry(device: UInt32, point: UInt32, fromMs: Int64, toMs: Int64, limit: Int) throws(StoreError)
+    /// Stored samples of one series, oldest first: of one run, or of every
+    /// run when `run` is nil.
+    func telemetry(device: UInt32, point: UInt32, run: Int64?, fromMs: Int64, toMs: Int64, limit: Int) throws(StoreError)
         -> [Sample]
     {
         let s = try db.prepare("""
             SELECT t_ms, value, quality FROM telemetry
-            WHERE device = ? AND point = ? AND t_ms > ? AND t_ms <= ? ORDER BY t_ms LIMIT ?
+            WHERE device = ?1 AND point = ?2 AND t_ms > ?3 AND t_ms <= ?4 AND (?6 IS NULL OR run = ?6)
+            ORDER BY t_ms, run LIMIT ?5
             """)
         s.bind(1, Int64(device))
         s.bind(2, Int64(point))
         s.bind(3, fromMs)
         s.bind(4, toMs)
         s.bind(5, limit)
+        if let run { s.bind(6, run) } else { s.bindNull(6) }
         var out: [Sample] = []
         while try s.step() {
             out.append(Sample(device: device, point: point, timeMs: s.int(0), value: s.double(1),

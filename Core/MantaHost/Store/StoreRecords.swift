@@ -82,8 +82,23 @@ public struct EventRow: Sendable {
     var severity, source, kind, message: String
 }
 
+/// One start of mantad: every row written while it runs carries its id,
+/// so that a replay started again over the same hours keeps its history
+/// apart from the earlier run's instead of interleaving with it.
+public struct RunRow: Sendable {
+    var id: Int64
+    var startedMs: Int64
+    var clock: String
+    var replayStartMs: Int64?
+    var speed: Double
+    var config: String
+}
+
 /// Everything to commit in one transaction, and who to tell afterwards.
 public struct StoreBatch: Sendable {
+    /// The run the rows belong to.
+    var run: Int64 = 0
+    var runRow: RunRow?
     var samples: [Sample] = []
     var devices: [DeviceDescriptor] = []
     var devicesSeenMs: Int64 = 0
@@ -101,7 +116,7 @@ public struct StoreBatch: Sendable {
     var onCommit: [@Sendable (StoreError?) -> Void] = []
 
     var isEmpty: Bool {
-        samples.isEmpty && devices.isEmpty && plugins.isEmpty && points.isEmpty && prices.isEmpty
+        runRow == nil && samples.isEmpty && devices.isEmpty && plugins.isEmpty && points.isEmpty && prices.isEmpty
             && intervals.isEmpty && commands.isEmpty && outcomes.isEmpty && controls.isEmpty && audits.isEmpty && events.isEmpty
             && backtests.isEmpty && onCommit.isEmpty
     }

@@ -9,29 +9,41 @@ import Synchronization
 /// with synchronous=FULL a committed batch survives a crash of the process
 /// and of the machine (NORMAL: of the process only). "Acknowledged" in Manta
 /// means committed: `committedSamples` and a batch's `onCommit` say when.
-public final class StoreWriter: @unchecked Sendable {
-    // @unchecked: `conn` is used only inside jobs on `worker`, one at a time;
-    // the counters are atomic.
+public final class StoreWriter: Sendable {
     private let worker: Worker
     private let conn: Connection
     private let committed = Atomic<Int64>(0)
     private let lastCommit = Atomic<Int64>(0)
     private let queued = Atomic<Int64>(0)
     private let failures = Atomic<Int64>(0)
+    private let lastFailure = Mutex<String?>(nil)
+    private let logger: Logger?
     public let path: String
 
-    /// Opens (creating if needed) the database, applies migrations and sets
-    /// WAL mode. `synchronous` is "full" or "normal".
-    public init(path: String, synchronous: String) throws(StoreError) {
+    /// How hard a commit insists on the disk.
+    public enum Synchronous: String, Sendable, CaseIterable {
+        /// A commit survives a crash of the process and of the machine.
+        case full
+        /// A commit survives a crash of the process only.
+        case normal
+    }
+
+    /// Opens (creating if needed, mode 0600) the database, applies
+    /// migrations and sets WAL mode. A failed commit is logged as an error
+    /// through `logger` and counted in `failedBatches`.
+    public init(path: String, synchronous: Synchronous, logger: Logger? = nil) throws(StoreError) {
         let db = try Database(path: path)
         try db.exec("PRAGMA journal_mode=WAL")
-        try db.exec("PRAGMA synchronous=\(synchronous == "normal" ? "NORMAL" : "FULL")")
-        try db.exec("PRAGMA foreign_keys=ON")
+        try db.exec("PRAGMA synchronous=\(synchronous == .normal ? "NORMAL" : "FULL")")
         // 64 MiB of page cache keeps the telemetry B-tree's inner pages hot.
         try db.exec("PRAGMA cache_size=-65536")
+        // Migrations rebuild tables, which SQLite's procedure does with
+        // foreign keys off; they are on for everything after.
         try Migrations.apply(to: db)
+        try db.exec("PRAGMA foreign_keys=ON")
         conn = try Connection(db)
         self.path = path
+        self.logger = logger
         worker = Worker(name: "store-writer")
     }
 
@@ -42,6 +54,8 @@ public final class StoreWriter: @unchecked Sendable {
     /// Wall-clock ms of the last commit, 0 before the first.
     public var lastCommitMs: Int64 { lastCommit.load(ordering: .relaxed) }
     public var failedBatches: Int64 { failures.load(ordering: .relaxed) }
+    /// Why the last failed batch failed, if one did.
+    public var lastFailureMessage: String? { lastFailure.withLock { $0 } }
 
     /// [any] Queues `batch` for commit.
     public func write(_ batch: StoreBatch) {
@@ -53,8 +67,10 @@ public final class StoreWriter: @unchecked Sendable {
             if error == nil {
                 committed.add(Int64(batch.samples.count), ordering: .relaxed)
                 lastCommit.store(WallClock.nowMs(), ordering: .relaxed)
-            } else {
+            } else if let error {
                 failures.add(1, ordering: .relaxed)
+                lastFailure.withLock { $0 = error.message }
+                logger?.error("store", "a batch of \(batch.rowCount) rows was NOT stored (rolled back): \(error.message)")
             }
             for done in batch.onCommit { done(error) }
         }
@@ -75,13 +91,16 @@ public final class StoreWriter: @unchecked Sendable {
 }
 
 /// The writer's connection and its prepared statements.
-private final class Connection {
+private final class Connection: @unchecked Sendable {
+    // @unchecked: a sqlite3 connection (a C handle, opened NOMUTEX) and its
+    // statements. The writer creates it before its thread exists and from
+    // then on uses it only inside jobs on that one thread.
     let db: Database
-    let sample, device, plugin, point, price, interval, command, outcome, control, audit, event, backtest: Statement
+    let sample, device, plugin, point, price, interval, command, outcome, control, audit, event, backtest, run: Statement
 
     init(_ db: Database) throws(StoreError) {
         self.db = db
-        sample = try db.prepare("INSERT OR REPLACE INTO telemetry (device, point, t_ms, value, quality) VALUES (?, ?, ?, ?, ?)")
+        sample = try db.prepare("INSERT OR REPLACE INTO telemetry (device, point, t_ms, run, value, quality) VALUES (?, ?, ?, ?, ?, ?)")
         device = try db.prepare("""
             INSERT INTO devices (id, instance, key, kind, site, manufacturer, model, serial, rated_w, max_charge_w,
                                  max_discharge_w, capacity_wh, soc_min, soc_max, first_seen_ms)
@@ -92,16 +111,41 @@ private final class Connection {
                 max_discharge_w = excluded.max_discharge_w, capacity_wh = excluded.capacity_wh,
                 soc_min = excluded.soc_min, soc_max = excluded.soc_max
             """)
-        plugin = try db.prepare("INSERT OR REPLACE INTO plugins VALUES (?, ?, ?, ?, ?, ?, ?, ?)")
+        plugin = try db.prepare("""
+            INSERT OR REPLACE INTO plugins (instance, plugin_id, version, kind, path, state, loaded_ms, detail)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+            """)
         point = try db.prepare("INSERT OR REPLACE INTO points (id, name, unit) VALUES (?, ?, ?)")
-        price = try db.prepare("INSERT OR REPLACE INTO prices VALUES (?, ?, ?, ?, ?, ?)")
-        interval = try db.prepare("INSERT OR REPLACE INTO dispatch_intervals VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)")
-        command = try db.prepare("INSERT INTO dispatch_commands VALUES (?, ?, ?, ?, ?, ?, ?, ?)")
-        outcome = try db.prepare("INSERT OR REPLACE INTO dispatch_outcomes VALUES (?, ?, ?, ?, ?)")
-        control = try db.prepare("INSERT OR REPLACE INTO control_commands VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
+        price = try db.prepare("""
+            INSERT OR REPLACE INTO prices (region, interval_end_ms, rrp, demand_mw, firm, source) VALUES (?, ?, ?, ?, ?, ?)
+            """)
+        interval = try db.prepare("""
+            INSERT OR REPLACE INTO dispatch_intervals
+                (id, run, vpp, interval_end_ms, price, strategy, status, reason, decided_ms, decide_us)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            """)
+        command = try db.prepare("""
+            INSERT INTO dispatch_commands
+                (id, interval_id, device, requested_w, target_w, note, valid_from_ms, valid_until_ms)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+            """)
+        outcome = try db.prepare("""
+            INSERT OR REPLACE INTO dispatch_outcomes (command_id, outcome, applied_w, message, t_ms) VALUES (?, ?, ?, ?, ?)
+            """)
+        control = try db.prepare("""
+            INSERT OR REPLACE INTO control_commands
+                (id, t_ms, device, mode, value_w, source, valid_until_ms, outcome, applied_w, message, run)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            """)
         audit = try db.prepare("INSERT INTO audit_log (t_ms, principal, peer, method, params, outcome) VALUES (?, ?, ?, ?, ?, ?)")
-        event = try db.prepare("INSERT INTO events (t_ms, severity, source, kind, message) VALUES (?, ?, ?, ?, ?)")
-        backtest = try db.prepare("INSERT OR REPLACE INTO backtests VALUES (?, ?, ?, ?, ?, ?, ?)")
+        event = try db.prepare("INSERT INTO events (t_ms, severity, source, kind, message, run) VALUES (?, ?, ?, ?, ?, ?)")
+        backtest = try db.prepare("""
+            INSERT OR REPLACE INTO backtests (id, created_ms, finished_ms, state, request, summary, error)
+            VALUES (?, ?, ?, ?, ?, ?, ?)
+            """)
+        run = try db.prepare("""
+            INSERT OR REPLACE INTO runs (id, started_ms, clock, replay_start_ms, speed, config) VALUES (?, ?, ?, ?, ?, ?)
+            """)
     }
 
     /// One transaction for the whole batch; nil on success.
@@ -118,6 +162,12 @@ private final class Connection {
     }
 
     private func insert(_ b: StoreBatch) throws(StoreError) {
+        if let r = b.runRow {
+            run.bind(1, r.id); run.bind(2, r.startedMs); run.bind(3, r.clock)
+            if let s = r.replayStartMs { run.bind(4, s) } else { run.bindNull(4) }
+            run.bind(5, r.speed); run.bind(6, r.config)
+            try run.run()
+        }
         for p in b.points {
             point.bind(1, Int64(p.id)); point.bind(2, p.name); point.bind(3, p.unit)
             try point.run()
@@ -143,7 +193,7 @@ private final class Connection {
         }
         for s in ordered {
             sample.bind(1, Int64(s.device)); sample.bind(2, Int64(s.point)); sample.bind(3, s.timeMs)
-            sample.bind(4, s.value); sample.bind(5, Int64(s.quality.rawValue))
+            sample.bind(4, b.run); sample.bind(5, s.value); sample.bind(6, Int64(s.quality.rawValue))
             try sample.run()
         }
         for p in b.prices {
@@ -152,9 +202,9 @@ private final class Connection {
             try price.run()
         }
         for i in b.intervals {
-            interval.bind(1, i.id); interval.bind(2, i.vpp); interval.bind(3, i.intervalEndMs)
-            interval.bind(4, i.price); interval.bind(5, i.strategy); interval.bind(6, i.status)
-            interval.bind(7, i.reason); interval.bind(8, i.decidedMs); interval.bind(9, i.decideMicros)
+            interval.bind(1, i.id); interval.bind(2, b.run); interval.bind(3, i.vpp); interval.bind(4, i.intervalEndMs)
+            interval.bind(5, i.price); interval.bind(6, i.strategy); interval.bind(7, i.status)
+            interval.bind(8, i.reason); interval.bind(9, i.decidedMs); interval.bind(10, i.decideMicros)
             try interval.run()
         }
         for c in b.commands {
@@ -174,6 +224,7 @@ private final class Connection {
             if let o = c.outcome { control.bind(8, o) } else { control.bindNull(8) }
             if let a = c.appliedW { control.bind(9, a) } else { control.bindNull(9) }
             if let m = c.message { control.bind(10, m) } else { control.bindNull(10) }
+            control.bind(11, b.run)
             try control.run()
         }
         for a in b.audits {
@@ -183,7 +234,7 @@ private final class Connection {
         }
         for e in b.events {
             event.bind(1, e.tMs); event.bind(2, e.severity); event.bind(3, e.source)
-            event.bind(4, e.kind); event.bind(5, e.message)
+            event.bind(4, e.kind); event.bind(5, e.message); event.bind(6, b.run)
             try event.run()
         }
         for t in b.backtests {

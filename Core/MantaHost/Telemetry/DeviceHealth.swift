@@ -3,11 +3,8 @@ import MantaModel
 /// Whether each device can be trusted right now: online, stale (no
 /// telemetry for `staleAfterMs`), offline (none for `offlineAfterMs`, or its
 /// driver says it cannot reach it, and why), or unknown (nothing heard yet).
-/// Every change is an event; a flood of them (a driver that lost its whole
-/// fleet) is summarised per driver instance.
-///
-/// [loop] Confined to the loop thread.
-final class DeviceHealth {
+/// A value: `DeviceWatch` owns the host's, on the loop.
+struct DeviceHealth: Sendable {
     enum Status: String, Sendable {
         case unknown, online, stale, offline
     }
@@ -35,7 +32,7 @@ final class DeviceHealth {
     func usable(_ device: UInt32) -> Bool { entries[device]?.status != .offline }
 
     /// The driver says the device is (un)reachable; the next `update` acts on it.
-    func setLink(_ device: UInt32, online: Bool, reason: String, nowMs: Int64) {
+    mutating func setLink(_ device: UInt32, online: Bool, reason: String, nowMs: Int64) {
         var e = entries[device] ?? Entry(sinceMs: nowMs)
         e.link = (online, reason)
         entries[device] = e
@@ -51,7 +48,7 @@ final class DeviceHealth {
     /// Re-judges every device at `nowMs` from its telemetry and its driver's
     /// word; returns what changed. A device that stays offline is news again
     /// only when the reason changes (its driver says something new).
-    func update(_ devices: [DeviceDescriptor], latest: LatestValues, startedMs: Int64, nowMs: Int64) -> [Change] {
+    mutating func update(_ devices: [DeviceDescriptor], latest: LatestValues, startedMs: Int64, nowMs: Int64) -> [Change] {
         var changes: [Change] = []
         for d in devices where d.enabled {
             var e = entries[d.number] ?? Entry(sinceMs: nowMs)

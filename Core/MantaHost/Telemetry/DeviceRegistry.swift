@@ -3,9 +3,11 @@ import MantaSDK
 
 /// Every device the host knows, numbered fleet-wide.
 ///
-/// [loop] Confined to the loop thread once the loop runs. Numbers are
-/// stable across restarts: the store remembers (instance, key) -> number,
-/// and the registry is seeded from it at startup.
+/// Numbers are stable across restarts: the store remembers (instance, key)
+/// -> number, and the registry is seeded from it at startup.
+///
+/// Not Sendable: the host's lives on the loop, inside loop-bound services;
+/// the plugin validator keeps one of its own.
 final class DeviceRegistry {
     private(set) var devices: [DeviceDescriptor] = []
     private var byNumber: [UInt32: Int] = [:]

@@ -1,37 +1,55 @@
+import DequeModule
+
+/// How much an event matters.
+public enum Severity: String, Sendable, CaseIterable {
+    case info, warning, error
+
+    var logLevel: Logger.Level {
+        switch self {
+        case .info: return .info
+        case .warning: return .warn
+        case .error: return .error
+        }
+    }
+}
+
 /// Diagnostics the operator should see: plugin failures, dispatch
-/// fallbacks, refused samples. Kept in memory for events.list and written
-/// to the store.
-///
-/// [loop] Confined to the loop thread.
+/// fallbacks, refused samples. The latest `capacity` are kept in memory for
+/// events.list (a ring: recording is O(1) however full it is); every one
+/// is written to the store and the log.
+@LoopActor
 final class EventLog {
     struct Event: Sendable {
         var id: Int
         var tMs: Int64
-        var severity: String
+        var severity: Severity
         var source: String
         var kind: String
         var message: String
     }
 
-    private(set) var recent: [Event] = []
+    private(set) var recent = Deque<Event>()
     private var nextID = 1
-    private let capacity = 10_000
+    let capacity: Int
     private let store: StorePipeline
     private let logger: Logger
+    private let clock: HostClock
 
-    init(store: StorePipeline, logger: Logger) {
+    init(store: StorePipeline, logger: Logger, clock: HostClock, capacity: Int = 10_000) {
         self.store = store
         self.logger = logger
+        self.clock = clock
+        self.capacity = capacity
     }
 
-    /// Records an event; `severity` is "info", "warning" or "error".
-    func record(_ severity: String, source: String, kind: String, _ message: String, atMs t: Int64) {
+    /// Records an event at host time `t` (now when not given).
+    func record(_ severity: Severity, source: String, kind: String, _ message: String, atMs t: Int64? = nil) {
+        let t = t ?? clock.nowMs()
         let e = Event(id: nextID, tMs: t, severity: severity, source: source, kind: kind, message: message)
         nextID += 1
         recent.append(e)
-        if recent.count > capacity { recent.removeFirst(recent.count - capacity) }
-        store.add { $0.events.append(EventRow(tMs: t, severity: severity, source: source, kind: kind, message: message)) }
-        let level: Logger.Level = severity == "error" ? .error : severity == "warning" ? .warn : .info
-        logger.log(level, source, "\(kind): \(message)")
+        if recent.count > capacity { recent.removeFirst() }
+        store.add { $0.events.append(EventRow(tMs: t, severity: severity.rawValue, source: source, kind: kind, message: message)) }
+        logger.log(severity.logLevel, source, "\(kind): \(message)")
     }
 }

@@ -3,9 +3,12 @@ import MantaModel
 import MantaSDK
 
 /// Takes samples published by drivers onto the model: validates each one,
-/// keeps it as the latest value and queues it for the store.
+/// keeps it as the latest value and hands it on to the store pipeline.
 ///
-/// [loop] Confined to the loop thread.
+/// The first step of a sample's path on the loop: catalog check ->
+/// latest-value table -> store batch. It owns that path; nothing pulls
+/// from it afterwards.
+@LoopActor
 final class TelemetryIngest {
     struct Counters: Sendable {
         var received = 0
@@ -18,25 +21,25 @@ final class TelemetryIngest {
 
     let catalog: PointCatalog
     let registry: DeviceRegistry
+    private let store: StorePipeline
     private let logger: Logger
     private(set) var latest = LatestValues()
     private(set) var counters = Counters()
-    private var pending: [Sample] = []
     private var complaints: [String: Complaints] = [:]
 
-    init(catalog: PointCatalog, registry: DeviceRegistry, logger: Logger) {
+    init(catalog: PointCatalog, registry: DeviceRegistry, store: StorePipeline, logger: Logger) {
         self.catalog = catalog
         self.registry = registry
+        self.store = store
         self.logger = logger
     }
-
-    var pendingCount: Int { pending.count }
 
     /// Ingests one batch from driver instance `instance`. `nowMs` stamps
     /// samples sent with time 0.
     func ingest(instance: Int, name: String, _ samples: [manta_sample_t], nowMs: Int64) {
         counters.received += samples.count
-        pending.reserveCapacity(pending.count + samples.count)
+        var accepted: [Sample] = []
+        accepted.reserveCapacity(samples.count)
         for s in samples {
             guard let device = registry.device(instance: instance, index: s.device) else {
                 counters.rejected += 1
@@ -57,15 +60,10 @@ final class TelemetryIngest {
                 let sample = Sample(device: device.number, point: s.point, timeMs: s.time_ms == 0 ? nowMs : s.time_ms,
                                     value: s.value, quality: quality)
                 latest.update(sample)
-                pending.append(sample)
+                accepted.append(sample)
             }
         }
-    }
-
-    /// Hands over the samples waiting for the store.
-    func takePending() -> [Sample] {
-        defer { pending = [] }
-        return pending
+        store.addSamples(accepted)
     }
 
     /// A bad sample is logged, but at most a few lines per instance per

@@ -39,7 +39,7 @@ public final class Worker: @unchecked Sendable {
 
     /// Names the calling thread for debuggers and `top -H` (Linux keeps 15
     /// bytes). /proc/thread-self/comm needs no GNU-only declarations.
-    static func nameThisThread(_ name: String) {
+    public static func nameThisThread(_ name: String) {
         let fd = open("/proc/thread-self/comm", O_WRONLY)
         guard fd >= 0 else { return }
         let bytes = Array(name.utf8.prefix(15))
@@ -47,9 +47,14 @@ public final class Worker: @unchecked Sendable {
         Glibc.close(fd)
     }
 
-    /// Wall-clock ms at which the running job started, or 0 when idle: how
-    /// the host notices a plugin call that never returns (one thread only).
-    public var busySinceMs: Int64 { busy.load(ordering: .relaxed) }
+    /// How long the running job has been running, ms of the monotonic
+    /// clock (a step of the wall clock cannot make a call look hung), or 0
+    /// when idle: how the host notices a plugin call that never returns
+    /// (one thread only).
+    public var busyForMs: Int64 {
+        let since = busy.load(ordering: .relaxed)
+        return since == 0 ? 0 : max(1, WallClock.monotonicMs() - since)
+    }
 
     /// [any] Queues `job`. After `close`, jobs are dropped.
     public func submit(_ job: @escaping @Sendable () -> Void) {
@@ -93,7 +98,7 @@ public final class Worker: @unchecked Sendable {
             if queue.isEmpty && closing { break }
             let job = queue.removeFirst()
             pthread_mutex_unlock(&mutex)
-            busy.store(WallClock.nowMs(), ordering: .relaxed)
+            busy.store(max(1, WallClock.monotonicMs()), ordering: .relaxed)
             job()
             busy.store(0, ordering: .relaxed)
             pthread_mutex_lock(&mutex)

@@ -4,9 +4,17 @@ import MantaJSON
 import MantaMarket
 
 /// backtest.run, backtest.status, backtest.result.
-extension HostRuntime {
-    func backtestMethods() -> [RPCMethod] {
+@LoopActor
+struct BacktestMethods {
+    let tasks: BacktestTasks
+    /// Relative paths in requests are taken from the config's folder.
+    let configPath: String
+    let pluginDirs: [String]
+    let libraryDirs: [String]
+
+    var methods: [RPCMethod] {
         let id: JSON = ["type": "integer", "minimum": 1]
+        let backtests = self.tasks, me = self
         return [
             RPCMethod("backtest.run", "Starts a backtest on a worker; returns its id. Follow it with backtest.status and backtest.result.",
                       params: Schemas.params([
@@ -23,27 +31,27 @@ extension HostRuntime {
                           ("allow_gaps", ["type": "boolean", "default": false]),
                       ], required: ["prices", "battery"]),
                       result: Schemas.object, mutating: true,
-                      .sync { [unowned self] p, _ throws(RPCError) in
-                          let request = try backtestRequest(p)
+                      .sync { p, _ throws(RPCError) in
+                          let request = try me.backtestRequest(p)
                           let task = backtests.start(request, params: .object(p))
                           return ["id": .int(task.id), "state": .string(task.state)]
                       }),
 
             RPCMethod("backtest.status", "Where a backtest stands (or every backtest of this run when no id is given).",
                       params: Schemas.params([("id", id)]), result: Schemas.object,
-                      .sync { [unowned self] p, _ throws(RPCError) in
+                      .sync { p, _ throws(RPCError) in
                           if let n = p["id"]?.integer {
                               guard let t = try backtests.find(n) else { throw .notFound("no backtest \(n)") }
-                              return statusJSON(t)
+                              return Self.statusJSON(t)
                           }
-                          return .array(backtests.all.map(statusJSON))
+                          return .array(backtests.all.map(Self.statusJSON))
                       }),
 
             RPCMethod("backtest.result", "A finished backtest's figures (as manta backtest --json).",
                       params: Schemas.params([("id", id), ("daily", ["type": "boolean", "default": false])], required: ["id"]),
                       result: Schemas.object,
-                      .sync { [unowned self] p, _ throws(RPCError) in
-                          let n = p["id"]!.integer!
+                      .sync { p, _ throws(RPCError) in
+                          guard let n = p["id"]?.integer else { throw .invalidParams("id: required") }
                           guard let t = try backtests.find(n) else { throw .notFound("no backtest \(n)") }
                           switch t.state {
                           case "done":
@@ -51,16 +59,16 @@ extension HostRuntime {
                               if !p.bool("daily") { summary["daily"] = nil }
                               return .object(summary)
                           case "failed": throw .unavailable("backtest \(n) failed: \(t.error ?? "")")
-                          default: throw .unavailable("backtest \(n) is still running (\(t.progress.load(ordering: .relaxed) / 10)%)")
+                          default: throw .unavailable("backtest \(n) is still running (\(t.progress.permille / 10)%)")
                           }
                       }),
         ]
     }
 
-    func statusJSON(_ t: BacktestTasks.Task) -> JSON {
+    static func statusJSON(_ t: BacktestTasks.Task) -> JSON {
         var o = JSONObject([
             ("id", .int(t.id)), ("state", .string(t.state)),
-            ("progress", .number(Double(t.progress.load(ordering: .relaxed)) / 1000)),
+            ("progress", .number(Double(t.progress.permille) / 1000)),
             ("created_ms", .int(t.createdMs)),
         ])
         if let f = t.finishedMs { o["elapsed_s"] = .number(Double(f - t.createdMs) / 1000) }
@@ -74,7 +82,7 @@ extension HostRuntime {
 
     /// The API's params as a BacktestRequest; every problem names the param.
     func backtestRequest(_ p: JSONObject) throws(RPCError) -> BacktestRequest {
-        let dir = Paths.directory(of: state.config.path)
+        let dir = Paths.directory(of: configPath)
         let prices = (p["prices"]?.array ?? []).compactMap(\.string).map { Paths.resolve($0, against: dir) }
         // Cheap to check now (a stat per path); parsing happens on the worker.
         do { _ = try PriceFileLoader.expand(prices) } catch { throw .invalidParams("prices: \(error)") }
@@ -95,8 +103,8 @@ extension HostRuntime {
         r.toMs = try p.time("to")
         r.historyIntervals = p.int("history", 288)
         r.allowGaps = p.bool("allow_gaps")
-        r.pluginDirs = state.config.pluginDirs
-        r.libraryDirs = state.config.libraryDirs
+        r.pluginDirs = pluginDirs
+        r.libraryDirs = libraryDirs
         return r
     }
 }

@@ -1,21 +1,29 @@
 import MantaJSON
 
 /// dispatch.history.
-extension HostRuntime {
-    func dispatchMethods() -> [RPCMethod] {
-        let state = self.state
+@LoopActor
+struct DispatchMethods {
+    let reader: StoreReader
+    let registry: DeviceRegistry
+    /// The run shown unless the caller asks for another.
+    let run: Int64
+
+    var methods: [RPCMethod] {
+        let reader = self.reader, registry = self.registry, currentRun = run
         return [
             RPCMethod("dispatch.history", "Decided intervals, newest first: price, decision, commands sent and what the devices applied.",
                       params: Schemas.params([
                           ("vpp", ["type": "string"]), ("from", Schemas.time), ("to", Schemas.time),
                           ("limit", ["type": "integer", "minimum": 1, "maximum": 10_000, "default": 50]),
                           ("commands", ["type": "boolean", "default": false, "description": "include every command and its outcome"]),
+                          ("run", ["type": "integer", "minimum": 0,
+                                   "description": "the run (a start of mantad) to show; the current one when absent"]),
                       ]),
                       result: Schemas.objectList,
                       .sync { p, _ throws(RPCError) in
                           do {
-                              let rows = try state.reader.dispatchIntervals(
-                                  vpp: p.string("vpp"), fromMs: try p.time("from") ?? Int64.min,
+                              let rows = try reader.dispatchIntervals(
+                                  run: p["run"]?.integer ?? currentRun, vpp: p.string("vpp"), fromMs: try p.time("from") ?? Int64.min,
                                   toMs: try p.time("to") ?? Int64.max, limit: p.int("limit", 50))
                               return .array(try rows.map { r in
                                   var o = JSONObject([("vpp", .string(r.vpp))] + timeFields("interval_end", r.intervalEndMs) + [
@@ -26,10 +34,10 @@ extension HostRuntime {
                                       ("outcomes", .int(r.outcomes)), ("decide_us", .int(r.decideMicros)),
                                   ])
                                   if p.bool("commands") {
-                                      o["commands"] = .array(try state.reader.commands(interval: r.id).map { c in
+                                      o["commands"] = .array(try reader.commands(interval: r.id).map { c in
                                           [
                                               "command_id": .int(c.id),
-                                              "device": .string(state.registry.device(number: c.device)?.id ?? "#\(c.device)"),
+                                              "device": .string(registry.device(number: c.device)?.id ?? "#\(c.device)"),
                                               "requested_w": .number(c.requestedW), "target_w": .number(c.targetW),
                                               "note": .string(c.note), "outcome": .optional(c.outcome),
                                               "applied_w": .number(c.appliedW), "message": .string(c.message),

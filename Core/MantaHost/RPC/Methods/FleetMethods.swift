@@ -2,12 +2,27 @@ import MantaJSON
 import MantaModel
 
 /// plugins.list, devices.list, vpps.list, telemetry.latest, telemetry.history.
-extension HostRuntime {
-    func fleetMethods() -> [RPCMethod] {
-        let state = self.state
+@LoopActor
+struct FleetMethods {
+    let plugins: PluginTable
+    let registry: DeviceRegistry
+    let devices: DeviceWatch
+    let vpps: VPPSet
+    let ingest: TelemetryIngest
+    let catalog: PointCatalog
+    let reader: StoreReader
+    let clock: HostClock
+    /// The run telemetry.history shows by default: the current one under a
+    /// replay clock (a replayed day is lived again each run), every run
+    /// under the real clock (nil).
+    let historyRun: Int64?
+
+    var methods: [RPCMethod] {
+        let plugins = self.plugins, registry = self.registry, health = self.devices, vppSet = self.vpps
+        let ingest = self.ingest, catalog = self.catalog, reader = self.reader, clock = self.clock, historyRun = self.historyRun
         return [
             RPCMethod("plugins.list", "Every configured plugin instance: what it is, where it came from, how it runs.",
-                      result: Schemas.objectList, .sync { [unowned self] _, _ in .array(state.records.indices.map { pluginJSON($0) }) }),
+                      result: Schemas.objectList, .sync { _, _ in .array(plugins.records.indices.map { Self.pluginJSON(plugins, $0) }) }),
 
             RPCMethod("devices.list", "Devices served by the drivers, with their ratings.",
                       params: Schemas.params([
@@ -19,24 +34,24 @@ extension HostRuntime {
                       .sync { p, _ throws(RPCError) in
                           var members: Set<UInt32>?
                           if let id = p.string("vpp") {
-                              guard let v = state.vpps.first(where: { $0.config.id == id }) else { throw .notFound("no VPP \(id)") }
+                              guard let v = vppSet.vpp(id) else { throw .notFound("no VPP \(id)") }
                               members = Set(v.members)
                           }
                           let kind = p.string("kind").flatMap(DeviceKind.init(name:))
-                          let matching = state.registry.devices.filter { d in
+                          let matching = registry.devices.filter { d in
                               (p.string("instance").map { d.instance == $0 } ?? true)
                                   && (p.string("site").map { d.site == $0 } ?? true)
                                   && (kind.map { d.kind == $0 } ?? true) && (members?.contains(d.number) ?? true)
                           }
                           return .array(matching.dropFirst(p.int("offset", 0)).prefix(p.int("limit", 100)).map { d in
-                              deviceJSON(d, health: state.health.status(d.number))
+                              deviceJSON(d, health: health.status(d.number))
                           })
                       }),
 
             RPCMethod("vpps.list", "Virtual power plants: members, market, strategy and the last interval decided.",
                       result: Schemas.objectList,
                       .sync { _, _ in
-                          .array(state.vpps.map { v in
+                          .array(vppSet.all.map { v in
                               var o = JSONObject([
                                   ("id", .string(v.config.id)), ("region", .string(v.config.region.code)),
                                   ("market", .string(v.config.market)), ("strategy", .string(v.dispatchingName)),
@@ -58,22 +73,22 @@ extension HostRuntime {
                                               ("limit", Schemas.limit)]),
                       result: Schemas.objectList,
                       .sync { p, _ throws(RPCError) in
-                          var devices = state.registry.devices
+                          var devices = registry.devices
                           if let id = p.string("device") {
-                              guard let d = state.registry.device(id: id) else { throw .notFound("no device \(id)") }
+                              guard let d = registry.device(id: id) else { throw .notFound("no device \(id)") }
                               devices = [d]
                           }
                           var pointID: UInt32?
                           if let name = p.string("point") {
-                              guard let def = state.catalog[name] else { throw .notFound("no point \(name) in the catalog") }
+                              guard let def = catalog[name] else { throw .notFound("no point \(name) in the catalog") }
                               pointID = def.id
                           }
-                          let now = state.now(), limit = p.int("limit", 100)
+                          let now = clock.nowMs(), limit = p.int("limit", 100)
                           var out: [JSON] = []
                           for d in devices {
-                              for e in state.ingest.latest.entries(device: d.number) where pointID == nil || e.point == pointID {
+                              for e in ingest.latest.entries(device: d.number) where pointID == nil || e.point == pointID {
                                   guard out.count < limit else { break }
-                                  let def = state.catalog[e.point]
+                                  let def = catalog[e.point]
                                   out.append(.object(JSONObject([
                                       ("device", .string(d.id)), ("point", .string(def?.name ?? "\(e.point)")),
                                       ("unit", .string(def?.unit ?? "")), ("value", .number(e.value)),
@@ -86,16 +101,20 @@ extension HostRuntime {
 
             RPCMethod("telemetry.history", "Stored samples of one device's point (what has been committed).",
                       params: Schemas.params([("device", ["type": "string"]), ("point", ["type": "string"]),
-                                              ("from", Schemas.time), ("to", Schemas.time), ("limit", Schemas.limit)],
+                                              ("from", Schemas.time), ("to", Schemas.time), ("limit", Schemas.limit),
+                                              ("run", ["type": "integer", "minimum": 0,
+                                                       "description": "only this run's samples (default: the current run under a replay clock, every run under the real clock)"])],
                                              required: ["device", "point"]),
                       result: Schemas.objectList,
                       .sync { p, _ throws(RPCError) in
-                          guard let d = state.registry.device(id: p.string("device")!) else { throw .notFound("no device \(p.string("device")!)") }
-                          guard let def = state.catalog[p.string("point")!] else { throw .notFound("no point \(p.string("point")!)") }
+                          let deviceID = p.string("device") ?? "", pointName = p.string("point") ?? ""
+                          guard let d = registry.device(id: deviceID) else { throw .notFound("no device \(deviceID)") }
+                          guard let def = catalog[pointName] else { throw .notFound("no point \(pointName)") }
                           let rows: [Sample]
                           do {
-                              rows = try state.reader.telemetry(device: d.number, point: def.id, fromMs: try p.time("from") ?? Int64.min,
-                                                                toMs: try p.time("to") ?? Int64.max, limit: p.int("limit", 100))
+                              rows = try reader.telemetry(device: d.number, point: def.id, run: p["run"]?.integer ?? historyRun,
+                                                          fromMs: try p.time("from") ?? Int64.min,
+                                                          toMs: try p.time("to") ?? Int64.max, limit: p.int("limit", 100))
                           } catch let e as RPCError { throw e } catch { throw .internalError("\(error)") }
                           return .array(rows.map { s in
                               .object(JSONObject(timeFields("t", s.timeMs) + [("value", .number(s.value)), ("quality", .string(s.quality.name))]))
@@ -104,14 +123,14 @@ extension HostRuntime {
         ]
     }
 
-    func pluginJSON(_ i: Int) -> JSON {
-        let r = state.records[i]
+    static func pluginJSON(_ plugins: PluginTable, _ i: Int) -> JSON {
+        guard let r = plugins.record(i) else { return .null }
         var o = JSONObject([
             ("id", .string(r.pluginID)), ("instance", .string(r.name)), ("kind", .optional(r.kind?.rawValue)),
             ("version", .string(r.version)), ("path", .string(r.path)), ("vendor", .string(r.vendor)),
             ("license", .string(r.license)),
         ])
-        if let inst = state.instances[i] {
+        if let inst = plugins.instance(at: i) {
             let s = inst.stats
             o["state"] = .string(inst.state.rawValue)
             o["abi"] = ["major": .int(Int64(inst.module.abiMajor)), "minor": .int(Int64(inst.module.abiMinor)),

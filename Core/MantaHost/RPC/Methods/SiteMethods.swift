@@ -2,21 +2,29 @@ import MantaJSON
 import MantaModel
 
 /// sites.list, sites.topology, sites.export_limit.
-extension HostRuntime {
-    func siteMethods() -> [RPCMethod] {
-        [
+@LoopActor
+struct SiteMethods {
+    let registry: DeviceRegistry
+    let devices: DeviceWatch
+    let sites: SiteChecks
+    let exportLimits: ExportLimitEnforcer
+    let clock: HostClock
+
+    var methods: [RPCMethod] {
+        let registry = self.registry, devices = self.devices, sites = self.sites, exportLimits = self.exportLimits
+        let clock = self.clock
+        return [
             RPCMethod("sites.list", "Every site: its devices, region, export limits in force and the last energy-balance verdict.",
                       result: Schemas.objectList,
-                      .sync { [unowned self] _, _ in
-                          let now = state.now(), bySite = state.registry.bySite
-                          return .array(bySite.keys.sorted().map { site in
-                              let devices = bySite[site]!, config = state.config.site(site)
-                              let limits = state.exportLimits.active(site, nowMs: now)
-                              let eff = state.exportLimits.effective(site, nowMs: now)
+                      .sync { _, _ in
+                          return .array(registry.bySite.sorted { $0.key < $1.key }.map { site, members in
+                              let config = sites.config(site)
+                              let limits = exportLimits.active(site)
+                              let eff = exportLimits.effective(site)
                               return .object(JSONObject([
                                   ("site", .string(site)), ("name", .optional(config?.name)),
-                                  ("region", .optional(config?.region?.code)), ("devices", .int(Int64(devices.count))),
-                                  ("offline", .int(Int64(devices.filter { state.health.status($0.number)?.status == .offline }.count))),
+                                  ("region", .optional(config?.region?.code)), ("devices", .int(Int64(members.count))),
+                                  ("offline", .int(Int64(members.filter { devices.status($0.number)?.status == .offline }.count))),
                                   ("loads_metered", .bool(config?.loadsMetered ?? false)),
                                   ("export_limit_w", eff.map { .number($0.limitW) } ?? .null),
                                   ("export_limit_source", .optional(eff?.source)),
@@ -24,7 +32,7 @@ extension HostRuntime {
                                       (k, .object(JSONObject([("limit_w", .number(l.limitW)), ("note", .string(l.note)),
                                                                ("until_ms", l.untilMs.map { .int($0) } ?? .null)])))
                                   }))),
-                                  ("balance", .optional(siteBalance[site]?.status.rawValue)),
+                                  ("balance", .optional(sites.balance[site]?.status.rawValue)),
                               ]))
                           })
                       }),
@@ -36,30 +44,29 @@ extension HostRuntime {
                           ("duration_s", ["type": "integer", "minimum": 1, "description": "until cleared when absent"]),
                       ], required: ["site", "limit_w"]),
                       result: Schemas.object, mutating: true,
-                      .sync { [unowned self] p, session throws(RPCError) in
-                          let site = p.string("site")!
-                          guard state.registry.bySite[site] != nil else { throw .notFound("no site \(site)") }
-                          let now = state.now(), source = p.string("source") ?? "operator"
+                      .sync { p, session throws(RPCError) in
+                          let site = p.string("site") ?? ""
+                          guard registry.bySite[site] != nil else { throw .notFound("no site \(site)") }
+                          let now = clock.nowMs(), source = p.string("source") ?? "operator"
                           let until = p["duration_s"]?.integer.map { now + $0 * 1000 }
-                          state.exportLimits.set(site, source: source, limitW: p.number("limit_w"), untilMs: until,
-                                                 note: "set by \(session.principal ?? (session.loopback ? "local" : "anonymous"))")
-                          enforceExportLimits()
-                          let eff = state.exportLimits.effective(site, nowMs: now)
+                          exportLimits.set(site, source: source, limitW: p.number("limit_w"), untilMs: until,
+                                           note: "set by \(session.principal ?? (session.loopback ? "local" : "anonymous"))")
+                          let eff = exportLimits.effective(site)
                           return .object(JSONObject([("site", .string(site)), ("export_limit_w", eff.map { .number($0.limitW) } ?? .null),
                                                      ("source", .optional(eff?.source))]))
                       }),
             RPCMethod("sites.topology",
                       "Each site as a graph of power flows (PV, DC bus, inverter, battery, AC bus, loads, meter, grid) with the latest measured watts, and whether they add up.",
                       params: Schemas.params([("site", ["type": "string"])]), result: Schemas.objectList,
-                      .sync { [unowned self] p, _ throws(RPCError) in
-                          let bySite = state.registry.bySite
+                      .sync { p, _ throws(RPCError) in
+                          let bySite = registry.bySite
                           var wanted = bySite.keys.sorted()
                           if let s = p.string("site") {
                               guard bySite[s] != nil else { throw .notFound("no site \(s)") }
                               wanted = [s]
                           }
-                          let now = state.now()
-                          return .array(wanted.map { topologyJSON(topology(site: $0, devices: bySite[$0]!, now: now)) })
+                          let now = clock.nowMs()
+                          return .array(wanted.map { topologyJSON(sites.topology(site: $0, devices: bySite[$0] ?? [], now: now)) })
                       }),
         ]
     }

@@ -3,34 +3,99 @@ import MantaIO
 import MantaJSON
 import MantaSDK
 
+/// The figures host.info reports, and where each comes from.
+@LoopActor
+struct HostStatus {
+    let config: HostConfig
+    let version: String
+    let clock: HostClock
+    let startedWallMs: Int64
+    let run: Int64
+    let server: RPCServer
+    let store: StorePipeline
+    let ingest: TelemetryIngest
+    let plugins: PluginTable
+    let registry: DeviceRegistry
+    let vpps: VPPSet
+    let events: EventLog
+
+    func json() -> JSON {
+        let c = ingest.counters
+        let writer = store.writer
+        var clockInfo = JSONObject([("now_ms", .int(clock.nowMs())), ("speed", .number(clock.speed))])
+        switch clock.mode {
+        case .realtime: clockInfo["mode"] = "realtime"
+        case .replay(let start, _):
+            clockInfo["mode"] = "replay"
+            clockInfo["start_ms"] = .int(start)
+        }
+        return .object(JSONObject([
+            ("name", .string(config.name)),
+            ("version", .string(version)),
+            ("abi", ["major": .int(Int64(MANTA_ABI_MAJOR)), "minor": .int(Int64(MANTA_ABI_MINOR))]),
+            ("pid", .int(Int64(getpid()))),
+            ("config", .string(config.path)),
+            ("run", .int(run)),
+            ("started_ms", .int(startedWallMs)),
+            ("uptime_s", .number(Double(WallClock.nowMs() - startedWallMs) / 1000)),
+            ("clock", .object(clockInfo)),
+            ("api", ["port": .int(server.boundPort), "connections": .int(server.connections.count)]),
+            ("store", [
+                "path": .string(writer.path), "samples_committed": .int(writer.committedSamples),
+                "samples_pending": .int(writer.pendingSamples + Int64(store.pendingSamples)),
+                "last_commit_ms": .int(writer.lastCommitMs), "failed_batches": .int(writer.failedBatches),
+                "last_failure": .optional(writer.lastFailureMessage),
+            ]),
+            ("telemetry", [
+                "received": .int(c.received), "accepted": .int(c.accepted), "flagged": .int(c.flagged),
+                "rejected": .int(c.rejected), "series": .int(ingest.latest.count),
+            ]),
+            ("counts", [
+                "plugins": .int(plugins.count), "devices": .int(registry.count),
+                "vpps": .int(vpps.all.count), "events": .int(events.recent.count),
+            ]),
+        ]))
+    }
+}
+
 /// rpc.discover, host.info, host.shutdown, auth.login, events.list.
-extension HostRuntime {
-    func systemMethods(_ dispatcher: RPCDispatcher) -> [RPCMethod] {
-        let state = self.state
+@LoopActor
+struct SystemMethods {
+    let dispatcher: RPCDispatcher
+    let status: HostStatus
+    let audit: AuditLog
+    let events: EventLog
+    /// Begins the host's shutdown, with the reason.
+    let shutdown: @LoopActor @Sendable (String) -> Void
+
+    var methods: [RPCMethod] {
+        let dispatcher = self.dispatcher, status = self.status, audit = self.audit, events = self.events
+        let shutdown = self.shutdown, version = status.version
         return [
             RPCMethod("rpc.discover", "The OpenRPC document describing every method.", result: Schemas.object,
-                      .sync { [unowned dispatcher] _, _ in OpenRPC.document(dispatcher.allMethods, version: state.version) }),
+                      .sync { _, _ in OpenRPC.document(dispatcher.allMethods, version: version) }),
 
             RPCMethod("host.info", "Version, ABI, clock, store and telemetry counters.", result: Schemas.object,
-                      .sync { [unowned self] _, _ in hostInfo() }),
+                      .sync { _, _ in status.json() }),
 
             RPCMethod("host.shutdown", "Stops every plugin instance, flushes the store and exits.",
                       result: Schemas.object, mutating: true,
-                      .sync { [unowned self] _, _ in
+                      .sync { _, _ in
                           // After the reply has gone out (the audit commit precedes it).
-                          state.loop.execute { [unowned self] in beginShutdown(reason: "host.shutdown") }
+                          EventLoop.shared.execute { shutdown("host.shutdown") }
                           return ["stopping": true]
                       }),
 
             RPCMethod("auth.login", "Authorises this connection for state-changing calls with an API token.",
                       params: Schemas.params([("token", ["type": "string", "minLength": 1])], required: ["token"]),
                       result: Schemas.object,
-                      .async { [unowned self, unowned dispatcher] p, session, respond in
+                      .async { p, session, respond in
                           let ok = dispatcher.login(session, token: p.string("token") ?? "")
-                          audit(AuditRow(tMs: WallClock.nowMs(), principal: session.principal ?? "anonymous",
-                                         peer: session.peer, method: "auth.login", params: "{}",
-                                         outcome: ok ? "ok" : "denied: unknown token")) {
-                              respond(ok ? .success(["principal": .optional(session.principal)])
+                          let principal = session.principal
+                          audit.write(AuditRow(tMs: WallClock.nowMs(), principal: principal ?? "anonymous",
+                                               peer: session.peer, method: "auth.login", params: "{}",
+                                               outcome: ok ? "ok" : "denied: unknown token")) {
+                              respond(ok ? .success(["principal": .optional(principal)])
                                          : .failure(.unauthorized("unknown token")))
                           }
                       }),
@@ -40,51 +105,15 @@ extension HostRuntime {
                                               ("severity", ["enum": ["info", "warning", "error"]])]),
                       result: Schemas.objectList,
                       .sync { p, _ in
-                          let since = p.int("since_id", 0), severity = p.string("severity")
-                          let matching = state.events.recent.filter { $0.id > since && (severity == nil || $0.severity == severity) }
+                          let since = p.int("since_id", 0), severity = p.string("severity").flatMap(Severity.init(rawValue:))
+                          let matching = events.recent.filter { $0.id > since && (severity == nil || $0.severity == severity) }
                           return .array(matching.suffix(p.int("limit", 100)).map { e in
                               .object(JSONObject([("id", .int(e.id))] + timeFields("t", e.tMs) + [
-                                  ("severity", .string(e.severity)), ("source", .string(e.source)),
+                                  ("severity", .string(e.severity.rawValue)), ("source", .string(e.source)),
                                   ("kind", .string(e.kind)), ("message", .string(e.message)),
                               ]))
                           })
                       }),
         ]
-    }
-
-    func hostInfo() -> JSON {
-        let c = state.ingest.counters
-        let store = pipeline.writer
-        var clock = JSONObject([("now_ms", .int(state.now())), ("speed", .number(state.clock.speed))])
-        switch state.clock.mode {
-        case .realtime: clock["mode"] = "realtime"
-        case .replay(let start, _):
-            clock["mode"] = "replay"
-            clock["start_ms"] = .int(start)
-        }
-        return .object(JSONObject([
-            ("name", .string(state.config.name)),
-            ("version", .string(state.version)),
-            ("abi", ["major": .int(Int64(MANTA_ABI_MAJOR)), "minor": .int(Int64(MANTA_ABI_MINOR))]),
-            ("pid", .int(Int64(getpid()))),
-            ("config", .string(state.config.path)),
-            ("started_ms", .int(state.startedWallMs)),
-            ("uptime_s", .number(Double(WallClock.nowMs() - state.startedWallMs) / 1000)),
-            ("clock", .object(clock)),
-            ("api", ["port": .int(rpcPort), "connections": .int(rpcConnections)]),
-            ("store", [
-                "path": .string(store.path), "samples_committed": .int(store.committedSamples),
-                "samples_pending": .int(store.pendingSamples + Int64(state.ingest.pendingCount)),
-                "last_commit_ms": .int(store.lastCommitMs), "failed_batches": .int(store.failedBatches),
-            ]),
-            ("telemetry", [
-                "received": .int(c.received), "accepted": .int(c.accepted), "flagged": .int(c.flagged),
-                "rejected": .int(c.rejected), "series": .int(state.ingest.latest.count),
-            ]),
-            ("counts", [
-                "plugins": .int(state.records.count), "devices": .int(state.registry.count),
-                "vpps": .int(state.vpps.count), "events": .int(state.events.recent.count),
-            ]),
-        ]))
     }
 }

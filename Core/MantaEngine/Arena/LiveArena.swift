@@ -1,7 +1,4 @@
-import MantaEngine
-import MantaJSON
-import MantaMarket
-import MantaModel
+import DequeModule
 
 /// The Model Arena on the live feed. Every contender decides every interval;
 /// the champion's decision is what the fleet does, the others trade in
@@ -10,50 +7,66 @@ import MantaModel
 /// revenue per MW over a trailing window; a challenger takes over when it
 /// beats the champion by the hysteresis margin after the champion has held
 /// the fleet for its minimum tenure. Every switch is an event and an audit
-/// entry.
+/// entry (the host's to write).
 ///
-/// [loop] Confined to the loop thread.
-final class LiveArena {
-    struct Contender {
-        let name: String
-        let instance: Int
+/// Pure and deterministic; the host owns one per VPP on its loop.
+public final class LiveArena {
+    /// The switching rules.
+    public struct Rules: Sendable, Equatable {
+        public var windowIntervals: Int
+        /// A challenger must beat the champion's score by this fraction.
+        public var hysteresis: Double
+        public var minTenureIntervals: Int
+
+        public init(windowIntervals: Int, hysteresis: Double, minTenureIntervals: Int) {
+            self.windowIntervals = windowIntervals
+            self.hysteresis = hysteresis
+            self.minTenureIntervals = minTenureIntervals
+        }
+    }
+
+    public struct Contender: Sendable {
+        public let name: String
+        /// The caller's handle for it (the host: its plugin instance index).
+        public let instance: Int
         /// Energy (Wh) of each member in this contender's shadow fleet.
-        var shadow: [Double] = []
+        public internal(set) var shadow: [Double] = []
         /// Revenue of the last `window` intervals, oldest first.
-        var recent: [Double] = []
-        var total = 0.0
-        var intervals = 0
-        var failures = 0
+        public internal(set) var recent = Deque<Double>()
+        public internal(set) var total = 0.0
+        public internal(set) var intervals = 0
+        public internal(set) var failures = 0
         var pending: [Double]?
     }
 
-    struct Switch: Sendable {
-        var atMs: Int64
-        var from: String
-        var to: String
-        var fromScore: Double
-        var toScore: Double
+    public struct Switch: Sendable, Equatable {
+        public var atMs: Int64
+        public var from: String
+        public var to: String
+        public var fromScore: Double
+        public var toScore: Double
     }
 
-    let config: HostConfig.Arena
-    private(set) var contenders: [Contender]
-    private(set) var champion: Int
-    private(set) var championSinceMs: Int64 = 0
-    private(set) var tenure = 0
-    private(set) var switches: [Switch] = []
+    public let config: Rules
+    public private(set) var contenders: [Contender]
+    public private(set) var champion: Int
+    public private(set) var championSinceMs: Int64 = 0
+    public private(set) var tenure = 0
+    /// The last 100 switches, oldest first.
+    public private(set) var switches = Deque<Switch>()
     private var powerMW = 0.0
 
-    init(config: HostConfig.Arena, contenders: [(name: String, instance: Int)], champion: String) {
+    public init(config: Rules, contenders: [(name: String, instance: Int)], champion: String) {
         self.config = config
         self.contenders = contenders.map { Contender(name: $0.name, instance: $0.instance) }
         self.champion = contenders.firstIndex { $0.name == champion } ?? 0
     }
 
-    var championName: String { contenders[champion].name }
+    public var championName: String { contenders[champion].name }
 
     /// What contender `c` is shown: the real fleet for the champion, its own
     /// shadow fleet for a challenger.
-    func observation(for c: Int, _ real: StrategyObservation) -> StrategyObservation {
+    public func observation(for c: Int, _ real: StrategyObservation) -> StrategyObservation {
         if contenders[c].shadow.count != real.assets.count {
             contenders[c].shadow = real.assets.map { a in
                 (a.soc.isFinite ? a.soc : (a.socMin + a.socMax) / 2) * a.capacityWh
@@ -66,14 +79,14 @@ final class LiveArena {
         return o
     }
 
-    func answered(_ c: Int, _ targets: [Double]?) {
+    public func answered(_ c: Int, _ targets: [Double]?) {
         contenders[c].pending = targets
         if targets == nil { contenders[c].failures += 1 }
     }
 
     /// Settles the interval for every contender and decides who is champion
     /// next. Returns the switch, if there was one.
-    func settle(_ obs: StrategyObservation, hours: Double) -> Switch? {
+    public func settle(_ obs: StrategyObservation, hours: Double) -> Switch? {
         for c in contenders.indices {
             if c == champion {
                 // The champion's copy follows the real fleet.
@@ -82,14 +95,12 @@ final class LiveArena {
             let targets = contenders[c].pending ?? []
             var revenue = 0.0
             for (j, a) in obs.assets.enumerated() {
-                var view = a
-                view.soc = contenders[c].shadow[j] / max(1, a.capacityWh)
-                let (value, _) = view.limits.enforce(j < targets.count ? targets[j] : 0, hours: hours)
-                let (p, e) = view.limits.spec.step(energyWh: contenders[c].shadow[j], requestW: value, hours: hours)
-                contenders[c].shadow[j] = e
-                revenue += obs.price * p / 1e6 * hours
+                let limits = a.limits
+                let s = Settlement.step(limits: limits, spec: limits.spec, energyWh: contenders[c].shadow[j],
+                                        requestW: j < targets.count ? targets[j] : 0, hours: hours, price: obs.price)
+                contenders[c].shadow[j] = s.energyWh
+                revenue += s.revenueAUD
             }
-            if !obs.price.isFinite { revenue = 0 }
             contenders[c].recent.append(revenue)
             if contenders[c].recent.count > config.windowIntervals { contenders[c].recent.removeFirst() }
             contenders[c].total += revenue
@@ -114,21 +125,7 @@ final class LiveArena {
     }
 
     /// Trailing revenue per MW.
-    func score(_ c: Int) -> Double {
+    public func score(_ c: Int) -> Double {
         powerMW > 0 ? contenders[c].recent.reduce(0, +) / powerMW : 0
-    }
-
-    var leaderboard: [JSON] {
-        contenders.indices.sorted { score($0) > score($1) }.map { c in
-            let x = contenders[c]
-            return .object(JSONObject([
-                ("strategy", .string(x.name)), ("champion", .bool(c == champion)),
-                ("trailing_revenue_aud", .number((x.recent.reduce(0, +) * 100).rounded() / 100)),
-                ("trailing_revenue_per_mw", .number((score(c) * 100).rounded() / 100)),
-                ("window_intervals", .int(x.recent.count)),
-                ("total_revenue_aud", .number((x.total * 100).rounded() / 100)),
-                ("intervals", .int(x.intervals)), ("failures", .int(x.failures)),
-            ]))
-        }
     }
 }

@@ -2,7 +2,6 @@ import MantaEngine
 import MantaMarket
 import MantaModel
 import Testing
-@testable import MantaHost
 
 /// The live arena's scoring and switching rules, interval by interval, on
 /// one 5 kW / 10 kWh battery: shadow fleets, the trailing window, the
@@ -19,8 +18,7 @@ import Testing
     }
 
     func arena(window: Int = 6, tenure: Int = 3, hysteresis: Double = 0.1, champion: String = "idle") -> LiveArena {
-        LiveArena(config: HostConfig.Arena(contenders: ["seller", "half"], windowIntervals: window, hysteresis: hysteresis,
-                                           minTenureIntervals: tenure),
+        LiveArena(config: LiveArena.Rules(windowIntervals: window, hysteresis: hysteresis, minTenureIntervals: tenure),
                   contenders: [("idle", 0), ("seller", 1), ("half", 2)], champion: champion)
     }
 

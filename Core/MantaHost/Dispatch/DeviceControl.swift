@@ -1,0 +1,68 @@
+import MantaIO
+import MantaModel
+import MantaSDK
+
+/// Setpoints outside the dispatch cycle: an operator's devices.control and
+/// the export limits the host keeps on sites. Each is a row in
+/// control_commands with its outcome.
+@LoopActor
+final class DeviceControl {
+    private let plugins: PluginTable
+    private let ids: DispatchIDs
+    private let store: StorePipeline
+    private let events: EventLog
+    private let clock: HostClock
+
+    init(plugins: PluginTable, ids: DispatchIDs, store: StorePipeline, events: EventLog, clock: HostClock) {
+        self.plugins = plugins
+        self.ids = ids
+        self.store = store
+        self.events = events
+        self.clock = clock
+    }
+
+    /// Sends one setpoint to `device`'s driver, records it (and its
+    /// outcome), and calls `done` on the loop with the outcome. A read-only
+    /// device is never written: refused here, logged and recorded, without
+    /// a call to its driver.
+    func send(_ device: DeviceDescriptor, mode: Int32, value: Double, validForMs: Int64, source: String,
+              done: @escaping @LoopActor @Sendable (SetpointResult) -> Void) {
+        let now = clock.nowMs()
+        let id = ids.nextCommand()
+        let modeName = mode == MANTA_SETPOINT_EXPORT_LIMIT ? "export_limit" : "active_power"
+        let row = ControlRow(id: id, tMs: now, device: device.number, mode: modeName, valueW: value, source: source,
+                             validUntilMs: now + validForMs)
+        let finish: @LoopActor @Sendable (SetpointResult) -> Void = { [self] r in
+            var final = row
+            final.outcome = r.outcome
+            final.appliedW = r.appliedValue
+            final.message = r.message
+            store.add { $0.controls.append(final) }
+            if r.outcome == "rejected" || r.outcome == "failed" {
+                events.record(.warning, source: device.id, kind: "control.\(r.outcome)",
+                              "\(modeName) \(Int(value.rounded())) W from \(source): \(r.message)")
+            }
+            done(r)
+        }
+        if device.readOnly {
+            return finish(SetpointResult(commandID: UInt64(id), outcome: "rejected", appliedValue: .nan,
+                                         message: "read-only device: never written"))
+        }
+        if !device.enabled {
+            return finish(SetpointResult(commandID: UInt64(id), outcome: "rejected", appliedValue: .nan,
+                                         message: "device disabled in the host config"))
+        }
+        guard let instance = plugins.instance(named: device.instance), instance.state == .started else {
+            return finish(SetpointResult(commandID: UInt64(id), outcome: "failed", appliedValue: .nan,
+                                         message: "driver \(device.instance) is not running"))
+        }
+        store.add { $0.controls.append(row) }
+        let request = SetpointRequest(commandID: UInt64(id), deviceIndex: device.index, mode: mode, value: value,
+                                      validFromMs: now, validUntilMs: now + validForMs)
+        let module = instance.module
+        instance.perform({ h in DriverCalls.apply(module, h, [request]) }) { results in
+            finish(results?.first ?? SetpointResult(commandID: UInt64(id), outcome: "failed", appliedValue: .nan,
+                                                   message: "driver \(device.instance) could not take the call"))
+        }
+    }
+}

@@ -1,0 +1,104 @@
+import MantaIO
+import MantaMarket
+import MantaModel
+import MantaSDK
+
+/// Keeps every site's export limit on its inverters: the config's
+/// connection agreements, limits set through the API, and each VPP's
+/// negative-price protection. Once a second it brings the sources up to
+/// date and sends each site whose most restrictive limit changed, or is due
+/// for a refresh, to its inverters, split in proportion to their ratings.
+@LoopActor
+final class ExportLimitEnforcer {
+    /// Host-clock time between refreshes of a limit; each lasts twice this,
+    /// so a host that dies leaves the inverters to lapse to their own
+    /// settings within two refreshes.
+    static let refreshMs: Int64 = 60_000
+
+    private(set) var limits = ExportLimits()
+    private let sites: SiteChecks
+    private let registry: DeviceRegistry
+    private let vpps: VPPSet
+    private let prices: PriceBook
+    private let control: DeviceControl
+    private let events: EventLog
+    private let clock: HostClock
+
+    init(sites: SiteChecks, registry: DeviceRegistry, vpps: VPPSet, prices: PriceBook, control: DeviceControl,
+         events: EventLog, clock: HostClock) {
+        self.sites = sites
+        self.registry = registry
+        self.vpps = vpps
+        self.prices = prices
+        self.control = control
+        self.events = events
+        self.clock = clock
+    }
+
+    /// Sets (nil: clears) `source`'s limit on `site` and enforces at once.
+    func set(_ site: String, source: String, limitW: Double?, untilMs: Int64?, note: String) {
+        limits.set(site, source: source, limitW: limitW, untilMs: untilMs, note: note)
+        enforce()
+    }
+
+    func active(_ site: String) -> [String: ExportLimits.Limit] { limits.active(site, nowMs: clock.nowMs()) }
+    func effective(_ site: String) -> (limitW: Double, source: String)? { limits.effective(site, nowMs: clock.nowMs()) }
+
+    func enforce() {
+        let now = clock.nowMs()
+        // The config's limits change only when the devices (and so the sites) do.
+        if limits.configuredForDevices != registry.count {
+            limits.configuredForDevices = registry.count
+            for site in registry.bySite.keys {
+                limits.set(site, source: "config", limitW: sites.config(site)?.exportLimitW, note: "connection agreement")
+            }
+        }
+        for v in vpps.all {
+            guard let cap = v.config.negativePriceExportLimitW else { continue }
+            let end = MarketTime.intervalEnd(containing: now)
+            // The interval's price, or just after a boundary the one before;
+            // until either is known, the last verdict stands.
+            let region = v.config.region.code
+            guard let price = (prices.price(region: region, intervalEndMs: end)
+                ?? prices.price(region: region, intervalEndMs: end - MarketTime.intervalMs))?.rrp else { continue }
+            for site in Set(v.members.compactMap { registry.device(number: $0)?.site }) {
+                limits.set(site, source: "strategy", limitW: price < 0 ? cap : nil,
+                           note: "\(v.config.id): price \(NumberText.rounded(price, 2)) $/MWh")
+            }
+        }
+        for site in Set(limits.sites).union(limits.sent.keys) {
+            let eff = limits.effective(site, nowMs: now)
+            let last = limits.sent[site]
+            guard let eff else {
+                if last != nil {
+                    limits.sent[site] = nil
+                    events.record(.info, source: site, kind: "site.export_limit", "lifted (no source limits the site)", atMs: now)
+                }
+                continue
+            }
+            let changed = last?.limitW != eff.limitW || last?.source != eff.source
+            guard changed || (last?.untilMs ?? 0) - now < Self.refreshMs else { continue }
+            limits.sent[site] = (eff.limitW, eff.source, now + 2 * Self.refreshMs)
+            if changed {
+                let all = limits.active(site, nowMs: now).sorted { $0.key < $1.key }
+                    .map { "\($0.key) \(Int($0.value.limitW)) W" }.joined(separator: ", ")
+                events.record(.info, source: site, kind: "site.export_limit",
+                              "\(Int(eff.limitW)) W from \(eff.source) (in force: \(all))", atMs: now)
+            }
+            send(site: site, limitW: eff.limitW, source: eff.source)
+        }
+    }
+
+    /// Splits `limitW` over the site's inverters by rated power and sends each its share.
+    private func send(site: String, limitW: Double, source: String) {
+        let inverters = (registry.bySite[site] ?? []).filter {
+            $0.enabled && !$0.readOnly && $0.controllable && ($0.kind == .pvInverter || $0.kind == .hybridInverter)
+        }
+        let ratings = inverters.map { $0.ratings.ratedPowerW.isFinite && $0.ratings.ratedPowerW > 0 ? $0.ratings.ratedPowerW : 1 }
+        let total = ratings.reduce(0, +)
+        for (d, r) in zip(inverters, ratings) {
+            control.send(d, mode: MANTA_SETPOINT_EXPORT_LIMIT, value: (limitW * r / total).rounded(),
+                         validForMs: 2 * Self.refreshMs, source: source) { _ in }
+        }
+    }
+}

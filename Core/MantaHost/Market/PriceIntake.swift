@@ -1,0 +1,54 @@
+import MantaMarket
+
+/// Where published prices land on the loop: each is checked (region, the
+/// 5-minute grid, the market floor and the financial year's cap), filed in
+/// the price book and queued for the store, and the dispatch cycle is told,
+/// since a VPP decides its interval as soon as the interval's price is in.
+@LoopActor
+final class PriceIntake {
+    private let book: PriceBook
+    private let store: StorePipeline
+    private let events: EventLog
+    private let cycle: DispatchCycle
+
+    init(book: PriceBook, store: StorePipeline, events: EventLog, cycle: DispatchCycle) {
+        self.book = book
+        self.store = store
+        self.events = events
+        self.cycle = cycle
+    }
+
+    /// Files valid prices from `source`; refuses the rest with a reason.
+    func accept(_ prices: [PriceRecord], from source: String) {
+        var regions = Set<String>()
+        var rows: [PriceRow] = []
+        for p in prices {
+            if let problem = Self.problem(p) {
+                events.record(.warning, source: source, kind: "market.price", "refused: \(problem)")
+                continue
+            }
+            if book.add(p) {
+                regions.insert(p.region)
+                rows.append(PriceRow(region: p.region, intervalEndMs: p.intervalEndMs, rrp: p.rrp, demandMW: p.demandMW,
+                                     firm: p.firm, source: source))
+            }
+        }
+        store.add { $0.prices += rows }
+        for r in regions.sorted() { cycle.priceArrived(region: r) }
+    }
+
+    /// Why `p` cannot be filed, or nil.
+    nonisolated static func problem(_ p: PriceRecord) -> String? {
+        guard Region(code: p.region) != nil else { return "unknown region '\(p.region)'" }
+        guard p.intervalEndMs % MarketTime.intervalMs == 0 else {
+            return "\(p.region) interval end \(p.intervalEndMs) is not on the 5-minute grid"
+        }
+        guard p.rrp.isFinite, p.rrp >= MarketLimits.floor else {
+            return "\(p.region) \(MarketTime.format(p.intervalEndMs)): RRP \(p.rrp) is below the floor or not finite"
+        }
+        if let cap = MarketLimits.cap(intervalEndMs: p.intervalEndMs), p.rrp > cap {
+            return "\(p.region) \(MarketTime.format(p.intervalEndMs)): RRP \(p.rrp) is above the market price cap \(cap)"
+        }
+        return nil
+    }
+}

@@ -1,0 +1,209 @@
+import MantaIO
+import MantaJSON
+import MantaMarket
+import MantaModel
+
+/// The host's services, built and connected: the composition root.
+///
+/// Each service is constructed with exactly what it uses, in the order the
+/// data walks (store first, then telemetry, prices, dispatch, control, the
+/// API), and construction starts nothing. `HostRuntime` starts them in this
+/// order, on the threads each step belongs to:
+///
+///  1. `prepare` (loop): the store's commit timer; this run's row; the catalog.
+///  2. plugin boot (a host control thread, `PluginBoot`): load, create,
+///     describe devices, start. Plugin calls are waited for there, never here.
+///  3. `serve` (loop): form the VPPs, listen for the API, start the host
+///     clock, the plugins' callbacks, the dispatch cycle, the once-a-second
+///     housekeeping and the signal watch.
+///
+/// `beginShutdown` reverses it.
+@LoopActor
+final class Host {
+    let config: HostConfig
+    let logger: Logger
+    let clock: HostClock
+    let catalog: PointCatalog
+    let run: Int64
+    let store: StorePipeline
+    let reader: StoreReader
+    let events: EventLog
+    let registry: DeviceRegistry
+    let enrolment: DeviceEnrolment
+    let ingest: TelemetryIngest
+    let devices: DeviceWatch
+    let sites: SiteChecks
+    let plugins: PluginTable
+    let timers: CallbackTimers
+    let watchdog: PluginWatchdog
+    let prices: PriceBook
+    let vpps: VPPSet
+    let ids: DispatchIDs
+    let cycle: DispatchCycle
+    let priceIntake: PriceIntake
+    let control: DeviceControl
+    let exportLimits: ExportLimitEnforcer
+    let discovery: DeviceDiscovery
+    let backtests: BacktestTasks
+    let audit: AuditLog
+    let dispatcher: RPCDispatcher
+    let server: RPCServer
+    let callbacks: PluginCallbacks
+    private lazy var signals = SignalWatch(logger: logger) { [unowned self] reason in beginShutdown(reason: reason) }
+    private var housekeeping: LoopTimer?
+    private let stopped: Completion<Bool>
+    private(set) var shuttingDown = false
+
+    init(config: HostConfig, logger: Logger, catalog: PointCatalog, writer: StoreWriter, run: Int64,
+         stopped: Completion<Bool>) throws(StoreError) {
+        self.config = config
+        self.logger = logger
+        self.catalog = catalog
+        self.run = run
+        self.stopped = stopped
+        clock = HostClock(config.clock)
+        reader = try StoreReader(path: config.store.path)
+        store = StorePipeline(writer: writer, run: run, commitIntervalMs: config.store.commitIntervalMs,
+                              maxSamples: config.store.maxBatchSamples)
+        events = EventLog(store: store, logger: logger, clock: clock)
+        registry = DeviceRegistry(known: try reader.knownDevices())
+        enrolment = DeviceEnrolment(registry: registry, overrides: config.devices, store: store, events: events, clock: clock)
+        ingest = TelemetryIngest(catalog: catalog, registry: registry, store: store, logger: logger)
+        devices = DeviceWatch(staleAfterMs: config.staleAfterMs, offlineAfterMs: config.offlineAfterMs, registry: registry,
+                              ingest: ingest, events: events, clock: clock)
+        sites = SiteChecks(registry: registry, ingest: ingest, catalog: catalog, sites: config.sites,
+                           staleAfterMs: config.staleAfterMs, events: events, clock: clock)
+        plugins = PluginTable()
+        timers = CallbackTimers(plugins: plugins, clock: clock)
+        watchdog = PluginWatchdog(plugins: plugins, events: events, hungAfterMs: config.dispatch.hungAfterMs)
+        prices = PriceBook()
+        vpps = VPPSet()
+        let last = try reader.maxDispatchIDs()
+        ids = DispatchIDs(lastInterval: last.interval, lastCommand: last.command)
+        cycle = DispatchCycle(.init(dispatch: config.dispatch, clock: clock, catalog: catalog, prices: prices,
+                                    registry: registry, ingest: ingest, devices: devices, plugins: plugins, vpps: vpps,
+                                    ids: ids, store: store, events: events, logger: logger))
+        priceIntake = PriceIntake(book: prices, store: store, events: events, cycle: cycle)
+        control = DeviceControl(plugins: plugins, ids: ids, store: store, events: events, clock: clock)
+        exportLimits = ExportLimitEnforcer(sites: sites, registry: registry, vpps: vpps, prices: prices, control: control,
+                                           events: events, clock: clock)
+        discovery = DeviceDiscovery(config: config)
+        backtests = try BacktestTasks(reader: reader, store: store, events: events, catalog: catalog, logger: logger)
+        audit = AuditLog(store: store, logger: logger)
+        dispatcher = RPCDispatcher(tokens: config.api.tokens, audit: audit)
+        let api = config.api
+        server = RPCServer(dispatcher: dispatcher,
+                           limits: .init(maxMessageBytes: api.maxMessageBytes, maxConnections: api.maxConnections,
+                                         partialTimeoutMs: api.partialTimeoutMs),
+                           logger: logger)
+        callbacks = PluginCallbacks(clock: clock, logger: logger, catalog: catalog, plugins: plugins, ingest: ingest,
+                                    prices: priceIntake, devices: devices, timers: timers, events: events,
+                                    maxQueuedSamples: config.maxQueuedSamples)
+        registerMethods()
+    }
+
+    /// The API's method groups, each with what it reads.
+    private func registerMethods() {
+        let status = HostStatus(config: config, version: HostRuntime.version, clock: clock,
+                                startedWallMs: WallClock.nowMs(), run: run, server: server, store: store, ingest: ingest,
+                                plugins: plugins, registry: registry, vpps: vpps, events: events)
+        let groups: [[RPCMethod]] = [
+            SystemMethods(dispatcher: dispatcher, status: status, audit: audit, events: events) { [unowned self] reason in
+                beginShutdown(reason: reason)
+            }.methods,
+            FleetMethods(plugins: plugins, registry: registry, devices: devices, vpps: vpps, ingest: ingest, catalog: catalog,
+                         reader: reader, clock: clock, historyRun: config.clock == .realtime ? nil : run).methods,
+            MarketMethods(prices: prices, vpps: vpps, plugins: plugins, ids: ids, clock: clock).methods,
+            DispatchMethods(reader: reader, registry: registry, run: run).methods,
+            BacktestMethods(tasks: backtests, configPath: config.path, pluginDirs: config.pluginDirs,
+                            libraryDirs: config.libraryDirs).methods,
+            ArenaMethods(vpps: vpps).methods,
+            SiteMethods(registry: registry, devices: devices, sites: sites, exportLimits: exportLimits, clock: clock).methods,
+            DeviceMethods(registry: registry, control: control, discovery: discovery).methods,
+        ]
+        for m in groups.joined() { dispatcher.register(m) }
+    }
+
+    /// Step 1: the store's timer, this run's row and the catalog's points.
+    func prepare() -> PluginBoot {
+        store.start()
+        let row = RunRow(id: run, startedMs: WallClock.nowMs(), clock: config.clock == .realtime ? "realtime" : "replay",
+                         replayStartMs: { if case .replay(let s, _) = config.clock { return s } else { return nil } }(),
+                         speed: clock.speed, config: config.path)
+        let points = catalog.points
+        store.add {
+            $0.runRow = row
+            $0.points = points
+        }
+        if case let .replay(start, speed) = config.clock {
+            logger.info("host", "replay clock from \(MarketTime.iso(start)) at \(speed)x (run \(run))")
+        }
+        return PluginBoot(config: config, plugins: plugins, services: callbacks, enrolment: enrolment, store: store,
+                          events: events, logger: logger, hostVersion: HostRuntime.version)
+    }
+
+    /// Step 3: VPPs, the API, the dispatch cycle, housekeeping, signals.
+    func serve() -> BootError? {
+        do throws(BootError) {
+            try vpps.form(config, plugins: plugins, registry: registry, events: events, logger: logger)
+            do {
+                try server.listen(host: config.api.host, port: config.api.port)
+            } catch {
+                throw BootError("api.listen: \(error.message)")
+            }
+        } catch {
+            return error
+        }
+        // The host clock starts now: a replay clock stood still while the
+        // plugins loaded, so slow loading does not cost the first interval.
+        clock.begin()
+        timers.start()
+        cycle.start()
+        let hk = LoopTimer()
+        hk.schedule(afterMs: 1000, repeatMs: 1000) { [unowned self] in
+            watchdog.check()
+            devices.check()
+            sites.check()
+            exportLimits.enforce()
+        }
+        housekeeping = hk
+        signals.start()
+        logger.info("host", "mantad \(HostRuntime.version) serving JSON-RPC on \(config.api.host):\(server.boundPort)")
+        return nil
+    }
+
+    /// Shutdown, in an order that loses nothing acknowledged:
+    /// 1. stop accepting connections, deciding intervals and firing plugin callbacks;
+    /// 2. stop the plugins, on a thread of their own, while the loop still
+    ///    takes in what they publish as they stop;
+    /// 3. a final flush; the writer commits in order, so by its completion
+    ///    every earlier commit (the audit row of host.shutdown, whose reply
+    ///    waits on it) has been answered;
+    /// 4. close the connections once their replies are written, close the
+    ///    remaining handles, and tell `HostRuntime.run` the host has stopped.
+    func beginShutdown(reason: String) {
+        guard !shuttingDown else { return }
+        shuttingDown = true
+        logger.info("host", "stopping (\(reason))")
+        server.stopListening()
+        cycle.stop()
+        timers.cancelAll()
+        housekeeping?.close()
+        housekeeping = nil
+        let instances = plugins.instances
+        let stopper = Worker(name: "shutdown")
+        stopper.submit {
+            for inst in instances { inst.stop() }
+            EventLoop.shared.execute { [self] in store.flush { [self] _ in finishShutdown() } }
+        }
+        stopper.close()
+    }
+
+    private func finishShutdown() {
+        server.close()
+        timers.close()
+        signals.close()
+        store.close()
+        stopped.finish(true)
+    }
+}
