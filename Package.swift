@@ -29,6 +29,9 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-collections", from: "1.1.0"),
     ],
     targets: [
+        // Every target lists every module its sources import (Tests/integration/
+        // test_layers.py checks it, and that imports only point down the layers).
+
         // Layer 1: the C ABI, and the Swift kit for writing plugins against it.
         .target(name: "MantaSDK", path: "SDK", sources: ["src"], publicHeadersPath: "include"),
         .target(name: "MantaKit", dependencies: ["MantaSDK", "MantaJSON"], path: "SDK/swift/MantaKit"),
@@ -52,12 +55,15 @@ let package = Package(
         // Modbus TCP, SunSpec, vendor register templates and discovery, for the
         // device drivers, `manta discover` and devices.discover.
         .target(name: "MantaModbus", dependencies: ["MantaIO", "MantaJSON"], path: "Core/MantaModbus"),
+        // Simulated Modbus devices (real Modbus TCP servers) for tests and benchmarks.
+        .target(name: "MantaModbusSim", dependencies: ["MantaIO", "MantaModbus"], path: "Core/MantaModbusSim"),
 
         // Layers 2-4: model, market, engine. Pure Swift.
         .target(name: "MantaModel", dependencies: ["MantaJSON"], path: "Core/MantaModel"),
         .target(name: "MantaMarket", path: "Core/MantaMarket"),
         .target(name: "MantaEngine",
-                dependencies: ["MantaModel", "MantaMarket", .product(name: "HeapModule", package: "swift-collections"),
+                dependencies: ["MantaJSON", "MantaModel", "MantaMarket",
+                               .product(name: "HeapModule", package: "swift-collections"),
                                .product(name: "DequeModule", package: "swift-collections")],
                 path: "Core/MantaEngine"),
 
@@ -67,51 +73,64 @@ let package = Package(
                                "MantaModel", "MantaMarket", "MantaEngine",
                                .product(name: "DequeModule", package: "swift-collections")],
                 path: "Core/MantaHost"),
+        // What the executables share above the host: reports and the RPC client.
+        .target(name: "MantaTools", dependencies: ["MantaHost", "MantaEngine", "MantaIO", "MantaJSON", "MantaMarket"],
+                path: "Core/MantaTools"),
 
         // Layer 6: executables.
         .executableTarget(name: "mantad",
                           dependencies: ["MantaHost", .product(name: "ArgumentParser", package: "swift-argument-parser")],
                           path: "Core/mantad"),
         .executableTarget(name: "manta",
-                          dependencies: ["MantaHost", "MantaEngine", "MantaIO", "MantaJSON", "MantaMarket", "MantaModbus", "MantaModel",
+                          dependencies: ["MantaHost", "MantaTools", "MantaEngine", "MantaIO", "MantaJSON", "MantaMarket",
+                                         "MantaModbus", "MantaModel",
                                          .product(name: "ArgumentParser", package: "swift-argument-parser")],
                           path: "Core/manta"),
         .executableTarget(name: "manta-bench",
-                          dependencies: ["MantaHost", "MantaKit", "MantaEngine", "MantaIO", "MantaMarket", "MantaModbus",
-                                         "MantaModel", "ModbusSim",
+                          dependencies: ["MantaHost", "MantaTools", "MantaKit", "MantaSDK", "MantaEngine", "MantaIO",
+                                         "MantaJSON", "MantaMarket", "MantaModbus", "MantaModbusSim", "MantaModel",
                                          .product(name: "ArgumentParser", package: "swift-argument-parser")],
                           path: "Core/manta-bench"),
 
         // First-party plugins.
-        .target(name: "SimDriver", dependencies: ["MantaKit", "MantaEngine", "MantaIO"],
+        .target(name: "SimDriver", dependencies: ["MantaKit", "MantaSDK", "MantaEngine", "MantaIO", "MantaJSON", "MantaMarket"],
                 path: "Plugins/drivers/sim/src", linkerSettings: pluginLinkerSettings),
-        .target(name: "ModbusDriverKit", dependencies: ["MantaKit", "MantaModbus", "MantaIO", "MantaSDK"], path: "Plugins/shared/ModbusDriverKit"),
-        .target(name: "SunSpecDriver", dependencies: ["ModbusDriverKit", "MantaKit", "MantaModbus"],
+        .target(name: "ModbusDriverKit", dependencies: ["MantaKit", "MantaModbus", "MantaIO", "MantaJSON", "MantaSDK"],
+                path: "Plugins/shared/ModbusDriverKit"),
+        .target(name: "SunSpecDriver", dependencies: ["ModbusDriverKit", "MantaKit", "MantaModbus", "MantaJSON", "MantaSDK"],
                 path: "Plugins/drivers/sunspec/src", linkerSettings: pluginLinkerSettings),
-        .target(name: "ModbusDriver", dependencies: ["ModbusDriverKit", "MantaKit", "MantaModbus", "MantaIO"],
+        .target(name: "ModbusDriver", dependencies: ["ModbusDriverKit", "MantaKit", "MantaModbus", "MantaIO", "MantaJSON",
+                                                     "MantaSDK"],
                 path: "Plugins/drivers/modbus/src", linkerSettings: pluginLinkerSettings),
-        .target(name: "NemFileMarket", dependencies: ["MantaKit", "MantaMarket", "MantaIO"],
+        .target(name: "NemFileMarket", dependencies: ["MantaKit", "MantaSDK", "MantaMarket", "MantaIO", "MantaJSON"],
                 path: "Plugins/markets/nem-file/src", linkerSettings: pluginLinkerSettings),
-        .target(name: "NemwebMarket", dependencies: ["MantaKit", "MantaMarket", "MantaIO", "MantaFetch"],
+        .target(name: "NemwebMarket", dependencies: ["MantaKit", "MantaSDK", "MantaMarket", "MantaIO", "MantaJSON",
+                                                     "MantaFetch"],
                 path: "Plugins/markets/nemweb/src", linkerSettings: pluginLinkerSettings),
-        .target(name: "EngineStrategy", dependencies: ["MantaKit", "MantaEngine"], path: "Plugins/shared/EngineStrategy"),
-        .target(name: "BuiltInPlugin", dependencies: ["EngineStrategy", "MantaKit", "MantaEngine"],
+        .target(name: "EngineStrategy", dependencies: ["MantaKit", "MantaEngine", "MantaModel"], path: "Plugins/shared/EngineStrategy"),
+        .target(name: "BuiltInPlugin", dependencies: ["EngineStrategy", "MantaKit", "MantaSDK", "MantaEngine", "MantaJSON"],
                 path: "Plugins/strategies/builtin/src", linkerSettings: pluginLinkerSettings),
-        .target(name: "PythonPlugin", dependencies: ["EngineStrategy", "MantaKit", "MantaEngine", "MantaIO", "MantaMarket"],
+        .target(name: "PythonPlugin", dependencies: ["EngineStrategy", "MantaKit", "MantaSDK", "MantaEngine", "MantaIO",
+                                                     "MantaJSON", "MantaMarket"],
                 path: "Plugins/strategies/python/src", linkerSettings: pluginLinkerSettings),
         .target(name: "ThresholdStrategy", dependencies: ["MantaSDK", "CJansson"],
                 path: "Plugins/strategies/threshold/src", publicHeadersPath: ".", cSettings: pluginCSettings,
                 linkerSettings: pluginLinkerSettings),
 
-        // Tests.
-        .target(name: "MantaTestSupport", dependencies: ["MantaHost", "MantaJSON"], path: "Tests/MantaTestSupport"),
+        // Tests. A layer's tests link that layer (and what it stands on) only.
+        .target(name: "MantaTestPaths", path: "Tests/MantaTestPaths"),
+        .target(name: "MantaTestSupport", dependencies: ["MantaTestPaths", "MantaHost", "MantaTools", "MantaJSON"],
+                path: "Tests/MantaTestSupport"),
         .testTarget(name: "MantaJSONTests", dependencies: ["MantaJSON"], path: "Tests/MantaJSONTests"),
-        .target(name: "ModbusSim", dependencies: ["MantaModbus", "MantaIO"], path: "Tests/ModbusSim"),
-        .testTarget(name: "MantaModbusTests", dependencies: ["MantaModbus", "ModbusSim", "MantaTestSupport"], path: "Tests/MantaModbusTests"),
-        .testTarget(name: "MantaModelTests", dependencies: ["MantaModel", "MantaTestSupport"], path: "Tests/MantaModelTests"),
-        .testTarget(name: "MantaMarketTests", dependencies: ["MantaMarket", "MantaTestSupport"], path: "Tests/MantaMarketTests"),
-        .testTarget(name: "MantaEngineTests", dependencies: ["MantaEngine"], path: "Tests/MantaEngineTests"),
-        .testTarget(name: "MantaHostTests", dependencies: ["MantaHost", "MantaTestSupport"], path: "Tests/MantaHostTests"),
+        .testTarget(name: "MantaModbusTests", dependencies: ["MantaModbus", "MantaModbusSim", "MantaJSON", "MantaTestPaths"],
+                    path: "Tests/MantaModbusTests"),
+        .testTarget(name: "MantaModelTests", dependencies: ["MantaModel", "MantaJSON", "MantaTestPaths"], path: "Tests/MantaModelTests"),
+        .testTarget(name: "MantaMarketTests", dependencies: ["MantaMarket", "MantaTestPaths"], path: "Tests/MantaMarketTests"),
+        .testTarget(name: "MantaEngineTests", dependencies: ["MantaEngine", "MantaJSON", "MantaMarket", "MantaModel"],
+                    path: "Tests/MantaEngineTests"),
+        .testTarget(name: "MantaHostTests", dependencies: ["MantaHost", "MantaTestSupport", "MantaEngine", "MantaJSON",
+                                                           "MantaMarket", "MantaModel"],
+                    path: "Tests/MantaHostTests"),
     ],
     swiftLanguageModes: [.v6]
 )

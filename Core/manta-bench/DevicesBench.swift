@@ -2,8 +2,9 @@ import Foundation
 @_spi(Benchmarks) import MantaHost
 import MantaIO
 import MantaJSON
+import MantaTools
 import MantaModbus
-import ModbusSim
+import MantaModbusSim
 import Synchronization
 
 /// Device access at fleet scale: 200 Modbus devices polled concurrently

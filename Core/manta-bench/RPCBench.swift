@@ -2,6 +2,7 @@ import Foundation
 @_spi(Benchmarks) import MantaHost
 import MantaIO
 import MantaJSON
+import MantaTools
 
 /// JSON-RPC over TCP on one connection: pipelined throughput and sequential
 /// latency, against the same requests handled in process (no socket).

@@ -3,6 +3,7 @@ import MantaEngine
 import MantaHost
 import MantaIO
 import MantaJSON
+import MantaTools
 import MantaMarket
 
 /// `manta arena`: contenders trade the same history side by side.

@@ -3,6 +3,7 @@ import Glibc
 import MantaEngine
 import MantaHost
 import MantaJSON
+import MantaTools
 
 /// `manta backtest`: the Time Machine from the command line.
 struct BacktestCommand: ParsableCommand {

@@ -2,6 +2,7 @@ import ArgumentParser
 import Glibc
 import MantaHost
 import MantaJSON
+import MantaTools
 
 /// `manta rpc METHOD [PARAMS...]`: one call against a running mantad.
 struct RPCCommand: ParsableCommand {

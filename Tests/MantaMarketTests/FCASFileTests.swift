@@ -1,4 +1,4 @@
-import MantaTestSupport
+import MantaTestPaths
 import Testing
 @testable import MantaMarket
 

@@ -1,7 +1,7 @@
 import Foundation
 import MantaJSON
-import MantaTestSupport
-import ModbusSim
+import MantaTestPaths
+import MantaModbusSim
 import Testing
 @testable import MantaModbus
 

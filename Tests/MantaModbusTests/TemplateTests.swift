@@ -1,6 +1,6 @@
 import MantaJSON
-import MantaTestSupport
-import ModbusSim
+import MantaTestPaths
+import MantaModbusSim
 import Testing
 @testable import MantaModbus
 

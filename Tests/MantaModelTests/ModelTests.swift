@@ -1,6 +1,6 @@
 import Foundation
 import MantaJSON
-import MantaTestSupport
+import MantaTestPaths
 import Testing
 @testable import MantaModel
 

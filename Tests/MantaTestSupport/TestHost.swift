@@ -1,6 +1,8 @@
+@_exported import MantaTestPaths
 import Foundation
 import MantaHost
 import MantaJSON
+import MantaTools
 
 /// A real mantad runtime in the test process: its loop on a thread of its
 /// own, its API on a free port, its store in a temporary folder.

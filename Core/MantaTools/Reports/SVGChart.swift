@@ -1,3 +1,4 @@
+import MantaHost
 /// Just enough SVG for report charts: stacked panels with axes and grid
 /// lines, step lines, bars and a legend. Plain text out, no dependencies, so
 /// a report opens in any browser.

@@ -1,3 +1,4 @@
+import MantaHost
 import MantaEngine
 import MantaIO
 import MantaJSON
