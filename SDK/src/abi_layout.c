@@ -4,9 +4,14 @@
  * Every plugin and the host compile these headers independently. If an edit
  * moved a field, these assertions stop the build instead of letting two
  * binaries disagree silently at run time. Sizes are for LP64 (x86_64 and
- * aarch64 Linux); a new field is appended and its assertion added here.
+ * aarch64 Linux); a new field is appended and its assertion added here,
+ * keeping the struct's 1.0 size pinned too (the smallest a reader accepts;
+ * abi.h lists them). Every size below is also its 1.0 size unless a comment
+ * says the struct grew.
  */
 #include "manta/manta.h"
+
+_Static_assert(MANTA_ABI_MAJOR == 1 && MANTA_ABI_MINOR == 1, "these pins describe ABI 1.1");
 
 #if UINTPTR_MAX == 0xffffffffffffffffu
 #define PIN(type, size) _Static_assert(sizeof(type) == (size), #type " size changed")
@@ -37,7 +42,11 @@ AT(manta_device_info_t, flags, 144);
 PIN(manta_device_info_t, 152);
 PIN(manta_setpoint_t, 48);
 PIN(manta_setpoint_result_t, 144);
-PIN(manta_driver_t, 32);
+/* manta_driver_t was 32 bytes at 1.0; 1.1 appended apply_setpoints. */
+_Static_assert(MANTA_DRIVER_SIZE_1_0 == 32, "manta_driver_t 1.0 size changed");
+AT(manta_driver_t, apply_setpoint, 24);
+AT(manta_driver_t, apply_setpoints, 32);
+PIN(manta_driver_t, 40);
 
 AT(manta_asset_state_t, soc, 24);
 PIN(manta_asset_state_t, 88);

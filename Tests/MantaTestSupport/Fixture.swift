@@ -1,8 +1,9 @@
 import Foundation
 import MantaJSON
 
-/// Builds variants of Tests/Fixtures/plugins/fixture.c with the system C
-/// compiler, each in its own plugin folder with a manifest.
+/// Builds variants of Tests/Fixtures/plugins/fixture.c (or another fixture
+/// source) with the system C compiler, each in its own plugin folder with a
+/// manifest.
 public enum Fixture {
     public struct Variant {
         public var name: String
@@ -11,7 +12,12 @@ public enum Fixture {
         public var id = "test.fixture"
         public var version = "1.0.0"
         public var kind = "strategy"
-        public var abi = (major: 1, minor: 0)
+        /// What the module states: fixture.c says MANTA_ABI_MINOR of the
+        /// headers it is built with (today's SDK: 1.1).
+        public var abi = (major: 1, minor: 1)
+        /// The C source and the header folder, relative to the repository.
+        public var source = "Tests/Fixtures/plugins/fixture.c"
+        public var headers = "SDK/include"
         public var schema: JSON = ["type": "object"]
 
         public init(_ name: String) { self.name = name }
@@ -29,7 +35,7 @@ public enum Fixture {
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         let lib = "\(dir)/lib\(v.name).so"
         var args = ["-shared", "-fPIC", "-fvisibility=hidden", "-std=c11", "-O1", "-Wall",
-                    "-I", "\(TestPaths.root)/SDK/include", "\(TestPaths.root)/Tests/Fixtures/plugins/fixture.c",
+                    "-I", "\(TestPaths.root)/\(v.headers)", "\(TestPaths.root)/\(v.source)",
                     "-o", lib, "-lm"]
         args += v.defines.map { $0.value.isEmpty ? "-D\($0.key)" : "-D\($0.key)=\($0.value)" }
         let cc = Process()

@@ -31,6 +31,10 @@ public struct SetpointResult: Sendable, Equatable {
 }
 
 /// Calls into "manta.driver/1". Run on the instance's worker only.
+///
+/// The host's structs carry the host's struct_size; the driver's table is
+/// the host's copy (ModuleLoader), so apply_setpoints reads as NULL for a
+/// driver whose table predates ABI 1.1.
 enum DriverCalls {
     static func table(_ m: LoadedModule) -> UnsafePointer<manta_driver_t> {
         m.kindTable.assumingMemoryBound(to: manta_driver_t.self)
@@ -43,8 +47,10 @@ enum DriverCalls {
         var out: [DescribedDevice] = []
         out.reserveCapacity(Int(count))
         for i in 0..<count {
+            // Zeroed and sized as the host knows it: a driver of an older
+            // minor fills the fields it knows; the rest stay 0.
             var info = manta_device_info_t()
-            info.struct_size = UInt32(MemoryLayout<manta_device_info_t>.size)
+            info.struct_size = ABIGrowth.size(of: manta_device_info_t.self)
             let rc = t.device_info(h, i, &info)
             guard rc == MANTA_OK else {
                 return .failure(PluginCallError("device_info(\(i)) returned \(StatusCode.name(rc))"))
@@ -72,28 +78,67 @@ enum DriverCalls {
         }
     }
 
-    /// Applies setpoints one by one; a failed call is an outcome, not an
+    /// Whether the driver takes setpoints in batches: its table is large
+    /// enough to hold apply_setpoints (MANTA_HAS_FIELD) and it is not NULL.
+    static func hasBatch(_ m: LoadedModule) -> Bool {
+        ABIGrowth.hasField(m.kindTableSize, \manta_driver_t.apply_setpoints) && table(m).pointee.apply_setpoints != nil
+    }
+
+    /// Applies `requests`: in one apply_setpoints call when the driver has
+    /// it, else one apply_setpoint each. A failed call is an outcome, not an
     /// abort, so one bad device does not hold up the rest.
     static func apply(_ m: LoadedModule, _ h: OpaquePointer, _ requests: [SetpointRequest]) -> [SetpointResult] {
+        guard !requests.isEmpty else { return [] }
+        var setpoints = requests.map(setpoint)
+        var results = [manta_setpoint_result_t](repeating: emptyResult, count: requests.count)
         let t = table(m).pointee
-        return requests.map { r in
-            var sp = manta_setpoint_t(
-                struct_size: UInt32(MemoryLayout<manta_setpoint_t>.size), device: r.deviceIndex, mode: r.mode,
-                reserved0: 0, command_id: r.commandID, value: r.value, valid_from_ms: r.validFromMs,
-                valid_until_ms: r.validUntilMs)
-            var res = manta_setpoint_result_t()
-            res.struct_size = UInt32(MemoryLayout<manta_setpoint_result_t>.size)
-            let rc = t.apply_setpoint(h, &sp, &res)
+        if hasBatch(m) {
+            let rc = setpoints.withUnsafeBufferPointer { sp in
+                results.withUnsafeMutableBufferPointer { res in
+                    t.apply_setpoints(h, sp.baseAddress, UInt32(sp.count), UInt32(MemoryLayout<manta_setpoint_t>.stride),
+                                      res.baseAddress, UInt32(MemoryLayout<manta_setpoint_result_t>.stride))
+                }
+            }
+            // On an error, results the driver did fill (outcome set) stand.
+            let failure = rc == MANTA_OK ? nil : "apply_setpoints returned \(StatusCode.name(rc))"
+            return zip(requests, results).map { r, res in
+                guard res.outcome != 0 else {
+                    return SetpointResult(commandID: r.commandID, outcome: "failed", appliedValue: .nan,
+                                          message: failure ?? "apply_setpoints left this result unfilled")
+                }
+                return result(r, res)
+            }
+        }
+        return requests.indices.map { i in
+            let rc = t.apply_setpoint(h, &setpoints[i], &results[i])
             guard rc == MANTA_OK else {
-                return SetpointResult(commandID: r.commandID, outcome: "failed", appliedValue: .nan,
+                return SetpointResult(commandID: requests[i].commandID, outcome: "failed", appliedValue: .nan,
                                       message: "apply_setpoint returned \(StatusCode.name(rc))")
             }
-            let message = withUnsafeBytes(of: res.message) { raw in
-                String(decoding: raw.prefix(while: { $0 != 0 }), as: UTF8.self)
-            }
-            return SetpointResult(commandID: r.commandID, outcome: outcomeName(res.outcome),
-                                  appliedValue: res.applied_value, message: message)
+            return result(requests[i], results[i])
         }
+    }
+
+    private static func setpoint(_ r: SetpointRequest) -> manta_setpoint_t {
+        manta_setpoint_t(
+            struct_size: ABIGrowth.size(of: manta_setpoint_t.self), device: r.deviceIndex, mode: r.mode,
+            reserved0: 0, command_id: r.commandID, value: r.value, valid_from_ms: r.validFromMs,
+            valid_until_ms: r.validUntilMs)
+    }
+
+    /// Zeroed, with the host's struct_size: the driver writes within it.
+    private static let emptyResult: manta_setpoint_result_t = {
+        var res = manta_setpoint_result_t()
+        res.struct_size = ABIGrowth.size(of: manta_setpoint_result_t.self)
+        return res
+    }()
+
+    private static func result(_ r: SetpointRequest, _ res: manta_setpoint_result_t) -> SetpointResult {
+        let message = withUnsafeBytes(of: res.message) { raw in
+            String(decoding: raw.prefix(while: { $0 != 0 }), as: UTF8.self)
+        }
+        return SetpointResult(commandID: r.commandID, outcome: outcomeName(res.outcome),
+                              appliedValue: res.applied_value, message: message)
     }
 }
 

@@ -3,6 +3,8 @@ import MantaKit
 import MantaSDK
 
 /// The manta_host_t the host hands one instance, and the C callbacks in it.
+/// It and the host extensions carry the host's own struct_size (rule 3):
+/// a plugin of an older minor reads the part it knows.
 ///
 /// Owns the table, its strings and a retain on the instance context until
 /// `free()`, which the host calls after the instance is destroyed.
@@ -19,7 +21,7 @@ final class HostTable: @unchecked Sendable {
         func str(_ p: UnsafeMutablePointer<CChar>) -> manta_str_t { manta_str_t(ptr: p, len: UInt64(strlen(p))) }
         raw = .allocate(capacity: 1)
         raw.initialize(to: manta_host_t(
-            struct_size: UInt32(MemoryLayout<manta_host_t>.size),
+            struct_size: ABIGrowth.size(of: manta_host_t.self),
             abi_major: ModuleLoader.hostMajor, abi_minor: ModuleLoader.hostMinor, reserved0: 0,
             host_data: self.context.toOpaque(),
             host_name: str(name), host_version: str(version), instance_name: str(instance),
@@ -82,7 +84,7 @@ final class HostTable: @unchecked Sendable {
     nonisolated(unsafe) static let devicesExtension: UnsafeMutablePointer<manta_host_devices_t> = {
         let t = UnsafeMutablePointer<manta_host_devices_t>.allocate(capacity: 1)
         t.initialize(to: manta_host_devices_t(
-            struct_size: UInt32(MemoryLayout<manta_host_devices_t>.size), reserved0: 0,
+            struct_size: ABIGrowth.size(of: manta_host_devices_t.self), reserved0: 0,
             set_link_state: { host, device, state, reason in
                 guard state == MANTA_LINK_ONLINE || state == MANTA_LINK_OFFLINE else { return MANTA_ERR_INVALID }
                 let c = ctx(host)
@@ -97,10 +99,10 @@ final class HostTable: @unchecked Sendable {
     nonisolated(unsafe) static let marketExtension: UnsafeMutablePointer<manta_host_market_t> = {
         let t = UnsafeMutablePointer<manta_host_market_t>.allocate(capacity: 1)
         t.initialize(to: manta_host_market_t(
-            struct_size: UInt32(MemoryLayout<manta_host_market_t>.size), reserved0: 0,
+            struct_size: ABIGrowth.size(of: manta_host_market_t.self), reserved0: 0,
             publish_prices: { host, prices, count, stride in
                 let c = ctx(host)
-                guard let records = PriceRecord.copy(prices, count: count, stride: stride) else { return MANTA_ERR_INVALID }
+                guard let records = PriceRecord.read(prices, count: count, stride: stride) else { return MANTA_ERR_INVALID }
                 return c.services.publishPrices(from: c, records)
             }))
         return t

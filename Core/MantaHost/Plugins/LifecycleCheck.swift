@@ -25,7 +25,7 @@ struct LifecycleCheck {
         } catch {
             return emit.report(.fail, "load", error.reason)
         }
-        emit.report(.pass, "load", "ABI \(module.abiMajor).\(module.abiMinor), needs host minor >= \(module.minHostMinor); id, version, kind and abi match the manifest")
+        emit.report(.pass, "load", "ABI \(module.abiMajor).\(module.abiMinor), needs host minor >= \(module.minHostMinor); id, version, kind and abi match the manifest; tables of \(module.tableSize) and \(module.kindTableSize) bytes")
         probeNegotiation()
 
         emit.begin("init")
@@ -146,7 +146,10 @@ struct LifecycleCheck {
         let mode = d.kindCode == MANTA_DEVICE_PV_INVERTER ? MANTA_SETPOINT_EXPORT_LIMIT : MANTA_SETPOINT_ACTIVE_POWER
         let r = DriverCalls.apply(module, h, [SetpointRequest(commandID: 1, deviceIndex: d.index, mode: mode, value: 0,
                                                               validFromMs: now, validUntilMs: now + 60_000)])[0]
-        emit.report(r.outcome == "failed" ? .fail : .pass, "setpoint", "device \(d.index) (\(d.key)), 0 W: \(r.outcome)\(r.message.isEmpty ? "" : ", \(r.message)")")
+        // Which call carried it: a driver table from before ABI 1.1 has no apply_setpoints.
+        let via = DriverCalls.hasBatch(module) ? "apply_setpoints" : "apply_setpoint"
+        emit.report(r.outcome == "failed" ? .fail : .pass, "setpoint",
+                    "device \(d.index) (\(d.key)), 0 W via \(via): \(r.outcome)\(r.message.isEmpty ? "" : ", \(r.message)")")
     }
 
     private func checkDecide(_ module: LoadedModule, _ h: OpaquePointer) {

@@ -7,21 +7,32 @@ import Synchronization
 /// Never unloaded (the SDK's rule: Swift images, among others, cannot be
 /// unloaded safely), so the table pointers stay valid for the process.
 public final class LoadedModule: @unchecked Sendable {
-    // @unchecked: the pointees are immutable static tables in the module;
-    // `users` is behind a Mutex.
+    // @unchecked: the tables are immutable host-owned copies; `users` is
+    // behind a Mutex.
     public let manifest: Manifest
     public let path: String
+    /// The module table as the host read it (abi.h rule 3): a host-owned
+    /// copy of the module's first struct_size bytes, zero beyond, so a field
+    /// the module's minor lacks reads as 0 / NULL and nothing past what the
+    /// module declared is ever read.
     let table: UnsafePointer<manta_module_t>
     /// The kind's extension table (manta_driver_t, manta_strategy_t or
-    /// manta_market_t).
+    /// manta_market_t), copied the same way.
     let kindTable: UnsafeRawPointer
+    /// struct_size of the module's own tables: MANTA_HAS_FIELD on these
+    /// decides whether a field added after 1.0 is used.
+    public let tableSize: UInt32
+    public let kindTableSize: UInt32
     private let users = Mutex(0)
 
-    init(manifest: Manifest, path: String, table: UnsafePointer<manta_module_t>, kindTable: UnsafeRawPointer) {
+    init(manifest: Manifest, path: String, table: UnsafePointer<manta_module_t>, tableSize: UInt32,
+         kindTable: UnsafeRawPointer, kindTableSize: UInt32) {
         self.manifest = manifest
         self.path = path
         self.table = table
+        self.tableSize = tableSize
         self.kindTable = kindTable
+        self.kindTableSize = kindTableSize
     }
 
     public var id: String { manifest.id }

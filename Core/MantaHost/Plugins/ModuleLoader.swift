@@ -37,12 +37,15 @@ public enum ModuleLoader {
         }
         typealias Entry = @convention(c) (UInt32, UInt32) -> UnsafePointer<manta_module_t>?
         let entry = unsafeBitCast(symbol, to: Entry.self)
-        guard let table = entry(hostMajor, hostMinor) else {
+        guard let raw = entry(hostMajor, hostMinor) else {
             throw refuse("the module declined this host (ABI \(hostMajor).\(hostMinor)): its entry returned NULL")
         }
-        let m = table.pointee
-        guard Int(m.struct_size) >= MemoryLayout<manta_module_t>.size else {
-            throw refuse("module table is \(m.struct_size) bytes; ABI 1.0 needs \(MemoryLayout<manta_module_t>.size)")
+        // Rule 3: at least the 1.0 table, and nothing read past the module's
+        // struct_size (a newer module's table is larger; its extra fields
+        // are not ours to read).
+        let tableSize = ABIGrowth.structSize(at: raw)
+        guard let m = ABIGrowth.read(raw, as: manta_module_t.self, minimum: ABIGrowth.Size10.module) else {
+            throw refuse("module table is \(tableSize) bytes; ABI 1.0 needs \(ABIGrowth.Size10.module)")
         }
         guard m.abi_major == hostMajor else {
             throw refuse("built for ABI major \(m.abi_major); this host speaks ABI \(hostMajor).\(hostMinor)")
@@ -73,36 +76,55 @@ public enum ModuleLoader {
         guard let ext = m.get_extension(manifest.kind.extensionID) else {
             throw refuse("a \(manifest.kind.rawValue) must provide the \(manifest.kind.extensionID) extension; get_extension returned NULL")
         }
-        if let problem = checkKindTable(ext, kind: manifest.kind) { throw refuse(problem) }
+        let kindTable: UnsafeRawPointer
+        switch copyKindTable(ext, kind: manifest.kind) {
+        case .failure(let problem): throw refuse(problem.message)
+        case .success(let copy): kindTable = copy
+        }
 
-        let module = LoadedModule(manifest: manifest, path: path, table: table, kindTable: ext)
+        // Modules are never unloaded, so neither are the host's copies.
+        let ownTable = UnsafeMutablePointer<manta_module_t>.allocate(capacity: 1)
+        ownTable.initialize(to: m)
+        let module = LoadedModule(manifest: manifest, path: path, table: ownTable, tableSize: tableSize,
+                                  kindTable: kindTable, kindTableSize: ABIGrowth.structSize(at: ext))
         loaded.withLock { $0[path] = module }
         return module
     }
 
-    /// Size and function pointers of a kind's extension table.
-    private static func checkKindTable(_ ext: UnsafeRawPointer, kind: PluginKind) -> String? {
-        let size = Int(ext.load(as: UInt32.self))
-        func short(_ need: Int) -> String? {
-            size < need ? "\(kind.extensionID) table is \(size) bytes; ABI 1.0 needs \(need)" : nil
+    /// Checks a kind's extension table (at least its 1.0 size, no NULL
+    /// 1.0 functions) and returns the host's copy of it (rule 3: the
+    /// module's struct_size bytes, zero beyond, so a later optional field a
+    /// module lacks reads as NULL).
+    private static func copyKindTable(_ ext: UnsafeRawPointer, kind: PluginKind) -> Result<UnsafeRawPointer, PluginCallError> {
+        let size = ABIGrowth.structSize(at: ext)
+        func short(_ need: Int) -> PluginCallError {
+            PluginCallError("\(kind.extensionID) table is \(size) bytes; ABI 1.0 needs \(need)")
         }
+        func own<T>(_ t: T) -> UnsafeRawPointer {
+            let p = UnsafeMutablePointer<T>.allocate(capacity: 1)
+            p.initialize(to: t)
+            return UnsafeRawPointer(p)
+        }
+        let missing = PluginCallError("\(kind.extensionID) table has NULL functions")
         switch kind {
         case .driver:
-            if let p = short(MemoryLayout<manta_driver_t>.size) { return p }
-            let t = ext.assumingMemoryBound(to: manta_driver_t.self).pointee
-            if t.device_count == nil || t.device_info == nil || t.apply_setpoint == nil {
-                return "\(kind.extensionID) table has NULL functions"
+            guard let t = ABIGrowth.read(ext, as: manta_driver_t.self, minimum: ABIGrowth.Size10.driver) else {
+                return .failure(short(ABIGrowth.Size10.driver))
             }
+            if t.device_count == nil || t.device_info == nil || t.apply_setpoint == nil { return .failure(missing) }
+            return .success(own(t))
         case .strategy:
-            if let p = short(MemoryLayout<manta_strategy_t>.size) { return p }
-            if ext.assumingMemoryBound(to: manta_strategy_t.self).pointee.decide == nil {
-                return "\(kind.extensionID) table has no decide()"
+            guard let t = ABIGrowth.read(ext, as: manta_strategy_t.self, minimum: ABIGrowth.Size10.strategy) else {
+                return .failure(short(ABIGrowth.Size10.strategy))
             }
+            if t.decide == nil { return .failure(PluginCallError("\(kind.extensionID) table has no decide()")) }
+            return .success(own(t))
         case .market:
-            if let p = short(MemoryLayout<manta_market_t>.size) { return p }
-            let t = ext.assumingMemoryBound(to: manta_market_t.self).pointee
-            if t.fetch_prices == nil || t.submit_bid == nil { return "\(kind.extensionID) table has NULL functions" }
+            guard let t = ABIGrowth.read(ext, as: manta_market_t.self, minimum: ABIGrowth.Size10.market) else {
+                return .failure(short(ABIGrowth.Size10.market))
+            }
+            if t.fetch_prices == nil || t.submit_bid == nil { return .failure(missing) }
+            return .success(own(t))
         }
-        return nil
     }
 }

@@ -45,7 +45,7 @@ final class ObservationMarshal {
         regionC = cString(region)
         assets = obs.assets.map { a in
             manta_asset_state_t(
-                struct_size: UInt32(MemoryLayout<manta_asset_state_t>.size), kind: a.kind.rawValue, id: cString(a.id),
+                struct_size: ABIGrowth.size(of: manta_asset_state_t.self), kind: a.kind.rawValue, id: cString(a.id),
                 soc: a.soc, capacity_wh: a.capacityWh, max_charge_w: a.maxChargeW, max_discharge_w: a.maxDischargeW,
                 soc_min: a.socMin, soc_max: a.socMax, power_w: a.powerW, round_trip_efficiency: a.roundTripEfficiency)
         }
@@ -67,7 +67,7 @@ final class ObservationMarshal {
         }
         let fn = m.kindTable.assumingMemoryBound(to: manta_strategy_t.self).pointee.decide!
         var decision = manta_decision_t()
-        decision.struct_size = UInt32(MemoryLayout<manta_decision_t>.size)
+        decision.struct_size = ABIGrowth.size(of: manta_decision_t.self)
         decision.count = UInt32(assets.count)
         let (vppC, regionC) = (self.vppC, self.regionC)
         let rc = obs.priceHistory.withUnsafeBufferPointer { history in
@@ -75,11 +75,12 @@ final class ObservationMarshal {
                 targets.withUnsafeMutableBufferPointer { targetBuf in
                     decision.target_w = targetBuf.baseAddress
                     var o = manta_observation_t(
-                        struct_size: UInt32(MemoryLayout<manta_observation_t>.size), reserved0: 0,
+                        struct_size: ABIGrowth.size(of: manta_observation_t.self), reserved0: 0,
                         now_ms: obs.nowMs, interval_end_ms: obs.intervalEndMs, interval_ms: obs.intervalMs,
                         deadline_ms: obs.deadlineMs, vpp: vppC, region: regionC, price: obs.price,
                         price_history: history.baseAddress, history_count: UInt32(history.count),
                         asset_count: UInt32(assetBuf.count), assets: assetBuf.baseAddress,
+                        // The host's stride: a strategy steps by it, not by its own sizeof.
                         asset_stride: UInt32(MemoryLayout<manta_asset_state_t>.stride), reserved1: 0)
                     return fn(h, &o, &decision)
                 }

@@ -57,7 +57,7 @@ extern "C" {
 /* The ABI generation these headers describe. A host accepts a module when the
  * majors are equal and the host's minor is >= the module's min_host_minor. */
 #define MANTA_ABI_MAJOR 1
-#define MANTA_ABI_MINOR 0
+#define MANTA_ABI_MINOR 1
 
 /* Marks the one symbol a module exports. Build modules with
  * -fvisibility=hidden so that nothing else leaks. */
@@ -82,6 +82,49 @@ typedef struct manta_str {
  * knew about `field`: use before reading any field added after 1.0. */
 #define MANTA_HAS_FIELD(ptr, type, field)                                      \
     ((ptr)->struct_size >= offsetof(type, field) + sizeof(((type *)0)->field))
+
+/* Reading and writing a struct that may have grown (rule 3).
+ *
+ * The two sides of a call may be built from different minors, so a struct
+ * may be larger or smaller than the reader's own definition. A reader:
+ *
+ *  - refuses a struct whose struct_size is below its 1.0 size: every field
+ *    of 1.0 is always there;
+ *  - reads a field added after 1.0 only when MANTA_HAS_FIELD says it is
+ *    there, and otherwise treats it as absent (NULL, 0 or NaN, as the field
+ *    says):
+ *        if (MANTA_HAS_FIELD(d, manta_driver_t, apply_setpoints) &&
+ *            d->apply_setpoints) ... else one apply_setpoint per setpoint
+ *  - never reads past struct_size: a host or kit copies
+ *    min(struct_size, sizeof(type)) bytes into a zeroed struct of its own
+ *    and reads that (a missing newer field then reads as 0 / NULL);
+ *  - steps through arrays by the stride given beside them, never by its own
+ *    sizeof, and reads each element as above.
+ *
+ * A writer into a struct the other side owns (device_info,
+ * setpoint_result, decision, bid_result) writes only fields that fit within
+ * the struct_size that side set, and leaves struct_size as it found it.
+ * A struct the writer fills itself (tables, setpoints, observations, prices,
+ * bids) carries the writer's own sizeof.
+ *
+ * Sizes at ABI 1.0 (LP64), the minimum a reader accepts:
+ *
+ *     manta_host_t 128           manta_module_t 120
+ *     manta_host_market_t 16     manta_host_devices_t 16
+ *     manta_driver_t 32          (MANTA_DRIVER_SIZE_1_0; 1.1 appends
+ *                                 apply_setpoints: 40)
+ *     manta_device_info_t 152    manta_setpoint_t 48
+ *     manta_setpoint_result_t 144
+ *     manta_strategy_t 16        manta_observation_t 112
+ *     manta_asset_state_t 88     manta_decision_t 144
+ *     manta_market_t 24          manta_price_t 48
+ *     manta_bid_t 56             manta_bid_result_t 152
+ *
+ * A struct that has not grown since 1.0 has its sizeof as its 1.0 size.
+ * SDK/src/abi_layout.c pins every size and offset; a minor that appends a
+ * field adds its pin there and its line above. manta_sample_t is frozen
+ * (sample.h) and has no struct_size.
+ */
 
 /* Status codes returned by int32_t functions. 0 is success, negative is
  * failure. Values are never reused. */

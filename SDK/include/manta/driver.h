@@ -119,7 +119,44 @@ typedef struct manta_driver {
     int32_t (*apply_setpoint)(manta_instance_t *instance,
                               const manta_setpoint_t *setpoint,
                               manta_setpoint_result_t *out);
+
+    /* ---- ABI 1.1 ---- read only when MANTA_HAS_FIELD(table,
+     * manta_driver_t, apply_setpoints). */
+
+    /* [worker, started] Apply `count` setpoints in one call, in array order:
+     * a later setpoint for a device replaces an earlier one, exactly as if
+     * each had been given to apply_setpoint alone. Optional: NULL means "not
+     * supported", and a host that finds it NULL, or finds a table whose
+     * struct_size predates 1.1, calls apply_setpoint once per setpoint
+     * instead. A driver that offers it still offers apply_setpoint.
+     *
+     * setpoints: owned by the host, borrowed for the duration of the call.
+     *   Element i is at (const char *)setpoints + i * stride; stride is at
+     *   least the 1.0 sizeof(manta_setpoint_t) and each element carries its
+     *   own struct_size (read it as rule 3 says).
+     * results: owned by the host, `count` elements stepped by
+     *   result_stride. The host sets each struct_size and zero-fills the
+     *   rest; the driver writes only fields within that struct_size, one
+     *   result per setpoint at the same index. An outcome left 0 means "not
+     *   filled in".
+     * Both pointers may be NULL when count is 0. Nothing is kept after the
+     * call returns: copy what you need.
+     *
+     * May block on device I/O, for the whole batch, as long as the driver's
+     * own timeouts allow. Returns MANTA_OK when every result is filled in
+     * (whatever its outcome), or an error code when some could not be: the
+     * host then counts each result whose outcome is still 0 as failed and
+     * keeps the others. */
+    int32_t (*apply_setpoints)(manta_instance_t *instance,
+                               const manta_setpoint_t *setpoints,
+                               uint32_t count, uint32_t stride,
+                               manta_setpoint_result_t *results,
+                               uint32_t result_stride);
 } manta_driver_t;
+
+/* The size of manta_driver_t at ABI 1.0, before apply_setpoints: the
+ * smallest driver table a host accepts. */
+#define MANTA_DRIVER_SIZE_1_0 offsetof(manta_driver_t, apply_setpoints)
 
 /* Host extension "manta.host.devices/1": drivers that know whether they can
  * reach a device say so, with the reason, so that the operator sees why a

@@ -5,7 +5,7 @@ enum MarketThunks {
     nonisolated(unsafe) static let table: UnsafeMutablePointer<manta_market_t> = {
         let t = UnsafeMutablePointer<manta_market_t>.allocate(capacity: 1)
         t.initialize(to: manta_market_t(
-            struct_size: UInt32(MemoryLayout<manta_market_t>.size), reserved0: 0,
+            struct_size: ABIGrowth.size(of: manta_market_t.self), reserved0: 0,
             fetch_prices: fetchPrices, submit_bid: submitBid))
         return t
     }()
@@ -29,18 +29,19 @@ enum MarketThunks {
     static let submitBid: @convention(c) (
         OpaquePointer?, UnsafePointer<manta_bid_t>?, UnsafeMutablePointer<manta_bid_result_t>?
     ) -> Int32 = { handle, bid, out in
-        guard let bid, let out, Int(out.pointee.struct_size) >= MemoryLayout<manta_bid_result_t>.size else {
-            return MANTA_ERR_INVALID
-        }
-        let b = bid.pointee
+        guard let bid, let out, Int(out.pointee.struct_size) >= ABIGrowth.Size10.bidResult,
+              let b = ABIGrowth.read(bid, as: manta_bid_t.self, minimum: ABIGrowth.Size10.bid)
+        else { return MANTA_ERR_INVALID }
         let market = InstanceBox.from(handle).plugin as! MarketPlugin
         let result = market.submitBid(Bid(
             bidID: b.bid_id, service: b.service, region: String(manta: b.region),
             intervalEndMs: b.interval_end_ms, quantityMW: b.quantity_mw, price: b.price))
-        out.pointee.status = result.status
-        out.pointee.cleared_mw = result.clearedMW
-        out.pointee.clearing_price = result.clearingPrice
-        copyMessage(result.message, into: &out.pointee.message)
+        var c = manta_bid_result_t()
+        c.status = result.status
+        c.cleared_mw = result.clearedMW
+        c.clearing_price = result.clearingPrice
+        copyMessage(result.message, into: &c.message)
+        ABIGrowth.write(c, to: out)  // up to the host's struct_size
         return MANTA_OK
     }
 }

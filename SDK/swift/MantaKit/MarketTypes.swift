@@ -26,7 +26,7 @@ public struct Price: Sendable, Equatable {
             let s = regions[p.region] ?? strdup(p.region)!
             regions[p.region] = s
             return manta_price_t(
-                struct_size: UInt32(MemoryLayout<manta_price_t>.size),
+                struct_size: ABIGrowth.size(of: manta_price_t.self),
                 status: p.firm ? MANTA_PRICE_FIRM : MANTA_PRICE_FORECAST, interval_end_ms: p.intervalEndMs,
                 region: manta_str_t(ptr: s, len: UInt64(p.region.utf8.count)), rrp: p.rrp, demand_mw: p.demandMW)
         }

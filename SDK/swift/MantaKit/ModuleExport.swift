@@ -30,7 +30,7 @@ public enum MantaModule {
     public static func export<P: DriverPlugin>(
         _ type: P.Type, _ info: ModuleInfo, hostMajor: UInt32, hostMinor: UInt32
     ) -> UnsafePointer<manta_module_t>? {
-        register(info, kind: MANTA_KIND_DRIVER, hostMajor: hostMajor) { host, config throws(PluginError) in
+        register(info, kind: MANTA_KIND_DRIVER, hostMajor: hostMajor, hostMinor: hostMinor) { host, config throws(PluginError) in
             try P(host: host, config: config)
         }
     }
@@ -38,7 +38,7 @@ public enum MantaModule {
     public static func export<P: StrategyPlugin>(
         _ type: P.Type, _ info: ModuleInfo, hostMajor: UInt32, hostMinor: UInt32
     ) -> UnsafePointer<manta_module_t>? {
-        register(info, kind: MANTA_KIND_STRATEGY, hostMajor: hostMajor) { host, config throws(PluginError) in
+        register(info, kind: MANTA_KIND_STRATEGY, hostMajor: hostMajor, hostMinor: hostMinor) { host, config throws(PluginError) in
             try P(host: host, config: config)
         }
     }
@@ -46,7 +46,7 @@ public enum MantaModule {
     public static func export<P: MarketPlugin>(
         _ type: P.Type, _ info: ModuleInfo, hostMajor: UInt32, hostMinor: UInt32
     ) -> UnsafePointer<manta_module_t>? {
-        register(info, kind: MANTA_KIND_MARKET, hostMajor: hostMajor) { host, config throws(PluginError) in
+        register(info, kind: MANTA_KIND_MARKET, hostMajor: hostMajor, hostMinor: hostMinor) { host, config throws(PluginError) in
             try P(host: host, config: config)
         }
     }
@@ -67,17 +67,21 @@ public enum MantaModule {
     static var factory: Factory? { state.withLock { $0.factory } }
     static var kind: Int32 { state.withLock { $0.kind } }
 
+    /// The module table, or nil for a host this module cannot work with:
+    /// another major, or a minor below `info.minHostMinor`. What the kit
+    /// itself uses of the host needs no more than ABI 1.0, and fields added
+    /// later are used only where the host's struct_size shows them.
     private static func register(
-        _ info: ModuleInfo, kind: Int32, hostMajor: UInt32, factory: @escaping Factory
+        _ info: ModuleInfo, kind: Int32, hostMajor: UInt32, hostMinor: UInt32, factory: @escaping Factory
     ) -> UnsafePointer<manta_module_t>? {
-        guard hostMajor == UInt32(MANTA_ABI_MAJOR) else { return nil }
+        guard hostMajor == UInt32(MANTA_ABI_MAJOR), hostMinor >= info.minHostMinor else { return nil }
         return state.withLock { s in
             if let table = s.table { return UnsafePointer(table) }
             s.factory = factory
             s.kind = kind
             let table = UnsafeMutablePointer<manta_module_t>.allocate(capacity: 1)
             table.initialize(to: manta_module_t(
-                struct_size: UInt32(MemoryLayout<manta_module_t>.size),
+                struct_size: ABIGrowth.size(of: manta_module_t.self),
                 abi_major: UInt32(MANTA_ABI_MAJOR), abi_minor: UInt32(MANTA_ABI_MINOR),
                 min_host_minor: info.minHostMinor,
                 id: staticString(info.id), version: staticString(info.version), kind: kind, reserved0: 0,

@@ -14,8 +14,8 @@ enum Thunks {
     }
 
     static let create: @convention(c) (UnsafePointer<manta_host_t>?, manta_str_t) -> OpaquePointer? = { raw, cfg in
-        guard let raw, let factory = MantaModule.factory else { return nil }
-        let host = PluginHost(raw)
+        // A host table smaller than ABI 1.0's has no report_error to trust.
+        guard let raw, let factory = MantaModule.factory, let host = PluginHost(raw) else { return nil }
         let config: JSON
         do {
             config = try JSON.parse(String(manta: cfg))

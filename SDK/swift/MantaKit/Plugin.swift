@@ -31,6 +31,16 @@ public protocol DriverPlugin: Plugin {
     func device(at index: Int) -> DeviceInfo
     /// Apply a setpoint (only while started) and say what happened.
     func apply(_ setpoint: Setpoint) -> SetpointOutcome
+    /// Apply a batch in order (only while started): one outcome per
+    /// setpoint, at the same index. Exported as apply_setpoints (ABI 1.1);
+    /// the default applies them one at a time. A driver that can do better
+    /// for a whole fleet (one advance of its clock, one message per
+    /// gateway) implements it.
+    func apply(_ setpoints: [Setpoint]) -> [SetpointOutcome]
+}
+
+extension DriverPlugin {
+    public func apply(_ setpoints: [Setpoint]) -> [SetpointOutcome] { setpoints.map { apply($0) } }
 }
 
 /// A trading strategy ("manta.strategy/1").

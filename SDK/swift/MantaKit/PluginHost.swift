@@ -9,39 +9,56 @@ public final class PluginHost: @unchecked Sendable {
     // @unchecked: the pointee is immutable host-owned memory whose functions
     // are thread-safe by the ABI's contract ([any]).
     public let raw: UnsafePointer<manta_host_t>
-    private let market: UnsafePointer<manta_host_market_t>?
-    private let devices: UnsafePointer<manta_host_devices_t>?
+    /// The host's table as read under rule 3 (abi.h): its first struct_size
+    /// bytes, the rest zero. A field added after 1.0 is used only when
+    /// `has(_:)` says the host filled it.
+    private let table: manta_host_t
+    private let market: manta_host_market_t?
+    private let devices: manta_host_devices_t?
 
-    init(_ raw: UnsafePointer<manta_host_t>) {
+    /// nil when the host's table is smaller than ABI 1.0's.
+    init?(_ raw: UnsafePointer<manta_host_t>) {
+        guard let t = ABIGrowth.read(raw, as: manta_host_t.self, minimum: ABIGrowth.Size10.host) else { return nil }
         self.raw = raw
-        market = raw.pointee.get_extension(raw, MANTA_HOST_MARKET_ID)?.assumingMemoryBound(to: manta_host_market_t.self)
-        devices = raw.pointee.get_extension(raw, MANTA_HOST_DEVICES_ID)?.assumingMemoryBound(to: manta_host_devices_t.self)
+        table = t
+        // Both extensions exist since 1.0; one smaller than its 1.0 size is
+        // treated as not offered.
+        func ext<T>(_ id: String, _: T.Type, _ minimum: Int) -> T? {
+            t.get_extension(raw, id).flatMap { ABIGrowth.read($0, as: T.self, minimum: minimum) }
+        }
+        market = ext(MANTA_HOST_MARKET_ID, manta_host_market_t.self, ABIGrowth.Size10.hostMarket)
+        devices = ext(MANTA_HOST_DEVICES_ID, manta_host_devices_t.self, ABIGrowth.Size10.hostDevices)
     }
 
-    /// The host's ABI version.
-    public var abi: (major: UInt32, minor: UInt32) { (raw.pointee.abi_major, raw.pointee.abi_minor) }
+    /// The host's ABI version, as its table states it.
+    public var abi: (major: UInt32, minor: UInt32) { (table.abi_major, table.abi_minor) }
+    /// The size of the host's table: what it knew of manta_host_t.
+    public var tableSize: UInt32 { table.struct_size }
+    /// MANTA_HAS_FIELD on the host's table: whether the host filled `field`.
+    /// Check it before using any manta_host_t field added after 1.0.
+    public func has<V>(_ field: KeyPath<manta_host_t, V>) -> Bool { ABIGrowth.hasField(table.struct_size, field) }
     /// The name the operator gave this instance.
-    public var instanceName: String { String(manta: raw.pointee.instance_name) }
+    public var instanceName: String { String(manta: table.instance_name) }
 
     public func log(_ level: LogLevel, _ message: String) {
-        message.withManta { raw.pointee.log(raw, level.rawValue, $0) }
+        message.withManta { table.log(raw, level.rawValue, $0) }
     }
 
     public func reportError(_ error: PluginError) {
-        error.message.withManta { raw.pointee.report_error(raw, error.code, $0) }
+        error.message.withManta { table.report_error(raw, error.code, $0) }
     }
 
     /// The host clock (replay-aware), ms since the Unix epoch.
-    public var nowMs: Int64 { raw.pointee.now_ms(raw) }
+    public var nowMs: Int64 { table.now_ms(raw) }
 
     /// One on_callback() no earlier than `delayMs` of host-clock time from now.
     public func requestCallback(afterMs delayMs: Int64) {
-        raw.pointee.request_callback(raw, delayMs)
+        table.request_callback(raw, delayMs)
     }
 
     /// A catalog point id, or nil when the host does not know the name.
     public func pointID(_ name: String) -> UInt32? {
-        let id = name.withManta { raw.pointee.point_id(raw, $0) }
+        let id = name.withManta { table.point_id(raw, $0) }
         return id == 0 ? nil : id
     }
 
@@ -49,7 +66,7 @@ public final class PluginHost: @unchecked Sendable {
     @discardableResult
     public func publish(_ samples: UnsafeBufferPointer<manta_sample_t>) -> Int32 {
         guard let base = samples.baseAddress, !samples.isEmpty else { return MANTA_OK }
-        return raw.pointee.publish_samples(raw, base, UInt32(samples.count))
+        return table.publish_samples(raw, base, UInt32(samples.count))
     }
 
     @discardableResult
@@ -67,7 +84,7 @@ public final class PluginHost: @unchecked Sendable {
             return MANTA_ERR_UNSUPPORTED
         }
         return reason.withManta {
-            devices.pointee.set_link_state(raw, UInt32(index), online ? MANTA_LINK_ONLINE : MANTA_LINK_OFFLINE, $0)
+            devices.set_link_state(raw, UInt32(index), online ? MANTA_LINK_ONLINE : MANTA_LINK_OFFLINE, $0)
         }
     }
 
@@ -77,7 +94,7 @@ public final class PluginHost: @unchecked Sendable {
     public func publishPrices(_ prices: [Price]) -> Int32 {
         guard let market else { return MANTA_ERR_UNSUPPORTED }
         return Price.withC(prices) { base, count, stride in
-            market.pointee.publish_prices(raw, base, count, stride)
+            market.publish_prices(raw, base, count, stride)
         }
     }
 }

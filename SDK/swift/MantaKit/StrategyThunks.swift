@@ -5,21 +5,26 @@ enum StrategyThunks {
     nonisolated(unsafe) static let table: UnsafeMutablePointer<manta_strategy_t> = {
         let t = UnsafeMutablePointer<manta_strategy_t>.allocate(capacity: 1)
         t.initialize(to: manta_strategy_t(
-            struct_size: UInt32(MemoryLayout<manta_strategy_t>.size), reserved0: 0, decide: decide))
+            struct_size: ABIGrowth.size(of: manta_strategy_t.self), reserved0: 0, decide: decide))
         return t
     }()
 
     static let decide: @convention(c) (
         OpaquePointer?, UnsafePointer<manta_observation_t>?, UnsafeMutablePointer<manta_decision_t>?
     ) -> Int32 = { handle, obs, out in
-        guard let obs, let out, let targets = out.pointee.target_w else { return MANTA_ERR_INVALID }
+        // Both structs are the host's: at least their 1.0 size, read no
+        // further than their struct_size (rule 3).
+        guard let obs, let out,
+              let decision = ABIGrowth.read(out, as: manta_decision_t.self, minimum: ABIGrowth.Size10.decision),
+              let targets = decision.target_w, let observation = Observation(obs)
+        else { return MANTA_ERR_INVALID }
         let box = InstanceBox.from(handle)
         let strategy = box.plugin as! StrategyPlugin
-        let count = Int(out.pointee.count)
+        let count = Int(decision.count)
         var values = [Double](repeating: 0, count: count)
         var reason: String?
         let status = box.reporting { () throws(PluginError) in
-            reason = try strategy.decide(Observation(obs), targets: &values)
+            reason = try strategy.decide(observation, targets: &values)
         }
         guard status == MANTA_OK else { return status }
         guard values.count == count else {
@@ -27,7 +32,7 @@ enum StrategyThunks {
             return MANTA_ERR_INVALID
         }
         for i in 0..<count { targets[i] = values[i] }
-        copyMessage(reason ?? "", into: &out.pointee.reason)
+        copyMessage(reason ?? "", into: &out.pointee.reason)  // a 1.0 field: within struct_size
         return MANTA_OK
     }
 }

@@ -28,8 +28,10 @@ public struct Observation: Sendable {
     public var priceHistory: [Double]
     public var assets: [AssetState]
 
-    init(_ o: UnsafePointer<manta_observation_t>) {
-        let c = o.pointee
+    /// Reads the host's observation as rule 3 says; nil when it or one of
+    /// its assets is smaller than ABI 1.0's, or the stride is.
+    init?(_ o: UnsafePointer<manta_observation_t>) {
+        guard let c = ABIGrowth.read(o, as: manta_observation_t.self, minimum: ABIGrowth.Size10.observation) else { return nil }
         nowMs = c.now_ms
         intervalEndMs = c.interval_end_ms
         intervalMs = c.interval_ms
@@ -41,8 +43,10 @@ public struct Observation: Sendable {
         assets = []
         assets.reserveCapacity(Int(c.asset_count))
         guard let base = c.assets.map(UnsafeRawPointer.init) else { return }
+        guard c.asset_count == 0 || Int(c.asset_stride) >= ABIGrowth.Size10.assetState else { return nil }
         for i in 0..<Int(c.asset_count) {
-            let a = (base + i * Int(c.asset_stride)).assumingMemoryBound(to: manta_asset_state_t.self).pointee
+            guard let a = ABIGrowth.read(base + i * Int(c.asset_stride), as: manta_asset_state_t.self,
+                                         minimum: ABIGrowth.Size10.assetState) else { return nil }
             assets.append(AssetState(
                 kind: a.kind, id: String(manta: a.id), soc: a.soc, capacityWh: a.capacity_wh,
                 maxChargeW: a.max_charge_w, maxDischargeW: a.max_discharge_w, socMin: a.soc_min,

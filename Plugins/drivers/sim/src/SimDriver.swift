@@ -30,7 +30,9 @@ final class SimDriver: DriverPlugin {
     private var counters: [(exportWh: Double, importWh: Double)]
     private var faults: [Int: SimConfig.Fault] = [:]
     private var stuck: [Int: Double] = [:]
-    private var lastMs: Int64 = 0
+    /// How far each home's physics has been integrated: a setpoint brings
+    /// only its own home up to date, so it costs O(1) whatever the fleet.
+    private var homeMs: [Int64]
     private var running = false
     private let points: Points
     private var batch: [manta_sample_t] = []
@@ -78,6 +80,7 @@ final class SimDriver: DriverPlugin {
         loadMeanW = loads
         energyWh = energy
         commands = Array(repeating: nil, count: config.homes)
+        homeMs = Array(repeating: 0, count: config.homes)
         pvLimitW = Array(repeating: nil, count: config.homes)
         counters = Array(repeating: (0, 0), count: config.homes * perHome)
         for (i, f) in config.faults.enumerated() {
@@ -149,9 +152,10 @@ final class SimDriver: DriverPlugin {
     }
 
     func start() throws(PluginError) {
-        lastMs = host.nowMs
+        let now = host.nowMs
+        for h in homeMs.indices { homeMs[h] = now }
         running = true
-        publish(at: lastMs)
+        publish(at: now)
         host.requestCallback(afterMs: config.publishIntervalMs)
     }
 
@@ -165,16 +169,25 @@ final class SimDriver: DriverPlugin {
         host.requestCallback(afterMs: config.publishIntervalMs)
     }
 
-    func apply(_ sp: Setpoint) -> SetpointOutcome {
+    func apply(_ sp: Setpoint) -> SetpointOutcome { apply(sp, now: host.nowMs) }
+
+    /// A fleet's batch (apply_setpoints): one clock reading, then O(1) each.
+    func apply(_ setpoints: [Setpoint]) -> [SetpointOutcome] {
+        let now = host.nowMs
+        return setpoints.map { apply($0, now: now) }
+    }
+
+    /// Finds the home by arithmetic on the index and integrates only that
+    /// home up to `now`.
+    private func apply(_ sp: Setpoint, now: Int64) -> SetpointOutcome {
         guard sp.device >= 0, sp.device < deviceCount else {
             return SetpointOutcome(MANTA_OUTCOME_REJECTED, applied: .nan, "no device \(sp.device)")
         }
-        let now = host.nowMs
-        advance(to: now)  // the old command governs up to now, the new one after
+        let home = sp.device / perHome
+        advance(home: home, to: now)  // the old command governs up to now, the new one after
         guard sp.validUntilMs > now else {
             return SetpointOutcome(MANTA_OUTCOME_REJECTED, applied: .nan, "expired before it arrived")
         }
-        let home = sp.device / perHome
         switch role(sp.device) {
         case .meter, .load:
             return SetpointOutcome(MANTA_OUTCOME_REJECTED, applied: .nan, "\(key(sp.device)) is read-only")
@@ -197,39 +210,44 @@ final class SimDriver: DriverPlugin {
         }
     }
 
-    /// Integrates every home from lastMs to `now`, splitting the span where
-    /// a command starts or ends so that each piece has one battery power.
+    /// Integrates every home up to `now`.
     private func advance(to now: Int64) {
+        for h in 0..<config.homes { advance(home: h, to: now) }
+    }
+
+    /// Integrates home `h` from where it stands to `now`, splitting the span
+    /// where a command starts or ends so that each piece has one battery
+    /// power.
+    private func advance(home h: Int, to now: Int64) {
+        let lastMs = homeMs[h]
         guard now > lastMs else { return }
         let hours = Double(now - lastMs) / 3_600_000
-        for h in 0..<config.homes {
-            var t = lastMs
-            var batteryWh = 0.0
-            while t < now {
-                var end = now
-                var request = 0.0
-                if let c = commands[h] {
-                    if t < c.fromMs { end = min(end, c.fromMs) }
-                    else if t < c.untilMs { end = min(end, c.untilMs); request = c.valueW }
-                }
-                let piece = Double(end - t) / 3_600_000
-                let (p, e) = spec[h].step(energyWh: energyWh[h], requestW: request, hours: piece)
-                energyWh[h] = e
-                batteryWh += p * piece
-                t = end
+        var t = lastMs
+        var batteryWh = 0.0
+        while t < now {
+            var end = now
+            var request = 0.0
+            if let c = commands[h] {
+                if t < c.fromMs { end = min(end, c.fromMs) }
+                else if t < c.untilMs { end = min(end, c.untilMs); request = c.valueW }
             }
-            if let c = commands[h], c.untilMs <= now { commands[h] = nil }
-            // Trapezoid rule: PV and load change slowly against the publish interval.
-            let pvWh = (pvPower(h, at: lastMs) + pvPower(h, at: now)) / 2 * hours
-            let loadWh = (loadPower(h, at: lastMs) + loadPower(h, at: now)) / 2 * hours
-            count(h * perHome + Role.battery.rawValue, batteryWh)
-            count(h * perHome + Role.pv.rawValue, pvWh)
-            if config.meters {
-                count(h * perHome + Role.load.rawValue, -loadWh)
-                count(h * perHome + Role.meter.rawValue, batteryWh + pvWh - loadWh)
-            }
+            let piece = Double(end - t) / 3_600_000
+            let (p, e) = spec[h].step(energyWh: energyWh[h], requestW: request, hours: piece)
+            energyWh[h] = e
+            batteryWh += p * piece
+            t = end
         }
-        lastMs = now
+        if let c = commands[h], c.untilMs <= now { commands[h] = nil }
+        // Trapezoid rule: PV and load change slowly against the publish interval.
+        let pvWh = (pvPower(h, at: lastMs) + pvPower(h, at: now)) / 2 * hours
+        let loadWh = (loadPower(h, at: lastMs) + loadPower(h, at: now)) / 2 * hours
+        count(h * perHome + Role.battery.rawValue, batteryWh)
+        count(h * perHome + Role.pv.rawValue, pvWh)
+        if config.meters {
+            count(h * perHome + Role.load.rawValue, -loadWh)
+            count(h * perHome + Role.meter.rawValue, batteryWh + pvWh - loadWh)
+        }
+        homeMs[h] = now
     }
 
     private func count(_ device: Int, _ wh: Double) {

@@ -1,0 +1,117 @@
+/*
+ * manta/market.h -- extension "manta.market/1": market connectors, and the
+ * host extension "manta.host.market/1" they publish through.
+ *
+ * A market connector delivers regional prices, either for a range on request
+ * (history) or as each interval's price appears (live, or a replay following
+ * the host clock), and accepts bids.
+ */
+#ifndef MANTA_MARKET_H
+#define MANTA_MARKET_H
+
+#include "module.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define MANTA_MARKET_ID "manta.market/1"
+#define MANTA_HOST_MARKET_ID "manta.host.market/1"
+
+/* Price status. */
+#define MANTA_PRICE_FIRM 1     /* settled/dispatch price */
+#define MANTA_PRICE_FORECAST 2 /* pre-dispatch or model forecast */
+
+/* Market services. Values are never reused; FCAS services come later. */
+#define MANTA_SERVICE_ENERGY 1
+
+/* One interval's price in one region. Arrays of these are stepped through by
+ * the `stride` given beside them. */
+typedef struct manta_price {
+    uint32_t struct_size;
+    int32_t status; /* MANTA_PRICE_* */
+    /* END of the interval (AEMO convention), UTC ms. NEM market time is
+     * UTC+10 all year: "2022/01/01 00:05:00" is 2021-12-31T14:05:00Z. */
+    int64_t interval_end_ms;
+    manta_str_t region; /* "VIC1"; borrowed */
+    double rrp;         /* regional reference price, AUD/MWh */
+    double demand_mw;   /* regional demand, NaN if unknown */
+    uint64_t next_field; /* appended by the next minor (test headers only) */
+} manta_price_t;
+
+/* Receives prices during fetch_prices(). `prices` is borrowed. Returns
+ * MANTA_OK to continue or an error code to stop the fetch.
+ * [worker] called on the connector's own worker, inside fetch_prices(). */
+typedef int32_t (*manta_price_sink_fn)(void *sink_ctx,
+                                       const manta_price_t *prices,
+                                       uint32_t count, uint32_t stride);
+
+/* A single-band bid or offer. Owned by the host. */
+typedef struct manta_bid {
+    uint32_t struct_size;
+    int32_t service; /* MANTA_SERVICE_* */
+    uint64_t bid_id; /* host-assigned, unique */
+    manta_str_t region;
+    int64_t interval_end_ms;
+    /* + offers to generate or discharge; - bids to consume or charge. MW. */
+    double quantity_mw;
+    /* Limit price, AUD/MWh: an offer clears when the price is >= it, a bid
+     * when the price is <= it. */
+    double price;
+    uint64_t next_field; /* appended by the next minor (test headers only) */
+} manta_bid_t;
+
+/* Bid statuses. */
+#define MANTA_BID_ACCEPTED 1    /* lodged; clearing not yet known */
+#define MANTA_BID_CLEARED 2     /* cleared at clearing_price for cleared_mw */
+#define MANTA_BID_NOT_CLEARED 3 /* the price did not reach the limit */
+#define MANTA_BID_REJECTED 4    /* refused: see message */
+
+typedef struct manta_bid_result {
+    uint32_t struct_size;
+    int32_t status; /* MANTA_BID_* */
+    double cleared_mw;
+    double clearing_price;
+    char message[MANTA_MESSAGE_SIZE]; /* NUL-terminated, may be empty */
+    uint64_t next_field; /* appended by the next minor (test headers only) */
+} manta_bid_result_t;
+
+typedef struct manta_market {
+    uint32_t struct_size;
+    uint32_t reserved0;
+
+    /* [worker] Deliver the prices of `region` for intervals whose END lies in
+     * (from_ms, to_ms], oldest first, through `sink` in one or more batches.
+     * Only while started. Returns MANTA_OK (also when there was nothing), or
+     * the sink's error, or an error code after report_error(). */
+    int32_t (*fetch_prices)(manta_instance_t *instance, manta_str_t region,
+                            int64_t from_ms, int64_t to_ms,
+                            manta_price_sink_fn sink, void *sink_ctx);
+
+    /* [worker] Lodge a bid; fill `out` (owned by the host). Only while
+     * started. Returns MANTA_OK when `out` is filled in. */
+    int32_t (*submit_bid)(manta_instance_t *instance, const manta_bid_t *bid,
+                          manta_bid_result_t *out);
+    uint64_t next_field; /* appended by the next minor (test headers only) */
+} manta_market_t;
+
+/* Host extension for connectors that publish prices as they appear. */
+typedef struct manta_host_market {
+    uint32_t struct_size;
+    uint32_t reserved0;
+
+    /* [any] Publish `count` prices, stepping by `stride` bytes. Borrowed.
+     * The host files them by region and interval end; a newer FIRM price
+     * replaces an older one for the same interval. Returns MANTA_OK once
+     * queued. */
+    int32_t (*publish_prices)(const manta_host_t *host,
+                              const manta_price_t *prices, uint32_t count,
+                              uint32_t stride);
+    uint64_t next_field; /* appended by the next minor (test headers only) */
+} manta_host_market_t;
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* MANTA_MARKET_H */
