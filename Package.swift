@@ -69,7 +69,7 @@ let package = Package(
 
         // Layer 5: the host.
         .target(name: "MantaHost",
-                dependencies: ["CLibUV", "CSQLite", "MantaSDK", "MantaKit", "MantaJSON", "MantaIO", "MantaModbus",
+                dependencies: ["CLibUV", "CSQLite", "MantaSDK", "MantaKit", "MantaJSON", "MantaIO",
                                "MantaModel", "MantaMarket", "MantaEngine",
                                .product(name: "DequeModule", package: "swift-collections")],
                 path: "Core/MantaHost"),

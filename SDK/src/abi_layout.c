@@ -64,6 +64,8 @@ PIN(manta_market_t, 24);
 PIN(manta_host_market_t, 16);
 PIN(manta_host_devices_t, 16);
 AT(manta_host_devices_t, set_link_state, 8);
+PIN(manta_discovery_t, 16);
+AT(manta_discovery_t, scan, 8);
 #endif
 
 /* SwiftPM needs one translation unit per C target; this is it. */

@@ -34,6 +34,7 @@ struct PluginBoot: Sendable {
             switch load(entry, at: i, manifest: manifest, index: index) {
             case .success(let inst):
                 record.path = inst.module.path
+                record.config = inst.createdWith
                 logger.info(entry.name, "\(inst.module.id) \(inst.module.manifest.version) \(inst.state.rawValue) (\(inst.module.path))")
             case .failure(let refusal):
                 record.refusal = refusal.description

@@ -37,6 +37,9 @@ public final class PluginInstance: Sendable {
     private let counters = Mutex<(calls: Int, failures: Int, timeouts: Int, errors: Int)>((0, 0, 0, 0))
     /// Time limit for one call into the plugin, wall ms.
     public let callTimeoutMs: Int64
+    private let created = Mutex<JSON?>(nil)
+    /// The config create() was given.
+    var createdWith: JSON? { created.withLock { $0 } }
 
     init(name: String, index: Int, module: LoadedModule, services: HostServices, callTimeoutMs: Int64,
          hostVersion: String) {
@@ -77,6 +80,7 @@ public final class PluginInstance: Sendable {
     /// [host] Creates the instance with an already validated config.
     /// On failure the state is `.failed` and the error says why.
     func create(config: JSON) throws(PluginRefusal) {
+        created.withLock { $0 = config }
         let json = config.serialized()
         let module = self.module, table = self.table
         let result = worker.sync(timeoutMs: callTimeoutMs) { () -> InstanceHandle? in

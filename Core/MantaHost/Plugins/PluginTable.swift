@@ -1,3 +1,4 @@
+import MantaJSON
 import Synchronization
 
 /// What the host knows of each configured instance, loaded or not.
@@ -12,6 +13,8 @@ struct InstanceRecord: Sendable {
     var enabled: Bool
     /// Why the instance is not running, when it is not.
     var refusal: String?
+    /// The config it was created with: validated, defaults filled, paths resolved.
+    var config: JSON?
 }
 
 /// The configured plugin instances, in config order (index = the

@@ -87,7 +87,7 @@ final class Host {
         control = DeviceControl(plugins: plugins, ids: ids, store: store, events: events, clock: clock)
         exportLimits = ExportLimitEnforcer(sites: sites, registry: registry, vpps: vpps, prices: prices, control: control,
                                            events: events, clock: clock)
-        discovery = DeviceDiscovery(config: config)
+        discovery = DeviceDiscovery(pluginDirs: config.pluginDirs, libraryDirs: config.libraryDirs, plugins: plugins)
         backtests = try BacktestTasks(reader: reader, store: store, events: events, catalog: catalog, logger: logger)
         audit = AuditLog(store: store, logger: logger)
         dispatcher = RPCDispatcher(tokens: config.api.tokens, audit: audit)

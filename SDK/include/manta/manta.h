@@ -15,5 +15,6 @@
 #include "driver.h"
 #include "strategy.h"
 #include "market.h"
+#include "discovery.h"
 
 #endif /* MANTA_MANTA_H */

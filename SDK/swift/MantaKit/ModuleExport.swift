@@ -35,6 +35,14 @@ public enum MantaModule {
         }
     }
 
+    /// A driver module that also finds devices (manta.discovery/1).
+    public static func export<P: DriverPlugin, D: DiscoveryProvider>(
+        _ type: P.Type, _ info: ModuleInfo, hostMajor: UInt32, hostMinor: UInt32, discovery: D.Type
+    ) -> UnsafePointer<manta_module_t>? {
+        state.withLock { $0.discovery = D.self }
+        return export(type, info, hostMajor: hostMajor, hostMinor: hostMinor)
+    }
+
     public static func export<P: StrategyPlugin>(
         _ type: P.Type, _ info: ModuleInfo, hostMajor: UInt32, hostMinor: UInt32
     ) -> UnsafePointer<manta_module_t>? {
@@ -61,11 +69,13 @@ public enum MantaModule {
         var factory: Factory?
         var kind: Int32 = 0
         var initCount = 0
+        var discovery: DiscoveryProvider.Type?
     }
     static let state = Mutex(State())
 
     static var factory: Factory? { state.withLock { $0.factory } }
     static var kind: Int32 { state.withLock { $0.kind } }
+    static var discovery: DiscoveryProvider.Type? { state.withLock { $0.discovery } }
 
     /// The module table, or nil for a host this module cannot work with:
     /// another major, or a minor below `info.minHostMinor`. What the kit

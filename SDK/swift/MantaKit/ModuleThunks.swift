@@ -56,6 +56,8 @@ enum Thunks {
         case (MANTA_DRIVER_ID, MANTA_KIND_DRIVER): return UnsafeRawPointer(DriverThunks.table)
         case (MANTA_STRATEGY_ID, MANTA_KIND_STRATEGY): return UnsafeRawPointer(StrategyThunks.table)
         case (MANTA_MARKET_ID, MANTA_KIND_MARKET): return UnsafeRawPointer(MarketThunks.table)
+        case (MANTA_DISCOVERY_ID, MANTA_KIND_DRIVER) where MantaModule.discovery != nil:
+            return UnsafeRawPointer(DiscoveryThunks.table)
         default: return nil
         }
     }

@@ -1,6 +1,5 @@
 import MantaIO
 import MantaJSON
-import MantaModbus
 import MantaModel
 import MantaSDK
 
@@ -42,8 +41,8 @@ struct DeviceMethods {
                           }
                       }),
             RPCMethod("devices.discover",
-                      "Scans an address or CIDR block for Modbus TCP devices (SunSpec, or a vendor template), as `manta discover` does.",
-                      params: DeviceDiscovery.params, result: Schemas.objectList,
+                      "Asks every driver that can find devices (manta.discovery/1) to scan an address or CIDR block; the Modbus drivers find SunSpec devices and those a vendor template recognises, as `manta discover` does. Answers each device with the config entry that drives it.",
+                      params: DeviceDiscovery.params, result: Schemas.objectList, mutating: true,
                       .async { p, _, respond in discovery.scan(p, respond) }),
         ]
     }

@@ -41,5 +41,6 @@ final class ModbusDriver: ModbusDriverPlugin {
 
 @_cdecl("manta_module_entry_v1")
 public func mantaModuleEntry(_ hostMajor: UInt32, _ hostMinor: UInt32) -> UnsafePointer<manta_module_t>? {
-    MantaModule.export(ModbusDriver.self, ModuleInfo(id: "manta.modbus", version: "0.1.0"), hostMajor: hostMajor, hostMinor: hostMinor)
+    MantaModule.export(ModbusDriver.self, ModuleInfo(id: "manta.modbus", version: "0.1.0"), hostMajor: hostMajor, hostMinor: hostMinor,
+                       discovery: ModbusDiscovery.self)
 }
