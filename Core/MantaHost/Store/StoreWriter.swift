@@ -21,11 +21,14 @@ public final class StoreWriter: @unchecked Sendable {
     public let path: String
 
     /// Opens (creating if needed) the database, applies migrations and sets
-    /// WAL mode. `synchronous` is "full" or "normal".
-    public init(path: String, synchronous: String) throws(StoreError) {
+    /// WAL mode with `synchronous` (store.synchronous).
+    public init(path: String, synchronous: HostConfig.Store.Synchronous) throws(StoreError) {
         let db = try Database(path: path)
         try db.exec("PRAGMA journal_mode=WAL")
-        try db.exec("PRAGMA synchronous=\(synchronous == "normal" ? "NORMAL" : "FULL")")
+        switch synchronous {
+        case .full: try db.exec("PRAGMA synchronous=FULL")
+        case .normal: try db.exec("PRAGMA synchronous=NORMAL")
+        }
         try db.exec("PRAGMA foreign_keys=ON")
         // 64 MiB of page cache keeps the telemetry B-tree's inner pages hot.
         try db.exec("PRAGMA cache_size=-65536")
