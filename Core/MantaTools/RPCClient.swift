@@ -1,4 +1,5 @@
 import Glibc
+import MantaIO
 import MantaJSON
 
 /// A blocking JSON-RPC client for the line protocol: what the `manta` CLI
@@ -16,10 +17,10 @@ public final class RPCClient {
 
     /// Connects to `address` ("HOST:PORT"), giving up after `timeoutMs`.
     public init(address: String, timeoutMs: Int = 5000) throws(Failure) {
-        guard let colon = address.lastIndex(of: ":"), let port = UInt16(address[address.index(after: colon)...]) else {
-            throw Failure(message: "--rpc: expected HOST:PORT, got \(address)")
-        }
-        var host = String(address[..<colon])
+        let parsed: HostPort
+        do { parsed = try HostPort.parse(address) } catch { throw Failure(message: "--rpc: \(error)") }
+        let port = UInt16(clamping: parsed.port)
+        var host = parsed.host
         if host == "localhost" { host = "127.0.0.1" }
         var addr = sockaddr_in()
         addr.sin_family = sa_family_t(AF_INET)

@@ -32,12 +32,20 @@ struct Mantad: ParsableCommand {
             throw ExitCode(2)
         }
         if let listen {
-            guard let colon = listen.lastIndex(of: ":"), let port = Int(listen[listen.index(after: colon)...]) else {
-                logger.error("config", "--listen: must be HOST:PORT, got \(listen)")
+            do {
+                try cfg.api.listen(on: listen)
+            } catch {
+                logger.error("config", "--listen: \(error)")
                 throw ExitCode(2)
             }
-            cfg.api.host = String(listen[..<colon])
-            cfg.api.port = port
+            // The config reader applied the token rule to api.listen; the
+            // address given here must pass it too.
+            do {
+                try cfg.validateAPIExposure(field: "--listen")
+            } catch {
+                logger.error("config", error.description)
+                throw ExitCode(2)
+            }
         }
         if let db { cfg.store.path = db }
         if let logLevel {

@@ -60,7 +60,8 @@ class Stops:
 class Mantad(Stops):
     """mantad running on a free port with its own folder."""
 
-    def __init__(self, config, folder=None):
+    def __init__(self, config, folder=None, args=()):
+        self.args = list(args)
         self.folder = Path(folder or tempfile.mkdtemp(prefix="manta-it-"))
         self.config = dict(config)
         self.config.setdefault("store", {})
@@ -78,7 +79,7 @@ class Mantad(Stops):
     def start(self, timeout=20):
         self.log = open(self.log_path, "ab")
         offset = self.log.tell()  # a restart appends: read only what this run writes
-        self.proc = subprocess.Popen([str(MANTAD), "--config", str(self.config_path)],
+        self.proc = subprocess.Popen([str(MANTAD), "--config", str(self.config_path), *self.args],
                                      stdout=self.log, stderr=subprocess.STDOUT)
         deadline = time.time() + timeout
         while time.time() < deadline:

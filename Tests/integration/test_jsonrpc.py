@@ -5,11 +5,12 @@ import json
 import os
 import socket
 import sqlite3
+import subprocess
 import time
 
 import pytest
 
-from conftest import ROOT, Client, Mantad, base_config, needs_data
+from conftest import MANTAD, ROOT, Client, Mantad, base_config, needs_data
 
 PARSE, INVALID, NOT_FOUND, PARAMS = -32700, -32600, -32601, -32602
 
@@ -254,6 +255,34 @@ def test_state_changes_are_authorised_and_audited():
         assert rows[2][:3] == ("ops", "auth.login", "ok")
         assert rows[3][:3] == ("ops", "host.shutdown", "ok")
         assert token not in "".join(r[3] for r in rows)
+
+
+def test_listen_override_obeys_the_token_rule(tmp_path):
+    # The rule that an API other machines can reach needs api.tokens holds
+    # for --listen as for api.listen: refused before anything starts.
+    h = Mantad(base_config(), folder=tmp_path)  # writes the config; not started
+    r = subprocess.run([str(MANTAD), "--config", str(h.config_path), "--listen", "0.0.0.0:0"],
+                       capture_output=True, text=True, timeout=30)
+    assert r.returncode == 2, r.stdout + r.stderr
+    assert ("--listen: 0.0.0.0:0 is reachable from other machines; set api.tokens, or listen on 127.0.0.1"
+            in r.stderr), r.stderr
+    assert not h.db.exists()
+    # A malformed address is named the same way api.listen's would be.
+    r = subprocess.run([str(MANTAD), "--config", str(h.config_path), "--listen", "localhost:http"],
+                       capture_output=True, text=True, timeout=30)
+    assert r.returncode == 2
+    assert '--listen: must be HOST:PORT (e.g. 127.0.0.1:7420 or [::1]:7420), got "localhost:http"' in r.stderr, r.stderr
+
+
+@needs_data
+def test_listen_override_on_a_public_address_with_tokens_serves_and_asks_for_them(tmp_path):
+    token = "s3cret-token-for-tests-0001"
+    config = base_config(api={"listen": "127.0.0.1:0", "tokens": [{"name": "ops", "token": token}]})
+    with Mantad(config, folder=tmp_path, args=["--listen", "0.0.0.0:0"]).start() as h:
+        assert "serving JSON-RPC on 0.0.0.0:" in h.log_path.read_text()
+        with h.client() as c:
+            assert c.request("host.info")["result"]["abi"]["major"] == 1
+            assert c.request("host.shutdown")["error"]["code"] == -32001
 
 
 @needs_data

@@ -8,11 +8,24 @@ import MantaModel
 /// Relative paths are resolved against the folder of the config file, so a
 /// config works wherever the daemon is started from.
 public struct HostConfig: Sendable {
-    public struct Store: Sendable {
+    public struct Store: Sendable, Decodable {
         public var path: String
         public var commitIntervalMs: Int64
-        public var synchronous: String
+        public var synchronous: Synchronous
         public var maxBatchSamples: Int
+
+        /// SQLite's `PRAGMA synchronous` for the store.
+        public enum Synchronous: String, Sendable, Decodable, CaseIterable {
+            /// A commit survives a crash of the machine.
+            case full
+            /// A commit survives a crash of the process only.
+            case normal
+        }
+
+        enum CodingKeys: String, CodingKey {
+            case path, synchronous
+            case commitIntervalMs = "commit_interval_ms", maxBatchSamples = "max_batch_samples"
+        }
     }
 
     public struct API: Sendable {
@@ -22,16 +35,23 @@ public struct HostConfig: Sendable {
         public var maxConnections: Int
         public var partialTimeoutMs: Int64
         public var tokens: [(name: String, token: String)]
+
+        /// HOST:PORT as it is written back (an IPv6 host in brackets).
+        public var address: String { host.contains(":") ? "[\(host)]:\(port)" : "\(host):\(port)" }
     }
 
-    public struct Instance: Sendable {
+    public struct Instance: Sendable, Decodable {
         public var name: String
         public var plugin: String
         public var config: JSON
         public var enabled: Bool
+
+        enum CodingKeys: String, CodingKey {
+            case name = "instance", plugin, config, enabled
+        }
     }
 
-    public struct Site: Sendable {
+    public struct Site: Sendable, Decodable {
         /// An exact id, or a prefix ending in "*".
         public var pattern: String
         public var name: String?
@@ -43,6 +63,11 @@ public struct HostConfig: Sendable {
 
         public func matches(_ id: String) -> Bool {
             pattern.hasSuffix("*") ? id.hasPrefix(pattern.dropLast()) : id == pattern
+        }
+
+        enum CodingKeys: String, CodingKey {
+            case pattern = "id", name, region
+            case loadsMetered = "loads_metered", exportLimitW = "export_limit_w"
         }
     }
 
@@ -60,7 +85,7 @@ public struct HostConfig: Sendable {
         }
     }
 
-    public struct VPP: Sendable {
+    public struct VPP: Sendable, Decodable {
         public var id: String
         public var region: Region
         public var market: String
@@ -72,24 +97,40 @@ public struct HostConfig: Sendable {
         /// Negative-price protection: while the interval's price is below
         /// zero, member sites export at most this much (W).
         public var negativePriceExportLimitW: Double?
+
+        enum CodingKeys: String, CodingKey {
+            case id, region, market, strategy, drivers, sites, arena
+            case negativePriceExportLimitW = "negative_price_export_limit_w"
+        }
     }
 
     /// Contenders trading in shadow beside a VPP's fleet (LiveArena).
-    public struct Arena: Sendable {
+    public struct Arena: Sendable, Decodable {
         public var contenders: [String]
         public var windowIntervals: Int
         /// A challenger must beat the champion's score by this fraction.
         public var hysteresis: Double
         public var minTenureIntervals: Int
+
+        enum CodingKeys: String, CodingKey {
+            case contenders, hysteresis
+            case windowIntervals = "window_intervals", minTenureIntervals = "min_tenure_intervals"
+        }
     }
 
-    public struct Dispatch: Sendable {
+    public struct Dispatch: Sendable, Decodable {
         public var historyIntervals: Int
         public var deadlineMs: Int64
         public var priceWaitMs: Int64
         public var maxTelemetryAgeMs: Int64
         public var setpointGraceMs: Int64
         public var hungAfterMs: Int64
+
+        enum CodingKeys: String, CodingKey {
+            case historyIntervals = "history_intervals", deadlineMs = "deadline_ms", priceWaitMs = "price_wait_ms"
+            case maxTelemetryAgeMs = "max_telemetry_age_ms", setpointGraceMs = "setpoint_grace_ms"
+            case hungAfterMs = "hung_after_ms"
+        }
     }
 
     public var path: String
@@ -129,124 +170,39 @@ public struct HostConfig: Sendable {
         let absolute = Paths.absolute(path)
         let text: String
         do { text = try FileSystem.readText(absolute) } catch { throw Invalid(path: path, problems: [error.reason]) }
-        do {
-            return try HostConfig(json: try JSON.parse(text), path: absolute)
-        } catch let e as JSONParseError {
-            throw Invalid(path: path, problems: ["not JSON: \(e)"])
-        } catch let e as Invalid {
-            throw e
-        } catch {
-            throw Invalid(path: path, problems: ["\(error)"])
-        }
+        let json: JSON
+        do { json = try JSON.parse(text) } catch { throw Invalid(path: path, problems: ["not JSON: \(error)"]) }
+        return try HostConfig(json: json, path: absolute)
     }
 
+    /// Reads a config value in three steps: the schema (HostConfigSchema)
+    /// finds shape errors and fills in defaults; JSONValueDecoder turns the
+    /// filled value into types; then come the checks no schema can make
+    /// (references between sections, the replay start, the API's exposure,
+    /// durations that must be ordered). Every problem is reported at once:
+    /// whenever the value decodes, the later checks run even beside schema
+    /// violations, so one run names all it can.
     public init(json raw: JSON, path: String) throws(Invalid) {
-        let schema = HostConfigSchema.schema
-        let violations = schema.validate(raw)
-        guard violations.isEmpty else { throw Invalid(path: path, problems: violations.map(\.description)) }
+        let schema: JSONSchema
+        switch HostConfigSchema.schema {
+        case .success(let s): schema = s
+        case .failure(let e): throw Invalid(path: path, problems: ["the host's own config schema is invalid: \(e)"])
+        }
+        var problems = schema.validate(raw).map(\.description)
         let dir = Paths.directory(of: path)
-        let c = schema.resolvingPaths(in: schema.applyingDefaults(to: raw)) { Paths.resolve($0, against: dir) }
-        var problems: [String] = []
-
-        self.path = path
-        name = c["name"]?.string ?? "manta"
-        let st = c["store"]!
-        store = Store(path: st["path"]!.string!, commitIntervalMs: st["commit_interval_ms"]!.integer!,
-                      synchronous: st["synchronous"]!.string!, maxBatchSamples: Int(st["max_batch_samples"]!.integer!))
-        let a = c["api"]!
-        let listen = a["listen"]!.string!
-        var host = "127.0.0.1", port = 7420
-        if let colon = listen.lastIndex(of: ":"), let p = Int(listen[listen.index(after: colon)...]), (0...65535).contains(p) {
-            host = String(listen[..<colon])
-            port = p
-        } else {
-            problems.append("api.listen: must be HOST:PORT, got \(listen)")
+        let filled = schema.resolvingPaths(in: schema.applyingDefaults(to: raw)) { Paths.resolve($0, against: dir) }
+        let file: HostConfigFile
+        do {
+            file = try JSONValueDecoder().decode(HostConfigFile.self, from: filled)
+        } catch {
+            // With the schema satisfied this would be the schema and the types
+            // disagreeing; the decoder's message still names the field.
+            throw Invalid(path: path, problems: problems.isEmpty ? [error.description] : problems)
         }
-        let tokens = (a["tokens"]?.array ?? []).map { ($0["name"]!.string!, $0["token"]!.string!) }
-        api = API(host: host, port: port, maxMessageBytes: Int(a["max_message_bytes"]!.integer!),
-                  maxConnections: Int(a["max_connections"]!.integer!), partialTimeoutMs: a["partial_timeout_ms"]!.integer!,
-                  tokens: tokens)
-        if tokens.isEmpty && !HostConfig.isLoopback(host) {
-            problems.append("api.listen: \(listen) is reachable from other machines; set api.tokens, or listen on 127.0.0.1")
-        }
-
-        let clk = c["clock"]!
-        clock = .realtime
-        if clk["mode"]?.string == "replay" {
-            if let text = clk["start"]?.string, let start = MarketTime.parse(text) {
-                clock = .replay(startMs: start, speed: clk["speed"]!.number!)
-            } else {
-                problems.append("clock.start: a replay clock needs a start time such as \"2022-01-18T00:00:00+10:00\"")
-            }
-        }
-        logLevel = Logger.Level(name: c["log"]!["level"]!.string!) ?? .info
-        catalogPath = c["catalog"]?.string
-        pluginDirs = c["plugin_dirs"]!.array!.compactMap(\.string)
-        libraryDirs = c["library_dirs"]!.array!.compactMap(\.string)
-        pluginCallTimeoutMs = c["plugin_call_timeout_ms"]!.integer!
-        maxQueuedSamples = Int(c["telemetry"]!["max_queued_samples"]!.integer!)
-        staleAfterMs = c["telemetry"]!["stale_after_ms"]!.integer!
-        offlineAfterMs = c["telemetry"]!["offline_after_ms"]!.integer!
-        if offlineAfterMs <= staleAfterMs {
-            problems.append("telemetry.offline_after_ms (\(offlineAfterMs)) must be longer than stale_after_ms (\(staleAfterMs))")
-        }
-
-        instances = c["plugins"]!.array!.map {
-            Instance(name: $0["instance"]!.string!, plugin: $0["plugin"]!.string!, config: $0["config"]!,
-                     enabled: $0["enabled"]!.bool!)
-        }
-        var seen: [String: Int] = [:]
-        for (i, inst) in instances.enumerated() {
-            if let first = seen[inst.name] {
-                problems.append("plugins[\(i)].instance: \(inst.name) is already the name of plugins[\(first)]")
-            }
-            seen[inst.name] = i
-        }
-        sites = c["sites"]!.array!.map {
-            Site(pattern: $0["id"]!.string!, name: $0["name"]?.string, region: $0["region"]?.string.flatMap(Region.init(code:)),
-                 loadsMetered: $0["loads_metered"]?.bool ?? false, exportLimitW: $0["export_limit_w"]?.number)
-        }
-        devices = c["devices"]!.array!.map { d in
-            DeviceOverride(pattern: d["id"]!.string!, enabled: d["enabled"]?.bool, site: d["site"]?.string,
-                           limits: DeviceRatings(maxChargeW: d["max_charge_w"]?.number ?? .nan,
-                                                 maxDischargeW: d["max_discharge_w"]?.number ?? .nan,
-                                                 socMin: d["soc_min"]?.number ?? .nan, socMax: d["soc_max"]?.number ?? .nan))
-        }
-        vpps = c["vpps"]!.array!.map { v in
-            let arena = v["arena"].map { a in
-                Arena(contenders: a["contenders"]!.array!.compactMap(\.string), windowIntervals: Int(a["window_intervals"]!.integer!),
-                      hysteresis: a["hysteresis"]!.number!, minTenureIntervals: Int(a["min_tenure_intervals"]!.integer!))
-            }
-            return VPP(id: v["id"]!.string!, region: Region(code: v["region"]!.string!)!, market: v["market"]!.string!,
-                       strategy: v["strategy"]!.string!, drivers: v["drivers"]!.array!.compactMap(\.string),
-                       sites: v["sites"]!.array!.compactMap(\.string), arena: arena,
-                       negativePriceExportLimitW: v["negative_price_export_limit_w"]?.number)
-        }
-        var vppIDs = Set<String>()
-        for (i, v) in vpps.enumerated() {
-            if !vppIDs.insert(v.id).inserted { problems.append("vpps[\(i)].id: \(v.id) is used twice") }
-            for (field, name) in [("market", v.market), ("strategy", v.strategy)] where seen[name] == nil {
-                problems.append("vpps[\(i)].\(field): no plugin instance named \(name)")
-            }
-            for (j, name) in (v.arena?.contenders ?? []).enumerated() where seen[name] == nil {
-                problems.append("vpps[\(i)].arena.contenders[\(j)]: no plugin instance named \(name)")
-            }
-            for (j, d) in v.drivers.enumerated() where seen[d] == nil {
-                problems.append("vpps[\(i)].drivers[\(j)]: no plugin instance named \(d)")
-            }
-            if v.drivers.isEmpty && v.sites.isEmpty {
-                problems.append("vpps[\(i)]: name its members with drivers and/or sites")
-            }
-        }
-        let d = c["dispatch"]!
-        dispatch = Dispatch(
-            historyIntervals: Int(d["history_intervals"]!.integer!), deadlineMs: d["deadline_ms"]!.integer!,
-            priceWaitMs: d["price_wait_ms"]!.integer!, maxTelemetryAgeMs: d["max_telemetry_age_ms"]!.integer!,
-            setpointGraceMs: d["setpoint_grace_ms"]!.integer!, hungAfterMs: d["hung_after_ms"]!.integer!)
+        self.init(file, path: path, problems: &problems)
         guard problems.isEmpty else { throw Invalid(path: path, problems: problems) }
     }
 
-    static func isLoopback(_ host: String) -> Bool {
-        host == "localhost" || host == "::1" || host.hasPrefix("127.")
-    }
+    /// `host` names this machine only (see HostPort.isLoopback).
+    static func isLoopback(_ host: String) -> Bool { HostPort.isLoopback(host) }
 }

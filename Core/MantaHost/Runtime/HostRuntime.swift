@@ -41,12 +41,9 @@ public final class HostRuntime: Sendable {
         } catch {
             throw BootError("store: \(error)")
         }
-        guard let synchronous = StoreWriter.Synchronous(rawValue: config.store.synchronous) else {
-            throw BootError("store.synchronous: must be full or normal, not \(config.store.synchronous)")
-        }
         let writer: StoreWriter, run: Int64
         do throws(StoreError) {
-            writer = try StoreWriter(path: config.store.path, synchronous: synchronous, logger: logger)
+            writer = try StoreWriter(path: config.store.path, synchronous: config.store.synchronous, logger: logger)
             run = try Database(path: config.store.path, readOnly: true).scalar("SELECT COALESCE(MAX(id), 0) FROM runs")
                 .map { $0 + 1 } ?? 1
         } catch {

@@ -20,21 +20,17 @@ public final class StoreWriter: Sendable {
     private let logger: Logger?
     public let path: String
 
-    /// How hard a commit insists on the disk.
-    public enum Synchronous: String, Sendable, CaseIterable {
-        /// A commit survives a crash of the process and of the machine.
-        case full
-        /// A commit survives a crash of the process only.
-        case normal
-    }
-
     /// Opens (creating if needed, mode 0600) the database, applies
-    /// migrations and sets WAL mode. A failed commit is logged as an error
-    /// through `logger` and counted in `failedBatches`.
-    public init(path: String, synchronous: Synchronous, logger: Logger? = nil) throws(StoreError) {
+    /// migrations and sets WAL mode with `synchronous` (store.synchronous).
+    /// A failed commit is logged as an error through `logger` and counted in
+    /// `failedBatches`.
+    public init(path: String, synchronous: HostConfig.Store.Synchronous, logger: Logger? = nil) throws(StoreError) {
         let db = try Database(path: path)
         try db.exec("PRAGMA journal_mode=WAL")
-        try db.exec("PRAGMA synchronous=\(synchronous == .normal ? "NORMAL" : "FULL")")
+        switch synchronous {
+        case .full: try db.exec("PRAGMA synchronous=FULL")
+        case .normal: try db.exec("PRAGMA synchronous=NORMAL")
+        }
         // 64 MiB of page cache keeps the telemetry B-tree's inner pages hot.
         try db.exec("PRAGMA cache_size=-65536")
         // Migrations rebuild tables, which SQLite's procedure does with

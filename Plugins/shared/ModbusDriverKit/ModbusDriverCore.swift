@@ -29,19 +29,17 @@ public final class ModbusDriverCore: @unchecked Sendable {
     private var stopSignal = Completion<Bool>()
 
     /// Builds a link per device entry; `profile` makes the device's profile.
-    public init(host: PluginHost, config: JSON,
-                parse: (JSON, Int, Int) throws(PluginError) -> ModbusDeviceConfig,
+    public init(host: PluginHost, config: ModbusDriverConfig,
+                parse: (ModbusDeviceEntry, Int, Int) throws(PluginError) -> ModbusDeviceConfig,
                 profile: (ModbusDeviceConfig) throws(PluginError) -> DeviceProfile) throws(PluginError) {
         self.host = host
-        let poll = Int(config["poll_interval_ms"]?.integer ?? 5000)
-        let timeouts = ModbusClient.Timeouts(connectMs: Int(config["connect_timeout_ms"]?.integer ?? 2000),
-                                             requestMs: Int(config["timeout_ms"]?.integer ?? 1000))
-        threads = Int(config["threads"]?.integer ?? 8)
-        startWaitMs = Int(config["start_wait_ms"]?.integer ?? 3000)
+        let timeouts = ModbusClient.Timeouts(connectMs: config.connectTimeoutMs, requestMs: config.timeoutMs)
+        threads = config.threads
+        startWaitMs = config.startWaitMs
         var links: [DeviceLink] = []
         var keys = Set<String>()
-        for (i, j) in (config["devices"]?.array ?? []).enumerated() {
-            let c = try parse(j, i, poll)
+        for (i, j) in config.devices.enumerated() {
+            let c = try parse(j, i, config.pollIntervalMs)
             guard keys.insert(c.key).inserted else { throw .config("devices[\(i)].key: \(c.key) is used twice") }
             links.append(DeviceLink(index: i, config: c, profile: try profile(c), timeouts: timeouts))
         }

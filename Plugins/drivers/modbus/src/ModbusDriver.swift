@@ -12,22 +12,24 @@ import ModbusDriverKit
 final class ModbusDriver: ModbusDriverPlugin {
     let core: ModbusDriverCore
 
-    init(host: PluginHost, config: JSON) throws(PluginError) {
-        guard let dir = config["templates"]?.string ?? Paths.findRegistry("registry/devices") else {
+    init(host: PluginHost, config json: JSON) throws(PluginError) {
+        let config = try ModbusDriverConfig(json)
+        guard let dir = config.templates ?? Paths.findRegistry("registry/devices") else {
             throw .config("templates: no registry/devices above the current folder or the host; give the folder")
         }
         let registry: TemplateRegistry
         do { registry = try TemplateRegistry.load(directory: dir) } catch { throw .config("templates: \(error)") }
         core = try ModbusDriverCore(host: host, config: config, parse: { j, i, poll throws(PluginError) in
-            guard let id = j["template"]?.string else {
+            guard let id = j.template else {
                 throw .config("devices[\(i)].template: required (one of \(registry.templates.map(\.id).joined(separator: ", ")))")
             }
             guard let t = registry.template(id) else {
                 throw .config("devices[\(i)].template: no template \(id) in \(dir) (have \(registry.templates.map(\.id).joined(separator: ", ")))")
             }
             return try ModbusDeviceConfig(j, at: i, pollIntervalMs: poll, defaults: (t.port, t.unitID, t.kind))
-        }, profile: { c in
-            let t = registry.template(c.template!)!
+        }, profile: { c throws(PluginError) in
+            // parse() has found the template; a device without one cannot get here.
+            guard let id = c.template, let t = registry.template(id) else { throw .config("\(c.key): no template") }
             switch t.protocol {
             case .sunspec:
                 return SunSpecDevice(role: c.meterIndex.map { .meter(index: $0) } ?? .inverter, invertPower: c.invertPower,

@@ -1,8 +1,9 @@
 import MantaJSON
 import MantaKit
 
-/// The sim driver's configuration (schema in ../manifest.json).
-struct SimConfig {
+/// The sim driver's configuration (schema and every default in
+/// ../manifest.json; the host fills the defaults in before create).
+struct SimConfig: Decodable {
     var homes: Int
     var sitePrefix: String
     var seed: UInt64
@@ -15,22 +16,35 @@ struct SimConfig {
     var load: Load
     var faults: [Fault]
 
-    struct Load {
+    enum CodingKeys: String, CodingKey {
+        case homes, sitePrefix = "site_prefix", seed, publishIntervalMs = "publish_interval_ms", spread
+        case battery, pv, meters, load, faults
+    }
+
+    struct Load: Decodable {
         var meanW: Double
         /// "typical" or "ausgrid"
         var profile: String
         var file: String?
+
+        enum CodingKeys: String, CodingKey {
+            case meanW = "mean_w", profile, file
+        }
     }
 
     /// A device made to read wrong, for diagnostics to find.
-    struct Fault {
-        enum Kind: String { case signFlip = "sign_flip", stuck, silent, offset }
+    struct Fault: Decodable {
+        enum Kind: String, Decodable, CaseIterable { case signFlip = "sign_flip", stuck, silent, offset }
         var key: String
         var kind: Kind
         var offsetW: Double
+
+        enum CodingKeys: String, CodingKey {
+            case key = "device", kind = "fault", offsetW = "offset_w"
+        }
     }
 
-    struct Battery {
+    struct Battery: Decodable {
         var capacityWh: Double
         var maxChargeW: Double
         var maxDischargeW: Double
@@ -38,53 +52,30 @@ struct SimConfig {
         var socMin: Double
         var socMax: Double
         var initialSoc: Double
+
+        enum CodingKeys: String, CodingKey {
+            case capacityWh = "capacity_wh", maxChargeW = "max_charge_w", maxDischargeW = "max_discharge_w"
+            case roundTripEfficiency = "round_trip_efficiency", socMin = "soc_min", socMax = "soc_max"
+            case initialSoc = "initial_soc"
+        }
     }
 
-    struct PV {
+    struct PV: Decodable {
         var peakW: Double
         /// "clear_sky" or "ausgrid"
         var profile: String
         var file: String?
         var latitude: Double
         var longitude: Double
+
+        enum CodingKeys: String, CodingKey {
+            case peakW = "peak_w", profile, file, latitude, longitude
+        }
     }
 
+    /// Decodes the config, then checks what its schema cannot say.
     init(_ c: JSON) throws(PluginError) {
-        func num(_ v: JSON?, _ field: String, _ fallback: Double) throws(PluginError) -> Double {
-            guard let v else { return fallback }
-            guard let n = v.number, n.isFinite else { throw .config("\(field): must be a number") }
-            return n
-        }
-        homes = Int(try num(c["homes"], "homes", 10))
-        sitePrefix = c["site_prefix"]?.string ?? "home-"
-        seed = UInt64(try num(c["seed"], "seed", 1))
-        publishIntervalMs = Int64(try num(c["publish_interval_ms"], "publish_interval_ms", 5000))
-        spread = try num(c["spread"], "spread", 0.1)
-        let b = c["battery"] ?? .object(JSONObject())
-        battery = Battery(
-            capacityWh: try num(b["capacity_wh"], "battery.capacity_wh", 13_500),
-            maxChargeW: try num(b["max_charge_w"], "battery.max_charge_w", 5000),
-            maxDischargeW: try num(b["max_discharge_w"], "battery.max_discharge_w", 5000),
-            roundTripEfficiency: try num(b["round_trip_efficiency"], "battery.round_trip_efficiency", 0.9),
-            socMin: try num(b["soc_min"], "battery.soc_min", 0.1),
-            socMax: try num(b["soc_max"], "battery.soc_max", 1.0),
-            initialSoc: try num(b["initial_soc"], "battery.initial_soc", 0.5))
-        let p = c["pv"] ?? .object(JSONObject())
-        pv = PV(
-            peakW: try num(p["peak_w"], "pv.peak_w", 6600), profile: p["profile"]?.string ?? "clear_sky",
-            file: p["file"]?.string, latitude: try num(p["latitude"], "pv.latitude", -37.81),
-            longitude: try num(p["longitude"], "pv.longitude", 144.96))
-        meters = c["meters"]?.bool ?? false
-        let l = c["load"] ?? .object(JSONObject())
-        load = Load(meanW: try num(l["mean_w"], "load.mean_w", 700), profile: l["profile"]?.string ?? "typical",
-                    file: l["file"]?.string)
-        faults = []
-        for (i, f) in (c["faults"]?.array ?? []).enumerated() {
-            guard let key = f["device"]?.string, let kind = f["fault"]?.string.flatMap(Fault.Kind.init(rawValue:)) else {
-                throw .config("faults[\(i)]: needs device (a key such as home-002.meter) and fault (sign_flip, stuck, silent, offset)")
-            }
-            faults.append(Fault(key: key, kind: kind, offsetW: try num(f["offset_w"], "faults[\(i)].offset_w", 0)))
-        }
+        self = try PluginConfig.decode(SimConfig.self, from: c)
         guard homes >= 0 else { throw .config("homes: must be >= 0") }
         if load.profile == "ausgrid" && load.file == nil { throw .config("load.file: required when load.profile is \"ausgrid\"") }
         guard publishIntervalMs >= 100 else { throw .config("publish_interval_ms: must be >= 100") }

@@ -13,7 +13,7 @@ final class SunSpecDriver: ModbusDriverPlugin {
     let core: ModbusDriverCore
 
     init(host: PluginHost, config: JSON) throws(PluginError) {
-        core = try ModbusDriverCore(host: host, config: config, parse: { j, i, poll throws(PluginError) in
+        core = try ModbusDriverCore(host: host, config: try ModbusDriverConfig(config), parse: { j, i, poll throws(PluginError) in
             try ModbusDeviceConfig(j, at: i, pollIntervalMs: poll)
         }, profile: { c in
             SunSpecDevice(role: c.meterIndex.map { .meter(index: $0) } ?? .inverter, invertPower: c.invertPower)

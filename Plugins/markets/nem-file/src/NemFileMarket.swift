@@ -20,19 +20,16 @@ final class NemFileMarket: MarketPlugin {
     private var running = false
     private var reportedEnd = false
 
-    init(host: PluginHost, config: JSON) throws(PluginError) {
+    init(host: PluginHost, config json: JSON) throws(PluginError) {
         self.host = host
-        guard let code = config["region"]?.string, let region = Region(code: code) else {
-            throw .config("region: must be one of \(Region.allCases.map(\.code).joined(separator: ", "))")
-        }
-        let paths = config["files"]?.array?.compactMap(\.string) ?? []
-        guard !paths.isEmpty else { throw .config("files: give at least one PRICE_AND_DEMAND file or folder") }
+        let config = try NemFileConfig(json)
+        let region = config.region
         do {
-            series = try PriceFileLoader.load(paths, region: region)
+            series = try PriceFileLoader.load(config.files, region: region)
         } catch {
             throw .config("files: \(error)")
         }
-        historyIntervals = Int(config["history_intervals"]?.integer ?? 288)
+        historyIntervals = config.historyIntervals
         for gap in series.gaps { host.log(.warn, "gap in price data: \(gap)") }
         host.log(.info, "\(series.points.count) \(region.code) intervals, \(MarketTime.format(series.points[0].intervalEndMs)) to \(MarketTime.format(series.points[series.points.count - 1].intervalEndMs)) (interval ends, market time)")
     }

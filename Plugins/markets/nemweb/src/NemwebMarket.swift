@@ -28,25 +28,16 @@ final class NemwebMarket: MarketPlugin {
     private var running = false
     private var cache: [Region: [Int64: PricePoint]] = [:]
 
-    init(host: PluginHost, config: JSON) throws(PluginError) {
+    init(host: PluginHost, config json: JSON) throws(PluginError) {
         self.host = host
-        guard let s = config["source"]?.string, !s.isEmpty else { throw .config("source: a URL or a folder is required") }
-        source = ReportSource(s, timeoutMs: Int(config["timeout_ms"]?.integer ?? 10_000))
+        let config = try NemwebConfig(json)
+        source = ReportSource(config.source, timeoutMs: config.timeoutMs)
         if case .folder(let dir) = source, !FileSystem.isDirectory(dir) { throw .config("source: \(dir) is not a folder") }
-        prefix = config["file_prefix"]?.string ?? "PUBLIC_DISPATCHIS_"
-        if let list = config["regions"]?.array, !list.isEmpty {
-            var set = Set<Region>()
-            for r in list {
-                guard let region = r.string.flatMap(Region.init(code:)) else { throw .config("regions: \(r) is not a NEM region") }
-                set.insert(region)
-            }
-            regions = set
-        } else {
-            regions = nil
-        }
-        pollMs = config["poll_interval_ms"]?.integer ?? 15_000
-        catchUp = Int(config["catch_up_files"]?.integer ?? 12)
-        keep = Int(config["keep_intervals"]?.integer ?? 8640)
+        prefix = config.filePrefix
+        regions = config.regions.isEmpty ? nil : Set(config.regions)
+        pollMs = config.pollIntervalMs
+        catchUp = config.catchUpFiles
+        keep = config.keepIntervals
     }
 
     func start() throws(PluginError) {

@@ -10,10 +10,11 @@ import MantaSDK
 final class BuiltInPlugin: StrategyPlugin {
     private let strategy: Strategy
 
-    init(host: PluginHost, config: JSON) throws(PluginError) {
-        let name = config["strategy"]?.string ?? "threshold"
+    init(host: PluginHost, config json: JSON) throws(PluginError) {
+        let config = try BuiltInConfig(json)
+        let name = config.strategy
         do {
-            guard let s = try BuiltInStrategies.make(name, config: config["config"]) else {
+            guard let s = try BuiltInStrategies.make(name, config: config.config) else {
                 throw PluginError.config("strategy: \(name) is not one of \(BuiltInStrategies.names.joined(separator: ", "))")
             }
             strategy = s

@@ -24,27 +24,23 @@ final class PythonPlugin: StrategyPlugin {
     private let mpc: MPCStrategy?
     private var failures = 0
 
-    init(host: PluginHost, config: JSON) throws(PluginError) {
+    init(host: PluginHost, config json: JSON) throws(PluginError) {
         self.host = host
-        guard let script = config["script"]?.string, FileSystem.exists(script) else {
-            throw .config("script: \(config["script"]?.string ?? "(missing)") is not a file")
-        }
-        let python = config["python"]?.string ?? "python3"
-        let args = config["args"]?.array?.compactMap(\.string) ?? []
-        deadlineMs = Int(config["deadline_ms"]?.integer ?? 1000)
-        historyIntervals = Int(config["history_intervals"]?.integer ?? 12)
-        let role = config["role"]?.string ?? "strategy"
+        let config = try PythonConfig(json)
+        let script = config.script
+        guard FileSystem.exists(script) else { throw .config("script: \(script) is not a file") }
+        deadlineMs = config.deadlineMs
+        historyIntervals = config.historyIntervals
         let initialize: JSON = [
-            "instance": .string(host.instanceName), "role": .string(role), "config": config["model_config"] ?? [:],
+            "instance": .string(host.instanceName), "role": .string(config.role.rawValue), "config": config.modelConfig,
             "abi": ["major": .int(Int64(host.abi.major)), "minor": .int(Int64(host.abi.minor))],
         ]
-        client = ModelClient(command: [python, "-u", script] + args, initialize: initialize,
-                             hungAfterMs: Int(config["hung_after_ms"]?.integer ?? 10_000),
-                             initTimeoutMs: Int(config["init_timeout_ms"]?.integer ?? 10_000),
-                             maxStarts: Int(config["max_starts"]?.integer ?? 5)) { [host] in host.log(.info, $0) }
-        if role == "forecaster" {
+        client = ModelClient(command: [config.python, "-u", script] + config.args, initialize: initialize,
+                             hungAfterMs: config.hungAfterMs, initTimeoutMs: config.initTimeoutMs,
+                             maxStarts: config.maxStarts) { [host] in host.log(.info, $0) }
+        if config.role == .forecaster {
             let mpcConfig: MPCStrategy.Config
-            do { mpcConfig = try BuiltInStrategies.mpcConfig(config["mpc"] ?? [:]) } catch { throw .config("mpc.\(error)") }
+            do { mpcConfig = try BuiltInStrategies.mpcConfig(config.mpc) } catch { throw .config("mpc.\(error)") }
             let forecaster = ModelForecaster(client: client, deadlineMs: deadlineMs, historyIntervals: historyIntervals)
             mpc = MPCStrategy(forecaster: forecaster, mpcConfig, reliable: false)
         } else {
