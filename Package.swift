@@ -129,7 +129,7 @@ let package = Package(
         .testTarget(name: "MantaEngineTests", dependencies: ["MantaEngine", "MantaJSON", "MantaMarket", "MantaModel"],
                     path: "Tests/MantaEngineTests"),
         .testTarget(name: "MantaHostTests", dependencies: ["MantaHost", "MantaTestSupport", "MantaEngine", "MantaJSON",
-                                                           "MantaMarket", "MantaModel"],
+                                                           "MantaMarket", "MantaModel", "MantaIO", "MantaKit", "MantaSDK"],
                     path: "Tests/MantaHostTests"),
     ],
     swiftLanguageModes: [.v6]

@@ -41,12 +41,16 @@ public struct RPCMethod: Sendable {
     public let mutating: Bool
     public let handler: RPCHandler
 
-    public init(_ name: String, _ summary: String, params: JSON = ["type": "object", "properties": [:]],
-                result: JSON, mutating: Bool = false, _ handler: RPCHandler) {
+    public init(_ name: String, _ summary: String, params: JSON, result: JSON, mutating: Bool = false,
+                _ handler: RPCHandler) {
         self.name = name
         self.summary = summary
-        // Every params schema in the host is a literal in code; a test loads them all.
-        self.params = try! JSONSchema(params)
+        do {
+            self.params = try JSONSchema(params)
+        } catch {
+            // Every params schema is a literal in code; a test loads them all.
+            preconditionFailure("\(name): params schema: \(error)")
+        }
         self.result = result
         self.mutating = mutating
         self.handler = handler

@@ -1,7 +1,7 @@
 import DequeModule
 
 /// How much an event matters.
-public enum Severity: String, Sendable, CaseIterable {
+public enum Severity: String, Sendable, CaseIterable, Decodable {
     case info, warning, error
 
     var logLevel: Logger.Level {

@@ -13,10 +13,10 @@ struct ArenaMethods {
         /// named by `vpp`): its id, its champion, then `fields`.
         func perArena(_ name: String, _ summary: String,
                       _ fields: @escaping @LoopActor @Sendable (LiveArena) -> [(String, JSON)]) -> RPCMethod {
-            RPCMethod(name, summary, params: Schemas.params([("vpp", ["type": "string"])]), result: Schemas.objectList,
-                      .sync { p, _ throws(RPCError) in
+            .sync(name, summary, params: Schemas.params([("vpp", ["type": "string"])]), result: Schemas.objectList) {
+                (p: VPPQuery, _) throws(RPCError) in
                           var vpps = vppSet.all.filter { $0.arena != nil }
-                          if let id = p.string("vpp") {
+                          if let id = p.vpp {
                               guard let v = vppSet.vpp(id) else { throw .notFound("no VPP \(id)") }
                               guard v.arena != nil else { throw .notFound("VPP \(id) has no arena (vpps[].arena in the config)") }
                               vpps = [v]
@@ -25,7 +25,7 @@ struct ArenaMethods {
                               guard let a = v.arena else { return nil }
                               return .object(JSONObject([("vpp", .string(v.config.id)), ("champion", .string(a.championName))] + fields(a)))
                           })
-                      })
+            }
         }
         return [
             perArena("arena.leaderboard", "The contenders of each VPP's arena, best trailing revenue per MW first.") { a in
@@ -41,6 +41,10 @@ struct ArenaMethods {
                  }))]
             },
         ]
+    }
+
+    struct VPPQuery: RPCParams {
+        var vpp: String?
     }
 
     /// The contenders, best trailing revenue per MW first.

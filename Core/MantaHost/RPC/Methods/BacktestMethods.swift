@@ -18,51 +18,73 @@ struct BacktestMethods {
         return [
             RPCMethod("backtest.run", "Starts a backtest on a worker; returns its id. Follow it with backtest.status and backtest.result.",
                       params: Schemas.params([
-                          ("prices", ["type": "array", "minItems": 1, "items": ["type": "string"],
+                          ("prices", ["type": "array", "minItems": 1, "maxItems": 1000, "items": ["type": "string"],
                                       "description": "AEMO price files or folders; relative paths are from the host config's folder"]),
                           ("region", ["enum": .array(Region.allCases.map { .string($0.code) })]),
                           ("strategy", ["type": "string", "default": "threshold",
                                         "description": "built-in name, optimal, a strategy plugin's id, or its .so path"]),
                           ("config", ["type": "object"]),
-                          ("battery", ["type": ["string", "array"],
+                          ("battery", ["type": ["string", "array"], "items": ["type": "string"], "maxItems": 1000,
                                        "description": "power_mw=1,energy_mwh=2,eta_rt=0.9,soc0=0.5[,...]; an array for a fleet"]),
                           ("from", Schemas.time), ("to", Schemas.time),
-                          ("history", ["type": "integer", "minimum": 0, "default": 288]),
+                          ("history", ["type": "integer", "minimum": 0, "maximum": 105_120, "default": 288]),
                           ("allow_gaps", ["type": "boolean", "default": false]),
                       ], required: ["prices", "battery"]),
                       result: Schemas.object, mutating: true,
-                      .sync { p, _ throws(RPCError) in
-                          let request = try me.backtestRequest(p)
-                          let task = backtests.start(request, params: .object(p))
+                      // The params as given are kept with the task.
+                      .sync { object, _ throws(RPCError) in
+                          let request = try me.backtestRequest(try decodeParams(object))
+                          let task = backtests.start(request, params: .object(object))
                           return ["id": .int(task.id), "state": .string(task.state)]
                       }),
 
-            RPCMethod("backtest.status", "Where a backtest stands (or every backtest of this run when no id is given).",
-                      params: Schemas.params([("id", id)]), result: Schemas.object,
-                      .sync { p, _ throws(RPCError) in
-                          if let n = p["id"]?.integer {
+            .sync("backtest.status", "Where a backtest stands (or every backtest of this run when no id is given).",
+                      params: Schemas.params([("id", id)]), result: Schemas.object) { (p: TaskQuery, _) throws(RPCError) in
+                          if let n = p.id {
                               guard let t = try backtests.find(n) else { throw .notFound("no backtest \(n)") }
                               return Self.statusJSON(t)
                           }
                           return .array(backtests.all.map(Self.statusJSON))
-                      }),
+                      },
 
-            RPCMethod("backtest.result", "A finished backtest's figures (as manta backtest --json).",
+            .sync("backtest.result", "A finished backtest's figures (as manta backtest --json).",
                       params: Schemas.params([("id", id), ("daily", ["type": "boolean", "default": false])], required: ["id"]),
-                      result: Schemas.object,
-                      .sync { p, _ throws(RPCError) in
-                          guard let n = p["id"]?.integer else { throw .invalidParams("id: required") }
+                      result: Schemas.object) { (p: ResultQuery, _) throws(RPCError) in
+                          let n = p.id
                           guard let t = try backtests.find(n) else { throw .notFound("no backtest \(n)") }
                           switch t.state {
                           case "done":
                               guard var summary = t.summary?.object else { throw .internalError("backtest \(n) has no stored result") }
-                              if !p.bool("daily") { summary["daily"] = nil }
+                              if !p.daily { summary["daily"] = nil }
                               return .object(summary)
                           case "failed": throw .unavailable("backtest \(n) failed: \(t.error ?? "")")
                           default: throw .unavailable("backtest \(n) is still running (\(t.progress.permille / 10)%)")
                           }
-                      }),
+                      },
         ]
+    }
+
+    struct RunParams: RPCParams {
+        var prices: [String]
+        var region: Region?
+        var strategy: String
+        var config: JSON?
+        var battery: OneOrMany<String>
+        var from, to: RPCTime?
+        var history: Int
+        var allowGaps: Bool
+        enum CodingKeys: String, CodingKey {
+            case prices, region, strategy, config, battery, from, to, history, allowGaps = "allow_gaps"
+        }
+    }
+
+    struct TaskQuery: RPCParams {
+        var id: Int64?
+    }
+
+    struct ResultQuery: RPCParams {
+        var id: Int64
+        var daily: Bool
     }
 
     static func statusJSON(_ t: BacktestTasks.Task) -> JSON {
@@ -81,12 +103,12 @@ struct BacktestMethods {
     }
 
     /// The API's params as a BacktestRequest; every problem names the param.
-    func backtestRequest(_ p: JSONObject) throws(RPCError) -> BacktestRequest {
+    func backtestRequest(_ p: RunParams) throws(RPCError) -> BacktestRequest {
         let dir = Paths.directory(of: configPath)
-        let prices = (p["prices"]?.array ?? []).compactMap(\.string).map { Paths.resolve($0, against: dir) }
+        let prices = p.prices.map { Paths.resolve($0, against: dir) }
         // Cheap to check now (a stat per path); parsing happens on the worker.
         do { _ = try PriceFileLoader.expand(prices) } catch { throw .invalidParams("prices: \(error)") }
-        let specs = p["battery"]?.array?.compactMap(\.string) ?? p["battery"]?.string.map { [$0] } ?? []
+        let specs = p.battery.values
         var fleet: [BacktestBattery] = []
         for (i, s) in specs.enumerated() {
             do { fleet += try BatteryArgument.parse(s, index: i) } catch {
@@ -94,15 +116,15 @@ struct BacktestMethods {
             }
         }
         guard !fleet.isEmpty else { throw .invalidParams("battery: give at least one battery") }
-        var strategy = p.string("strategy") ?? "threshold"
+        var strategy = p.strategy
         if strategy.hasSuffix(".so") { strategy = Paths.resolve(strategy, against: dir) }
         var r = BacktestRequest(prices: prices, strategy: strategy, batteries: fleet)
-        r.region = p.string("region").flatMap(Region.init(code:))
-        r.strategyConfig = p["config"]
-        r.fromMs = try p.time("from")
-        r.toMs = try p.time("to")
-        r.historyIntervals = p.int("history", 288)
-        r.allowGaps = p.bool("allow_gaps")
+        r.region = p.region
+        r.strategyConfig = p.config
+        r.fromMs = p.from?.ms
+        r.toMs = p.to?.ms
+        r.historyIntervals = p.history
+        r.allowGaps = p.allowGaps
         r.pluginDirs = pluginDirs
         r.libraryDirs = libraryDirs
         return r

@@ -11,7 +11,7 @@ struct DispatchMethods {
     var methods: [RPCMethod] {
         let reader = self.reader, registry = self.registry, currentRun = run
         return [
-            RPCMethod("dispatch.history", "Decided intervals, newest first: price, decision, commands sent and what the devices applied.",
+            .sync("dispatch.history", "Decided intervals, newest first: price, decision, commands sent and what the devices applied.",
                       params: Schemas.params([
                           ("vpp", ["type": "string"]), ("from", Schemas.time), ("to", Schemas.time),
                           ("limit", ["type": "integer", "minimum": 1, "maximum": 10_000, "default": 50]),
@@ -19,12 +19,11 @@ struct DispatchMethods {
                           ("run", ["type": "integer", "minimum": 0,
                                    "description": "the run (a start of mantad) to show; the current one when absent"]),
                       ]),
-                      result: Schemas.objectList,
-                      .sync { p, _ throws(RPCError) in
+                      result: Schemas.objectList) { (p: HistoryQuery, _) throws(RPCError) in
                           do {
                               let rows = try reader.dispatchIntervals(
-                                  run: p["run"]?.integer ?? currentRun, vpp: p.string("vpp"), fromMs: try p.time("from") ?? Int64.min,
-                                  toMs: try p.time("to") ?? Int64.max, limit: p.int("limit", 50))
+                                  run: p.run ?? currentRun, vpp: p.vpp, fromMs: p.from?.ms ?? Int64.min,
+                                  toMs: p.to?.ms ?? Int64.max, limit: p.limit)
                               return .array(try rows.map { r in
                                   var o = JSONObject([("vpp", .string(r.vpp))] + timeFields("interval_end", r.intervalEndMs) + [
                                       ("price", .number(r.price)), ("strategy", .string(r.strategy)), ("status", .string(r.status)),
@@ -33,7 +32,7 @@ struct DispatchMethods {
                                       ("assets", .int(r.commands)), ("charging", .int(r.charging)), ("discharging", .int(r.discharging)),
                                       ("outcomes", .int(r.outcomes)), ("decide_us", .int(r.decideMicros)),
                                   ])
-                                  if p.bool("commands") {
+                                  if p.commands {
                                       o["commands"] = .array(try reader.commands(interval: r.id).map { c in
                                           [
                                               "command_id": .int(c.id),
@@ -51,7 +50,14 @@ struct DispatchMethods {
                           } catch {
                               throw .internalError("\(error)")
                           }
-                      }),
+                      },
         ]
+    }
+    struct HistoryQuery: RPCParams {
+        var vpp: String?
+        var from, to: RPCTime?
+        var limit: Int
+        var commands: Bool
+        var run: Int64?
     }
 }

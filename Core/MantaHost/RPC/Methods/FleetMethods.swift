@@ -21,36 +21,36 @@ struct FleetMethods {
         let plugins = self.plugins, registry = self.registry, health = self.devices, vppSet = self.vpps
         let ingest = self.ingest, catalog = self.catalog, reader = self.reader, clock = self.clock, historyRun = self.historyRun
         return [
-            RPCMethod("plugins.list", "Every configured plugin instance: what it is, where it came from, how it runs.",
-                      result: Schemas.objectList, .sync { _, _ in .array(plugins.records.indices.map { Self.pluginJSON(plugins, $0) }) }),
+            .sync("plugins.list", "Every configured plugin instance: what it is, where it came from, how it runs.",
+                  result: Schemas.objectList) { (_: NoParams, _) in
+                .array(plugins.records.indices.map { Self.pluginJSON(plugins, $0) })
+            },
 
-            RPCMethod("devices.list", "Devices served by the drivers, with their ratings.",
+            .sync("devices.list", "Devices served by the drivers, with their ratings.",
                       params: Schemas.params([
                           ("instance", ["type": "string"]), ("site", ["type": "string"]),
                           ("kind", ["enum": .array(DeviceKind.allCases.map { .string($0.name) })]),
-                          ("vpp", ["type": "string"]), ("limit", Schemas.limit), ("offset", ["type": "integer", "minimum": 0, "default": 0]),
+                          ("vpp", ["type": "string"]), ("limit", Schemas.limit),
+                          ("offset", ["type": "integer", "minimum": 0, "default": 0]),
                       ]),
-                      result: Schemas.objectList,
-                      .sync { p, _ throws(RPCError) in
+                      result: Schemas.objectList) { (p: DeviceQuery, _) throws(RPCError) in
                           var members: Set<UInt32>?
-                          if let id = p.string("vpp") {
+                          if let id = p.vpp {
                               guard let v = vppSet.vpp(id) else { throw .notFound("no VPP \(id)") }
                               members = Set(v.members)
                           }
-                          let kind = p.string("kind").flatMap(DeviceKind.init(name:))
+                          let kind = p.kind.flatMap(DeviceKind.init(name:))
                           let matching = registry.devices.filter { d in
-                              (p.string("instance").map { d.instance == $0 } ?? true)
-                                  && (p.string("site").map { d.site == $0 } ?? true)
+                              (p.instance.map { d.instance == $0 } ?? true) && (p.site.map { d.site == $0 } ?? true)
                                   && (kind.map { d.kind == $0 } ?? true) && (members?.contains(d.number) ?? true)
                           }
-                          return .array(matching.dropFirst(p.int("offset", 0)).prefix(p.int("limit", 100)).map { d in
+                          return .array(matching.dropFirst(p.offset).prefix(p.limit).map { d in
                               deviceJSON(d, health: health.status(d.number))
                           })
-                      }),
+                      },
 
-            RPCMethod("vpps.list", "Virtual power plants: members, market, strategy and the last interval decided.",
-                      result: Schemas.objectList,
-                      .sync { _, _ in
+            .sync("vpps.list", "Virtual power plants: members, market, strategy and the last interval decided.",
+                  result: Schemas.objectList) { (_: NoParams, _) in
                           .array(vppSet.all.map { v in
                               var o = JSONObject([
                                   ("id", .string(v.config.id)), ("region", .string(v.config.region.code)),
@@ -66,24 +66,23 @@ struct FleetMethods {
                               }
                               return .object(o)
                           })
-                      }),
+                      },
 
-            RPCMethod("telemetry.latest", "The newest value of each point, per device (from memory: may be ahead of the store).",
+            .sync("telemetry.latest", "The newest value of each point, per device (from memory: may be ahead of the store).",
                       params: Schemas.params([("device", ["type": "string"]), ("point", ["type": "string"]),
                                               ("limit", Schemas.limit)]),
-                      result: Schemas.objectList,
-                      .sync { p, _ throws(RPCError) in
+                      result: Schemas.objectList) { (p: LatestQuery, _) throws(RPCError) in
                           var devices = registry.devices
-                          if let id = p.string("device") {
+                          if let id = p.device {
                               guard let d = registry.device(id: id) else { throw .notFound("no device \(id)") }
                               devices = [d]
                           }
                           var pointID: UInt32?
-                          if let name = p.string("point") {
+                          if let name = p.point {
                               guard let def = catalog[name] else { throw .notFound("no point \(name) in the catalog") }
                               pointID = def.id
                           }
-                          let now = clock.nowMs(), limit = p.int("limit", 100)
+                          let now = clock.nowMs(), limit = p.limit
                           var out: [JSON] = []
                           for d in devices {
                               for e in ingest.latest.entries(device: d.number) where pointID == nil || e.point == pointID {
@@ -97,30 +96,45 @@ struct FleetMethods {
                               }
                           }
                           return .array(out)
-                      }),
+                      },
 
-            RPCMethod("telemetry.history", "Stored samples of one device's point (what has been committed).",
+            .sync("telemetry.history", "Stored samples of one device's point (what has been committed).",
                       params: Schemas.params([("device", ["type": "string"]), ("point", ["type": "string"]),
                                               ("from", Schemas.time), ("to", Schemas.time), ("limit", Schemas.limit),
                                               ("run", ["type": "integer", "minimum": 0,
                                                        "description": "only this run's samples (default: the current run under a replay clock, every run under the real clock)"])],
                                              required: ["device", "point"]),
-                      result: Schemas.objectList,
-                      .sync { p, _ throws(RPCError) in
-                          let deviceID = p.string("device") ?? "", pointName = p.string("point") ?? ""
-                          guard let d = registry.device(id: deviceID) else { throw .notFound("no device \(deviceID)") }
-                          guard let def = catalog[pointName] else { throw .notFound("no point \(pointName)") }
+                      result: Schemas.objectList) { (p: HistoryQuery, _) throws(RPCError) in
+                          guard let d = registry.device(id: p.device) else { throw .notFound("no device \(p.device)") }
+                          guard let def = catalog[p.point] else { throw .notFound("no point \(p.point)") }
                           let rows: [Sample]
                           do {
-                              rows = try reader.telemetry(device: d.number, point: def.id, run: p["run"]?.integer ?? historyRun,
-                                                          fromMs: try p.time("from") ?? Int64.min,
-                                                          toMs: try p.time("to") ?? Int64.max, limit: p.int("limit", 100))
-                          } catch let e as RPCError { throw e } catch { throw .internalError("\(error)") }
+                              rows = try reader.telemetry(device: d.number, point: def.id, run: p.run ?? historyRun,
+                                                          fromMs: p.from?.ms ?? Int64.min, toMs: p.to?.ms ?? Int64.max, limit: p.limit)
+                          } catch { throw .internalError("\(error)") }
                           return .array(rows.map { s in
                               .object(JSONObject(timeFields("t", s.timeMs) + [("value", .number(s.value)), ("quality", .string(s.quality.name))]))
                           })
-                      }),
+                      },
         ]
+    }
+
+    struct DeviceQuery: RPCParams {
+        var instance, site, kind, vpp: String?
+        var limit: Int
+        var offset: Int
+    }
+
+    struct LatestQuery: RPCParams {
+        var device, point: String?
+        var limit: Int
+    }
+
+    struct HistoryQuery: RPCParams {
+        var device, point: String
+        var from, to: RPCTime?
+        var limit: Int
+        var run: Int64?
     }
 
     static func pluginJSON(_ plugins: PluginTable, _ i: Int) -> JSON {

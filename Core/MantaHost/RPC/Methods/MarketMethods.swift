@@ -15,19 +15,14 @@ struct MarketMethods {
         let book = self.prices, vpps = self.vpps, plugins = self.plugins, ids = self.ids, clock = self.clock
         let regions: JSON = ["enum": .array(Region.allCases.map { .string($0.code) })]
         return [
-            RPCMethod("market.prices", "Prices by interval end. From what the host has received, or with fetch: true from the region's market connector.",
+            .async("market.prices", "Prices by interval end. From what the host has received, or with fetch: true from the region's market connector.",
                       params: Schemas.params([("region", regions), ("from", Schemas.time), ("to", Schemas.time),
                                               ("limit", Schemas.limit), ("fetch", ["type": "boolean", "default": false])],
                                              required: ["region"]),
-                      result: Schemas.objectList,
-                      .async { p, _, respond in
-                          let region = p.string("region") ?? "", limit = p.int("limit", 100)
-                          let from: Int64, to: Int64
-                          do throws(RPCError) {
-                              from = try p.time("from") ?? Int64.min
-                              to = try p.time("to") ?? clock.nowMs()
-                          } catch { return respond(.failure(error)) }
-                          guard p.bool("fetch") else {
+                      result: Schemas.objectList) { (p: PricesQuery, _, respond) in
+                          let region = p.region.code, limit = p.limit
+                          let from = p.from?.ms ?? Int64.min, to = p.to?.ms ?? clock.nowMs()
+                          guard p.fetch else {
                               return respond(.success(.array(book.range(region: region, fromMs: from, toMs: to, limit: limit).map(priceJSON))))
                           }
                           guard let market = vpps.marketInstance(region: region, plugins: plugins) else {
@@ -41,22 +36,16 @@ struct MarketMethods {
                               case nil: respond(.failure(.unavailable("\(market.name) cannot take calls (\(market.state.rawValue))")))
                               }
                           }
-                      }),
+                      },
 
-            RPCMethod("market.bid", "Lodges a single-band energy bid or offer with the region's market connector.",
+            .async("market.bid", "Lodges a single-band energy bid or offer with the region's market connector.",
                       params: Schemas.params([
                           ("region", regions), ("interval_end", Schemas.time),
                           ("quantity_mw", ["type": "number", "description": "+ offer to discharge, - bid to charge"]),
                           ("price", ["type": "number", "minimum": .number(MarketLimits.floor), "description": "limit price, AUD/MWh"]),
                       ], required: ["region", "interval_end", "quantity_mw", "price"]),
-                      result: Schemas.object, mutating: true,
-                      .async { p, _, respond in
-                          let region = p.string("region") ?? ""
-                          let end: Int64
-                          do throws(RPCError) {
-                              guard let t = try p.time("interval_end") else { throw .invalidParams("interval_end: required") }
-                              end = t
-                          } catch { return respond(.failure(error)) }
+                      result: Schemas.object, mutating: true) { (p: BidParams, _, respond) in
+                          let region = p.region.code, end = p.intervalEnd.ms
                           guard end % MarketTime.intervalMs == 0 else {
                               return respond(.failure(.invalidParams("interval_end: not on the 5-minute grid")))
                           }
@@ -64,7 +53,7 @@ struct MarketMethods {
                               return respond(.failure(.unavailable("no running market connector serves \(region)")))
                           }
                           let bid = BidRequest(bidID: ids.nextBid(), region: region, intervalEndMs: end,
-                                               quantityMW: p.number("quantity_mw") ?? 0, price: p.number("price") ?? 0)
+                                               quantityMW: p.quantityMW, price: p.price)
                           let module = market.module
                           market.perform({ h in MarketCalls.submit(module, h, bid) }) { result in
                               switch result {
@@ -76,8 +65,23 @@ struct MarketMethods {
                               case nil: respond(.failure(.unavailable("\(market.name) cannot take calls")))
                               }
                           }
-                      }),
+                      },
         ]
+    }
+
+    struct PricesQuery: RPCParams {
+        var region: Region
+        var from, to: RPCTime?
+        var limit: Int
+        var fetch: Bool
+    }
+
+    struct BidParams: RPCParams {
+        var region: Region
+        var intervalEnd: RPCTime
+        var quantityMW: Double
+        var price: Double
+        enum CodingKeys: String, CodingKey { case region, intervalEnd = "interval_end", quantityMW = "quantity_mw", price }
     }
 }
 

@@ -14,9 +14,8 @@ struct SiteMethods {
         let registry = self.registry, devices = self.devices, sites = self.sites, exportLimits = self.exportLimits
         let clock = self.clock
         return [
-            RPCMethod("sites.list", "Every site: its devices, region, export limits in force and the last energy-balance verdict.",
-                      result: Schemas.objectList,
-                      .sync { _, _ in
+            .sync("sites.list", "Every site: its devices, region, export limits in force and the last energy-balance verdict.",
+                  result: Schemas.objectList) { (_: NoParams, _) in
                           return .array(registry.bySite.sorted { $0.key < $1.key }.map { site, members in
                               let config = sites.config(site)
                               let limits = exportLimits.active(site)
@@ -35,40 +34,54 @@ struct SiteMethods {
                                   ("balance", .optional(sites.balance[site]?.status.rawValue)),
                               ]))
                           })
-                      }),
-            RPCMethod("sites.export_limit",
+                      },
+            .sync("sites.export_limit",
                       "Sets (or with limit_w null clears) a site's export limit from the network operator or an operator; the most restrictive of all sources is kept on the site's inverters.",
                       params: Schemas.params([
-                          ("site", ["type": "string"]), ("limit_w", ["type": ["number", "null"], "minimum": 0]),
+                          ("site", ["type": "string"]),
+                          ("limit_w", ["type": ["number", "null"], "minimum": 0, "maximum": 1e9,
+                                       "description": "W; null clears this source's limit"]),
                           ("source", ["enum": ["network", "operator"], "default": "operator"]),
-                          ("duration_s", ["type": "integer", "minimum": 1, "description": "until cleared when absent"]),
+                          ("duration_s", ["type": "integer", "minimum": 1, "maximum": 31_536_000,
+                                          "description": "at most a year; until cleared when absent"]),
                       ], required: ["site", "limit_w"]),
-                      result: Schemas.object, mutating: true,
-                      .sync { p, session throws(RPCError) in
-                          let site = p.string("site") ?? ""
+                      result: Schemas.object, mutating: true) { (p: ExportLimitParams, session) throws(RPCError) in
+                          let site = p.site
                           guard registry.bySite[site] != nil else { throw .notFound("no site \(site)") }
-                          let now = clock.nowMs(), source = p.string("source") ?? "operator"
-                          let until = p["duration_s"]?.integer.map { now + $0 * 1000 }
-                          exportLimits.set(site, source: source, limitW: p.number("limit_w"), untilMs: until,
+                          let now = clock.nowMs()
+                          let until = p.durationS.map { now + $0 * 1000 }
+                          exportLimits.set(site, source: p.source, limitW: p.limitW, untilMs: until,
                                            note: "set by \(session.principal ?? (session.loopback ? "local" : "anonymous"))")
                           let eff = exportLimits.effective(site)
                           return .object(JSONObject([("site", .string(site)), ("export_limit_w", eff.map { .number($0.limitW) } ?? .null),
                                                      ("source", .optional(eff?.source))]))
-                      }),
-            RPCMethod("sites.topology",
+                      },
+            .sync("sites.topology",
                       "Each site as a graph of power flows (PV, DC bus, inverter, battery, AC bus, loads, meter, grid) with the latest measured watts, and whether they add up.",
-                      params: Schemas.params([("site", ["type": "string"])]), result: Schemas.objectList,
-                      .sync { p, _ throws(RPCError) in
+                      params: Schemas.params([("site", ["type": "string"])]), result: Schemas.objectList) {
+                (p: SiteQuery, _) throws(RPCError) in
                           let bySite = registry.bySite
                           var wanted = bySite.keys.sorted()
-                          if let s = p.string("site") {
+                          if let s = p.site {
                               guard bySite[s] != nil else { throw .notFound("no site \(s)") }
                               wanted = [s]
                           }
                           let now = clock.nowMs()
                           return .array(wanted.map { topologyJSON(sites.topology(site: $0, devices: bySite[$0] ?? [], now: now)) })
-                      }),
+                      },
         ]
+    }
+
+    struct ExportLimitParams: RPCParams {
+        var site: String
+        var limitW: Double?
+        var source: String
+        var durationS: Int64?
+        enum CodingKeys: String, CodingKey { case site, limitW = "limit_w", source, durationS = "duration_s" }
+    }
+
+    struct SiteQuery: RPCParams {
+        var site: String?
     }
 }
 

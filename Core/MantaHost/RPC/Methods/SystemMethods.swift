@@ -72,25 +72,25 @@ struct SystemMethods {
         let dispatcher = self.dispatcher, status = self.status, audit = self.audit, events = self.events
         let shutdown = self.shutdown, version = status.version
         return [
-            RPCMethod("rpc.discover", "The OpenRPC document describing every method.", result: Schemas.object,
-                      .sync { _, _ in OpenRPC.document(dispatcher.allMethods, version: version) }),
+            .sync("rpc.discover", "The OpenRPC document describing every method.", result: Schemas.object) { (_: NoParams, _) in
+                OpenRPC.document(dispatcher.allMethods, version: version)
+            },
 
-            RPCMethod("host.info", "Version, ABI, clock, store and telemetry counters.", result: Schemas.object,
-                      .sync { _, _ in status.json() }),
+            .sync("host.info", "Version, ABI, clock, store and telemetry counters.", result: Schemas.object) { (_: NoParams, _) in
+                status.json()
+            },
 
-            RPCMethod("host.shutdown", "Stops every plugin instance, flushes the store and exits.",
-                      result: Schemas.object, mutating: true,
-                      .sync { _, _ in
+            .sync("host.shutdown", "Stops every plugin instance, flushes the store and exits.",
+                  result: Schemas.object, mutating: true) { (_: NoParams, _) in
                           // After the reply has gone out (the audit commit precedes it).
                           EventLoop.shared.execute { shutdown("host.shutdown") }
                           return ["stopping": true]
-                      }),
+                      },
 
-            RPCMethod("auth.login", "Authorises this connection for state-changing calls with an API token.",
-                      params: Schemas.params([("token", ["type": "string", "minLength": 1])], required: ["token"]),
-                      result: Schemas.object,
-                      .async { p, session, respond in
-                          let ok = dispatcher.login(session, token: p.string("token") ?? "")
+            .async("auth.login", "Authorises this connection for state-changing calls with an API token.",
+                   params: Schemas.params([("token", ["type": "string", "minLength": 1, "maxLength": 1024])], required: ["token"]),
+                   result: Schemas.object) { (p: Login, session, respond) in
+                          let ok = dispatcher.login(session, token: p.token)
                           let principal = session.principal
                           audit.write(AuditRow(tMs: WallClock.nowMs(), principal: principal ?? "anonymous",
                                                peer: session.peer, method: "auth.login", params: "{}",
@@ -98,22 +98,31 @@ struct SystemMethods {
                               respond(ok ? .success(["principal": .optional(principal)])
                                          : .failure(.unauthorized("unknown token")))
                           }
-                      }),
+                      },
 
-            RPCMethod("events.list", "Recent diagnostics: plugin failures, dispatch fallbacks, refused samples.",
-                      params: Schemas.params([("limit", Schemas.limit), ("since_id", ["type": "integer", "default": 0]),
-                                              ("severity", ["enum": ["info", "warning", "error"]])]),
-                      result: Schemas.objectList,
-                      .sync { p, _ in
-                          let since = p.int("since_id", 0), severity = p.string("severity").flatMap(Severity.init(rawValue:))
-                          let matching = events.recent.filter { $0.id > since && (severity == nil || $0.severity == severity) }
-                          return .array(matching.suffix(p.int("limit", 100)).map { e in
+            .sync("events.list", "Recent diagnostics: plugin failures, dispatch fallbacks, refused samples.",
+                  params: Schemas.params([("limit", Schemas.limit), ("since_id", ["type": "integer", "minimum": 0, "default": 0]),
+                                          ("severity", ["enum": ["info", "warning", "error"]])]),
+                  result: Schemas.objectList) { (p: EventsQuery, _) in
+                          let matching = events.recent.filter { $0.id > p.sinceID && (p.severity == nil || $0.severity == p.severity) }
+                          return .array(matching.suffix(p.limit).map { e in
                               .object(JSONObject([("id", .int(e.id))] + timeFields("t", e.tMs) + [
                                   ("severity", .string(e.severity.rawValue)), ("source", .string(e.source)),
                                   ("kind", .string(e.kind)), ("message", .string(e.message)),
                               ]))
                           })
-                      }),
+                      },
         ]
+    }
+
+    struct Login: RPCParams {
+        var token: String
+    }
+
+    struct EventsQuery: RPCParams {
+        var limit: Int
+        var sinceID: Int
+        var severity: Severity?
+        enum CodingKeys: String, CodingKey { case limit, sinceID = "since_id", severity }
     }
 }
