@@ -57,3 +57,29 @@ def test_a_batch_the_store_refuses_is_an_error_in_the_log_and_in_host_info(tmp_p
         assert "the disk says no" in store["last_failure"]
     log = (tmp_path / "mantad.log").read_text()
     assert "ERROR [store]" in log and "NOT stored" in log and "the disk says no" in log
+
+
+@needs_data
+def test_every_insert_names_its_columns(tmp_path):
+    """A store whose tables have gained a column (a later migration, an
+    operator's own) still takes every row: no INSERT relies on position."""
+    config = base_config()
+    with Mantad(config, folder=tmp_path).start() as h:
+        assert h.wait_for(lambda: len(h.call("dispatch.history")) >= 1)
+    db = sqlite3.connect(tmp_path / "manta.db")
+    tables = [r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'")]
+    for t in tables:
+        db.execute(f"ALTER TABLE {t} ADD COLUMN added_by_test TEXT")
+    db.commit()
+    db.close()
+    with Mantad(config, folder=tmp_path).start() as h:
+        assert h.wait_for(lambda: len(h.call("dispatch.history")) >= 2)
+        h.call("sites.list")
+        with h.client() as c:
+            assert c.request("host.shutdown")["result"] == {"stopping": True}
+        h.proc.wait(20)
+    log = (tmp_path / "mantad.log").read_text()
+    assert "NOT stored" not in log, log
+    db = sqlite3.connect(tmp_path / "manta.db")
+    assert db.execute("SELECT COUNT(*) FROM audit_log WHERE method = 'host.shutdown'").fetchone()[0] == 1
+    assert db.execute("SELECT COUNT(*) FROM runs").fetchone()[0] == 2
