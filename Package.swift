@@ -43,10 +43,12 @@ let package = Package(
         .systemLibrary(name: "CCurl", path: "Core/System/CCurl", pkgConfig: "libcurl",
                        providers: [.apt(["libcurl4-openssl-dev"])]),
         .systemLibrary(name: "CZlib", path: "Core/System/CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
+        // Linux calls glibc declares only under _GNU_SOURCE (pipe2).
+        .systemLibrary(name: "CLinux", path: "Core/System/CLinux"),
 
         // Support below the layers: JSON values, and file access for the pure layers' data.
         .target(name: "MantaJSON", dependencies: ["CJansson"], path: "Core/MantaJSON"),
-        .target(name: "MantaIO", dependencies: ["MantaMarket"], path: "Core/MantaIO"),
+        .target(name: "MantaIO", dependencies: ["CLinux", "MantaMarket"], path: "Core/MantaIO"),
         // HTTP(S) and zip for connectors that fetch reports (only they link libcurl and zlib).
         .target(name: "MantaFetch", dependencies: ["CCurl", "CZlib"], path: "Core/MantaFetch"),
         // Modbus TCP, SunSpec, vendor register templates and discovery, for the
@@ -109,6 +111,8 @@ let package = Package(
         .testTarget(name: "MantaModelTests", dependencies: ["MantaModel", "MantaTestSupport"], path: "Tests/MantaModelTests"),
         .testTarget(name: "MantaMarketTests", dependencies: ["MantaMarket", "MantaTestSupport"], path: "Tests/MantaMarketTests"),
         .testTarget(name: "MantaEngineTests", dependencies: ["MantaEngine"], path: "Tests/MantaEngineTests"),
+        .testTarget(name: "MantaIOTests", dependencies: ["MantaIO"], path: "Tests/MantaIOTests"),
+        .testTarget(name: "MantaFetchTests", dependencies: ["MantaFetch"], path: "Tests/MantaFetchTests"),
         .testTarget(name: "MantaHostTests", dependencies: ["MantaHost", "MantaTestSupport"], path: "Tests/MantaHostTests"),
     ],
     swiftLanguageModes: [.v6]

@@ -10,7 +10,7 @@ ALLOWED = {
     "MantaModel": {"MantaJSON"},
     "MantaMarket": set(),
     "MantaEngine": {"MantaModel", "MantaMarket", "MantaJSON", "HeapModule", "Glibc"},  # Glibc for sin/cos/exp only
-    "MantaIO": {"MantaMarket", "Glibc", "Synchronization"},
+    "MantaIO": {"MantaMarket", "CLinux", "Glibc", "Synchronization"},
     "MantaFetch": {"CCurl", "CZlib"},
     "MantaModbus": {"MantaIO", "MantaJSON", "Glibc", "Synchronization"},
     "MantaKit": {"MantaSDK", "MantaJSON", "Glibc", "Synchronization"},

@@ -162,9 +162,9 @@ public final class PluginInstance: @unchecked Sendable {
     /// call not returning, the instance is declared hung.
     func noteTimeout(hungAfterMs: Int64) {
         counters.withLock { $0.timeouts += 1 }
-        let since = worker.busySinceMs
-        if since > 0, WallClock.nowMs() - since > hungAfterMs {
-            setState(.hung, error: "a call has not returned for \(WallClock.nowMs() - since) ms")
+        let busy = worker.busyForMs
+        if busy > hungAfterMs {
+            setState(.hung, error: "a call has not returned for \(busy) ms")
         }
     }
 

@@ -164,13 +164,13 @@ public final class HostRuntime: @unchecked Sendable {
 
     /// [loop] Marks instances whose current call has run too long as hung.
     private func checkHung() {
-        let limit = state.config.dispatch.hungAfterMs, now = WallClock.nowMs()
+        let limit = state.config.dispatch.hungAfterMs
         for case let inst? in state.instances where inst.state == .started {
-            let since = inst.worker.busySinceMs
-            if since > 0, now - since > limit {
-                inst.setState(.hung, error: "a call has not returned for \(now - since) ms")
+            let busy = inst.worker.busyForMs
+            if busy > limit {
+                inst.setState(.hung, error: "a call has not returned for \(busy) ms")
                 state.events.record("error", source: inst.name, kind: "plugin.hung",
-                                    "a call has not returned for \(now - since) ms; no further calls will be made",
+                                    "a call has not returned for \(busy) ms; no further calls will be made",
                                     atMs: state.now())
             }
         }
