@@ -46,18 +46,22 @@ let package = Package(
         // Linux calls glibc declares only under _GNU_SOURCE (pipe2).
         .systemLibrary(name: "CLinux", path: "Core/System/CLinux"),
 
-        // Support below the layers: JSON values, and file access for the pure layers' data.
+        // Support below the layers: string helpers every layer may use, JSON
+        // values, and OS support (files, clocks, threads, child processes).
+        .target(name: "MantaText", path: "Core/MantaText"),
         .target(name: "MantaJSON", dependencies: ["CJansson"], path: "Core/MantaJSON"),
-        .target(name: "MantaIO", dependencies: ["CLinux", "MantaMarket"], path: "Core/MantaIO"),
+        .target(name: "MantaIO", dependencies: ["CLinux"], path: "Core/MantaIO"),
         // HTTP(S) and zip for connectors that fetch reports (only they link libcurl and zlib).
         .target(name: "MantaFetch", dependencies: ["CCurl", "CZlib"], path: "Core/MantaFetch"),
         // Modbus TCP, SunSpec, vendor register templates and discovery, for the
         // device drivers, `manta discover` and devices.discover.
-        .target(name: "MantaModbus", dependencies: ["MantaIO", "MantaJSON"], path: "Core/MantaModbus"),
+        .target(name: "MantaModbus", dependencies: ["MantaIO", "MantaJSON", "MantaText"], path: "Core/MantaModbus"),
 
         // Layers 2-4: model, market, engine. Pure Swift.
         .target(name: "MantaModel", dependencies: ["MantaJSON"], path: "Core/MantaModel"),
-        .target(name: "MantaMarket", path: "Core/MantaMarket"),
+        .target(name: "MantaMarket", dependencies: ["MantaText"], path: "Core/MantaMarket"),
+        // AEMO price files read from disk: the market's parsers over MantaIO's files.
+        .target(name: "MantaMarketFiles", dependencies: ["MantaMarket", "MantaIO"], path: "Core/MantaMarketFiles"),
         .target(name: "MantaEngine",
                 dependencies: ["MantaModel", "MantaMarket", .product(name: "HeapModule", package: "swift-collections")],
                 path: "Core/MantaEngine"),
@@ -65,7 +69,7 @@ let package = Package(
         // Layer 5: the host.
         .target(name: "MantaHost",
                 dependencies: ["CLibUV", "CSQLite", "MantaSDK", "MantaKit", "MantaJSON", "MantaIO", "MantaModbus",
-                               "MantaModel", "MantaMarket", "MantaEngine"],
+                               "MantaModel", "MantaMarket", "MantaMarketFiles", "MantaEngine", "MantaText"],
                 path: "Core/MantaHost"),
 
         // Layer 6: executables.
@@ -73,11 +77,12 @@ let package = Package(
                           dependencies: ["MantaHost", .product(name: "ArgumentParser", package: "swift-argument-parser")],
                           path: "Core/mantad"),
         .executableTarget(name: "manta",
-                          dependencies: ["MantaHost", "MantaEngine", "MantaIO", "MantaJSON", "MantaMarket", "MantaModbus", "MantaModel",
-                                         .product(name: "ArgumentParser", package: "swift-argument-parser")],
+                          dependencies: ["MantaHost", "MantaEngine", "MantaIO", "MantaJSON", "MantaMarket", "MantaMarketFiles", "MantaModbus",
+                                         "MantaModel", "MantaText", .product(name: "ArgumentParser", package: "swift-argument-parser")],
                           path: "Core/manta"),
         .executableTarget(name: "manta-bench",
-                          dependencies: ["MantaHost", "MantaKit", "MantaEngine", "MantaIO", "MantaMarket", "MantaModbus",
+                          dependencies: ["MantaHost", "MantaKit", "MantaEngine", "MantaIO", "MantaMarket", "MantaMarketFiles",
+                                         "MantaModbus", "MantaText",
                                          "MantaModel", "ModbusSim",
                                          .product(name: "ArgumentParser", package: "swift-argument-parser")],
                           path: "Core/manta-bench"),
@@ -90,7 +95,7 @@ let package = Package(
                 path: "Plugins/drivers/sunspec/src", linkerSettings: pluginLinkerSettings),
         .target(name: "ModbusDriver", dependencies: ["ModbusDriverKit", "MantaKit", "MantaModbus", "MantaIO"],
                 path: "Plugins/drivers/modbus/src", linkerSettings: pluginLinkerSettings),
-        .target(name: "NemFileMarket", dependencies: ["MantaKit", "MantaMarket", "MantaIO"],
+        .target(name: "NemFileMarket", dependencies: ["MantaKit", "MantaMarket", "MantaMarketFiles", "MantaIO"],
                 path: "Plugins/markets/nem-file/src", linkerSettings: pluginLinkerSettings),
         .target(name: "NemwebMarket", dependencies: ["MantaKit", "MantaMarket", "MantaIO", "MantaFetch"],
                 path: "Plugins/markets/nemweb/src", linkerSettings: pluginLinkerSettings),

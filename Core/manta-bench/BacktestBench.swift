@@ -4,6 +4,7 @@ import MantaHost
 import MantaIO
 import MantaJSON
 import MantaMarket
+import MantaMarketFiles
 import MantaModel
 
 /// The Time Machine: a year of real 5-minute prices through strategies and

@@ -5,6 +5,7 @@ import MantaJSON
 import MantaModbus
 import ModbusSim
 import Synchronization
+import MantaText
 
 /// Device access at fleet scale: 200 Modbus devices polled concurrently
 /// over real sockets, and 100,000 simulated devices end to end.

@@ -4,6 +4,7 @@ import MantaHost
 import MantaIO
 import MantaJSON
 import MantaMarket
+import MantaText
 
 /// `manta arena`: contenders trade the same history side by side.
 struct ArenaCommand: ParsableCommand {

@@ -6,17 +6,19 @@ from conftest import ROOT
 
 # What each module may import (besides the Swift standard library).
 ALLOWED = {
+    "MantaText": set(),
     "MantaJSON": {"CJansson"},
     "MantaModel": {"MantaJSON"},
-    "MantaMarket": set(),
+    "MantaMarket": {"MantaText"},
     "MantaEngine": {"MantaModel", "MantaMarket", "MantaJSON", "HeapModule", "Glibc"},  # Glibc for sin/cos/exp only
-    "MantaIO": {"MantaMarket", "CLinux", "Glibc", "Synchronization"},
+    "MantaIO": {"CLinux", "Glibc", "Synchronization"},
+    "MantaMarketFiles": {"MantaMarket", "MantaIO"},
     "MantaFetch": {"CCurl", "CZlib"},
-    "MantaModbus": {"MantaIO", "MantaJSON", "Glibc", "Synchronization"},
+    "MantaModbus": {"MantaIO", "MantaJSON", "MantaText", "Glibc", "Synchronization"},
     "MantaKit": {"MantaSDK", "MantaJSON", "Glibc", "Synchronization"},
 }
 PLUGIN_FORBIDDEN = {"MantaHost", "CLibUV", "CSQLite"}
-PURE = {"MantaModel", "MantaMarket", "MantaEngine"}
+PURE = {"MantaText", "MantaModel", "MantaMarket", "MantaEngine"}
 IMPORT = re.compile(r"^\s*(?:@\w+(?:\(\w+\))?\s+)*import\s+(\w+)", re.M)
 
 

@@ -2,6 +2,8 @@ import MantaEngine
 import MantaIO
 import MantaJSON
 import MantaMarket
+import MantaMarketFiles
+import MantaText
 
 /// backtest.run, backtest.status, backtest.result.
 extension HostRuntime {
@@ -82,7 +84,7 @@ extension HostRuntime {
         var fleet: [BacktestBattery] = []
         for (i, s) in specs.enumerated() {
             do { fleet += try BatteryArgument.parse(s, index: i) } catch {
-                throw .invalidParams("battery: \(error.description.replacingOccurrencesOfFlag())")
+                throw .invalidParams("battery: \(error.description.removingPrefix("--battery "))")
             }
         }
         guard !fleet.isEmpty else { throw .invalidParams("battery: give at least one battery") }
@@ -98,12 +100,5 @@ extension HostRuntime {
         r.pluginDirs = state.config.pluginDirs
         r.libraryDirs = state.config.libraryDirs
         return r
-    }
-}
-
-extension String {
-    /// BatteryArgument speaks of "--battery"; in the API the param is "battery".
-    func replacingOccurrencesOfFlag() -> String {
-        hasPrefix("--battery ") ? String(dropFirst("--battery ".count)) : self
     }
 }
