@@ -46,21 +46,27 @@ let package = Package(
         .systemLibrary(name: "CCurl", path: "Core/System/CCurl", pkgConfig: "libcurl",
                        providers: [.apt(["libcurl4-openssl-dev"])]),
         .systemLibrary(name: "CZlib", path: "Core/System/CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
+        // Linux calls glibc declares only under _GNU_SOURCE (pipe2).
+        .systemLibrary(name: "CLinux", path: "Core/System/CLinux"),
 
-        // Support below the layers: JSON values, and file access for the pure layers' data.
+        // Support below the layers: string helpers every layer may use, JSON
+        // values, and OS support (files, clocks, threads, child processes).
+        .target(name: "MantaText", path: "Core/MantaText"),
         .target(name: "MantaJSON", dependencies: ["CJansson"], path: "Core/MantaJSON"),
-        .target(name: "MantaIO", dependencies: ["MantaMarket"], path: "Core/MantaIO"),
+        .target(name: "MantaIO", dependencies: ["CLinux"], path: "Core/MantaIO"),
         // HTTP(S) and zip for connectors that fetch reports (only they link libcurl and zlib).
         .target(name: "MantaFetch", dependencies: ["CCurl", "CZlib"], path: "Core/MantaFetch"),
         // Modbus TCP, SunSpec, vendor register templates and discovery, for the
         // device drivers, `manta discover` and devices.discover.
-        .target(name: "MantaModbus", dependencies: ["MantaIO", "MantaJSON"], path: "Core/MantaModbus"),
+        .target(name: "MantaModbus", dependencies: ["MantaIO", "MantaJSON", "MantaText"], path: "Core/MantaModbus"),
         // Simulated Modbus devices (real Modbus TCP servers) for tests and benchmarks.
         .target(name: "MantaModbusSim", dependencies: ["MantaIO", "MantaModbus"], path: "Core/MantaModbusSim"),
 
         // Layers 2-4: model, market, engine. Pure Swift.
         .target(name: "MantaModel", dependencies: ["MantaJSON"], path: "Core/MantaModel"),
-        .target(name: "MantaMarket", path: "Core/MantaMarket"),
+        .target(name: "MantaMarket", dependencies: ["MantaText"], path: "Core/MantaMarket"),
+        // AEMO price files read from disk: the market's parsers over MantaIO's files.
+        .target(name: "MantaMarketFiles", dependencies: ["MantaMarket", "MantaIO"], path: "Core/MantaMarketFiles"),
         .target(name: "MantaEngine",
                 dependencies: ["MantaJSON", "MantaModel", "MantaMarket",
                                .product(name: "HeapModule", package: "swift-collections"),
@@ -70,11 +76,11 @@ let package = Package(
         // Layer 5: the host.
         .target(name: "MantaHost",
                 dependencies: ["CLibUV", "CSQLite", "MantaSDK", "MantaKit", "MantaJSON", "MantaIO",
-                               "MantaModel", "MantaMarket", "MantaEngine",
+                               "MantaModel", "MantaMarket", "MantaMarketFiles", "MantaEngine", "MantaText",
                                .product(name: "DequeModule", package: "swift-collections")],
                 path: "Core/MantaHost"),
         // What the executables share above the host: reports and the RPC client.
-        .target(name: "MantaTools", dependencies: ["MantaHost", "MantaEngine", "MantaIO", "MantaJSON", "MantaMarket"],
+        .target(name: "MantaTools", dependencies: ["MantaHost", "MantaEngine", "MantaIO", "MantaJSON", "MantaMarket", "MantaText"],
                 path: "Core/MantaTools"),
 
         // Layer 6: executables.
@@ -83,12 +89,13 @@ let package = Package(
                           path: "Core/mantad"),
         .executableTarget(name: "manta",
                           dependencies: ["MantaHost", "MantaTools", "MantaEngine", "MantaIO", "MantaJSON", "MantaMarket",
-                                         "MantaModbus", "MantaModel",
+                                         "MantaMarketFiles", "MantaModbus", "MantaModel", "MantaText",
                                          .product(name: "ArgumentParser", package: "swift-argument-parser")],
                           path: "Core/manta"),
         .executableTarget(name: "manta-bench",
                           dependencies: ["MantaHost", "MantaTools", "MantaKit", "MantaSDK", "MantaEngine", "MantaIO",
-                                         "MantaJSON", "MantaMarket", "MantaModbus", "MantaModbusSim", "MantaModel",
+                                         "MantaJSON", "MantaMarket", "MantaMarketFiles", "MantaModbus", "MantaModbusSim",
+                                         "MantaModel", "MantaText",
                                          .product(name: "ArgumentParser", package: "swift-argument-parser")],
                           path: "Core/manta-bench"),
 
@@ -102,7 +109,8 @@ let package = Package(
         .target(name: "ModbusDriver", dependencies: ["ModbusDriverKit", "MantaKit", "MantaModbus", "MantaIO", "MantaJSON",
                                                      "MantaSDK"],
                 path: "Plugins/drivers/modbus/src", linkerSettings: pluginLinkerSettings),
-        .target(name: "NemFileMarket", dependencies: ["MantaKit", "MantaSDK", "MantaMarket", "MantaIO", "MantaJSON"],
+        .target(name: "NemFileMarket", dependencies: ["MantaKit", "MantaSDK", "MantaMarket", "MantaMarketFiles", "MantaIO",
+                                                      "MantaJSON"],
                 path: "Plugins/markets/nem-file/src", linkerSettings: pluginLinkerSettings),
         .target(name: "NemwebMarket", dependencies: ["MantaKit", "MantaSDK", "MantaMarket", "MantaIO", "MantaJSON",
                                                      "MantaFetch"],
@@ -126,6 +134,8 @@ let package = Package(
                     path: "Tests/MantaModbusTests"),
         .testTarget(name: "MantaModelTests", dependencies: ["MantaModel", "MantaJSON", "MantaTestPaths"], path: "Tests/MantaModelTests"),
         .testTarget(name: "MantaMarketTests", dependencies: ["MantaMarket", "MantaTestPaths"], path: "Tests/MantaMarketTests"),
+        .testTarget(name: "MantaIOTests", dependencies: ["MantaIO"], path: "Tests/MantaIOTests"),
+        .testTarget(name: "MantaFetchTests", dependencies: ["MantaFetch"], path: "Tests/MantaFetchTests"),
         .testTarget(name: "MantaEngineTests", dependencies: ["MantaEngine", "MantaJSON", "MantaMarket", "MantaModel"],
                     path: "Tests/MantaEngineTests"),
         .testTarget(name: "MantaHostTests", dependencies: ["MantaHost", "MantaTestSupport", "MantaEngine", "MantaJSON",

@@ -7,11 +7,15 @@ check of Manta's solver: the LP exactly as the Time Machine issue states it.
                0 <= c_t <= Pc, 0 <= d_t <= Pd, Emin <= e_t <= Emax, e_0 = soc0 E, e_T >= soc0 E
 
 Usage: highs_bound.py PRICE_AND_DEMAND.csv... [--power 1 --energy 2 --rt 0.9 --soc0 0.5] prints JSON
-{"revenue_aud": ..., "solve_s": ..., "intervals": ...}. Used by the tests and by `make bench`.
+{"revenue_aud": ..., "solve_s": ..., "intervals": ...} as the only line on stdout (HiGHS's own
+output goes to stderr). Used by the tests and by `make bench`. Written against highspy 1.16.0
+(scripts/install-deps --test installs it).
 """
 import argparse
+import contextlib
 import csv
 import json
+import os
 import sys
 import time
 
@@ -22,6 +26,22 @@ def read_prices(paths):
         with open(path) as f:
             rows += [(row["SETTLEMENTDATE"], float(row["RRP"])) for row in csv.DictReader(f)]
     return [p for _, p in sorted(rows)]
+
+
+@contextlib.contextmanager
+def stdout_to_stderr():
+    """Sends what HiGHS writes to file descriptor 1 to stderr instead: its
+    constructor prints a banner (highspy 1.16) before output_flag can be
+    set, and stdout carries only the JSON answer."""
+    sys.stdout.flush()
+    saved = os.dup(1)
+    os.dup2(2, 1)
+    try:
+        yield
+    finally:
+        sys.stdout.flush()
+        os.dup2(saved, 1)
+        os.close(saved)
 
 
 def solve(prices, P=1.0, E=2.0, rt=0.9, soc0=0.5, smin=0.0, smax=1.0, cost=0.0, pc=None, pd=None):
@@ -48,12 +68,13 @@ def solve(prices, P=1.0, E=2.0, rt=0.9, soc0=0.5, smin=0.0, smax=1.0, cost=0.0, 
     lp.row_lower_, lp.row_upper_ = rhs, rhs
     lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
     lp.a_matrix_.start_, lp.a_matrix_.index_, lp.a_matrix_.value_ = A.indptr, A.indices, A.data
-    h = highspy.Highs()
-    h.setOptionValue("output_flag", False)
-    h.passModel(lp)
-    started = time.time()
-    h.run()
-    elapsed = time.time() - started
+    with stdout_to_stderr():
+        h = highspy.Highs()
+        h.setOptionValue("output_flag", False)  # the first thing after construction: nothing more is logged
+        h.passModel(lp)
+        started = time.time()
+        h.run()
+        elapsed = time.time() - started
     status = h.modelStatusToString(h.getModelStatus())
     if status != "Optimal":
         raise RuntimeError(f"HiGHS: {status}")

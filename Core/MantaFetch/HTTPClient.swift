@@ -13,8 +13,13 @@ public final class HTTPClient {
         public var description: String { "\(url): \(reason)" }
     }
 
+    /// curl_global_init, run once per process however many clients and
+    /// threads there are: it is not thread-safe itself, and a static let is
+    /// initialised exactly once (swift_once), the first time it is read.
+    private static let globalInit: CURLcode = curl_global_init(Int(CURL_GLOBAL_DEFAULT))
+
     public init(timeoutMs: Int = 10_000, userAgent: String = "manta-vpp") {
-        curl_global_init(Int(CURL_GLOBAL_DEFAULT))
+        _ = Self.globalInit
         handle = curl_easy_init()!
         self.timeoutMs = timeoutMs
         manta_curl_set_long(handle, CURLOPT_TIMEOUT_MS, timeoutMs)

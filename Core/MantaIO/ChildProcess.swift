@@ -1,3 +1,4 @@
+import CLinux
 import Glibc
 
 /// A child process with pipes to its stdin, stdout and stderr, read
@@ -20,8 +21,14 @@ public final class ChildProcess {
     public init(_ arguments: [String]) throws(Failure) {
         guard !arguments.isEmpty else { throw Failure(description: "no command") }
         var toChild: [Int32] = [0, 0], fromChild: [Int32] = [0, 0], errors: [Int32] = [0, 0]
-        guard pipe(&toChild) == 0, pipe(&fromChild) == 0, pipe(&errors) == 0 else {
-            throw Failure(description: "pipe: \(String(cString: strerror(errno)))")
+        // O_CLOEXEC from the start: a child another thread spawns between
+        // pipe() and a later fcntl() would otherwise inherit these ends and
+        // hold them open (our reader would never see EOF). dup2 onto 0-2 in
+        // the child clears the flag on the copies it is meant to have.
+        guard pipe2(&toChild, O_CLOEXEC) == 0, pipe2(&fromChild, O_CLOEXEC) == 0, pipe2(&errors, O_CLOEXEC) == 0 else {
+            let reason = String(cString: strerror(errno))
+            (toChild + fromChild + errors).filter { $0 > 0 }.forEach { close($0) }
+            throw Failure(description: "pipe: \(reason)")
         }
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)
@@ -29,7 +36,6 @@ public final class ChildProcess {
         posix_spawn_file_actions_adddup2(&actions, toChild[0], 0)
         posix_spawn_file_actions_adddup2(&actions, fromChild[1], 1)
         posix_spawn_file_actions_adddup2(&actions, errors[1], 2)
-        for fd in toChild + fromChild + errors { posix_spawn_file_actions_addclose(&actions, fd) }
         var cArgs: [UnsafeMutablePointer<CChar>?] = arguments.map { strdup($0) } + [nil]
         defer { cArgs.forEach { free($0) } }
         var child: pid_t = 0
@@ -45,7 +51,6 @@ public final class ChildProcess {
         stdinFD = toChild[1]
         stdoutFD = fromChild[0]
         stderrFD = errors[0]
-        for fd in [stdinFD, stdoutFD, stderrFD] { _ = fcntl(fd, F_SETFD, FD_CLOEXEC) }
         _ = fcntl(stdinFD, F_SETFL, fcntl(stdinFD, F_GETFL) | O_NONBLOCK)
     }
 

@@ -1,3 +1,5 @@
+import MantaText
+
 /// AEMO's DISPATCHPRICE (MMS table DISPATCH.PRICE): energy price and the
 /// FCAS prices per region per 5-minute dispatch interval, in C/I/D layout.
 ///
@@ -49,7 +51,7 @@ public enum CombinedPriceFile {
         var lines = CSVLines(bytes).makeIterator()
         guard let header = lines.next() else { throw MarketDataError(file: file, line: 0, message: "empty file") }
         var columns: [String: Int] = [:]
-        for (i, name) in header.fields.enumerated() { columns[name.trimmingSpaces.uppercased()] = i }
+        for (i, name) in header.fields.enumerated() { columns[name.trimmed.uppercased()] = i }
         func column(_ name: String) throws(MarketDataError) -> Int {
             guard let i = columns[name] else {
                 throw MarketDataError(file: file, line: header.line, message: "missing column \(name)")
@@ -79,14 +81,5 @@ public enum CombinedPriceFile {
         }
         guard !order.isEmpty else { throw MarketDataError(file: file, line: header.line, message: "no data rows") }
         return order.map { builders[$0]!.finish() }
-    }
-}
-
-extension String {
-    /// Without surrounding double quotes (AEMO sometimes triples them).
-    var trimmingQuotes: String {
-        var s = Substring(trimmingSpaces)
-        while s.first == "\"" && s.last == "\"" && s.count >= 2 { s = s.dropFirst().dropLast() }
-        return String(s)
     }
 }

@@ -1,3 +1,5 @@
+import MantaText
+
 /// AEMO's "aggregated price and demand" CSV:
 ///
 ///     REGION,SETTLEMENTDATE,TOTALDEMAND,RRP,PERIODTYPE
@@ -13,7 +15,7 @@ public enum PriceAndDemandFile {
     public static func parse(_ bytes: [UInt8], file: String) throws(MarketDataError) -> PriceFile {
         var lines = CSVLines(bytes).makeIterator()
         guard let header = lines.next() else { throw MarketDataError(file: file, line: 0, message: "empty file") }
-        let names = header.fields.map { $0.trimmingSpaces.uppercased() }
+        let names = header.fields.map { $0.trimmed.uppercased() }
         func column(_ name: String) throws(MarketDataError) -> Int {
             guard let i = names.firstIndex(of: name) else {
                 throw MarketDataError(file: file, line: header.line,

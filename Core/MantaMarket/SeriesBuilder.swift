@@ -1,3 +1,5 @@
+import MantaText
+
 /// Builds one region's series from a file's rows, checking each as it comes:
 /// on the 5-minute grid, in order, not repeated, prices within the floor and
 /// that financial year's cap. Missing intervals are recorded as gaps.
@@ -62,6 +64,6 @@ enum JSONNumber {
 
 /// A field that must be a number, with the column named when it is not.
 func number(_ text: String, _ column: String, _ fail: (String) -> MarketDataError) throws(MarketDataError) -> Double {
-    guard let v = Double(text.trimmingSpaces) else { throw fail("\(column) '\(text)' is not a number") }
+    guard let v = Double(text.trimmed) else { throw fail("\(column) '\(text)' is not a number") }
     return v
 }

@@ -6,6 +6,7 @@ import MantaTools
 import MantaModbus
 import MantaModbusSim
 import Synchronization
+import MantaText
 
 /// Device access at fleet scale: 200 Modbus devices polled concurrently
 /// over real sockets, and 100,000 simulated devices end to end.

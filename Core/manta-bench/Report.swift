@@ -1,5 +1,6 @@
 import Glibc
 import MantaIO
+import MantaText
 
 /// The BENCHMARKS.md being written.
 struct Report {
@@ -25,7 +26,7 @@ struct Report {
             s += "\n## \(sec.title)\n\nReproduce: `\(sec.command)`\n\n"
             let widths = sec.rows[0].indices.map { c in sec.rows.map { $0[c].count }.max()! }
             for (i, row) in sec.rows.enumerated() {
-                s += "| " + row.enumerated().map { $1.padding(widths[$0]) }.joined(separator: " | ") + " |\n"
+                s += "| " + row.enumerated().map { $1.padded(widths[$0]) }.joined(separator: " | ") + " |\n"
                 if i == 0 { s += "|" + widths.map { String(repeating: "-", count: $0 + 2) }.joined(separator: "|") + "|\n" }
             }
             for n in sec.notes { s += "\n" + n + "\n" }
@@ -52,10 +53,6 @@ struct Report {
         }
         return "\(model), \(cpus) cores, \(arch)"
     }
-}
-
-extension String {
-    func padding(_ width: Int) -> String { count >= width ? self : self + String(repeating: " ", count: width - count) }
 }
 
 /// "1,234,567"

@@ -5,12 +5,14 @@ import MantaIO
 import MantaJSON
 import MantaTools
 import MantaMarket
+import MantaText
 
 /// `manta arena`: contenders trade the same history side by side.
 struct ArenaCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "arena",
         abstract: "Run strategies side by side on the same prices and batteries, and rank them by revenue per MW.",
+        usage: marketUsage("arena", " [--strategies <strategies>]"),
         discussion: """
             A contender is a built-in strategy (threshold, rules, mpc-persistence, mpc-seasonal, mpc-regression), \
             `all` for every one of them, rules:FILE.json, python:SCRIPT.py, a strategy plugin's id or its .so \
@@ -43,18 +45,26 @@ struct ArenaCommand: ParsableCommand {
     var report: String?
 
     func run() throws {
-        var configs: [String: JSON] = [:]
-        for item in config {
-            guard let eq = item.firstIndex(of: "=") else { throw ValidationError("--config: expected LABEL={...}, got \(item)") }
-            do { configs[String(item[..<eq])] = try JSON.parse(String(item[item.index(after: eq)...])) } catch {
-                throw ValidationError("--config \(item[..<eq]): not JSON: \(error)")
+        // Every argument is checked before the prices load (see MarketRunOptions).
+        let (request, configs) = try Self.checkingArguments {
+            var configs: [String: JSON] = [:]
+            for item in config {
+                guard let eq = item.firstIndex(of: "=") else { throw ValidationError("--config: expected LABEL={...}, got \(item)") }
+                do { configs[String(item[..<eq])] = try JSON.parse(String(item[item.index(after: eq)...])) } catch {
+                    throw ValidationError("--config \(item[..<eq]): not JSON: \(error)")
+                }
             }
+            return (try market.request(strategy: ""), configs)
         }
-        let request = try market.request(strategy: "")
         let outcome: Arena.Outcome
         do {
             let contenders = try Arena.contenders(strategies.split(separator: ",").map(String.init), configs: configs,
                                                   libraryDirs: market.libraryDirs)
+            // Arena.run reports nothing until every contender is done: the
+            // bar shows the run is alive and how long it has taken.
+            let bar = ProgressBar(enabled: !json && ProgressBar.onTerminal,
+                                  label: "arena: \(contenders.count) contenders on \(max(1, min(workers, contenders.count))) workers")
+            defer { bar.clear() }
             outcome = try Arena.run(request, contenders: contenders, workers: max(1, workers), catalog: market.catalog(),
                                     logger: market.logger())
         } catch {

@@ -1,5 +1,4 @@
 import ArgumentParser
-import Glibc
 import MantaEngine
 import MantaHost
 import MantaJSON
@@ -10,6 +9,7 @@ struct BacktestCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "backtest",
         abstract: "Run a strategy over real AEMO prices and settle it interval by interval.",
+        usage: marketUsage("backtest", " [--strategy <strategy>]"),
         discussion: """
             Reports revenue, energy, cycles, average buy and sell prices, revenue per MW, the worst day, \
             risk figures, per-day and per-month results, and the capture ratio against the \
@@ -45,21 +45,25 @@ struct BacktestCommand: ParsableCommand {
     var day: String?
 
     func run() throws {
-        var request = try market.request(strategy: strategy)
-        if let config {
-            do { request.strategyConfig = try JSON.parse(config) } catch { throw ValidationError("--config is not JSON: \(error)") }
+        // Every argument is checked before the prices load (see MarketRunOptions).
+        let (request, chartDay) = try Self.checkingArguments {
+            var request = try market.request(strategy: strategy)
+            if let config {
+                do { request.strategyConfig = try JSON.parse(config) } catch { throw ValidationError("--config is not JSON: \(error)") }
+            }
+            try StrategyArgument.check(strategy, config: request.strategyConfig, pluginDirs: request.pluginDirs,
+                                       libraryDirs: request.libraryDirs)
+            return (request, try MarketRunOptions.time(day, "--day"))
         }
-        let chartDay = try MarketRunOptions.time(day, "--day")
-        let bar = ProgressBar(enabled: !json && isatty(2) == 1)
+        let bar = ProgressBar(enabled: !json && ProgressBar.onTerminal, label: "backtest \(strategy)")
         let outcome: BacktestOutcome
         do {
+            defer { bar.clear() }
             outcome = try BacktestJob.run(request, catalog: market.catalog(), logger: market.logger(), progress: bar.update)
         } catch {
-            bar.clear()
             printError("manta backtest: \(error)")
             throw ExitCode(1)
         }
-        bar.clear()
         let summary = BacktestSummary.json(outcome, batteries: request.batteries)
         if let report {
             do {

@@ -1,6 +1,7 @@
 import MantaHost
 import MantaIO
 import MantaJSON
+import MantaText
 
 /// A backtest summary for people.
 enum BacktestText {
@@ -39,8 +40,4 @@ enum BacktestText {
         return lines.joined(separator: "\n")
     }
 
-}
-
-extension String {
-    func leftPadded(_ width: Int) -> String { count >= width ? self : String(repeating: " ", count: width - count) + self }
 }

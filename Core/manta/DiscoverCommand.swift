@@ -2,6 +2,7 @@ import ArgumentParser
 import MantaIO
 import MantaJSON
 import MantaModbus
+import MantaText
 
 /// `manta discover`: find Modbus TCP devices on the LAN.
 struct DiscoverCommand: ParsableCommand {

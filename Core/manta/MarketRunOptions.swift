@@ -3,19 +3,27 @@ import MantaEngine
 import MantaHost
 import MantaJSON
 import MantaMarket
+import MantaMarketFiles
 import MantaModel
 
 /// What `manta backtest` and `manta arena` share: the prices, the batteries,
 /// the time range and where plugins are found.
+///
+/// --prices and --battery are required, but declared with an empty default
+/// and checked in `request`, from `run()`: ArgumentParser decodes the
+/// options (and calls `validate()`) before it looks for arguments nobody
+/// consumed, so a required option that is missing would hide a misspelt
+/// flag (`--bogus-flag` reported as "Missing expected argument
+/// '--prices'"). From `run()` the unknown flag is reported first.
 struct MarketRunOptions: ParsableArguments {
-    @Option(parsing: .upToNextOption, help: "AEMO price files or folders of them (PRICE_AND_DEMAND, DISPATCHPRICE, combined).")
-    var prices: [String]
+    @Option(parsing: .upToNextOption, help: "AEMO price files or folders of them (PRICE_AND_DEMAND, DISPATCHPRICE, combined). Required.")
+    var prices: [String] = []
 
     @Option(help: "Region to use when the files hold several (NSW1, QLD1, SA1, TAS1, VIC1).")
     var region: String?
 
-    @Option(help: "power_mw=1,energy_mwh=2,eta_rt=0.9,soc0=0.5[,soc_min=0,soc_max=1,cost_per_mwh=0,count=1]; repeat for a fleet.")
-    var battery: [String]
+    @Option(help: "power_mw=1,energy_mwh=2,eta_rt=0.9,soc0=0.5[,soc_min=0,soc_max=1,cost_per_mwh=0,count=1]; repeat for a fleet. Required.")
+    var battery: [String] = []
 
     @Option(help: "First day (market time), e.g. 2022-01-01: intervals ending after it.")
     var from: String?
@@ -38,8 +46,11 @@ struct MarketRunOptions: ParsableArguments {
     @Option(name: .customLong("log-level"), help: "Plugin log lines shown on stderr: debug, info, warn or error.")
     var logLevel: Logger.Level = .warn
 
-    /// A backtest request for `strategy` from these options.
+    /// A backtest request for `strategy` from these options, every one of
+    /// them checked (the price paths exist) before any price is read.
     func request(strategy: String) throws -> BacktestRequest {
+        guard !prices.isEmpty else { throw ValidationError("--prices: give the AEMO price files or folders to run on") }
+        do { _ = try PriceFileLoader.expand(prices) } catch { throw ValidationError("--prices: \(error.description)") }
         var request = BacktestRequest(prices: prices, strategy: strategy, batteries: try fleet())
         if let region {
             guard let r = Region(code: region) else { throw ValidationError("--region: \(region) is not a NEM region") }
@@ -76,6 +87,25 @@ struct MarketRunOptions: ParsableArguments {
         guard let text else { return nil }
         guard let ms = MarketTime.parse(text) else { throw ValidationError("\(option): '\(text)' is not a date such as 2022-01-01") }
         return ms
+    }
+}
+
+extension ParsableCommand {
+    /// Runs argument checks made from `run()` (see MarketRunOptions): a
+    /// ValidationError ends the command as ArgumentParser would, with
+    /// this command's usage and exit status 64; other errors pass through.
+    static func checkingArguments<T>(_ body: () throws -> T) rethrows -> T {
+        do { return try body() } catch let e as ValidationError {
+            let name = configuration.commandName ?? ""
+            printError("Error: \(e.message)\nUsage: \(configuration.usage ?? "manta \(name)")\n  See 'manta \(name) --help' for more information.")
+            throw ExitCode.validationFailure
+        }
+    }
+
+    /// The usage line of a command that takes MarketRunOptions: --prices
+    /// and --battery are required although declared with a default.
+    static func marketUsage(_ name: String, _ more: String = "") -> String {
+        "manta \(name) --prices <prices> ... --battery <battery> ...\(more) [<options>]"
     }
 }
 

@@ -1,6 +1,7 @@
 import ArgumentParser
 import MantaHost
 import MantaJSON
+import MantaText
 
 /// `manta plugin check FILE.so`.
 struct PluginCommand: ParsableCommand {

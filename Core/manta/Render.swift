@@ -1,5 +1,6 @@
 import Glibc
 import MantaJSON
+import MantaText
 
 /// Human-readable output for RPC results: a list of objects becomes a
 /// table, an object becomes "key: value" lines.
@@ -48,21 +49,6 @@ enum Render {
         default: text = v.serialized()
         }
         return text.count > max ? String(text.prefix(max - 1)) + "…" : text
-    }
-}
-
-extension String {
-    var trailingSpacesTrimmed: String {
-        var s = Substring(self)
-        while s.last == " " { s.removeLast() }
-        return String(s)
-    }
-}
-
-extension String {
-    /// Left-aligned in a field of `width` characters.
-    func padded(_ width: Int) -> String {
-        count >= width ? self : self + String(repeating: " ", count: width - count)
     }
 }
 

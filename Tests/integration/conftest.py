@@ -204,7 +204,7 @@ class ModbusSim(Stops):
         self.folder = Path(folder or tempfile.mkdtemp(prefix="manta-sim-"))
         self.spec = self.folder / "sim.json"
         self.spec.write_text(json.dumps({"devices": devices}))
-        self.proc = subprocess.Popen([sys.executable, str(SIM), str(self.spec)], stdin=subprocess.PIPE,
+        self.proc = subprocess.Popen([sys.executable, str(SIM), str(self.spec), "--commands"], stdin=subprocess.PIPE,
                                      stdout=subprocess.PIPE, stderr=open(self.folder / "sim.log", "w"), text=True,
                                      cwd=SIM.parent)
         while (line := self.proc.stdout.readline().strip()) != "READY":

@@ -5,6 +5,7 @@ import csv
 import json
 import re
 import subprocess
+import sys
 import time
 
 import pytest
@@ -130,3 +131,60 @@ def test_the_device_example_finds_and_polls_the_simulated_devices(tmp_path):
         proc.wait(20)
         config_path.unlink()
         sim.stop()
+
+
+def test_the_device_tour_stops_one_simulator_and_only_its_devices_go_offline(tmp_path):
+    """The README tour with one simulator process per site: stopping
+    home-1's takes its two devices offline with the reason, and the other
+    sites carry on."""
+    import signal
+    from conftest import SIM, Client
+    spec = ROOT / "examples" / "devices" / "sim.json"
+    sims = []
+    for only in (["home-1"], ["home-2", "home-3", "home-4"]):
+        p = subprocess.Popen([sys.executable, str(SIM), str(spec)] + [a for o in only for a in ("--only", o)],
+                             stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=ROOT)
+        sims.append(p)
+        while (line := p.stdout.readline().strip()) != "READY":
+            assert line, p.stderr.read()
+    config = json.loads((ROOT / "examples" / "devices" / "manta.json").read_text())
+    config_path = ROOT / "examples" / "devices" / "test-tour.json"
+    config["store"]["path"] = str(tmp_path / "manta.db")
+    config["api"]["listen"] = "127.0.0.1:0"
+    config["library_dirs"] = [str(BUILD)]
+    config_path.write_text(json.dumps(config))
+    proc = subprocess.Popen([str(BUILD / "mantad"), "--config", str(config_path)], stdout=subprocess.PIPE,
+                            stderr=subprocess.STDOUT, text=True)
+
+    def statuses(port, want, within):
+        deadline = time.time() + within
+        while True:
+            with Client(port) as c:
+                devices = {d["id"]: d for d in c.result("devices.list")}
+            if {k: d["status"] for k, d in devices.items()} == want or time.time() > deadline:
+                return devices
+            time.sleep(0.3)
+    try:
+        port = None
+        for line in proc.stdout:
+            m = re.search(r"serving JSON-RPC on [0-9.]+:(\d+)", line)
+            if m:
+                port = int(m.group(1))
+                break
+        assert port
+        online = {"sunspec/home-1.inverter": "online", "sunspec/home-1.meter": "online", "vendors/home-2.inverter": "online",
+                  "vendors/home-3.inverter": "online", "vendors/home-4.inverter": "online"}
+        devices = statuses(port, online, 20)
+        assert {k: d["status"] for k, d in devices.items()} == online, {k: d["status_reason"] for k, d in devices.items()}
+        sims[0].send_signal(signal.SIGTERM)
+        assert sims[0].wait(10) == 0
+        after = dict(online, **{"sunspec/home-1.inverter": "offline", "sunspec/home-1.meter": "offline"})
+        devices = statuses(port, after, 90)
+        assert {k: d["status"] for k, d in devices.items()} == after, {k: d["status_reason"] for k, d in devices.items()}
+        assert "15020" in devices["sunspec/home-1.inverter"]["status_reason"]
+    finally:
+        proc.terminate()
+        proc.wait(20)
+        config_path.unlink(missing_ok=True)
+        for p in sims:
+            p.kill()

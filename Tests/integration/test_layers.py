@@ -11,22 +11,24 @@ from conftest import ROOT
 SYSTEM = {"Glibc", "Synchronization"}
 ALLOWED = {
     "MantaSDK": set(),
+    "MantaText": set(),
     "MantaKit": {"MantaSDK", "MantaJSON"},
     "MantaJSON": {"CJansson"},
     "MantaModel": {"MantaJSON"},
-    "MantaMarket": set(),
+    "MantaMarket": {"MantaText"},
+    "MantaMarketFiles": {"MantaMarket", "MantaIO"},
     "MantaEngine": {"MantaModel", "MantaMarket", "MantaJSON", "HeapModule", "DequeModule"},
-    "MantaIO": {"MantaMarket"},
+    "MantaIO": {"CLinux"},
     "MantaFetch": {"CCurl", "CZlib"},
-    "MantaModbus": {"MantaIO", "MantaJSON"},
+    "MantaModbus": {"MantaIO", "MantaJSON", "MantaText"},
     "MantaModbusSim": {"MantaIO", "MantaModbus"},
     # The host still reaches MantaKit for the ABI's string views.
     "MantaHost": {"CLibUV", "CSQLite", "MantaSDK", "MantaKit", "MantaJSON", "MantaIO", "MantaModel",
-                  "MantaMarket", "MantaEngine", "DequeModule"},
-    "MantaTools": {"MantaHost", "MantaEngine", "MantaIO", "MantaJSON", "MantaMarket"},
+                  "MantaMarket", "MantaMarketFiles", "MantaEngine", "MantaText", "DequeModule"},
+    "MantaTools": {"MantaHost", "MantaEngine", "MantaIO", "MantaJSON", "MantaMarket", "MantaText"},
 }
 PLUGIN_FORBIDDEN = {"MantaHost", "MantaTools", "CLibUV", "CSQLite"}
-PURE = {"MantaModel", "MantaMarket", "MantaEngine"}
+PURE = {"MantaText", "MantaModel", "MantaMarket", "MantaEngine"}
 TEST_ONLY = {"MantaTestSupport", "MantaTestPaths"}
 IGNORED = SYSTEM | {"Foundation", "Testing", "XCTest", "Dispatch"}
 HEADER_IMPORT = re.compile(r"^(?:@\w+(?:\([\w, ]+\))?\s+)*import\s+(\w+)")
@@ -106,7 +108,8 @@ def test_no_library_or_executable_links_a_test_target():
 
 def test_lower_layer_tests_link_only_their_layer():
     declared = {name: deps for name, _, deps in package_targets()}
-    for test in ["MantaJSONTests", "MantaModelTests", "MantaMarketTests", "MantaModbusTests", "MantaEngineTests"]:
+    for test in ["MantaJSONTests", "MantaModelTests", "MantaMarketTests", "MantaModbusTests", "MantaEngineTests",
+                 "MantaIOTests", "MantaFetchTests"]:
         assert not declared[test] & {"MantaHost", "MantaTestSupport", "MantaTools"}, \
             f"{test} links the host: a lower layer's tests link that layer only"
 

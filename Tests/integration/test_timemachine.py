@@ -128,6 +128,52 @@ def test_bad_parameters_are_named(args, message):
     assert message in r.stderr + r.stdout, r.stderr
 
 
+@pytest.mark.parametrize("command", ["backtest", "arena"])
+def test_an_unknown_flag_is_reported_before_missing_options(command):
+    """ArgumentParser checks for unused arguments only after decoding (and
+    validate()), so a required --prices used to hide the misspelt flag."""
+    r = subprocess.run([MANTA, command, "--bogus-flag"], capture_output=True, text=True, cwd=ROOT)
+    assert r.returncode == 64, r.stderr
+    assert "Unknown option '--bogus-flag'" in r.stderr, r.stderr
+    assert "--prices" not in r.stderr.split("\n")[0], r.stderr
+    # Without the misspelt flag, the missing option is named.
+    r = subprocess.run([MANTA, command, "--battery", "power_mw=1,energy_mwh=2"], capture_output=True, text=True, cwd=ROOT)
+    assert r.returncode == 64 and "--prices: give the AEMO price files" in r.stderr, r.stderr
+
+
+def test_strategy_and_arguments_are_checked_before_the_prices_load(tmp_path):
+    """A file that cannot be parsed would fail the load; the strategy is
+    refused first, so its name is the error, not the file."""
+    broken = tmp_path / "PRICE_AND_DEMAND_202207_SA1.csv"
+    broken.write_text("not,an,aemo,file\n1,2,3,4\n")
+    r = backtest("--prices", str(broken), "--battery", "power_mw=1,energy_mwh=2", "--strategy", "nosuch", check=False)
+    assert r.returncode == 64, r.stderr
+    assert "--strategy nosuch: unknown" in r.stderr and str(broken) not in r.stderr, r.stderr
+    r = backtest("--prices", str(broken), "--battery", "power_mw=1,energy_mwh=2", "--strategy", "threshold",
+                 "--config", '{"charge_below": "cheap"}', check=False)
+    assert r.returncode == 64 and "--strategy threshold config: charge_below" in r.stderr, r.stderr
+    r = backtest("--prices", str(broken), "--battery", "power_mw=1,energy_mwh=2", "--from", "yesterday", check=False)
+    assert r.returncode == 64 and "--from: 'yesterday' is not a date" in r.stderr, r.stderr
+    r = backtest("--prices", str(tmp_path / "missing.csv"), "--battery", "power_mw=1,energy_mwh=2", check=False)
+    assert r.returncode == 64 and "missing.csv: no such file or folder" in r.stderr, r.stderr
+    # The same broken file with good arguments fails on the file, naming it.
+    r = backtest("--prices", str(broken), "--battery", "power_mw=1,energy_mwh=2", check=False)
+    assert r.returncode == 1 and str(broken) in r.stderr, r.stderr
+
+
+@needs_data
+def test_highs_bound_prints_only_its_json_line():
+    """highspy 1.16 prints a banner from its constructor; make bench reads
+    stdout, so the banner goes to stderr and stdout is the one JSON line."""
+    r = subprocess.run([sys.executable, str(ROOT / "scripts" / "highs_bound.py"), price_file("SA1", "202206")],
+                       capture_output=True, text=True, cwd=ROOT)
+    assert r.returncode == 0, r.stderr
+    lines = r.stdout.splitlines()
+    assert len(lines) == 1, r.stdout
+    out = json.loads(lines[0])
+    assert out["intervals"] == 8640 and out["revenue_aud"] > 0 and out["solve_s"] >= 0
+
+
 @needs_data
 def test_backtest_over_the_api_is_stored_and_survives_a_restart():
     with Mantad(base_config(plugins=[], vpps=[])).start() as h:

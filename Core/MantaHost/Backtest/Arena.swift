@@ -3,6 +3,7 @@ import MantaIO
 import MantaJSON
 import MantaMarket
 import MantaModel
+import MantaText
 import Synchronization
 
 /// The Model Arena offline: every contender trades the same prices with the

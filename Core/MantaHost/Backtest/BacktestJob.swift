@@ -2,6 +2,7 @@ import MantaEngine
 import MantaIO
 import MantaJSON
 import MantaMarket
+import MantaMarketFiles
 import MantaModel
 
 /// A backtest as the CLI and the API ask for it.

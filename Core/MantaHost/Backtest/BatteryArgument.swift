@@ -1,5 +1,6 @@
 import MantaEngine
 import MantaIO
+import MantaText
 
 /// Reads a battery description as the CLI and the API take it:
 ///

@@ -1,4 +1,5 @@
 import Glibc
+import MantaText
 
 /// Runs checks in a child process and collects their report lines, so that
 /// a crash inside plugin code becomes a failed step instead of the end of
@@ -65,11 +66,5 @@ enum ForkedRun {
             lines.append(CheckReport.Line(status: .fail, step: current ?? "plugin", detail: "the plugin exited the process with status \((status >> 8) & 0xFF)"))
         }
         return lines
-    }
-}
-
-extension String {
-    var replacingTabsAndNewlines: String {
-        String(map { $0 == "\t" || $0 == "\n" ? " " : $0 })
     }
 }

@@ -8,22 +8,20 @@ import Synchronization
 /// I/O) or keep thread-local state without affecting anything else. With
 /// more, jobs run in parallel, each taken by the next free thread (backtests,
 /// arena contenders, device polls).
-public final class Worker: @unchecked Sendable {
-    // @unchecked: the queue is guarded by `mutex`/`cond`; `busySinceMs` is
-    // atomic; the thread handles are written before `init` returns and
-    // read only by `join`.
+public final class Worker: Sendable {
     public let name: String
-    private var mutex = pthread_mutex_t()
-    private var cond = pthread_cond_t()
-    private var queue: [@Sendable () -> Void] = []
-    private var closing = false
-    private var threads: [pthread_t] = []
-    private let busy = Atomic<Int64>(0)
+    private struct Queue {
+        var jobs: [@Sendable () -> Void] = []
+        var closing = false
+        /// Written by `init`, taken (once) by `join`.
+        var threads: [pthread_t] = []
+    }
+    private let queue = ConditionLock(Queue())
+    /// Monotonic ms at which the running job started, 0 when idle.
+    private let busySince = Atomic<Int64>(0)
 
     public init(name: String, threads count: Int = 1) {
         self.name = name
-        pthread_mutex_init(&mutex, nil)
-        pthread_cond_init(&cond, nil)
         for _ in 0..<max(1, count) {
             var thread = pthread_t()
             let box = Unmanaged.passRetained(self).toOpaque()
@@ -33,7 +31,7 @@ public final class Worker: @unchecked Sendable {
                 worker.loop()
                 return nil
             }, box)
-            threads.append(thread)
+            queue.withLock { $0.threads.append(thread) }
         }
     }
 
@@ -47,23 +45,20 @@ public final class Worker: @unchecked Sendable {
         Glibc.close(fd)
     }
 
-    /// How long the running job has been running, ms of the monotonic
-    /// clock (a step of the wall clock cannot make a call look hung), or 0
-    /// when idle: how the host notices a plugin call that never returns
-    /// (one thread only).
+    /// How long the running job has been running, in ms on the monotonic
+    /// clock (a wall-clock step cannot make a call look hung), or 0 when
+    /// idle: how the host notices a plugin call that never returns. Meant
+    /// for one thread; with more it measures the job started last.
     public var busyForMs: Int64 {
-        let since = busy.load(ordering: .relaxed)
-        return since == 0 ? 0 : max(1, WallClock.monotonicMs() - since)
+        let since = busySince.load(ordering: .relaxed)
+        return since == 0 ? 0 : max(0, WallClock.monotonicMs() - since)
     }
 
     /// [any] Queues `job`. After `close`, jobs are dropped.
     public func submit(_ job: @escaping @Sendable () -> Void) {
-        pthread_mutex_lock(&mutex)
-        if !closing {
-            queue.append(job)
-            pthread_cond_signal(&cond)
+        queue.withLock(wake: .one) { q in
+            if !q.closing { q.jobs.append(job) }
         }
-        pthread_mutex_unlock(&mutex)
     }
 
     /// [any, not the worker] Runs `job` and waits for it at most `timeoutMs`.
@@ -77,32 +72,28 @@ public final class Worker: @unchecked Sendable {
 
     /// [any] Finishes queued jobs, then ends the threads. Does not wait.
     public func close() {
-        pthread_mutex_lock(&mutex)
-        closing = true
-        pthread_cond_broadcast(&cond)
-        pthread_mutex_unlock(&mutex)
+        queue.withLock(wake: .all) { $0.closing = true }
     }
 
     /// [any, not a worker thread] Closes and waits until every queued job
     /// has run and the threads have ended.
     public func join() {
         close()
+        let threads = queue.withLock { q in
+            defer { q.threads = [] }
+            return q.threads
+        }
         for t in threads { pthread_join(t, nil) }
-        threads = []
     }
 
     private func loop() {
-        pthread_mutex_lock(&mutex)
-        while true {
-            while queue.isEmpty && !closing { pthread_cond_wait(&cond, &mutex) }
-            if queue.isEmpty && closing { break }
-            let job = queue.removeFirst()
-            pthread_mutex_unlock(&mutex)
-            busy.store(max(1, WallClock.monotonicMs()), ordering: .relaxed)
+        while let job = queue.wait(until: { !$0.jobs.isEmpty || $0.closing }, then: { q, _ in
+            q.jobs.isEmpty ? nil : q.jobs.removeFirst()
+        }) {
+            // max(1, _): 0 means idle.
+            busySince.store(max(1, WallClock.monotonicMs()), ordering: .relaxed)
             job()
-            busy.store(0, ordering: .relaxed)
-            pthread_mutex_lock(&mutex)
+            busySince.store(0, ordering: .relaxed)
         }
-        pthread_mutex_unlock(&mutex)
     }
 }

@@ -1,13 +1,14 @@
 import MantaJSON
+import MantaText
 
 extension Discovery.Found {
     /// A stable key for the device's config entry: "sma-sb5-0-3000123456.meter".
     public var suggestedKey: String {
         let base = [model, serial].filter { !$0.isEmpty }.joined(separator: "-")
         var key = String(base.lowercased().map { $0.isLetter || $0.isNumber ? $0 : "-" })
-        while key.contains("--") { key = key.replacingOccurrences("--", "-") }
-        key = String(key.trimmingDashes)
-        if key.isEmpty { key = "\(host)-\(port)-\(unitID)".replacingOccurrences(".", "-") }
+        while key.contains("--") { key = key.replacing("--", with: "-") }
+        key = key.trimming("-")
+        if key.isEmpty { key = "\(host)-\(port)-\(unitID)".replacing(".", with: "-") }
         return meterIndex.map { "\(key).meter\($0 == 0 ? "" : String($0 + 1))" } ?? key
     }
 
@@ -30,15 +31,5 @@ extension Discovery.Found {
             ("sunspec_models", .array(models.map { .int(Int64($0)) })), ("plugin", .string(plugin)),
             ("config", configEntry),
         ]))
-    }
-}
-
-extension String {
-    func replacingOccurrences(_ a: String, _ b: String) -> String { split(separator: a, omittingEmptySubsequences: false).joined(separator: b) }
-    var trimmingDashes: Substring {
-        var s = Substring(self)
-        while s.first == "-" { s.removeFirst() }
-        while s.last == "-" { s.removeLast() }
-        return s
     }
 }

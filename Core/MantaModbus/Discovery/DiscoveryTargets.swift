@@ -1,4 +1,5 @@
 import MantaIO
+import MantaText
 
 /// The addresses and ports a discovery scans: "192.168.1.20",
 /// "192.168.1.0/24", "inverter.local"; "502", "502,1502,15020-15030".

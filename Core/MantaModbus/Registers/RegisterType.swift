@@ -1,4 +1,5 @@
 import MantaIO
+import MantaText
 
 /// How a value is laid out in 16-bit registers: the SunSpec type names
 /// (int16, uint32, acc32, float32, string, sunssf, enum16, bitfield32 ...)

@@ -123,15 +123,6 @@ struct SVGChart {
     private func f(_ v: Double) -> String { SVGChart.f(v) }
 
     private func escape(_ s: String) -> String {
-        s.replacingAll("&", "&amp;").replacingAll("<", "&lt;").replacingAll(">", "&gt;")
-    }
-}
-
-extension String {
-    /// Every occurrence of `a` replaced by `b` (Foundation-free).
-    func replacingAll(_ a: Character, _ b: String) -> String {
-        var out = ""
-        for c in self { if c == a { out += b } else { out.append(c) } }
-        return out
+        s.replacing("&", with: "&amp;").replacing("<", with: "&lt;").replacing(">", with: "&gt;")
     }
 }

@@ -2,6 +2,8 @@ import MantaEngine
 import MantaIO
 import MantaJSON
 import MantaMarket
+import MantaMarketFiles
+import MantaText
 
 /// backtest.run, backtest.status, backtest.result.
 @LoopActor
@@ -112,7 +114,7 @@ struct BacktestMethods {
         var fleet: [BacktestBattery] = []
         for (i, s) in specs.enumerated() {
             do { fleet += try BatteryArgument.parse(s, index: i) } catch {
-                throw .invalidParams("battery: \(error.description.replacingOccurrencesOfFlag())")
+                throw .invalidParams("battery: \(error.description.removingPrefix("--battery "))")
             }
         }
         guard !fleet.isEmpty else { throw .invalidParams("battery: give at least one battery") }
@@ -128,12 +130,5 @@ struct BacktestMethods {
         r.pluginDirs = pluginDirs
         r.libraryDirs = libraryDirs
         return r
-    }
-}
-
-extension String {
-    /// BatteryArgument speaks of "--battery"; in the API the param is "battery".
-    func replacingOccurrencesOfFlag() -> String {
-        hasPrefix("--battery ") ? String(dropFirst("--battery ".count)) : self
     }
 }

@@ -2,6 +2,7 @@ import MantaIO
 import MantaJSON
 import MantaKit
 import MantaMarket
+import MantaMarketFiles
 import MantaSDK
 
 /// Replays AEMO PRICE_AND_DEMAND files on the host clock and serves ranges.

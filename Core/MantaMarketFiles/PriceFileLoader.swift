@@ -1,3 +1,4 @@
+import MantaIO
 import MantaMarket
 
 /// Loads AEMO price files from disk for the pure parsers in MantaMarket.

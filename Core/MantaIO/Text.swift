@@ -1,9 +1,0 @@
-extension StringProtocol {
-    /// Without leading and trailing blanks (spaces, tabs, line ends).
-    public var trimmed: String {
-        var s = Substring(self)
-        while let c = s.first, c == " " || c == "\t" || c == "\n" || c == "\r" { s.removeFirst() }
-        while let c = s.last, c == " " || c == "\t" || c == "\n" || c == "\r" { s.removeLast() }
-        return String(s)
-    }
-}
