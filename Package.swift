@@ -68,7 +68,7 @@ let package = Package(
         // AEMO price files read from disk: the market's parsers over MantaIO's files.
         .target(name: "MantaMarketFiles", dependencies: ["MantaMarket", "MantaIO"], path: "Core/MantaMarketFiles"),
         .target(name: "MantaEngine",
-                dependencies: ["MantaJSON", "MantaModel", "MantaMarket",
+                dependencies: ["MantaJSON", "MantaModel", "MantaMarket", "MantaText",
                                .product(name: "HeapModule", package: "swift-collections"),
                                .product(name: "DequeModule", package: "swift-collections")],
                 path: "Core/MantaEngine"),

@@ -60,13 +60,11 @@ struct ArenaCommand: ParsableCommand {
         do {
             let contenders = try Arena.contenders(strategies.split(separator: ",").map(String.init), configs: configs,
                                                   libraryDirs: market.libraryDirs)
-            // Arena.run reports nothing until every contender is done: the
-            // bar shows the run is alive and how long it has taken.
             let bar = ProgressBar(enabled: !json && ProgressBar.onTerminal,
                                   label: "arena: \(contenders.count) contenders on \(max(1, min(workers, contenders.count))) workers")
             defer { bar.clear() }
             outcome = try Arena.run(request, contenders: contenders, workers: max(1, workers), catalog: market.catalog(),
-                                    logger: market.logger())
+                                    logger: market.logger()) { bar.update($0) }
         } catch {
             printError("manta arena: \(error)")
             throw ExitCode(1)

@@ -17,7 +17,7 @@ ALLOWED = {
     "MantaModel": {"MantaJSON"},
     "MantaMarket": {"MantaText"},
     "MantaMarketFiles": {"MantaMarket", "MantaIO"},
-    "MantaEngine": {"MantaModel", "MantaMarket", "MantaJSON", "HeapModule", "DequeModule"},
+    "MantaEngine": {"MantaModel", "MantaMarket", "MantaJSON", "MantaText", "HeapModule", "DequeModule"},
     "MantaIO": {"CLinux"},
     "MantaFetch": {"CCurl", "CZlib"},
     "MantaModbus": {"MantaIO", "MantaJSON", "MantaText"},

@@ -96,8 +96,10 @@ public enum Arena {
 
     /// Runs every contender of `base` (its strategy field is ignored) on
     /// `workers` threads.
+    /// `progress` gets the fraction of the whole arena done (the mean of
+    /// the contenders'), on the workers, about a hundred times a contender.
     public static func run(_ base: BacktestRequest, contenders: [Contender], workers count: Int = 2, catalog: PointCatalog,
-                           logger: Logger?) throws(BacktestError) -> Outcome {
+                           logger: Logger?, progress: (@Sendable (Double) -> Void)? = nil) throws(BacktestError) -> Outcome {
         let t0 = WallClock.monotonicNs()
         let prices = try BacktestJob.load(base)
         let input = Backtest.Input(prices: prices, fleet: base.batteries, historyIntervals: base.historyIntervals,
@@ -106,6 +108,15 @@ public enum Arena {
         do { optimal = try Backtest.perfectForesight(input) } catch { throw BacktestError(error.description) }
         let loaded = WallClock.monotonicNs()
         let results = Mutex<[Int: Result<BacktestOutcome, BacktestError>]>([:])
+        let done = Mutex([Double](repeating: 0, count: contenders.count))
+        let report: @Sendable (Int, Double) -> Void = { i, fraction in
+            guard let progress else { return }
+            let mean = done.withLock { d in
+                d[i] = fraction
+                return d.reduce(0, +) / Double(max(1, d.count))
+            }
+            progress(mean)
+        }
         // One shared queue: each thread takes the next contender when it is
         // free, so one slow contender does not leave the others idle.
         let pool = Worker(name: "arena", threads: max(1, min(count, contenders.count)))
@@ -120,7 +131,7 @@ public enum Arena {
                     let strategy = try BacktestJob.makeStrategy(request, catalog: catalog, logger: logger)
                     defer { (strategy as? PluginStrategy)?.close() }
                     do {
-                        let r = try Backtest.run(input, strategy: strategy)
+                        let r = try Backtest.run(input, strategy: strategy) { report(i, $0) }
                         return BacktestOutcome(result: r, optimalRevenueAUD: optimal.revenueAUD, loadSeconds: 0,
                                                runSeconds: Double(WallClock.monotonicNs() - t) / 1e9, boundSeconds: 0)
                     } catch {

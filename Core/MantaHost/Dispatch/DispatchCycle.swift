@@ -4,6 +4,7 @@ import MantaJSON
 import MantaMarket
 import MantaModel
 import MantaSDK
+import MantaText
 
 /// Once per market interval and VPP: show the strategy the plant, take its
 /// decision (or hold, when it fails or is late), hold it to the assets'

@@ -2,6 +2,7 @@ import MantaIO
 import MantaMarket
 import MantaModel
 import MantaSDK
+import MantaText
 
 /// Keeps every site's export limit on its inverters: the config's
 /// connection agreements, limits set through the API, and each VPP's

@@ -51,6 +51,7 @@ final class Host {
     let callbacks: PluginCallbacks
     private lazy var signals = SignalWatch(logger: logger) { [unowned self] reason in beginShutdown(reason: reason) }
     private var housekeeping: LoopTimer?
+    private var healthTimer: LoopTimer?
     private let stopped: Completion<Bool>
     private(set) var shuttingDown = false
 
@@ -162,11 +163,18 @@ final class Host {
         let hk = LoopTimer()
         hk.schedule(afterMs: 1000, repeatMs: 1000) { [unowned self] in
             watchdog.check()
-            devices.check()
             sites.check()
             exportLimits.enforce()
         }
         housekeeping = hk
+        // Health is judged at least four times per stale window of host
+        // time (and at most once a wall second), so that under a fast
+        // replay clock a silent device is seen stale before it is offline.
+        let window = min(config.staleAfterMs, config.offlineAfterMs - config.staleAfterMs)
+        let period = UInt64(max(10, min(1000, clock.wallMs(forHostMs: window) / 4)))
+        let health = LoopTimer()
+        health.schedule(afterMs: period, repeatMs: period) { [unowned self] in devices.check() }
+        healthTimer = health
         signals.start()
         logger.info("host", "mantad \(HostRuntime.version) serving JSON-RPC on \(config.api.host):\(server.boundPort)")
         return nil
@@ -190,6 +198,8 @@ final class Host {
         timers.cancelAll()
         housekeeping?.close()
         housekeeping = nil
+        healthTimer?.close()
+        healthTimer = nil
         let instances = plugins.instances
         let stopper = Worker(name: "shutdown")
         stopper.submit {

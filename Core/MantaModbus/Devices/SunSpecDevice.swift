@@ -1,5 +1,6 @@
 import Glibc
 import MantaIO
+import MantaText
 
 /// A SunSpec device, or one side of it (its inverter, storage and battery
 /// models, or one of its meters), read and controlled through its models.

@@ -1,4 +1,5 @@
 import MantaIO
+import MantaText
 
 /// A device read and controlled through a vendor template's register map.
 public final class TemplateDevice: DeviceProfile {

@@ -1,4 +1,5 @@
 import MantaIO
+import MantaText
 
 /// Registers read from a device in as few requests as possible: the
 /// registers a template needs are grouped per function into runs of at most

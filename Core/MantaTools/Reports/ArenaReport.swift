@@ -3,6 +3,7 @@ import MantaEngine
 import MantaIO
 import MantaJSON
 import MantaMarket
+import MantaText
 
 /// The report folder of an arena:
 ///

@@ -1,5 +1,3 @@
-import MantaEngine
-import MantaIO
 import MantaText
 
 /// Reads a battery description as the CLI and the API take it:
