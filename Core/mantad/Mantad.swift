@@ -22,6 +22,9 @@ struct Mantad: ParsableCommand {
     @Option(help: "Override log.level: debug, info, warn or error.")
     var logLevel: String?
 
+    @Flag(help: "Exit (status 3) instead of running degraded when a configured plugin instance does not start.")
+    var strict = false
+
     mutating func run() throws {
         let logger = Logger()
         var cfg: HostConfig
@@ -64,6 +67,17 @@ struct Mantad: ParsableCommand {
         } catch {
             logger.error("host", "cannot start: \(error.description)")
             throw ExitCode(1)
+        }
+        if strict {
+            let missing = host.instancesNotRunning
+            if !missing.isEmpty {
+                logger.error("host", "--strict: not starting with \(missing.count) configured instance(s) not running:\n"
+                    + missing.map { "  - \($0)" }.joined(separator: "\n"))
+                host.requestShutdown(reason: "--strict")
+                host.run()
+                host.teardown()
+                throw ExitCode(3)
+            }
         }
         host.run()
         host.teardown()

@@ -33,7 +33,11 @@ public struct HostConfig: Sendable {
         public var port: Int
         public var maxMessageBytes: Int
         public var maxConnections: Int
+        public var maxConnectionsPerPeer: Int
         public var partialTimeoutMs: Int64
+        public var idleTimeoutMs: Int64
+        public var maxBatch: Int
+        public var maxReplyBytes: Int
         public var tokens: [(name: String, token: String)]
 
         /// HOST:PORT as it is written back (an IPv6 host in brackets).

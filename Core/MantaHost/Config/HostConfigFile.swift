@@ -11,13 +11,19 @@ struct HostConfigFile: Decodable {
         var listen: String
         var maxMessageBytes: Int
         var maxConnections: Int
+        var maxConnectionsPerPeer: Int
         var partialTimeoutMs: Int64
+        var idleTimeoutMs: Int64
+        var maxBatch: Int
+        var maxReplyBytes: Int
         var tokens: [Token]
 
         enum CodingKeys: String, CodingKey {
             case listen, tokens
             case maxMessageBytes = "max_message_bytes", maxConnections = "max_connections"
-            case partialTimeoutMs = "partial_timeout_ms"
+            case maxConnectionsPerPeer = "max_connections_per_peer"
+            case partialTimeoutMs = "partial_timeout_ms", idleTimeoutMs = "idle_timeout_ms"
+            case maxBatch = "max_batch", maxReplyBytes = "max_reply_bytes"
         }
     }
 
@@ -104,7 +110,9 @@ extension HostConfig {
         store = f.store
         let tokens = f.api.tokens.map { (name: $0.name, token: $0.token) }
         api = API(host: "127.0.0.1", port: 7420, maxMessageBytes: f.api.maxMessageBytes, maxConnections: f.api.maxConnections,
-                  partialTimeoutMs: f.api.partialTimeoutMs, tokens: tokens)
+                  maxConnectionsPerPeer: f.api.maxConnectionsPerPeer, partialTimeoutMs: f.api.partialTimeoutMs,
+                  idleTimeoutMs: f.api.idleTimeoutMs, maxBatch: f.api.maxBatch, maxReplyBytes: f.api.maxReplyBytes,
+                  tokens: tokens)
         clock = .realtime
         switch f.log.level {
         case .debug: logLevel = .debug

@@ -1,6 +1,7 @@
 import MantaIO
 import MantaModel
 import MantaSDK
+import MantaText
 
 /// Setpoints outside the dispatch cycle: an operator's devices.control and
 /// the export limits the host keeps on sites. Each is a row in
@@ -40,7 +41,7 @@ final class DeviceControl {
             store.add { $0.controls.append(final) }
             if r.outcome == "rejected" || r.outcome == "failed" {
                 events.record(.warning, source: device.id, kind: "control.\(r.outcome)",
-                              "\(modeName) \(Int(value.rounded())) W from \(source): \(r.message)")
+                              "\(modeName) \(NumberText.rounded(value, 0)) W from \(source): \(r.message)")
             }
             done(r)
         }

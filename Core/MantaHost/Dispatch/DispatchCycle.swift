@@ -232,9 +232,23 @@ final class DispatchCycle {
             events.record(.warning, source: vpp.config.id, kind: "dispatch.fallback",
                                 "\(MarketTime.format(obs.intervalEndMs)): \(e.message); holding", atMs: now)
         }
+        // A decision made without what it needs is not "ok", whatever the
+        // strategy said: the interval is recorded degraded, with why.
+        if status == "ok", let why = Self.degradation(obs) {
+            status = "degraded"
+            reason = "\(why); \(reason)"
+        }
         let hours = Double(max(0, obs.intervalEndMs - now)) / 3_600_000
         let commands = DispatchPlan.commands(for: obs, targets: targets, hours: hours)
         record(vpp, obs, commands, status: status, reason: reason, micros: micros, now: now)
+    }
+
+    /// What the interval was decided without, if anything.
+    static func degradation(_ obs: StrategyObservation) -> String? {
+        if !obs.price.isFinite { return "degraded: the interval's price is unknown" }
+        if obs.assets.isEmpty { return "degraded: no dispatchable members" }
+        if obs.assets.allSatisfy({ !$0.soc.isFinite }) { return "degraded: no member's state of charge is known" }
+        return nil
     }
 
     private func record(_ vpp: VPPRuntime, _ obs: StrategyObservation, _ commands: [DispatchPlan.Command],

@@ -82,9 +82,9 @@ final class ExportLimitEnforcer {
             limits.sent[site] = (eff.limitW, eff.source, now + 2 * Self.refreshMs)
             if changed {
                 let all = limits.active(site, nowMs: now).sorted { $0.key < $1.key }
-                    .map { "\($0.key) \(Int($0.value.limitW)) W" }.joined(separator: ", ")
+                    .map { "\($0.key) \(NumberText.rounded($0.value.limitW, 0)) W" }.joined(separator: ", ")
                 events.record(.info, source: site, kind: "site.export_limit",
-                              "\(Int(eff.limitW)) W from \(eff.source) (in force: \(all))", atMs: now)
+                              "\(NumberText.rounded(eff.limitW, 0)) W from \(eff.source) (in force: \(all))", atMs: now)
             }
             send(site: site, limitW: eff.limitW, source: eff.source)
         }

@@ -44,9 +44,11 @@ final class PriceBook {
     /// (the latest ones when more match).
     func range(region: String, fromMs: Int64, toMs: Int64, limit: Int) -> [PriceRecord] {
         guard let list = ends[region], let table = byRegion[region] else { return [] }
-        let lo = PriceBook.lowerBound(list, fromMs + 1), hi = PriceBook.lowerBound(list, toMs + 1)
+        // Saturating: a client may ask for (Int64.min, Int64.max].
+        let lo = PriceBook.lowerBound(list, fromMs < .max ? fromMs + 1 : .max)
+        let hi = toMs < .max ? PriceBook.lowerBound(list, toMs + 1) : list.count
         guard lo < hi else { return [] }
-        return list[max(lo, hi - limit)..<hi].compactMap { table[$0] }
+        return list[max(lo, hi - max(0, limit))..<hi].compactMap { table[$0] }
     }
 
     func count(region: String) -> Int { ends[region]?.count ?? 0 }

@@ -21,12 +21,20 @@ final class RPCConnection {
     private var processing = false
     private var readingPaused = false
     private(set) var closed = false
-    private(set) var lastDataMs = WallClock.monotonicMs()
+    /// Monotonic ms of the last byte in or reply out: what the idle timeout measures.
+    private(set) var lastActivityMs = WallClock.monotonicMs()
+    /// Monotonic ms of the first byte of the message not yet complete, if
+    /// any: what the partial-message timeout measures (a client sending one
+    /// byte a second cannot keep a message open forever).
+    private(set) var partialSinceMs: Int64?
+    /// The peer's address without its port: what per-peer limits count.
+    let peerHost: String
 
     init(tcp: UnsafeMutablePointer<uv_tcp_t>, server: RPCServer, peer: String) {
         self.tcp = tcp
         self.server = server
         let host = peer.hasPrefix("[") ? String(peer.dropFirst().prefix(while: { $0 != "]" })) : String(peer.prefix(while: { $0 != ":" }))
+        peerHost = host
         session = RPCSession(peer: peer, loopback: HostConfig.isLoopback(host) || host == "::ffff:127.0.0.1")
         tcp.pointee.data = Unmanaged.passRetained(self).toOpaque()
     }
@@ -53,7 +61,9 @@ final class RPCConnection {
     }
 
     private func received(_ bytes: UnsafeRawBufferPointer) {
-        lastDataMs = WallClock.monotonicMs()
+        let now = WallClock.monotonicMs()
+        lastActivityMs = now
+        if partialSinceMs == nil { partialSinceMs = now }
         if discarding {
             // Skipping an over-long message: drop everything up to its newline.
             guard let nl = bytes.firstIndex(of: 0x0A) else { return }
@@ -99,12 +109,38 @@ final class RPCConnection {
             sendLine(RPCEnvelope.response(id: .null, .failure(.invalidRequest(
                 "message exceeds the \(limit)-byte limit; skipped up to the next newline"))))
         }
+        // The partial-message clock runs from the first byte of the message
+        // now incomplete: it restarts when a message completed in this turn.
+        if !hasPartial { partialSinceMs = nil } else if start > 0 { partialSinceMs = WallClock.monotonicMs() }
+        updateReading()
+    }
+
+    /// Bytes read but not yet handled above which the connection is not read
+    /// from: lines waiting for their turn (blank ones too) cannot pile up.
+    private var inputHighWater: Int { server.limits.maxMessageBytes + (64 << 10) }
+
+    /// Reads while the client's unsent replies and its unhandled input are
+    /// both below their marks; otherwise leaves the rest in the kernel's
+    /// buffers (TCP back-pressure on the client).
+    private func updateReading() {
+        guard !closed else { return }
+        let pause = writeBlocked || buffer.count > inputHighWater
+        if pause && !readingPaused {
+            readingPaused = true
+            uv_read_stop(stream(tcp))
+        } else if !pause && readingPaused && uv_stream_get_write_queue_size(stream(tcp)) < server.limits.writeHighWater / 2 {
+            readingPaused = false
+            startReading()
+        }
     }
 
     private func dispatch(_ raw: UnsafeRawBufferPointer) {
         var line = raw
         if let last = line.last, last == 0x0D { line = UnsafeRawBufferPointer(rebasing: line.dropLast()) }
         if line.allSatisfy({ $0 == 0x20 || $0 == 0x09 }) { return }
+        if let nul = line.firstIndex(of: 0) {
+            return sendLine(RPCEnvelope.response(id: .null, .failure(.parseError("a raw NUL byte at offset \(nul)"))))
+        }
         let limit = server.limits.maxMessageBytes
         guard line.count <= limit else {
             return sendLine(RPCEnvelope.response(id: .null, .failure(.invalidRequest("message exceeds the \(limit)-byte limit"))))
@@ -129,8 +165,22 @@ final class RPCConnection {
     /// read (coalescing pipelined replies into one write) or at once.
     func sendLine(_ value: JSON) {
         guard !closed else { return }
+        let before = output.count
         value.write(to: &output)
+        let cap = server.limits.maxReplyBytes
+        if output.count - before > cap {
+            // One reply larger than a client may be sent: an error in its place.
+            output.removeSubrange(before...)
+            let id = value.object?["id"] ?? .null
+            RPCEnvelope.response(id: id, .failure(.tooLarge(
+                "the reply would be \(output.count - before) bytes or more; the limit is \(cap) (api.max_reply_bytes): ask for less"))).write(to: &output)
+        }
         output.append(0x0A)
+        if output.count + uv_stream_get_write_queue_size(stream(tcp)) > cap {
+            server.logger.warn("api", "\(session.peer): closing: \(cap) bytes of replies queued and not read (api.max_reply_bytes)")
+            output.removeAll()
+            return close()
+        }
         if !inRead { flush() }
     }
 
@@ -155,18 +205,16 @@ final class RPCConnection {
             req.deallocate()
             return close()
         }
-        if writeBlocked && !readingPaused {
-            readingPaused = true
-            uv_read_stop(stream(tcp))
-        }
+        lastActivityMs = WallClock.monotonicMs()
+        updateReading()
     }
 
     /// A write finished: once the client has caught up, read and handle
     /// its messages again.
     private func written() {
+        lastActivityMs = WallClock.monotonicMs()
         if readingPaused && !closed && uv_stream_get_write_queue_size(stream(tcp)) < server.limits.writeHighWater / 2 {
-            readingPaused = false
-            startReading()
+            updateReading()
             process()
         }
     }

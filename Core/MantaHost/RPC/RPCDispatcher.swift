@@ -15,9 +15,13 @@ public final class RPCDispatcher {
     private let auditLog: AuditLog
     private(set) var handled = 0
 
-    init(tokens: [(name: String, token: String)], audit: AuditLog) {
+    /// Requests one batch may hold (api.max_batch).
+    private let maxBatch: Int
+
+    init(tokens: [(name: String, token: String)], audit: AuditLog, maxBatch: Int = 1000) {
         self.tokens = tokens
         auditLog = audit
+        self.maxBatch = maxBatch
     }
 
     private func audit(_ row: AuditRow, _ done: @escaping @LoopActor @Sendable () -> Void) {
@@ -47,6 +51,10 @@ public final class RPCDispatcher {
         guard !items.isEmpty else {
             return reply(RPCEnvelope.response(id: .null, .failure(.invalidRequest("empty batch"))))
         }
+        guard items.count <= maxBatch else {
+            return reply(RPCEnvelope.response(id: .null, .failure(.invalidRequest(
+                "a batch of \(items.count) requests; the limit is \(maxBatch) (api.max_batch)"))))
+        }
         // Answers may arrive out of order (async methods); collect them all
         // and send one array, leaving out notifications.
         let batch = BatchAnswers(count: items.count, reply: reply)
@@ -66,21 +74,29 @@ public final class RPCDispatcher {
             reply(request.id.map { RPCEnvelope.response(id: $0, result) })
         }
         guard let method = methods[request.method] else { return respond(.failure(.methodNotFound(request.method))) }
+        let principal = session.principal ?? (session.loopback ? "local" : "anonymous")
+        // Authorisation comes before anything else about the call: an
+        // unauthorised caller learns nothing from params checks, and its
+        // attempt is on record whatever its params were.
+        if method.mutating, let denied = authorise(session) {
+            let given = request.params?.object.map(RPCDispatcher.redacted).map { JSON.object($0) } ?? request.params ?? .null
+            let row = AuditRow(tMs: WallClock.nowMs(), principal: principal, peer: session.peer, method: method.name,
+                               params: RPCDispatcher.auditText(given), outcome: "denied: \(denied)")
+            return audit(row) { respond(.failure(.unauthorized(denied))) }
+        }
         let params: JSONObject
         switch checkedParams(request.params, for: method) {
-        case .failure(let e): return respond(.failure(e))
+        case .failure(let e):
+            guard method.mutating else { return respond(.failure(e)) }
+            let row = AuditRow(tMs: WallClock.nowMs(), principal: principal, peer: session.peer, method: method.name,
+                               params: RPCDispatcher.auditText(request.params ?? .null), outcome: "error: \(e.message)")
+            return audit(row) { respond(.failure(e)) }
         case .success(let p): params = p
         }
         guard method.mutating else { return run(method, params, session, respond) }
-
-        let outcome = authorise(session)
         let record: @LoopActor @Sendable (String) -> AuditRow = { result in
-            AuditRow(tMs: WallClock.nowMs(), principal: session.principal ?? (session.loopback ? "local" : "anonymous"),
-                     peer: session.peer, method: method.name, params: JSON.object(RPCDispatcher.redacted(params)).serialized(),
-                     outcome: result)
-        }
-        if let denied = outcome {
-            return audit(record("denied: \(denied)")) { respond(.failure(.unauthorized(denied))) }
+            AuditRow(tMs: WallClock.nowMs(), principal: principal, peer: session.peer, method: method.name,
+                     params: RPCDispatcher.auditText(.object(RPCDispatcher.redacted(params))), outcome: result)
         }
         run(method, params, session) { [self] result in
             let text: String
@@ -90,6 +106,13 @@ public final class RPCDispatcher {
             }
             audit(record(text)) { respond(result) }
         }
+    }
+
+    /// Params as the audit log keeps them: at most 4 KiB of JSON.
+    nonisolated static func auditText(_ params: JSON) -> String {
+        let text = params.serialized()
+        guard text.utf8.count > 4096 else { return text }
+        return String(decoding: Array(text.utf8.prefix(4096)), as: UTF8.self) + "... (\(text.utf8.count) bytes)"
     }
 
     private func run(_ m: RPCMethod, _ params: JSONObject, _ session: RPCSession, _ respond: @escaping RPCRespond) {
@@ -135,8 +158,12 @@ public final class RPCDispatcher {
     }
 
     /// Checks a token; sets the session's principal when it is valid.
+    /// A failed login also drops an earlier authorisation of the session.
     func login(_ session: RPCSession, token: String) -> Bool {
-        guard let match = tokens.first(where: { RPCDispatcher.constantTimeEqual($0.token, token) }) else { return false }
+        guard let match = tokens.first(where: { RPCDispatcher.constantTimeEqual($0.token, token) }) else {
+            session.principal = nil
+            return false
+        }
         session.principal = match.name
         return true
     }

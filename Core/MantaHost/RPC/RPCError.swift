@@ -35,6 +35,9 @@ public struct RPCError: Error, Sendable, Equatable, CustomStringConvertible {
     public static func notFound(_ detail: String) -> RPCError { RPCError(-32002, "Not found: \(detail)") }
     /// The thing exists but cannot serve now (a plugin not running).
     public static func unavailable(_ detail: String) -> RPCError { RPCError(-32003, "Unavailable: \(detail)") }
+    /// (-32004 is "too many connections".) The answer would be larger than
+    /// the connection may be sent.
+    public static func tooLarge(_ detail: String) -> RPCError { RPCError(-32005, "Too large: \(detail)") }
 
     var json: JSON {
         var o = JSONObject([("code", .int(Int64(code))), ("message", .string(message))])

@@ -14,6 +14,11 @@ public final class RPCSession {
         self.peer = peer
         self.loopback = loopback
     }
+
+    /// The peer's address without its port.
+    public var host: String {
+        peer.hasPrefix("[") ? String(peer.dropFirst().prefix(while: { $0 != "]" })) : String(peer.prefix(while: { $0 != ":" }))
+    }
 }
 
 /// Delivers a method's result, exactly once, on the loop.

@@ -16,6 +16,12 @@ public final class RPCServer {
         var maxMessageBytes: Int
         var maxConnections: Int
         var partialTimeoutMs: Int64
+        /// A connection with no byte in or out for this long is closed.
+        var idleTimeoutMs: Int64 = 300_000
+        /// Connections one peer address may hold.
+        var maxConnectionsPerPeer = 128
+        /// Replies one connection may have queued (and one reply's size).
+        var maxReplyBytes = 64 << 20
         /// Pause reading a client whose unsent replies exceed this.
         var writeHighWater = 8 << 20
     }
@@ -61,7 +67,9 @@ public final class RPCServer {
         }
         boundPort = Int(UInt16(bigEndian: bound.sin_port))
         let t = LoopTimer()
-        t.schedule(afterMs: 1000, repeatMs: 1000) { [unowned self] in sweepIdle() }
+        // Often enough that neither timeout is overrun by more than half.
+        let period = UInt64(max(50, min(1000, min(limits.partialTimeoutMs, limits.idleTimeoutMs) / 2)))
+        t.schedule(afterMs: period, repeatMs: period) { [unowned self] in sweepIdle() }
         sweep = t
     }
 
@@ -75,10 +83,18 @@ public final class RPCServer {
         uv_tcp_nodelay(client, 1)
         accepted += 1
         let conn = RPCConnection(tcp: client, server: self, peer: RPCServer.peerName(client))
+        let fromPeer = connections.values.filter { $0.peerHost == conn.peerHost }.count
         connections[ObjectIdentifier(conn)] = conn
         if connections.count > limits.maxConnections {
             conn.sendLine(RPCEnvelope.response(id: .null, .failure(RPCError(
                 -32004, "Too many connections: the limit is \(limits.maxConnections)"))))
+            conn.closeAfterWriting()
+            return
+        }
+        if fromPeer >= limits.maxConnectionsPerPeer {
+            logger.warn("api", "\(conn.session.peer): refused: \(conn.peerHost) holds \(fromPeer) connections (api.max_connections_per_peer)")
+            conn.sendLine(RPCEnvelope.response(id: .null, .failure(RPCError(
+                -32004, "Too many connections from \(conn.peerHost): the limit per peer is \(limits.maxConnectionsPerPeer)"))))
             conn.closeAfterWriting()
             return
         }
@@ -89,10 +105,15 @@ public final class RPCServer {
 
     private func sweepIdle() {
         let now = WallClock.monotonicMs()
-        for conn in connections.values where conn.hasPartial && now - conn.lastDataMs > limits.partialTimeoutMs {
-            conn.sendLine(RPCEnvelope.response(id: .null, .failure(.invalidRequest(
-                "incomplete message: no newline within \(limits.partialTimeoutMs) ms; closing"))))
-            conn.closeAfterWriting()
+        for conn in connections.values {
+            if let since = conn.partialSinceMs, conn.hasPartial, now - since > limits.partialTimeoutMs {
+                conn.sendLine(RPCEnvelope.response(id: .null, .failure(.invalidRequest(
+                    "incomplete message: no newline within \(limits.partialTimeoutMs) ms of its first byte; closing"))))
+                conn.closeAfterWriting()
+            } else if now - conn.lastActivityMs > limits.idleTimeoutMs {
+                logger.info("api", "\(conn.session.peer): closed after \(limits.idleTimeoutMs) ms idle (api.idle_timeout_ms)")
+                conn.closeAfterWriting()
+            }
         }
     }
 

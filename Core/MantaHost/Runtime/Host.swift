@@ -91,11 +91,12 @@ final class Host {
         discovery = DeviceDiscovery(pluginDirs: config.pluginDirs, libraryDirs: config.libraryDirs, plugins: plugins)
         backtests = try BacktestTasks(reader: reader, store: store, events: events, catalog: catalog, logger: logger)
         audit = AuditLog(store: store, logger: logger)
-        dispatcher = RPCDispatcher(tokens: config.api.tokens, audit: audit)
         let api = config.api
+        dispatcher = RPCDispatcher(tokens: api.tokens, audit: audit, maxBatch: api.maxBatch)
         server = RPCServer(dispatcher: dispatcher,
                            limits: .init(maxMessageBytes: api.maxMessageBytes, maxConnections: api.maxConnections,
-                                         partialTimeoutMs: api.partialTimeoutMs),
+                                         partialTimeoutMs: api.partialTimeoutMs, idleTimeoutMs: api.idleTimeoutMs,
+                                         maxConnectionsPerPeer: api.maxConnectionsPerPeer, maxReplyBytes: api.maxReplyBytes),
                            logger: logger)
         callbacks = PluginCallbacks(clock: clock, logger: logger, catalog: catalog, plugins: plugins, ingest: ingest,
                                     prices: priceIntake, devices: devices, timers: timers, events: events,
@@ -107,9 +108,10 @@ final class Host {
     private func registerMethods() {
         let status = HostStatus(config: config, version: HostRuntime.version, clock: clock,
                                 startedWallMs: WallClock.nowMs(), run: run, server: server, store: store, ingest: ingest,
-                                plugins: plugins, registry: registry, vpps: vpps, events: events)
+                                plugins: plugins, registry: registry, vpps: vpps, events: events, devices: devices)
         let groups: [[RPCMethod]] = [
-            SystemMethods(dispatcher: dispatcher, status: status, audit: audit, events: events) { [unowned self] reason in
+            SystemMethods(dispatcher: dispatcher, status: status, audit: audit, events: events, logins: LoginGuard()) {
+                [unowned self] reason in
                 beginShutdown(reason: reason)
             }.methods,
             FleetMethods(plugins: plugins, registry: registry, devices: devices, vpps: vpps, ingest: ingest, catalog: catalog,

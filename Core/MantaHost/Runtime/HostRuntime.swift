@@ -1,3 +1,4 @@
+import Glibc
 import MantaIO
 import MantaModel
 
@@ -66,6 +67,7 @@ public final class HostRuntime: Sendable {
     /// everything started is stopped again before the error is thrown.
     public func start() throws(BootError) {
         let host = self.host
+        try checkDescriptors()
         let boot = EventLoop.shared.sync { host.prepare() }
         boot.bootAll()
         if let error = EventLoop.shared.sync({ host.serve() }) {
@@ -73,6 +75,17 @@ public final class HostRuntime: Sendable {
             run()
             teardown()
             throw error
+        }
+    }
+
+    /// Configured, enabled instances that are not running, with why (what
+    /// `mantad --strict` refuses to start with).
+    public var instancesNotRunning: [String] {
+        host.plugins.records.enumerated().compactMap { i, r in
+            guard r.enabled else { return nil }
+            if let refusal = r.refusal { return "\(r.name): \(refusal)" }
+            guard let inst = host.plugins.instance(at: i), inst.state != .started else { return nil }
+            return "\(r.name) is \(inst.state.rawValue)\(inst.lastError.isEmpty ? "" : ": \(inst.lastError)")"
         }
     }
 
@@ -86,6 +99,21 @@ public final class HostRuntime: Sendable {
     /// or `requestShutdown`).
     public func run() {
         while stopped.wait(timeoutMs: 3_600_000) == nil {}
+    }
+
+    /// The API may hold max_connections sockets, and the host needs files,
+    /// the store and plugin sockets besides: raise the soft RLIMIT_NOFILE
+    /// to what that takes, or refuse to start saying why.
+    private func checkDescriptors() throws(BootError) {
+        let need = rlim_t(config.api.maxConnections + 256)
+        var limit = rlimit()
+        guard getrlimit(Int32(RLIMIT_NOFILE.rawValue), &limit) == 0, limit.rlim_cur < need else { return }
+        if limit.rlim_max >= need {
+            limit.rlim_cur = need
+            if setrlimit(Int32(RLIMIT_NOFILE.rawValue), &limit) == 0 { return }
+        }
+        throw BootError("api.max_connections: \(config.api.maxConnections) connections need about \(need) file descriptors; "
+            + "RLIMIT_NOFILE allows \(limit.rlim_cur) (hard \(limit.rlim_max)): lower api.max_connections or raise the limit (ulimit -n)")
     }
 
     /// [any] Begins shutdown.

@@ -181,7 +181,8 @@ enum Migrations {
                 interval_end_ms INTEGER NOT NULL,  -- END of the interval
                 price       REAL,
                 strategy    TEXT NOT NULL,
-                status      TEXT NOT NULL,         -- ok | fallback
+                status      TEXT NOT NULL,         -- ok | degraded (decided without a price, members or
+                                                   -- any state of charge) | fallback (no decision: held)
                 reason      TEXT NOT NULL,
                 decided_ms  INTEGER NOT NULL,      -- host clock
                 decide_us   INTEGER NOT NULL,      -- wall time the strategy took

@@ -1,5 +1,6 @@
 import MantaMarket
 import MantaModel
+import MantaText
 
 /// Each site as a topology of power flows from its freshest readings, and
 /// once per market interval its energy balance. A mismatch is an event when
@@ -56,7 +57,7 @@ final class SiteChecks {
             balance[site] = b
             if b.status == .mismatch && was != .mismatch {
                 events.record(.warning, source: site, kind: "site.balance",
-                              "mismatch of \(Int(b.mismatchW.rounded())) W: \(b.explanation)", atMs: now)
+                              "mismatch of \(NumberText.rounded(b.mismatchW, 0)) W: \(b.explanation)", atMs: now)
             } else if b.status == .ok && was == .mismatch {
                 events.record(.info, source: site, kind: "site.balance", "balanced again", atMs: now)
             }

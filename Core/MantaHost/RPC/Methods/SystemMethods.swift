@@ -18,8 +18,36 @@ struct HostStatus {
     let registry: DeviceRegistry
     let vpps: VPPSet
     let events: EventLog
+    let devices: DeviceWatch
+
+    /// ok, degraded (running, with something missing) or failing (a
+    /// configured part is not running, or the store refuses batches), and why.
+    func health() -> (status: String, reasons: [String]) {
+        var failing: [String] = [], degraded: [String] = []
+        for (i, r) in plugins.records.enumerated() where r.enabled {
+            if let refusal = r.refusal { failing.append("\(r.name): \(refusal)"); continue }
+            guard let inst = plugins.instance(at: i) else { continue }
+            switch inst.state {
+            case .started: break
+            case .failed, .hung, .stopped, .destroyed, .created:
+                failing.append("\(r.name) is \(inst.state.rawValue)\(inst.lastError.isEmpty ? "" : ": \(inst.lastError)")")
+            }
+        }
+        if store.writer.failedBatches > 0 {
+            failing.append("store: \(store.writer.failedBatches) batches not stored (\(store.writer.lastFailureMessage ?? ""))")
+        }
+        for v in vpps.all {
+            if let last = v.last, last.status != "ok" { degraded.append("\(v.config.id): \(last.status): \(last.reason)") }
+            if v.members.isEmpty { degraded.append("\(v.config.id): no dispatchable members") }
+        }
+        let offline = registry.devices.filter { $0.enabled && devices.status($0.number)?.status == .offline }.count
+        if offline > 0 { degraded.append("\(offline) of \(registry.count) devices offline") }
+        if !failing.isEmpty { return ("failing", failing + degraded) }
+        return degraded.isEmpty ? ("ok", []) : ("degraded", degraded)
+    }
 
     func json() -> JSON {
+        let health = self.health()
         let c = ingest.counters
         let writer = store.writer
         var clockInfo = JSONObject([("now_ms", .int(clock.nowMs())), ("speed", .number(clock.speed))])
@@ -50,6 +78,7 @@ struct HostStatus {
                 "received": .int(c.received), "accepted": .int(c.accepted), "flagged": .int(c.flagged),
                 "rejected": .int(c.rejected), "series": .int(ingest.latest.count),
             ]),
+            ("health", ["status": .string(health.status), "reasons": .array(health.reasons.map(JSON.string))]),
             ("counts", [
                 "plugins": .int(plugins.count), "devices": .int(registry.count),
                 "vpps": .int(vpps.all.count), "events": .int(events.recent.count),
@@ -65,11 +94,12 @@ struct SystemMethods {
     let status: HostStatus
     let audit: AuditLog
     let events: EventLog
+    let logins: LoginGuard
     /// Begins the host's shutdown, with the reason.
     let shutdown: @LoopActor @Sendable (String) -> Void
 
     var methods: [RPCMethod] {
-        let dispatcher = self.dispatcher, status = self.status, audit = self.audit, events = self.events
+        let dispatcher = self.dispatcher, status = self.status, audit = self.audit, events = self.events, logins = self.logins
         let shutdown = self.shutdown, version = status.version
         return [
             .sync("rpc.discover", "The OpenRPC document describing every method.", result: Schemas.object) { (_: NoParams, _) in
@@ -87,18 +117,25 @@ struct SystemMethods {
                           return ["stopping": true]
                       },
 
-            .async("auth.login", "Authorises this connection for state-changing calls with an API token.",
+            .async("auth.login", "Authorises this connection for state-changing calls with an API token. Failures back off per peer address.",
                    params: Schemas.params([("token", ["type": "string", "minLength": 1, "maxLength": 1024])], required: ["token"]),
                    result: Schemas.object) { (p: Login, session, respond) in
-                          let ok = dispatcher.login(session, token: p.token)
-                          let principal = session.principal
-                          audit.write(AuditRow(tMs: WallClock.nowMs(), principal: principal ?? "anonymous",
-                                               peer: session.peer, method: "auth.login", params: "{}",
-                                               outcome: ok ? "ok" : "denied: unknown token")) {
-                              respond(ok ? .success(["principal": .optional(principal)])
-                                         : .failure(.unauthorized("unknown token")))
-                          }
-                      },
+                if let wait = logins.wait(session.host) {
+                    return respond(.failure(.unauthorized("too many failed logins from \(session.host): try again in \(wait) ms")))
+                }
+                let ok = dispatcher.login(session, token: p.token)
+                let row: @LoopActor (String) -> AuditRow = { outcome in
+                    AuditRow(tMs: WallClock.nowMs(), principal: session.principal ?? "anonymous", peer: session.peer,
+                             method: "auth.login", params: "{}", outcome: outcome)
+                }
+                if ok {
+                    logins.succeeded(session.host)
+                    let principal = session.principal
+                    return audit.write(row("ok")) { respond(.success(["principal": .optional(principal)])) }
+                }
+                guard let note = logins.failed(session.host) else { return respond(.failure(.unauthorized("unknown token"))) }
+                audit.write(row("denied: \(note)")) { respond(.failure(.unauthorized("unknown token"))) }
+            },
 
             .sync("events.list", "Recent diagnostics: plugin failures, dispatch fallbacks, refused samples.",
                   params: Schemas.params([("limit", Schemas.limit), ("since_id", ["type": "integer", "minimum": 0, "default": 0]),
