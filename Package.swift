@@ -46,6 +46,7 @@ let package = Package(
         .systemLibrary(name: "CCurl", path: "Core/System/CCurl", pkgConfig: "libcurl",
                        providers: [.apt(["libcurl4-openssl-dev"])]),
         .systemLibrary(name: "CZlib", path: "Core/System/CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
+        .systemLibrary(name: "COpenSSL", path: "Core/System/COpenSSL", pkgConfig: "libcrypto", providers: [.apt(["libssl-dev"])]),
         // Linux calls glibc declares only under _GNU_SOURCE (pipe2).
         .systemLibrary(name: "CLinux", path: "Core/System/CLinux"),
 
@@ -75,7 +76,7 @@ let package = Package(
 
         // Layer 5: the host.
         .target(name: "MantaHost",
-                dependencies: ["CLibUV", "CSQLite", "MantaSDK", "MantaKit", "MantaJSON", "MantaIO",
+                dependencies: ["CLibUV", "CSQLite", "COpenSSL", "MantaSDK", "MantaKit", "MantaJSON", "MantaIO",
                                "MantaModel", "MantaMarket", "MantaMarketFiles", "MantaEngine", "MantaText",
                                .product(name: "DequeModule", package: "swift-collections")],
                 path: "Core/MantaHost"),

@@ -41,6 +41,32 @@ public enum FileSystem {
         return out
     }
 
+    /// A regular file's bytes, refusing anything else (a device, a FIFO, a
+    /// folder) and any file larger than `maxBytes`, before reading it.
+    public static func read(_ path: String, maxBytes: Int) throws(FileError) -> [UInt8] {
+        let fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK)
+        guard fd >= 0 else { throw FileError(path, errno: errno) }
+        defer { close(fd) }
+        var st = stat()
+        guard fstat(fd, &st) == 0 else { throw FileError(path, errno: errno) }
+        guard (st.st_mode & S_IFMT) == S_IFREG else { throw FileError(path, "not a regular file") }
+        guard st.st_size <= maxBytes else { throw FileError(path, "\(st.st_size) bytes; at most \(maxBytes) are read") }
+        var out = [UInt8](repeating: 0, count: Int(st.st_size))
+        var got = 0
+        while got < out.count {
+            let n = out.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress! + got, $0.count - got) }
+            if n < 0 && errno == EINTR { continue }
+            if n <= 0 { break }
+            got += n
+        }
+        return Array(out.prefix(got))
+    }
+
+    public static func isRegularFile(_ path: String) -> Bool {
+        var st = stat()
+        return stat(path, &st) == 0 && (st.st_mode & S_IFMT) == S_IFREG
+    }
+
     public static func readText(_ path: String) throws(FileError) -> String {
         String(decoding: try read(path), as: UTF8.self)
     }

@@ -32,6 +32,7 @@ def base_config(**overrides):
         "store": {"commit_interval_ms": 50},
         "clock": {"mode": "replay", "start": "2022-07-17T00:00:00+10:00", "speed": 600},
         "catalog": str(ROOT / "registry" / "catalog" / "points.json"),
+        "data_roots": [str(SHARED)],
         "plugin_dirs": [str(ROOT / "Plugins")],
         "library_dirs": [str(BUILD)],
         "plugins": [

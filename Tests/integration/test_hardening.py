@@ -212,3 +212,67 @@ def test_strict_refuses_to_run_with_an_instance_down(tmp_path):
     with Mantad(config, folder=tmp_path).start() as h:
         health = h.call("host.info")["health"]
         assert health["status"] == "failing" and any(x.startswith("prices") for x in health["reasons"]), health
+
+
+@needs_data
+def test_tokens_may_be_given_as_hashes_files_or_environment_variables(tmp_path):
+    import hashlib
+    import os
+    file_token, env_token, hashed_token = "f" * 24, "e" * 24, "h" * 24
+    (tmp_path / "token").write_text(file_token + "\n")
+    digest = subprocess.run([str(MANTAD.parent / "manta"), "token", "hash"], input=hashed_token + "\n",
+                            capture_output=True, text=True).stdout.strip()
+    assert digest == hashlib.sha256(hashed_token.encode()).hexdigest()  # cross-checked with Python's hashlib
+    config = base_config(api={"listen": "127.0.0.1:0", "tokens": [
+        {"name": "from-file", "token_file": str(tmp_path / "token")},
+        {"name": "from-env", "token_env": "MANTA_TEST_TOKEN"},
+        {"name": "hashed", "sha256": digest}]})
+    os.environ["MANTA_TEST_TOKEN"] = env_token
+    try:
+        with Mantad(config, folder=tmp_path).start() as h, h.client() as c:
+            for token, name in [(file_token, "from-file"), (env_token, "from-env"), (hashed_token, "hashed")]:
+                assert c.request("auth.login", {"token": token})["result"]["principal"] == name
+    finally:
+        del os.environ["MANTA_TEST_TOKEN"]
+    db = sqlite3.connect(tmp_path / "manta.db")
+    text = " ".join(r[0] + r[1] for r in db.execute("SELECT params, outcome FROM audit_log"))
+    assert file_token not in text and env_token not in text and hashed_token not in text
+
+
+@needs_data
+def test_a_token_that_cannot_be_had_is_a_config_error_naming_it(tmp_path):
+    config = base_config(api={"listen": "127.0.0.1:0", "tokens": [
+        {"name": "a", "token_env": "MANTA_NO_SUCH_VARIABLE"}, {"name": "b", "sha256": "xyz" * 20 + "abcd"},
+        {"name": "c", "token": "t" * 20, "sha256": "0" * 64}, {"name": "d", "token_file": "/dev/zero"}]})
+    (tmp_path / "manta.json").write_text(json.dumps(config))
+    r = subprocess.run([str(MANTAD), "--config", str(tmp_path / "manta.json")], capture_output=True, text=True, timeout=30)
+    assert r.returncode == 2
+    for line in ["api.tokens[0].token_env: MANTA_NO_SUCH_VARIABLE is not set", "api.tokens[1].sha256: must be 64 hex digits",
+                 "api.tokens[2]: give exactly one of", "api.tokens[3].token_file: /dev/zero is not a readable regular file"]:
+        assert line in r.stderr, r.stderr
+
+
+@needs_data
+def test_backtest_run_reads_only_under_the_data_roots(tmp_path):
+    from conftest import SHARED, price_file
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (outside / "prices.csv").write_text("REGION,SETTLEMENTDATE,TOTALDEMAND,RRP,PERIODTYPE\n")
+    (SHARED.parent / "link-test").exists()  # nothing is written under shared/
+    link = tmp_path / "link.csv"
+    link.symlink_to("/etc/passwd")
+    with Mantad(base_config(plugins=[], vpps=[]), folder=tmp_path).start() as h, h.client() as c:
+        battery = "power_mw=1,energy_mwh=2"
+        messages = []
+        for path in ["/etc/shadow", "/etc/no-such-file", "/dev/zero", str(outside / "prices.csv"), str(link), "../../../../etc/passwd"]:
+            r = c.request("backtest.run", {"prices": [path], "battery": battery})
+            assert r["error"]["code"] == INVALID_PARAMS, (path, r)
+            messages.append(r["error"]["message"].replace(path, "PATH"))
+        # One message whatever the file: nothing is learnt about the machine outside.
+        assert len(set(messages)) == 1 and "not a file or folder under data_roots" in messages[0], messages
+        r = c.request("backtest.run", {"prices": [price_file("SA1", "202206")], "battery": battery,
+                                       "strategy": str(outside / "libevil.so")})
+        assert r["error"]["code"] == INVALID_PARAMS and "not a plugin under plugin_dirs" in r["error"]["message"]
+        ok = c.request("backtest.run", {"prices": [price_file("SA1", "202206")], "battery": battery})
+        assert "result" in ok, ok
+        alive_and_answering(h)

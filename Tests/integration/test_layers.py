@@ -23,7 +23,7 @@ ALLOWED = {
     "MantaModbus": {"MantaIO", "MantaJSON", "MantaText"},
     "MantaModbusSim": {"MantaIO", "MantaModbus"},
     # The host still reaches MantaKit for the ABI's string views.
-    "MantaHost": {"CLibUV", "CSQLite", "MantaSDK", "MantaKit", "MantaJSON", "MantaIO", "MantaModel",
+    "MantaHost": {"CLibUV", "CSQLite", "COpenSSL", "MantaSDK", "MantaKit", "MantaJSON", "MantaIO", "MantaModel",
                   "MantaMarket", "MantaMarketFiles", "MantaEngine", "MantaText", "DequeModule"},
     "MantaTools": {"MantaHost", "MantaEngine", "MantaIO", "MantaJSON", "MantaMarket", "MantaText"},
 }

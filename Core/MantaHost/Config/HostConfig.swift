@@ -38,7 +38,8 @@ public struct HostConfig: Sendable {
         public var idleTimeoutMs: Int64
         public var maxBatch: Int
         public var maxReplyBytes: Int
-        public var tokens: [(name: String, token: String)]
+        /// Each token's name and SHA-256: the host never keeps a token itself.
+        public var tokens: [(name: String, sha256: [UInt8])]
 
         /// HOST:PORT as it is written back (an IPv6 host in brackets).
         public var address: String { host.contains(":") ? "[\(host)]:\(port)" : "\(host):\(port)" }
@@ -145,6 +146,8 @@ public struct HostConfig: Sendable {
     public var logLevel: Logger.Level
     public var catalogPath: String?
     public var pluginDirs: [String]
+    /// Where API calls may read data files (absolute; default: the config's folder).
+    public var dataRoots: [String]
     public var libraryDirs: [String]
     public var pluginCallTimeoutMs: Int64
     public var instances: [Instance]

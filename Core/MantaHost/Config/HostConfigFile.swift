@@ -1,3 +1,4 @@
+import Glibc
 import MantaIO
 import MantaJSON
 import MantaMarket
@@ -29,9 +30,12 @@ struct HostConfigFile: Decodable {
 
     struct Token: Decodable {
         var name: String
-        var token: String
+        var token: String?
+        var sha256: String?
+        var tokenFile: String?
+        var tokenEnv: String?
 
-        enum CodingKeys: String, CodingKey { case name, token }
+        enum CodingKeys: String, CodingKey { case name, token, sha256, tokenFile = "token_file", tokenEnv = "token_env" }
     }
 
     struct Clock: Decodable {
@@ -68,6 +72,7 @@ struct HostConfigFile: Decodable {
     var log: Log
     var catalog: String?
     var pluginDirs: [String]
+    var dataRoots: [String]
     var libraryDirs: [String]
     var pluginCallTimeoutMs: Int64
     var plugins: [HostConfig.Instance]
@@ -79,6 +84,7 @@ struct HostConfigFile: Decodable {
 
     enum CodingKeys: String, CodingKey {
         case name, store, api, clock, log, catalog, plugins, sites, devices, vpps, dispatch, telemetry
+        case dataRoots = "data_roots"
         case pluginDirs = "plugin_dirs", libraryDirs = "library_dirs", pluginCallTimeoutMs = "plugin_call_timeout_ms"
     }
 }
@@ -108,7 +114,7 @@ extension HostConfig {
         self.path = path
         name = f.name
         store = f.store
-        let tokens = f.api.tokens.map { (name: $0.name, token: $0.token) }
+        let tokens = f.api.tokens.enumerated().compactMap { i, t in HostConfig.digest(t, at: "api.tokens[\(i)]", problems: &problems) }
         api = API(host: "127.0.0.1", port: 7420, maxMessageBytes: f.api.maxMessageBytes, maxConnections: f.api.maxConnections,
                   maxConnectionsPerPeer: f.api.maxConnectionsPerPeer, partialTimeoutMs: f.api.partialTimeoutMs,
                   idleTimeoutMs: f.api.idleTimeoutMs, maxBatch: f.api.maxBatch, maxReplyBytes: f.api.maxReplyBytes,
@@ -122,6 +128,7 @@ extension HostConfig {
         }
         catalogPath = f.catalog
         pluginDirs = f.pluginDirs
+        dataRoots = f.dataRoots
         libraryDirs = f.libraryDirs
         pluginCallTimeoutMs = f.pluginCallTimeoutMs
         instances = f.plugins
@@ -205,5 +212,58 @@ extension HostConfig.API {
         let parsed = try HostPort.parse(address)
         host = parsed.host
         port = parsed.port
+    }
+}
+
+extension HostConfig {
+    /// A configured token's SHA-256, however it was given; nil (with the
+    /// problem added, naming the field) when it cannot be had.
+    static func digest(_ t: HostConfigFile.Token, at field: String, problems: inout [String]) -> (name: String, sha256: [UInt8])? {
+        let given = [t.token != nil, t.sha256 != nil, t.tokenFile != nil, t.tokenEnv != nil].filter { $0 }.count
+        guard given == 1 else {
+            problems.append("\(field): give exactly one of token, sha256, token_file and token_env (\(given) given)")
+            return nil
+        }
+        func plain(_ text: String, _ what: String) -> (name: String, sha256: [UInt8])? {
+            guard text.utf8.count >= 16, text.utf8.count <= 1024 else {
+                problems.append("\(what): the token must be 16 to 1024 bytes, got \(text.utf8.count)")
+                return nil
+            }
+            return (t.name, TokenHash.digest(text))
+        }
+        if let token = t.token { return plain(token, "\(field).token") }
+        if let hex = t.sha256 {
+            guard let d = TokenHash.parse(hex: hex) else {
+                problems.append("\(field).sha256: must be 64 hex digits (manta token hash prints them)")
+                return nil
+            }
+            return (t.name, d)
+        }
+        if let path = t.tokenFile {
+            // A regular file of at most 4 KiB: its first line, trimmed.
+            guard FileSystem.isRegularFile(path), let bytes = try? FileSystem.read(path, maxBytes: 4096) else {
+                problems.append("\(field).token_file: \(path) is not a readable regular file of at most 4 KiB")
+                return nil
+            }
+            let line = String(decoding: bytes, as: UTF8.self).split(whereSeparator: { $0 == "\n" || $0 == "\r" }).first.map(String.init) ?? ""
+            return plain(line.trimmingCharacters(), "\(field).token_file")
+        }
+        if let name = t.tokenEnv {
+            guard let raw = getenv(name) else {
+                problems.append("\(field).token_env: \(name) is not set in mantad's environment")
+                return nil
+            }
+            return plain(String(cString: raw), "\(field).token_env")
+        }
+        return nil
+    }
+}
+
+private extension String {
+    func trimmingCharacters() -> String {
+        var s = Substring(self)
+        while let f = s.first, f == " " || f == "\t" { s = s.dropFirst() }
+        while let l = s.last, l == " " || l == "\t" { s = s.dropLast() }
+        return String(s)
     }
 }

@@ -41,8 +41,18 @@ enum HostConfigSchema {
                     "tokens": [
                         "type": "array", "default": [],
                         "items": [
-                            "type": "object", "additionalProperties": false, "required": ["name", "token"],
-                            "properties": ["name": names, "token": ["type": "string", "minLength": 16]],
+                            "type": "object", "additionalProperties": false, "required": ["name"],
+                            "description": "give the token one way: token, sha256, token_file or token_env",
+                            "properties": [
+                                "name": names,
+                                "token": ["type": "string", "minLength": 16, "maxLength": 1024],
+                                "sha256": ["type": "string", "minLength": 64, "maxLength": 64,
+                                           "description": "the token's SHA-256 in hex (manta token hash prints it)"],
+                                "token_file": ["type": "string", "format": "path",
+                                               "description": "a file holding the token (its first line)"],
+                                "token_env": ["type": "string", "minLength": 1, "maxLength": 256,
+                                              "description": "an environment variable holding the token"],
+                            ],
                         ],
                     ],
                 ],
@@ -61,6 +71,8 @@ enum HostConfigSchema {
             ],
             "catalog": ["type": "string", "format": "path"],
             "plugin_dirs": ["type": "array", "items": ["type": "string", "format": "path"], "default": []],
+            "data_roots": ["type": "array", "maxItems": 64, "items": ["type": "string", "format": "path"], "default": ["."],
+                           "description": "the folders API calls may read data files under (backtest.run's prices)"],
             "library_dirs": ["type": "array", "items": ["type": "string", "format": "path"], "default": []],
             "plugin_call_timeout_ms": ["type": "integer", "minimum": 10, "default": 10000],
             "plugins": [

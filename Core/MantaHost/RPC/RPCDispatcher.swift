@@ -11,14 +11,14 @@ import MantaJSON
 public final class RPCDispatcher {
     private(set) var methods: [String: RPCMethod] = [:]
     private(set) var order: [String] = []
-    private let tokens: [(name: String, token: String)]
+    private let tokens: [(name: String, sha256: [UInt8])]
     private let auditLog: AuditLog
     private(set) var handled = 0
 
     /// Requests one batch may hold (api.max_batch).
     private let maxBatch: Int
 
-    init(tokens: [(name: String, token: String)], audit: AuditLog, maxBatch: Int = 1000) {
+    init(tokens: [(name: String, sha256: [UInt8])], audit: AuditLog, maxBatch: Int = 1000) {
         self.tokens = tokens
         auditLog = audit
         self.maxBatch = maxBatch
@@ -160,22 +160,13 @@ public final class RPCDispatcher {
     /// Checks a token; sets the session's principal when it is valid.
     /// A failed login also drops an earlier authorisation of the session.
     func login(_ session: RPCSession, token: String) -> Bool {
-        guard let match = tokens.first(where: { RPCDispatcher.constantTimeEqual($0.token, token) }) else {
+        let digest = TokenHash.digest(token)
+        guard let match = tokens.first(where: { TokenHash.equal($0.sha256, digest) }) else {
             session.principal = nil
             return false
         }
         session.principal = match.name
         return true
-    }
-
-    /// Compares without an early exit, so timing does not reveal a prefix.
-    nonisolated static func constantTimeEqual(_ a: String, _ b: String) -> Bool {
-        let x = Array(a.utf8), y = Array(b.utf8)
-        var diff = UInt8(x.count == y.count ? 0 : 1)
-        for i in 0..<max(x.count, y.count) {
-            diff |= (i < x.count ? x[i] : 0) ^ (i < y.count ? y[i] : 0)
-        }
-        return diff == 0
     }
 
     /// Params as they go into the audit log: secrets masked.

@@ -119,7 +119,7 @@ final class Host {
             MarketMethods(prices: prices, vpps: vpps, plugins: plugins, ids: ids, clock: clock).methods,
             DispatchMethods(reader: reader, registry: registry, run: run).methods,
             BacktestMethods(tasks: backtests, configPath: config.path, pluginDirs: config.pluginDirs,
-                            libraryDirs: config.libraryDirs).methods,
+                            libraryDirs: config.libraryDirs, dataRoots: DataRoots(config.dataRoots)).methods,
             ArenaMethods(vpps: vpps).methods,
             SiteMethods(registry: registry, devices: devices, sites: sites, exportLimits: exportLimits, clock: clock).methods,
             DeviceMethods(registry: registry, control: control, discovery: discovery).methods,

@@ -13,6 +13,8 @@ struct BacktestMethods {
     let configPath: String
     let pluginDirs: [String]
     let libraryDirs: [String]
+    /// Where the prices (and a strategy given as a .so path) may be read from.
+    let dataRoots: DataRoots
 
     var methods: [RPCMethod] {
         let id: JSON = ["type": "integer", "minimum": 1]
@@ -108,8 +110,11 @@ struct BacktestMethods {
     func backtestRequest(_ p: RunParams) throws(RPCError) -> BacktestRequest {
         let dir = Paths.directory(of: configPath)
         let prices = p.prices.map { Paths.resolve($0, against: dir) }
+        for (i, path) in prices.enumerated() { try dataRoots.check(path, given: p.prices[i], param: "prices[\(i)]") }
         // Cheap to check now (a stat per path); parsing happens on the worker.
-        do { _ = try PriceFileLoader.expand(prices) } catch { throw .invalidParams("prices: \(error)") }
+        let files: [String]
+        do { files = try PriceFileLoader.expand(prices) } catch { throw .invalidParams("prices: \(error)") }
+        for f in files { try dataRoots.check(f, param: "prices") }
         let specs = p.battery.values
         var fleet: [BacktestBattery] = []
         for (i, s) in specs.enumerated() {
@@ -119,7 +124,14 @@ struct BacktestMethods {
         }
         guard !fleet.isEmpty else { throw .invalidParams("battery: give at least one battery") }
         var strategy = p.strategy
-        if strategy.hasSuffix(".so") { strategy = Paths.resolve(strategy, against: dir) }
+        if strategy.hasSuffix(".so") || strategy.contains("/") {
+            // Code runs only from where plugins live, never from a path a caller names.
+            strategy = Paths.resolve(strategy, against: dir)
+            let plugins = DataRoots(pluginDirs + libraryDirs)
+            guard let real = DataRoots.resolved(strategy), plugins.contains(real) else {
+                throw .invalidParams("strategy: \(p.strategy) is not a plugin under plugin_dirs or library_dirs")
+            }
+        }
         var r = BacktestRequest(prices: prices, strategy: strategy, batteries: fleet)
         r.region = p.region
         r.strategyConfig = p.config
