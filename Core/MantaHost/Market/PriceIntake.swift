@@ -30,8 +30,7 @@ final class PriceIntake {
             }
             if book.add(p) {
                 regions.insert(p.region)
-                rows.append(PriceRow(region: p.region, intervalEndMs: p.intervalEndMs, rrp: p.rrp, demandMW: p.demandMW,
-                                     firm: p.firm, source: source))
+                rows.append(PriceRow(price: p, source: source))
             }
         }
         store.add { $0.prices += rows }

@@ -9,12 +9,9 @@ public struct PluginRow: Sendable {
     var loadedMs: Int64
 }
 
+/// A price filed, and the instance that published it.
 public struct PriceRow: Sendable {
-    var region: String
-    var intervalEndMs: Int64
-    var rrp: Double
-    var demandMW: Double
-    var firm: Bool
+    var price: Price
     var source: String
 }
 

@@ -194,8 +194,8 @@ private final class Connection: @unchecked Sendable {
             try sample.run()
         }
         for p in b.prices {
-            price.bind(1, p.region); price.bind(2, p.intervalEndMs); price.bind(3, p.rrp)
-            price.bind(4, p.demandMW); price.bind(5, p.firm ? 1 : 0); price.bind(6, p.source)
+            price.bind(1, p.price.region); price.bind(2, p.price.intervalEndMs); price.bind(3, p.price.rrp)
+            price.bind(4, p.price.demandMW); price.bind(5, p.price.firm ? 1 : 0); price.bind(6, p.source)
             try price.run()
         }
         for i in b.intervals {
