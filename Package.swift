@@ -34,7 +34,10 @@ let package = Package(
 
         // Layer 1: the C ABI, and the Swift kit for writing plugins against it.
         .target(name: "MantaSDK", path: "SDK", sources: ["src"], publicHeadersPath: "include"),
-        .target(name: "MantaKit", dependencies: ["MantaSDK", "MantaJSON"], path: "SDK/swift/MantaKit"),
+        // The Swift views of the ABI's structs (prices, devices, setpoints,
+        // observations, bids) and their C marshalling, for host and kit alike.
+        .target(name: "MantaABI", dependencies: ["MantaSDK"], path: "SDK/swift/MantaABI"),
+        .target(name: "MantaKit", dependencies: ["MantaABI", "MantaSDK", "MantaJSON"], path: "SDK/swift/MantaKit"),
 
         // System C libraries.
         .systemLibrary(name: "CLibUV", path: "Core/System/CLibUV", pkgConfig: "libuv",
@@ -64,19 +67,19 @@ let package = Package(
         .target(name: "MantaModbusSim", dependencies: ["MantaIO", "MantaModbus"], path: "Core/MantaModbusSim"),
 
         // Layers 2-4: model, market, engine. Pure Swift.
-        .target(name: "MantaModel", dependencies: ["MantaJSON"], path: "Core/MantaModel"),
+        .target(name: "MantaModel", dependencies: ["MantaABI", "MantaJSON"], path: "Core/MantaModel"),
         .target(name: "MantaMarket", dependencies: ["MantaText"], path: "Core/MantaMarket"),
         // AEMO price files read from disk: the market's parsers over MantaIO's files.
         .target(name: "MantaMarketFiles", dependencies: ["MantaMarket", "MantaIO"], path: "Core/MantaMarketFiles"),
         .target(name: "MantaEngine",
-                dependencies: ["MantaJSON", "MantaModel", "MantaMarket", "MantaText",
+                dependencies: ["MantaABI", "MantaJSON", "MantaModel", "MantaMarket", "MantaText",
                                .product(name: "HeapModule", package: "swift-collections"),
                                .product(name: "DequeModule", package: "swift-collections")],
                 path: "Core/MantaEngine"),
 
         // Layer 5: the host.
         .target(name: "MantaHost",
-                dependencies: ["CLibUV", "CSQLite", "COpenSSL", "MantaSDK", "MantaKit", "MantaJSON", "MantaIO",
+                dependencies: ["CLibUV", "CSQLite", "COpenSSL", "MantaSDK", "MantaABI", "MantaJSON", "MantaIO",
                                "MantaModel", "MantaMarket", "MantaMarketFiles", "MantaEngine", "MantaText",
                                .product(name: "DequeModule", package: "swift-collections")],
                 path: "Core/MantaHost"),
@@ -116,7 +119,7 @@ let package = Package(
         .target(name: "NemwebMarket", dependencies: ["MantaKit", "MantaSDK", "MantaMarket", "MantaIO", "MantaJSON",
                                                      "MantaFetch"],
                 path: "Plugins/markets/nemweb/src", linkerSettings: pluginLinkerSettings),
-        .target(name: "EngineStrategy", dependencies: ["MantaKit", "MantaEngine", "MantaModel"], path: "Plugins/shared/EngineStrategy"),
+        .target(name: "EngineStrategy", dependencies: ["MantaKit", "MantaEngine"], path: "Plugins/shared/EngineStrategy"),
         .target(name: "BuiltInPlugin", dependencies: ["EngineStrategy", "MantaKit", "MantaSDK", "MantaEngine", "MantaJSON"],
                 path: "Plugins/strategies/builtin/src", linkerSettings: pluginLinkerSettings),
         .target(name: "PythonPlugin", dependencies: ["EngineStrategy", "MantaKit", "MantaSDK", "MantaEngine", "MantaIO",
@@ -130,17 +133,18 @@ let package = Package(
         .target(name: "MantaTestPaths", path: "Tests/MantaTestPaths"),
         .target(name: "MantaTestSupport", dependencies: ["MantaTestPaths", "MantaHost", "MantaTools", "MantaJSON"],
                 path: "Tests/MantaTestSupport"),
+        .testTarget(name: "MantaABITests", dependencies: ["MantaABI", "MantaSDK"], path: "Tests/MantaABITests"),
         .testTarget(name: "MantaJSONTests", dependencies: ["MantaJSON"], path: "Tests/MantaJSONTests"),
         .testTarget(name: "MantaModbusTests", dependencies: ["MantaModbus", "MantaModbusSim", "MantaJSON", "MantaTestPaths"],
                     path: "Tests/MantaModbusTests"),
-        .testTarget(name: "MantaModelTests", dependencies: ["MantaModel", "MantaJSON", "MantaTestPaths"], path: "Tests/MantaModelTests"),
+        .testTarget(name: "MantaModelTests", dependencies: ["MantaModel", "MantaABI", "MantaJSON", "MantaTestPaths"], path: "Tests/MantaModelTests"),
         .testTarget(name: "MantaMarketTests", dependencies: ["MantaMarket", "MantaTestPaths"], path: "Tests/MantaMarketTests"),
         .testTarget(name: "MantaIOTests", dependencies: ["MantaIO"], path: "Tests/MantaIOTests"),
         .testTarget(name: "MantaFetchTests", dependencies: ["MantaFetch"], path: "Tests/MantaFetchTests"),
-        .testTarget(name: "MantaEngineTests", dependencies: ["MantaEngine", "MantaJSON", "MantaMarket", "MantaModel"],
+        .testTarget(name: "MantaEngineTests", dependencies: ["MantaEngine", "MantaABI", "MantaJSON", "MantaMarket", "MantaModel"],
                     path: "Tests/MantaEngineTests"),
         .testTarget(name: "MantaHostTests", dependencies: ["MantaHost", "MantaTestSupport", "MantaEngine", "MantaJSON",
-                                                           "MantaMarket", "MantaModel", "MantaIO", "MantaKit", "MantaSDK"],
+                                                           "MantaMarket", "MantaModel", "MantaIO", "MantaKit", "MantaSDK", "MantaABI"],
                     path: "Tests/MantaHostTests"),
     ],
     swiftLanguageModes: [.v6]

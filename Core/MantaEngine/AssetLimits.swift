@@ -1,3 +1,4 @@
+import MantaABI
 import MantaModel
 
 /// What the host knows of a controllable asset when it checks a decision:

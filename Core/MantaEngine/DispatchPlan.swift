@@ -1,3 +1,5 @@
+import MantaABI
+
 /// Turns a strategy's targets into safe commands for one interval.
 public enum DispatchPlan {
     public struct Command: Sendable, Equatable {
@@ -14,7 +16,7 @@ public enum DispatchPlan {
     /// ratings and what its state of charge sustains for `hours`. A target
     /// list of the wrong length is refused as a whole (every asset holds),
     /// since its entries cannot be matched to assets.
-    public static func commands(for obs: StrategyObservation, targets: [Double], hours: Double) -> [Command] {
+    public static func commands(for obs: Observation, targets: [Double], hours: Double) -> [Command] {
         guard targets.count == obs.assets.count else {
             return obs.assets.indices.map {
                 Command(asset: $0, requestedW: .nan, targetW: 0,

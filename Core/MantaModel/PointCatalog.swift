@@ -1,3 +1,4 @@
+import MantaABI
 import MantaJSON
 
 /// The unified point catalog: every measurement a driver may publish.

@@ -1,3 +1,4 @@
+import MantaABI
 /// What kind of value a point holds.
 public enum PointType: Sendable, Equatable {
     /// A measurement.

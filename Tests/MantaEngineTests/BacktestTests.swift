@@ -1,3 +1,4 @@
+import MantaABI
 import MantaMarket
 import Testing
 @testable import MantaEngine
@@ -15,7 +16,7 @@ func day(from start: Int64 = 1_656_597_600_000, count: Int = 288) -> PriceFile {
 final class FailingStrategy: Strategy {
     var name: String { "failing" }
     struct Boom: Error {}
-    func decide(_ o: StrategyObservation, targets: inout [Double]) throws -> String? { throw Boom() }
+    func decide(_ o: Observation, targets: inout [Double]) throws -> String? { throw Boom() }
 }
 
 @Suite struct TimeMachine {

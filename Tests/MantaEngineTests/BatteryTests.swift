@@ -1,3 +1,4 @@
+import MantaABI
 import Testing
 @testable import MantaEngine
 
@@ -64,10 +65,10 @@ func close(_ a: Double, _ b: Double, _ tol: Double = 1e-9) -> Bool { abs(a - b) 
 }
 
 @Suite struct Plan {
-    func obs(soc: Double) -> StrategyObservation {
-        let a = AssetView(id: "d/b", kind: .battery, soc: soc, capacityWh: 10_000, maxChargeW: 5000, maxDischargeW: 5000,
+    func obs(soc: Double) -> Observation {
+        let a = AssetState(id: "d/b", kind: .battery, soc: soc, capacityWh: 10_000, maxChargeW: 5000, maxDischargeW: 5000,
                           socMin: 0.1, socMax: 0.9, powerW: 0, roundTripEfficiency: 0.81)
-        return StrategyObservation(nowMs: 0, intervalEndMs: 300_000, intervalMs: 300_000, deadlineMs: 1000, vpp: "v",
+        return Observation(nowMs: 0, intervalEndMs: 300_000, intervalMs: 300_000, deadlineMs: 1000, vpp: "v",
                                    region: "VIC1", price: 100, priceHistory: [], assets: [a, a])
     }
 

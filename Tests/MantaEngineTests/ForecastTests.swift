@@ -1,4 +1,5 @@
 import Glibc
+import MantaABI
 import MantaMarket
 import Testing
 @testable import MantaEngine
@@ -65,7 +66,7 @@ final class BrokenForecaster: Forecaster {
     let fail: Bool
     init(fail: Bool) { self.fail = fail }
     struct Down: Error {}
-    func forecast(_ obs: StrategyObservation, horizon: Int, into out: inout [Double]) throws {
+    func forecast(_ obs: Observation, horizon: Int, into out: inout [Double]) throws {
         if fail { throw Down() }
         out = [Double](repeating: 100, count: horizon / 2)
     }
@@ -99,7 +100,7 @@ final class BrokenForecaster: Forecaster {
         let regression: any Forecaster = RegressionForecaster(), persistence: any Forecaster = PersistenceForecaster()
         var r: [Double] = [], p: [Double] = [], errR = 0.0, errP = 0.0, n = 0.0
         for i in 288..<(prices.count - 1) {
-            let o = StrategyObservation(nowMs: 0, intervalEndMs: MarketTime.parse("2022-07-01")! + Int64(i + 1) * 300_000,
+            let o = Observation(nowMs: 0, intervalEndMs: MarketTime.parse("2022-07-01")! + Int64(i + 1) * 300_000,
                                         intervalMs: 300_000, deadlineMs: 0, vpp: "v", region: "SA1", price: prices[i],
                                         priceHistory: prices[max(0, i - 288)..<i], assets: [])
             try regression.forecast(o, horizon: 1, into: &r)

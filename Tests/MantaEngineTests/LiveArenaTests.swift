@@ -1,3 +1,4 @@
+import MantaABI
 import MantaEngine
 import MantaMarket
 import MantaModel
@@ -9,11 +10,11 @@ import Testing
 @Suite struct LiveArenaRules {
     static let start = MarketTime.parse("2022-07-17 16:05")!
 
-    func observation(_ i: Int, price: Double, soc: Double = 0.5) -> StrategyObservation {
-        let a = AssetView(id: "b", kind: .battery, soc: soc, capacityWh: 10_000, maxChargeW: 5000, maxDischargeW: 5000,
+    func observation(_ i: Int, price: Double, soc: Double = 0.5) -> Observation {
+        let a = AssetState(id: "b", kind: .battery, soc: soc, capacityWh: 10_000, maxChargeW: 5000, maxDischargeW: 5000,
                           socMin: 0, socMax: 1, powerW: 0, roundTripEfficiency: 1)
         let end = Self.start + Int64(i) * MarketTime.intervalMs
-        return StrategyObservation(nowMs: end - MarketTime.intervalMs, intervalEndMs: end, intervalMs: MarketTime.intervalMs,
+        return Observation(nowMs: end - MarketTime.intervalMs, intervalEndMs: end, intervalMs: MarketTime.intervalMs,
                                    deadlineMs: end, vpp: "v", region: "VIC1", price: price, priceHistory: [][...], assets: [a])
     }
 

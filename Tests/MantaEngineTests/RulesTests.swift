@@ -1,17 +1,18 @@
+import MantaABI
 import MantaJSON
 import MantaMarket
 import Testing
 @testable import MantaEngine
 
 func observation(price: Double, soc: Double = 0.5, at endMs: Int64 = MarketTime.parse("2022-07-18 18:05")!,
-                 history: [Double] = []) -> StrategyObservation {
-    let a = AssetView(id: "b", kind: .battery, soc: soc, capacityWh: 10_000, maxChargeW: 5000, maxDischargeW: 4000,
+                 history: [Double] = []) -> Observation {
+    let a = AssetState(id: "b", kind: .battery, soc: soc, capacityWh: 10_000, maxChargeW: 5000, maxDischargeW: 4000,
                       socMin: 0.1, socMax: 0.95, powerW: 0, roundTripEfficiency: 0.9)
-    return StrategyObservation(nowMs: endMs - 300_000, intervalEndMs: endMs, intervalMs: 300_000, deadlineMs: endMs,
+    return Observation(nowMs: endMs - 300_000, intervalEndMs: endMs, intervalMs: 300_000, deadlineMs: endMs,
                                vpp: "v", region: "VIC1", price: price, priceHistory: history[...], assets: [a])
 }
 
-func target(_ rules: JSON, _ obs: StrategyObservation) throws -> Double {
+func target(_ rules: JSON, _ obs: Observation) throws -> Double {
     var t = [0.0]
     _ = RulesStrategy(try RuleSet(rules)).decide(obs, targets: &t)
     return t[0]

@@ -1,3 +1,4 @@
+import MantaABI
 import MantaModel
 import Testing
 @testable import MantaHost

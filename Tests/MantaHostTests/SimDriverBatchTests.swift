@@ -1,4 +1,5 @@
 import Foundation
+import MantaABI
 import MantaJSON
 import MantaSDK
 import MantaTestSupport
@@ -40,8 +41,8 @@ import Testing
         }
     }
 
-    func request(_ device: UInt32, _ value: Double, mode: Int32 = MANTA_SETPOINT_ACTIVE_POWER, id: UInt64, now: Int64) -> SetpointRequest {
-        SetpointRequest(commandID: id, deviceIndex: device, mode: mode, value: value, validFromMs: now, validUntilMs: now + 300_000)
+    func request(_ device: Int, _ value: Double, mode: SetpointMode = .activePower, id: UInt64, now: Int64) -> Setpoint {
+        Setpoint(device: device, mode: mode, commandID: id, value: value, validFromMs: now, validUntilMs: now + 300_000)
     }
 
     @Test func aBatchComesBackInOrderWithEachOutcome() throws {
@@ -51,18 +52,40 @@ import Testing
         // Devices: home h's battery is 2h, its PV 2h + 1.
         let results = DriverCalls.apply(sim.module, sim.handle, [
             request(0, -2000, id: 1, now: now),
-            request(1, 0, mode: MANTA_SETPOINT_EXPORT_LIMIT, id: 2, now: now),
+            request(1, 0, mode: .exportLimit, id: 2, now: now),
             request(2, 99_999, id: 3, now: now),
             request(5, 1000, id: 4, now: now),  // a PV inverter given active power
             request(6, 0, id: 5, now: now),     // no such device
             request(4, 1000, id: 6, now: now - 600_000),  // expired
         ])
         #expect(results.map(\.commandID) == [1, 2, 3, 4, 5, 6])
-        #expect(results.map(\.outcome) == ["applied", "applied", "clamped", "rejected", "rejected", "rejected"])
+        #expect(results.map(\.outcome.name) == ["applied", "applied", "clamped", "rejected", "rejected", "rejected"])
         #expect(results[0].appliedValue == -2000 && results[2].appliedValue == 5000)
         #expect(results.map(\.message) == ["", "", "limited to the inverter rating",
                                            "PV accepts a non-negative export limit only", "no device 6",
                                            "expired before it arrived"])
+    }
+
+    @Test func aModeTheKitDoesNotKnowIsRefusedInItsPlaceAndTheRestApplied() throws {
+        let sim = try Sim(homes: 2)
+        let batch = DriverCalls.table(sim.module).pointee.apply_setpoints!
+        let now = sim.services.nowMs()
+        func sp(_ device: UInt32, mode: Int32, id: UInt64) -> manta_setpoint_t {
+            manta_setpoint_t(struct_size: UInt32(MemoryLayout<manta_setpoint_t>.size), device: device, mode: mode, reserved0: 0,
+                             command_id: id, value: -1000, valid_from_ms: now, valid_until_ms: now + 300_000)
+        }
+        var setpoints = [sp(0, mode: MANTA_SETPOINT_ACTIVE_POWER, id: 1), sp(2, mode: 9, id: 2),
+                         sp(2, mode: MANTA_SETPOINT_ACTIVE_POWER, id: 3)]
+        var empty = manta_setpoint_result_t()
+        empty.struct_size = UInt32(MemoryLayout<manta_setpoint_result_t>.size)
+        var results = [manta_setpoint_result_t](repeating: empty, count: 3)
+        let rc = batch(sim.handle, &setpoints, 3, UInt32(MemoryLayout<manta_setpoint_t>.stride), &results,
+                       UInt32(MemoryLayout<manta_setpoint_result_t>.stride))
+        #expect(rc == MANTA_OK)
+        let outcomes = results.enumerated().map { SetpointOutcome($1, commandID: UInt64($0 + 1)) }
+        #expect(outcomes.map(\.outcome) == [.applied, .rejected, .applied])
+        #expect(outcomes[1].message == "unknown setpoint mode 9")
+        #expect(outcomes[0].appliedValue == -1000 && outcomes[2].appliedValue == -1000)
     }
 
     /// Time to give every battery one setpoint, one call each, with the

@@ -1,4 +1,5 @@
 import Foundation
+import MantaABI
 import MantaJSON
 import MantaTestPaths
 import Testing

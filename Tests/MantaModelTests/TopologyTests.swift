@@ -1,3 +1,4 @@
+import MantaABI
 import Testing
 @testable import MantaModel
 

@@ -12,18 +12,18 @@ SYSTEM = {"Glibc", "Synchronization"}
 ALLOWED = {
     "MantaSDK": set(),
     "MantaText": set(),
-    "MantaKit": {"MantaSDK", "MantaJSON"},
+    "MantaABI": {"MantaSDK"},
+    "MantaKit": {"MantaABI", "MantaSDK", "MantaJSON"},
     "MantaJSON": {"CJansson"},
-    "MantaModel": {"MantaJSON"},
+    "MantaModel": {"MantaABI", "MantaJSON"},
     "MantaMarket": {"MantaText"},
     "MantaMarketFiles": {"MantaMarket", "MantaIO"},
-    "MantaEngine": {"MantaModel", "MantaMarket", "MantaJSON", "MantaText", "HeapModule", "DequeModule"},
+    "MantaEngine": {"MantaABI", "MantaModel", "MantaMarket", "MantaJSON", "MantaText", "HeapModule", "DequeModule"},
     "MantaIO": {"CLinux"},
     "MantaFetch": {"CCurl", "CZlib"},
     "MantaModbus": {"MantaIO", "MantaJSON", "MantaText"},
     "MantaModbusSim": {"MantaIO", "MantaModbus"},
-    # The host still reaches MantaKit for the ABI's string views.
-    "MantaHost": {"CLibUV", "CSQLite", "COpenSSL", "MantaSDK", "MantaKit", "MantaJSON", "MantaIO", "MantaModel",
+    "MantaHost": {"CLibUV", "CSQLite", "COpenSSL", "MantaSDK", "MantaABI", "MantaJSON", "MantaIO", "MantaModel",
                   "MantaMarket", "MantaMarketFiles", "MantaEngine", "MantaText", "DequeModule"},
     "MantaTools": {"MantaHost", "MantaEngine", "MantaIO", "MantaJSON", "MantaMarket", "MantaText"},
 }

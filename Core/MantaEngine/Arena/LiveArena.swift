@@ -1,4 +1,5 @@
 import DequeModule
+import MantaABI
 
 /// The Model Arena on the live feed. Every contender decides every interval;
 /// the champion's decision is what the fleet does, the others trade in
@@ -66,7 +67,7 @@ public final class LiveArena {
 
     /// What contender `c` is shown: the real fleet for the champion, its own
     /// shadow fleet for a challenger.
-    public func observation(for c: Int, _ real: StrategyObservation) -> StrategyObservation {
+    public func observation(for c: Int, _ real: Observation) -> Observation {
         if contenders[c].shadow.count != real.assets.count {
             contenders[c].shadow = real.assets.map { a in
                 (a.soc.isFinite ? a.soc : (a.socMin + a.socMax) / 2) * a.capacityWh
@@ -86,7 +87,7 @@ public final class LiveArena {
 
     /// Settles the interval for every contender and decides who is champion
     /// next. Returns the switch, if there was one.
-    public func settle(_ obs: StrategyObservation, hours: Double) -> Switch? {
+    public func settle(_ obs: Observation, hours: Double) -> Switch? {
         for c in contenders.indices {
             if c == champion {
                 // The champion's copy follows the real fleet.

@@ -1,3 +1,4 @@
+import MantaABI
 import MantaMarket
 import MantaModel
 
@@ -55,11 +56,11 @@ public enum Backtest {
         let (firstEnd, rrp) = grid(input.prices)
         let dt = Double(MarketTime.intervalMs) / 3_600_000
         var energy = input.fleet.map(\.initialEnergyWh)
-        var obs = StrategyObservation(
+        var obs = Observation(
             nowMs: 0, intervalEndMs: 0, intervalMs: MarketTime.intervalMs, deadlineMs: 0, vpp: "backtest",
             region: input.prices.region.code, price: .nan, priceHistory: [],
             assets: input.fleet.map { b in
-                AssetView(id: b.name, kind: .battery, soc: b.initialSoc, capacityWh: b.spec.capacityWh,
+                AssetState(id: b.name, kind: .battery, soc: b.initialSoc, capacityWh: b.spec.capacityWh,
                           maxChargeW: b.spec.maxChargeW, maxDischargeW: b.spec.maxDischargeW, socMin: b.spec.socMin,
                           socMax: b.spec.socMax, powerW: 0, roundTripEfficiency: b.spec.roundTripEfficiency)
             })

@@ -1,3 +1,5 @@
+import MantaABI
+
 /// Predicts the prices of the coming intervals from what has been seen.
 ///
 /// A forecaster is stateful: each call it takes in the observation (the
@@ -13,7 +15,7 @@ public protocol Forecaster: AnyObject {
     /// (resized to `horizon`). NaN where it has no idea. Throws when it
     /// cannot forecast at all (a model outside the process that failed);
     /// the built-in forecasters never throw.
-    func forecast(_ obs: StrategyObservation, horizon: Int, into out: inout [Double]) throws
+    func forecast(_ obs: Observation, horizon: Int, into out: inout [Double]) throws
 }
 
 /// Every price a forecaster has been shown, by interval, on a regular grid
@@ -28,7 +30,7 @@ public struct PriceMemory: Sendable {
     public var lastEndMs: Int64 { firstEndMs + Int64(max(0, prices.count - 1)) * 300_000 }
 
     /// Takes in an observation's history and its current price.
-    public mutating func absorb(_ obs: StrategyObservation) {
+    public mutating func absorb(_ obs: Observation) {
         let step: Int64 = 300_000
         let count = obs.priceHistory.count
         if prices.isEmpty {
@@ -67,7 +69,7 @@ public final class PersistenceForecaster: Forecaster {
 
     public init() {}
 
-    public func forecast(_ obs: StrategyObservation, horizon: Int, into out: inout [Double]) {
+    public func forecast(_ obs: Observation, horizon: Int, into out: inout [Double]) {
         memory.absorb(obs)
         out.removeAll(keepingCapacity: true)
         for k in 1...max(1, horizon) where k <= horizon {

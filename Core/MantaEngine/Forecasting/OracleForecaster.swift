@@ -1,3 +1,5 @@
+import MantaABI
+
 /// A forecaster that knows the future: the true prices. For research only,
 /// like the perfect-foresight bound: `mpc-oracle` shows how much an MPC
 /// could capture with perfect forecasts at a given horizon, which says how
@@ -13,7 +15,7 @@ public final class OracleForecaster: Forecaster {
         self.prices = prices
     }
 
-    public func forecast(_ obs: StrategyObservation, horizon: Int, into out: inout [Double]) {
+    public func forecast(_ obs: Observation, horizon: Int, into out: inout [Double]) {
         out.removeAll(keepingCapacity: true)
         for k in 1...max(1, horizon) where k <= horizon {
             let i = Int((obs.intervalEndMs + Int64(k) * 300_000 - firstEndMs) / 300_000)

@@ -1,4 +1,5 @@
 import Glibc
+import MantaABI
 
 /// A learned forecaster: for each horizon, a ridge regression of the price
 /// on what was known at the decision:
@@ -52,7 +53,7 @@ public final class RegressionForecaster: Forecaster {
 
     private func clipped(_ p: Double) -> Double { max(-config.clip, min(config.clip, p)) }
 
-    public func forecast(_ obs: StrategyObservation, horizon: Int, into out: inout [Double]) {
+    public func forecast(_ obs: Observation, horizon: Int, into out: inout [Double]) {
         memory.absorb(obs)
         // The profile for the next day, shifted so that index k-1 is interval k.
         profile.forecast(obs, horizon: 288, into: &profileForecast)

@@ -1,3 +1,5 @@
+import MantaABI
+
 /// A time-of-day profile: the forecast for an interval is a quantile (or the
 /// mean) of the prices at the same time of day over the last `days` days,
 /// or, by weekday, at the same time on the same weekday over the last
@@ -64,7 +66,7 @@ public final class SeasonalForecaster: Forecaster {
 
     /// Takes in an observation without forecasting: keeps the profile
     /// current while another forecaster is in use.
-    public func absorb(_ obs: StrategyObservation) {
+    public func absorb(_ obs: Observation) {
         memory.absorb(obs)
         if lastUpdated == .min {
             // First call: build every slot from the history shown.
@@ -79,7 +81,7 @@ public final class SeasonalForecaster: Forecaster {
         lastUpdated = obs.intervalEndMs
     }
 
-    public func forecast(_ obs: StrategyObservation, horizon: Int, into out: inout [Double]) {
+    public func forecast(_ obs: Observation, horizon: Int, into out: inout [Double]) {
         absorb(obs)
         out.removeAll(keepingCapacity: true)
         for k in 1...max(1, horizon) where k <= horizon {

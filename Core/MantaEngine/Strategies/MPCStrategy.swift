@@ -1,3 +1,5 @@
+import MantaABI
+
 /// Model-predictive control: every interval, plan the battery over a rolling
 /// horizon (the interval's known price, then a forecaster's prices) with the
 /// exact planner (the perfect-foresight solver, here on forecasts), and
@@ -36,7 +38,7 @@ public final class MPCStrategy: Strategy {
         fallback = reliable ? nil : SeasonalForecaster()
     }
 
-    public func decide(_ obs: StrategyObservation, targets: inout [Double]) -> String? {
+    public func decide(_ obs: Observation, targets: inout [Double]) -> String? {
         var note: String?
         fallback?.absorb(obs)
         do {
@@ -83,7 +85,7 @@ public final class MPCStrategy: Strategy {
     /// Assets that plan alike: same ratings and state of charge.
     struct AssetKey: Equatable {
         var soc, capacity, charge, discharge, socMin, socMax, rte: Double
-        init(_ a: AssetView) {
+        init(_ a: AssetState) {
             soc = a.soc; capacity = a.capacityWh; charge = a.maxChargeW; discharge = a.maxDischargeW
             socMin = a.socMin; socMax = a.socMax; rte = a.roundTripEfficiency
         }

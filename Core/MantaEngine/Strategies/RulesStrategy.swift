@@ -1,3 +1,4 @@
+import MantaABI
 import MantaMarket
 
 /// Runs a RuleSet: for each asset, the first rule (by priority) whose
@@ -19,7 +20,7 @@ public final class RulesStrategy: Strategy {
         self.forecaster = rules.forecastHorizon > 0 ? (forecaster ?? rules.makeForecaster()) : nil
     }
 
-    public func decide(_ obs: StrategyObservation, targets: inout [Double]) -> String? {
+    public func decide(_ obs: Observation, targets: inout [Double]) -> String? {
         memory.absorb(obs)
         if let f = forecaster { try? f.forecast(obs, horizon: rules.forecastHorizon, into: &forecast) }
         guard obs.price.isFinite else { return "hold: price unknown" }
@@ -42,12 +43,12 @@ public final class RulesStrategy: Strategy {
     }
 
     struct Context {
-        let obs: StrategyObservation
+        let obs: Observation
         let minute: Int
         let weekday: Int
     }
 
-    private func holds(_ c: RuleSet.Condition, _ x: Context, _ a: AssetView) -> Bool {
+    private func holds(_ c: RuleSet.Condition, _ x: Context, _ a: AssetState) -> Bool {
         switch c {
         case .all(let cs): return cs.allSatisfy { holds($0, x, a) }
         case .any(let cs): return cs.contains { holds($0, x, a) }
@@ -71,7 +72,7 @@ public final class RulesStrategy: Strategy {
 
     /// Where the current price ranks among the last `window` prices, 0..100
     /// (the share of them strictly below it, plus half of those equal).
-    private func percentile(of obs: StrategyObservation, window w: Int) -> Double {
+    private func percentile(of obs: Observation, window w: Int) -> Double {
         var below = 0, equal = 0, seen = 0
         for k in 1...w {
             let p = memory.price(at: obs.intervalEndMs - Int64(k) * obs.intervalMs)

@@ -1,3 +1,4 @@
+import MantaABI
 import MantaJSON
 
 /// Charge at or below one price, discharge at or above another, hold in
@@ -42,7 +43,7 @@ public final class ThresholdStrategy: Strategy {
 
     public init(_ config: Config = Config()) { self.config = config }
 
-    public func decide(_ o: StrategyObservation, targets: inout [Double]) -> String? {
+    public func decide(_ o: Observation, targets: inout [Double]) -> String? {
         guard o.price.isFinite else { return "hold: price unknown" }
         let sign = o.price <= config.chargeBelow ? -1.0 : o.price >= config.dischargeAbove ? 1.0 : 0.0
         if sign == 0 { return "hold" }

@@ -1,7 +1,7 @@
+import MantaABI
 import MantaEngine
 import MantaIO
 import MantaJSON
-import MantaKit
 import MantaModel
 import MantaSDK
 
@@ -15,7 +15,7 @@ public final class PluginStrategy: Strategy {
     let handle: OpaquePointer
     let table: HostTable
     let services: OfflineServices
-    let marshal = ObservationMarshal()
+    let marshal = ObservationLayout()
     private var closed = false
 
     public struct Failure: Error, Sendable, CustomStringConvertible {
@@ -72,7 +72,7 @@ public final class PluginStrategy: Strategy {
         name = "\(manifest.id) (\(Paths.basename(absolute)))"
     }
 
-    public func decide(_ obs: StrategyObservation, targets: inout [Double]) throws -> String? {
+    public func decide(_ obs: Observation, targets: inout [Double]) throws -> String? {
         services.setNow(obs.nowMs)
         let (rc, _) = marshal.decide(module, handle, obs, targets: &targets, wantReason: false)
         guard rc == MANTA_OK else {

@@ -1,3 +1,4 @@
+import MantaABI
 import MantaEngine
 import MantaIO
 import MantaSDK
@@ -66,10 +67,10 @@ extension HostRuntime {
         guard let inst = host.plugins.instance(named: name), let h = inst.handle else { return -1 }
         let module = inst.module
         let views = (0..<assets).map { i in
-            AssetView(id: "bench/battery-\(i)", kind: .battery, soc: 0.5, capacityWh: 13_500, maxChargeW: 5000,
+            AssetState(id: "bench/battery-\(i)", kind: .battery, soc: 0.5, capacityWh: 13_500, maxChargeW: 5000,
                       maxDischargeW: 5000, socMin: 0.1, socMax: 1, powerW: 0, roundTripEfficiency: 0.9)
         }
-        let obs = StrategyObservation(nowMs: 0, intervalEndMs: 300_000, intervalMs: 300_000, deadlineMs: 1000, vpp: "bench",
+        let obs = Observation(nowMs: 0, intervalEndMs: 300_000, intervalMs: 300_000, deadlineMs: 1000, vpp: "bench",
                                       region: "VIC1", price: 350, priceHistory: ArraySlice(repeating: 80, count: 288), assets: views)
         return inst.worker.sync(timeoutMs: 600_000) {
             let start = WallClock.monotonicNs()

@@ -1,3 +1,4 @@
+import MantaABI
 import MantaIO
 import MantaJSON
 import MantaMarket

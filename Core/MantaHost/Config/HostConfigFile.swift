@@ -1,4 +1,5 @@
 import Glibc
+import MantaABI
 import MantaIO
 import MantaJSON
 import MantaMarket

@@ -1,3 +1,4 @@
+import MantaABI
 import MantaIO
 import MantaModel
 import MantaSDK
@@ -26,44 +27,42 @@ final class DeviceControl {
     /// outcome), and calls `done` on the loop with the outcome. A read-only
     /// device is never written: refused here, logged and recorded, without
     /// a call to its driver.
-    func send(_ device: DeviceDescriptor, mode: Int32, value: Double, validForMs: Int64, source: String,
-              done: @escaping @LoopActor @Sendable (SetpointResult) -> Void) {
+    func send(_ device: DeviceDescriptor, mode: SetpointMode, value: Double, validForMs: Int64, source: String,
+              done: @escaping @LoopActor @Sendable (SetpointOutcome) -> Void) {
         let now = clock.nowMs()
         let id = ids.nextCommand()
-        let modeName = mode == MANTA_SETPOINT_EXPORT_LIMIT ? "export_limit" : "active_power"
-        let row = ControlRow(id: id, tMs: now, device: device.number, mode: modeName, valueW: value, source: source,
+        let row = ControlRow(id: id, tMs: now, device: device.number, mode: mode, valueW: value, source: source,
                              validUntilMs: now + validForMs)
-        let finish: @LoopActor @Sendable (SetpointResult) -> Void = { [self] r in
+        let finish: @LoopActor @Sendable (SetpointOutcome) -> Void = { [self] r in
             var final = row
             final.outcome = r.outcome
             final.appliedW = r.appliedValue
             final.message = r.message
             store.add { $0.controls.append(final) }
-            if r.outcome == "rejected" || r.outcome == "failed" {
-                events.record(.warning, source: device.id, kind: "control.\(r.outcome)",
-                              "\(modeName) \(NumberText.rounded(value, 0)) W from \(source): \(r.message)")
+            if r.outcome.refusedOrFailed {
+                events.record(.warning, source: device.id, kind: "control.\(r.outcome.name)",
+                              "\(mode.name) \(NumberText.rounded(value, 0)) W from \(source): \(r.message)")
             }
             done(r)
         }
         if device.readOnly {
-            return finish(SetpointResult(commandID: UInt64(id), outcome: "rejected", appliedValue: .nan,
-                                         message: "read-only device: never written"))
+            return finish(SetpointOutcome(.rejected, applied: .nan, "read-only device: never written", commandID: UInt64(id)))
         }
         if !device.enabled {
-            return finish(SetpointResult(commandID: UInt64(id), outcome: "rejected", appliedValue: .nan,
-                                         message: "device disabled in the host config"))
+            return finish(SetpointOutcome(.rejected, applied: .nan, "device disabled in the host config",
+                                          commandID: UInt64(id)))
         }
         guard let instance = plugins.instance(named: device.instance), instance.state == .started else {
-            return finish(SetpointResult(commandID: UInt64(id), outcome: "failed", appliedValue: .nan,
-                                         message: "driver \(device.instance) is not running"))
+            return finish(SetpointOutcome(.failed, applied: .nan, "driver \(device.instance) is not running",
+                                          commandID: UInt64(id)))
         }
         store.add { $0.controls.append(row) }
-        let request = SetpointRequest(commandID: UInt64(id), deviceIndex: device.index, mode: mode, value: value,
-                                      validFromMs: now, validUntilMs: now + validForMs)
+        let request = Setpoint(device: Int(device.index), mode: mode, commandID: UInt64(id), value: value,
+                               validFromMs: now, validUntilMs: now + validForMs)
         let module = instance.module
         instance.perform({ h in DriverCalls.apply(module, h, [request]) }) { results in
-            finish(results?.first ?? SetpointResult(commandID: UInt64(id), outcome: "failed", appliedValue: .nan,
-                                                   message: "driver \(device.instance) could not take the call"))
+            finish(results?.first ?? SetpointOutcome(.failed, applied: .nan, "driver \(device.instance) could not take the call",
+                                                    commandID: UInt64(id)))
         }
     }
 }

@@ -1,3 +1,4 @@
+import MantaABI
 import MantaEngine
 import MantaIO
 import MantaJSON
@@ -109,7 +110,7 @@ final class DispatchCycle {
         let cycle = nextCycle
         nextCycle += 1
         let deadlineWall = min(dispatch.deadlineMs, max(10, clock.wallMs(forHostMs: end - now) / 2))
-        let obs = StrategyObservation(
+        let obs = Observation(
             nowMs: now, intervalEndMs: end, intervalMs: MarketTime.intervalMs,
             deadlineMs: now + Int64(Double(deadlineWall) * clock.speed), vpp: vpp.config.id,
             region: vpp.config.region.code, price: price,
@@ -141,7 +142,7 @@ final class DispatchCycle {
     /// fleet, the others on their shadow fleets); once all have answered or
     /// the deadline passes, the champion's decision is dispatched and every
     /// contender's is settled in its shadow.
-    private func beginRound(_ vpp: VPPRuntime, _ arena: LiveArena, _ obs: StrategyObservation, cycle: Int, deadlineWall: Int64) {
+    private func beginRound(_ vpp: VPPRuntime, _ arena: LiveArena, _ obs: Observation, cycle: Int, deadlineWall: Int64) {
         vpp.round = [:]
         for (c, contender) in arena.contenders.enumerated() {
             guard let inst = plugins.instance(at: contender.instance), inst.state == .started else {
@@ -163,7 +164,7 @@ final class DispatchCycle {
         }
     }
 
-    private func answered(_ vpp: VPPRuntime, cycle: Int, contender c: Int, _ result: Result<StrategyDecision, PluginCallError>) {
+    private func answered(_ vpp: VPPRuntime, cycle: Int, contender c: Int, _ result: Result<Decision, PluginCallError>) {
         guard let flight = vpp.inFlight, flight.cycle == cycle, let arena = vpp.arena, vpp.round[c] == nil else { return }
         vpp.round[c] = result
         if vpp.round.count == arena.contenders.count { concludeRound(vpp, arena, cycle: cycle) }
@@ -192,7 +193,7 @@ final class DispatchCycle {
     }
 
     /// The asset view of a member, with its fresh state of charge.
-    private func asset(_ number: UInt32, now: Int64) -> AssetView? {
+    private func asset(_ number: UInt32, now: Int64) -> AssetState? {
         guard let d = registry.device(number: number) else { return nil }
         let latest = ingest.latest
         // An offline device's last reading is not to be acted on: unknown SOC holds it.
@@ -200,14 +201,14 @@ final class DispatchCycle {
         let soc = usable ? latest.fresh(device: number, point: socPoint, nowMs: now, maxAgeMs: dispatch.maxTelemetryAgeMs) ?? .nan : .nan
         let power = latest.fresh(device: number, point: powerPoint, nowMs: now, maxAgeMs: dispatch.maxTelemetryAgeMs) ?? .nan
         let r = d.ratings
-        return AssetView(id: d.id, kind: d.kind, soc: soc, capacityWh: r.capacityWh, maxChargeW: r.maxChargeW,
+        return AssetState(id: d.id, kind: d.kind, soc: soc, capacityWh: r.capacityWh, maxChargeW: r.maxChargeW,
                          maxDischargeW: r.maxDischargeW, socMin: r.socMin, socMax: r.socMax, powerW: power,
                          roundTripEfficiency: r.roundTripEfficiency)
     }
 
     // MARK: acting on the decision
 
-    private func finish(_ vpp: VPPRuntime, cycle: Int, _ result: Result<StrategyDecision, PluginCallError>) {
+    private func finish(_ vpp: VPPRuntime, cycle: Int, _ result: Result<Decision, PluginCallError>) {
         guard let flight = vpp.inFlight, flight.cycle == cycle else {
             if case .success = result {
                 logger.warn(vpp.config.strategy, "decision for cycle \(cycle) arrived after its deadline: discarded")
@@ -219,14 +220,14 @@ final class DispatchCycle {
         let obs = flight.observation
         let micros = Int64((WallClock.monotonicNs() - flight.startedNs) / 1000)
         let now = clock.nowMs()
-        var status = "ok", reason: String
+        var status = DecisionStatus.ok, reason: String
         var targets: [Double]
         switch result {
         case .success(let d):
             targets = d.targetsW
             reason = d.reason
         case .failure(let e):
-            status = "fallback"
+            status = .fallback
             reason = "hold: \(e.message)"
             targets = [Double](repeating: 0, count: obs.assets.count)
             events.record(.warning, source: vpp.config.id, kind: "dispatch.fallback",
@@ -234,8 +235,8 @@ final class DispatchCycle {
         }
         // A decision made without what it needs is not "ok", whatever the
         // strategy said: the interval is recorded degraded, with why.
-        if status == "ok", let why = Self.degradation(obs) {
-            status = "degraded"
+        if status == .ok, let why = Self.degradation(obs) {
+            status = .degraded
             reason = "\(why); \(reason)"
         }
         let hours = Double(max(0, obs.intervalEndMs - now)) / 3_600_000
@@ -244,26 +245,26 @@ final class DispatchCycle {
     }
 
     /// What the interval was decided without, if anything.
-    static func degradation(_ obs: StrategyObservation) -> String? {
+    static func degradation(_ obs: Observation) -> String? {
         if !obs.price.isFinite { return "degraded: the interval's price is unknown" }
         if obs.assets.isEmpty { return "degraded: no dispatchable members" }
         if obs.assets.allSatisfy({ !$0.soc.isFinite }) { return "degraded: no member's state of charge is known" }
         return nil
     }
 
-    private func record(_ vpp: VPPRuntime, _ obs: StrategyObservation, _ commands: [DispatchPlan.Command],
-                        status: String, reason: String, micros: Int64, now: Int64) {
+    private func record(_ vpp: VPPRuntime, _ obs: Observation, _ commands: [DispatchPlan.Command],
+                        status: DecisionStatus, reason: String, micros: Int64, now: Int64) {
         let intervalID = ids.nextInterval()
         let validUntil = obs.intervalEndMs + dispatch.setpointGraceMs
-        var rows: [CommandRow] = [], perDriver: [String: [SetpointRequest]] = [:]
+        var rows: [CommandRow] = [], perDriver: [String: [Setpoint]] = [:]
         for c in commands {
             guard let device = registry.device(id: obs.assets[c.asset].id) else { continue }
             let id = ids.nextCommand()
             rows.append(CommandRow(id: id, intervalID: intervalID, device: device.number, requestedW: c.requestedW,
                                    targetW: c.targetW, note: c.note, validFromMs: now, validUntilMs: validUntil))
-            perDriver[device.instance, default: []].append(SetpointRequest(
-                commandID: UInt64(id), deviceIndex: device.index, mode: MANTA_SETPOINT_ACTIVE_POWER,
-                value: c.targetW, validFromMs: now, validUntilMs: validUntil))
+            perDriver[device.instance, default: []].append(Setpoint(
+                device: Int(device.index), mode: .activePower, commandID: UInt64(id), value: c.targetW,
+                validFromMs: now, validUntilMs: validUntil))
         }
         store.add {
             $0.intervals.append(DispatchIntervalRow(
@@ -284,15 +285,15 @@ final class DispatchCycle {
         let price = s.price.isFinite ? "$\(NumberText.rounded(s.price))/MWh" : "price unknown"
         let action = s.targetW < 0 ? "charge" : s.targetW > 0 ? "discharge" : "hold"
         return "\(MarketTime.format(s.intervalEndMs)) \(region) \(price) -> \(action) \(NumberText.rounded(abs(s.targetW) / 1000)) kW "
-            + "(\(s.charging) charging, \(s.discharging) discharging, \(s.holding) holding) [\(s.status)] \(s.reason)"
+            + "(\(s.charging) charging, \(s.discharging) discharging, \(s.holding) holding) [\(s.status.name)] \(s.reason)"
     }
 
-    private func send(_ requests: [SetpointRequest], to driver: String) {
+    private func send(_ requests: [Setpoint], to driver: String) {
         let now = clock.nowMs()
         guard let instance = plugins.instance(named: driver), instance.state == .started else {
             let why = "driver \(driver) is not running"
             store.add {
-                $0.outcomes += requests.map { OutcomeRow(commandID: Int64($0.commandID), outcome: "failed", appliedW: .nan,
+                $0.outcomes += requests.map { OutcomeRow(commandID: Int64($0.commandID), outcome: .failed, appliedW: .nan,
                                                           message: why, tMs: now) }
             }
             return
@@ -303,19 +304,19 @@ final class DispatchCycle {
         }
     }
 
-    private func outcomes(_ results: [SetpointResult]?, for requests: [SetpointRequest], driver: String) {
+    private func outcomes(_ results: [SetpointOutcome]?, for requests: [Setpoint], driver: String) {
         let now = clock.nowMs()
         let rows: [OutcomeRow]
         if let results {
             rows = results.map { OutcomeRow(commandID: Int64($0.commandID), outcome: $0.outcome,
                                             appliedW: $0.appliedValue, message: $0.message, tMs: now) }
-            let failed = results.filter { $0.outcome == "failed" || $0.outcome == "rejected" }
+            let failed = results.filter { $0.outcome.refusedOrFailed }
             if let first = failed.first {
                 events.record(.warning, source: driver, kind: "dispatch.setpoint",
-                                    "\(failed.count) of \(results.count) setpoints \(first.outcome): \(first.message)", atMs: now)
+                                    "\(failed.count) of \(results.count) setpoints \(first.outcome.name): \(first.message)", atMs: now)
             }
         } else {
-            rows = requests.map { OutcomeRow(commandID: Int64($0.commandID), outcome: "failed", appliedW: .nan,
+            rows = requests.map { OutcomeRow(commandID: Int64($0.commandID), outcome: .failed, appliedW: .nan,
                                              message: "driver \(driver) could not take the call", tMs: now) }
         }
         store.add { $0.outcomes += rows }

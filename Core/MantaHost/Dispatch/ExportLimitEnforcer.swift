@@ -1,3 +1,4 @@
+import MantaABI
 import MantaIO
 import MantaMarket
 import MantaModel
@@ -98,7 +99,7 @@ final class ExportLimitEnforcer {
         let ratings = inverters.map { $0.ratings.ratedPowerW.isFinite && $0.ratings.ratedPowerW > 0 ? $0.ratings.ratedPowerW : 1 }
         let total = ratings.reduce(0, +)
         for (d, r) in zip(inverters, ratings) {
-            control.send(d, mode: MANTA_SETPOINT_EXPORT_LIMIT, value: (limitW * r / total).rounded(),
+            control.send(d, mode: .exportLimit, value: (limitW * r / total).rounded(),
                          validForMs: 2 * Self.refreshMs, source: source) { _ in }
         }
     }

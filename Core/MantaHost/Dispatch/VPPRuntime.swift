@@ -1,3 +1,4 @@
+import MantaABI
 import MantaEngine
 import MantaModel
 
@@ -19,7 +20,7 @@ final class VPPRuntime {
     /// Contenders in shadow beside the fleet, when configured.
     var arena: LiveArena?
     /// The contenders' answers of the interval being decided.
-    var round: [Int: Result<StrategyDecision, PluginCallError>] = [:]
+    var round: [Int: Result<Decision, PluginCallError>] = [:]
 
     /// Instance index of the strategy that dispatches now.
     var dispatching: Int? { arena.map { $0.contenders[$0.champion].instance } ?? strategy }
@@ -30,14 +31,14 @@ final class VPPRuntime {
         var cycle: Int
         var intervalEndMs: Int64
         var startedNs: UInt64
-        var observation: StrategyObservation
+        var observation: Observation
     }
 
     /// What the last interval came to, for logs and vpps.list.
     struct Summary: Sendable {
         var intervalEndMs: Int64
         var price: Double
-        var status: String
+        var status: DecisionStatus
         var reason: String
         var charging: Int
         var discharging: Int

@@ -1,3 +1,4 @@
+import MantaABI
 import MantaMarket
 
 /// Every price the host has received, by region and interval end.
@@ -6,7 +7,7 @@ import MantaMarket
 /// price replaces an older one.
 @LoopActor
 final class PriceBook {
-    private var byRegion: [String: [Int64: PriceRecord]] = [:]
+    private var byRegion: [String: [Int64: Price]] = [:]
     /// Interval ends per region, kept sorted for range queries.
     private var ends: [String: [Int64]] = [:]
 
@@ -14,7 +15,7 @@ final class PriceBook {
 
     /// Files `p`; returns false when an existing firm price was kept instead.
     @discardableResult
-    func add(_ p: PriceRecord) -> Bool {
+    func add(_ p: Price) -> Bool {
         if let old = byRegion[p.region]?[p.intervalEndMs], old.firm && !p.firm { return false }
         if byRegion[p.region]?[p.intervalEndMs] == nil {
             var list = ends[p.region, default: []]
@@ -29,7 +30,7 @@ final class PriceBook {
         return true
     }
 
-    func price(region: String, intervalEndMs: Int64) -> PriceRecord? { byRegion[region]?[intervalEndMs] }
+    func price(region: String, intervalEndMs: Int64) -> Price? { byRegion[region]?[intervalEndMs] }
 
     /// The `count` RRPs before the interval ending at `endMs`, oldest first,
     /// NaN where none is known.
@@ -42,7 +43,7 @@ final class PriceBook {
 
     /// Prices with interval ends in (from, to], oldest first, at most `limit`
     /// (the latest ones when more match).
-    func range(region: String, fromMs: Int64, toMs: Int64, limit: Int) -> [PriceRecord] {
+    func range(region: String, fromMs: Int64, toMs: Int64, limit: Int) -> [Price] {
         guard let list = ends[region], let table = byRegion[region] else { return [] }
         // Saturating: a client may ask for (Int64.min, Int64.max].
         let lo = PriceBook.lowerBound(list, fromMs < .max ? fromMs + 1 : .max)
@@ -52,7 +53,7 @@ final class PriceBook {
     }
 
     func count(region: String) -> Int { ends[region]?.count ?? 0 }
-    func latest(region: String) -> PriceRecord? { ends[region]?.last.flatMap { byRegion[region]?[$0] } }
+    func latest(region: String) -> Price? { ends[region]?.last.flatMap { byRegion[region]?[$0] } }
 
     static func lowerBound(_ a: [Int64], _ x: Int64) -> Int {
         var lo = 0, hi = a.count

@@ -1,3 +1,4 @@
+import MantaABI
 import MantaMarket
 
 /// Where published prices land on the loop: each is checked (region, the
@@ -19,7 +20,7 @@ final class PriceIntake {
     }
 
     /// Files valid prices from `source`; refuses the rest with a reason.
-    func accept(_ prices: [PriceRecord], from source: String) {
+    func accept(_ prices: [Price], from source: String) {
         var regions = Set<String>()
         var rows: [PriceRow] = []
         for p in prices {
@@ -29,8 +30,7 @@ final class PriceIntake {
             }
             if book.add(p) {
                 regions.insert(p.region)
-                rows.append(PriceRow(region: p.region, intervalEndMs: p.intervalEndMs, rrp: p.rrp, demandMW: p.demandMW,
-                                     firm: p.firm, source: source))
+                rows.append(PriceRow(price: p, source: source))
             }
         }
         store.add { $0.prices += rows }
@@ -38,7 +38,7 @@ final class PriceIntake {
     }
 
     /// Why `p` cannot be filed, or nil.
-    nonisolated static func problem(_ p: PriceRecord) -> String? {
+    nonisolated static func problem(_ p: Price) -> String? {
         guard Region(code: p.region) != nil else { return "unknown region '\(p.region)'" }
         guard p.intervalEndMs % MarketTime.intervalMs == 0 else {
             return "\(p.region) interval end \(p.intervalEndMs) is not on the 5-minute grid"

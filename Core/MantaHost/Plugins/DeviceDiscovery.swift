@@ -1,6 +1,6 @@
+import MantaABI
 import MantaIO
 import MantaJSON
-import MantaKit
 import MantaSDK
 
 /// devices.discover: every driver module under the plugin folders that

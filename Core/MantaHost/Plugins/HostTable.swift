@@ -1,5 +1,5 @@
 import Glibc
-import MantaKit
+import MantaABI
 import MantaSDK
 
 /// The manta_host_t the host hands one instance, and the C callbacks in it.
@@ -42,7 +42,7 @@ final class HostTable: @unchecked Sendable {
 
     static let log: @convention(c) (UnsafePointer<manta_host_t>?, Int32, manta_str_t) -> Void = { host, level, msg in
         let c = ctx(host)
-        c.services.log(from: c, level: level, message: String(manta: msg))
+        c.services.log(from: c, level: LogLevel(code: level), message: String(manta: msg))
     }
 
     static let reportError: @convention(c) (UnsafePointer<manta_host_t>?, Int32, manta_str_t) -> Void = { host, code, msg in
@@ -102,7 +102,7 @@ final class HostTable: @unchecked Sendable {
             struct_size: ABIGrowth.size(of: manta_host_market_t.self), reserved0: 0,
             publish_prices: { host, prices, count, stride in
                 let c = ctx(host)
-                guard let records = PriceRecord.read(prices, count: count, stride: stride) else { return MANTA_ERR_INVALID }
+                guard let records = Price.read(prices, count: count, stride: stride) else { return MANTA_ERR_INVALID }
                 return c.services.publishPrices(from: c, records)
             }))
         return t

@@ -1,8 +1,8 @@
 import Glibc
+import MantaABI
 import MantaEngine
 import MantaIO
 import MantaJSON
-import MantaKit
 import MantaMarket
 import MantaModel
 import MantaSDK
@@ -48,7 +48,7 @@ struct LifecycleCheck {
             return emit.report(.fail, "create", "returned NULL\(why.isEmpty ? " without report_error()" : ": \(why)")")
         }
         emit.report(.pass, "create")
-        var devices: [DescribedDevice] = []
+        var devices: [DeviceInfo?] = []
         if module.kind == .driver { devices = checkDevices(module, h) }
 
         emit.begin("start")
@@ -91,7 +91,7 @@ struct LifecycleCheck {
         }
     }
 
-    private func checkDevices(_ module: LoadedModule, _ h: OpaquePointer) -> [DescribedDevice] {
+    private func checkDevices(_ module: LoadedModule, _ h: OpaquePointer) -> [DeviceInfo?] {
         emit.begin("devices")
         switch DriverCalls.describe(module, h) {
         case .failure(let e):
@@ -106,7 +106,7 @@ struct LifecycleCheck {
                 let kinds = Dictionary(grouping: accepted, by: \.kind.name).map { "\($0.key) x\($0.value.count)" }.sorted()
                 emit.report(.pass, "devices", "\(list.count) devices: \(kinds.joined(separator: ", "))")
             }
-            return list
+            return list.map { try? $0.get() }  // nil: refused for its kind
         }
     }
 
@@ -120,7 +120,7 @@ struct LifecycleCheck {
         if n > 0 { emit.report(.pass, "callback", "\(n) callback(s) delivered") }
     }
 
-    private func checkSamples(_ services: OfflineServices, _ devices: [DescribedDevice]) {
+    private func checkSamples(_ services: OfflineServices, _ devices: [DeviceInfo?]) {
         let samples = services.record.withLock { $0.samples }
         var unknownDevice = 0, unknownPoint = 0, nonFinite = 0
         for s in samples {
@@ -139,28 +139,29 @@ struct LifecycleCheck {
         }
     }
 
-    private func checkSetpoint(_ module: LoadedModule, _ h: OpaquePointer, _ devices: [DescribedDevice]) {
-        guard let d = devices.first(where: { $0.flags & MANTA_DEVICE_F_CONTROLLABLE != 0 && $0.flags & MANTA_DEVICE_F_READ_ONLY == 0 }) else { return }
+    private func checkSetpoint(_ module: LoadedModule, _ h: OpaquePointer, _ devices: [DeviceInfo?]) {
+        guard let index = devices.firstIndex(where: { $0?.controllable == true && $0?.readOnly == false }),
+              let d = devices[index] else { return }
         emit.begin("setpoint")
         let now = WallClock.nowMs()
-        let mode = d.kindCode == MANTA_DEVICE_PV_INVERTER ? MANTA_SETPOINT_EXPORT_LIMIT : MANTA_SETPOINT_ACTIVE_POWER
-        let r = DriverCalls.apply(module, h, [SetpointRequest(commandID: 1, deviceIndex: d.index, mode: mode, value: 0,
-                                                              validFromMs: now, validUntilMs: now + 60_000)])[0]
+        let mode: SetpointMode = d.kind == .pvInverter ? .exportLimit : .activePower
+        let r = DriverCalls.apply(module, h, [Setpoint(device: index, mode: mode, commandID: 1, value: 0,
+                                                       validFromMs: now, validUntilMs: now + 60_000)])[0]
         // Which call carried it: a driver table from before ABI 1.1 has no apply_setpoints.
         let via = DriverCalls.hasBatch(module) ? "apply_setpoints" : "apply_setpoint"
-        emit.report(r.outcome == "failed" ? .fail : .pass, "setpoint",
-                    "device \(d.index) (\(d.key)), 0 W via \(via): \(r.outcome)\(r.message.isEmpty ? "" : ", \(r.message)")")
+        emit.report(r.outcome == .failed ? .fail : .pass, "setpoint",
+                    "device \(index) (\(d.key)), 0 W via \(via): \(r.outcome.name)\(r.message.isEmpty ? "" : ", \(r.message)")")
     }
 
     private func checkDecide(_ module: LoadedModule, _ h: OpaquePointer) {
         emit.begin("decide")
         let now = WallClock.nowMs(), end = MarketTime.intervalEnd(containing: now)
         let assets = (1...2).map { i in
-            AssetView(id: "check/battery-\(i)", kind: .battery, soc: 0.5, capacityWh: 13_500, maxChargeW: 5000,
+            AssetState(id: "check/battery-\(i)", kind: .battery, soc: 0.5, capacityWh: 13_500, maxChargeW: 5000,
                       maxDischargeW: 5000, socMin: 0.1, socMax: 1, powerW: 0, roundTripEfficiency: 0.9)
         }
         let history = (0..<288).map { 60 + 40 * sin(Double($0) / 288 * 2 * .pi) }
-        let obs = StrategyObservation(nowMs: now, intervalEndMs: end, intervalMs: MarketTime.intervalMs, deadlineMs: now + 2000,
+        let obs = Observation(nowMs: now, intervalEndMs: end, intervalMs: MarketTime.intervalMs, deadlineMs: now + 2000,
                                       vpp: "check", region: "VIC1", price: 95, priceHistory: history[...], assets: assets)
         let start = WallClock.monotonicNs()
         switch StrategyCalls.decide(module, h, obs) {

@@ -1,5 +1,5 @@
 import Glibc
-import MantaKit
+import MantaABI
 import MantaSDK
 import Synchronization
 

@@ -1,3 +1,4 @@
+import MantaABI
 import MantaModel
 import MantaSDK
 import Synchronization
@@ -13,7 +14,7 @@ final class OfflineServices: HostServices {
         var errors: [String] = []
         var pendingCallbackMs: Int64?
         var samples: [manta_sample_t] = []
-        var prices: [PriceRecord] = []
+        var prices: [Price] = []
     }
 
     let catalog: PointCatalog
@@ -38,8 +39,8 @@ final class OfflineServices: HostServices {
     /// Where log lines go besides the record (filtered by the logger's level).
     let logger: Logger?
 
-    func log(from instance: InstanceContext, level: Int32, message: String) {
-        logger?.log(Logger.Level(sdk: level), instance.name, message)
+    func log(from instance: InstanceContext, level: LogLevel, message: String) {
+        logger?.log(Logger.Level(level), instance.name, message)
         record.withLock { if $0.logs.count < 1000 { $0.logs.append(message) } }
     }
 
@@ -50,7 +51,7 @@ final class OfflineServices: HostServices {
     func nowMs() -> Int64 { record.withLock { $0.nowMs } }
 
     func setLinkState(from instance: InstanceContext, device: UInt32, online: Bool, reason: String) -> Int32 {
-        if !online { log(from: instance, level: MANTA_LOG_WARN, message: "device \(device) offline: \(reason)") }
+        if !online { log(from: instance, level: .warn, message: "device \(device) offline: \(reason)") }
         return MANTA_OK
     }
 
@@ -65,7 +66,7 @@ final class OfflineServices: HostServices {
 
     func pointID(_ name: String) -> UInt32 { catalog[name]?.id ?? 0 }
 
-    func publishPrices(from instance: InstanceContext, _ prices: [PriceRecord]) -> Int32 {
+    func publishPrices(from instance: InstanceContext, _ prices: [Price]) -> Int32 {
         record.withLock { $0.prices += prices }
         return MANTA_OK
     }

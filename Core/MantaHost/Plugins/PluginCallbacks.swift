@@ -1,11 +1,17 @@
+import MantaABI
 import MantaModel
 import MantaSDK
 import Synchronization
 
 extension Logger.Level {
-    /// The level of a plugin's MANTA_LOG_* line.
-    init(sdk level: Int32) {
-        self = level >= MANTA_LOG_ERROR ? .error : level >= MANTA_LOG_WARN ? .warn : level >= MANTA_LOG_INFO ? .info : .debug
+    /// The level of a plugin's log line.
+    init(_ level: LogLevel) {
+        switch level {
+        case .debug: self = .debug
+        case .info: self = .info
+        case .warn: self = .warn
+        case .error: self = .error
+        }
     }
 }
 
@@ -40,8 +46,8 @@ final class PluginCallbacks: HostServices {
         maxQueued = maxQueuedSamples
     }
 
-    func log(from instance: InstanceContext, level: Int32, message: String) {
-        logger.log(Logger.Level(sdk: level), instance.name, message)
+    func log(from instance: InstanceContext, level: LogLevel, message: String) {
+        logger.log(Logger.Level(level), instance.name, message)
     }
 
     func setLinkState(from instance: InstanceContext, device: UInt32, online: Bool, reason: String) -> Int32 {
@@ -82,7 +88,7 @@ final class PluginCallbacks: HostServices {
 
     func pointID(_ name: String) -> UInt32 { catalog[name]?.id ?? 0 }
 
-    func publishPrices(from instance: InstanceContext, _ records: [PriceRecord]) -> Int32 {
+    func publishPrices(from instance: InstanceContext, _ records: [Price]) -> Int32 {
         let prices = self.prices
         EventLoop.shared.execute { prices.accept(records, from: instance.name) }
         return MANTA_OK

@@ -1,6 +1,6 @@
+import MantaABI
 import MantaIO
 import MantaJSON
-import MantaKit
 import MantaSDK
 import Synchronization
 
@@ -189,25 +189,5 @@ public final class PluginInstance: Sendable {
     func noteFailure(_ message: String) {
         counters.withLock { $0.failures += 1 }
         stateBox.withLock { $0.lastError = message }
-    }
-}
-
-
-/// Names of MANTA_* status codes, for messages.
-public enum StatusCode {
-    public static func name(_ rc: Int32) -> String {
-        switch rc {
-        case MANTA_OK: return "MANTA_OK"
-        case MANTA_ERR_INVALID: return "MANTA_ERR_INVALID"
-        case MANTA_ERR_UNSUPPORTED: return "MANTA_ERR_UNSUPPORTED"
-        case MANTA_ERR_STATE: return "MANTA_ERR_STATE"
-        case MANTA_ERR_IO: return "MANTA_ERR_IO"
-        case MANTA_ERR_TIMEOUT: return "MANTA_ERR_TIMEOUT"
-        case MANTA_ERR_CONFIG: return "MANTA_ERR_CONFIG"
-        case MANTA_ERR_VERSION: return "MANTA_ERR_VERSION"
-        case MANTA_ERR_INTERNAL: return "MANTA_ERR_INTERNAL"
-        case MANTA_ERR_BUSY: return "MANTA_ERR_BUSY"
-        default: return "status \(rc)"
-        }
     }
 }

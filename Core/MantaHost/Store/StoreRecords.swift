@@ -1,3 +1,4 @@
+import MantaABI
 import MantaModel
 
 /// Rows the loop hands to the store writer. Plain values, so a batch can
@@ -8,12 +9,9 @@ public struct PluginRow: Sendable {
     var loadedMs: Int64
 }
 
+/// A price filed, and the instance that published it.
 public struct PriceRow: Sendable {
-    var region: String
-    var intervalEndMs: Int64
-    var rrp: Double
-    var demandMW: Double
-    var firm: Bool
+    var price: Price
     var source: String
 }
 
@@ -23,7 +21,7 @@ public struct DispatchIntervalRow: Sendable {
     var intervalEndMs: Int64
     var price: Double
     var strategy: String
-    var status: String
+    var status: DecisionStatus
     var reason: String
     var decidedMs: Int64
     var decideMicros: Int64
@@ -42,7 +40,7 @@ public struct CommandRow: Sendable {
 
 public struct OutcomeRow: Sendable {
     var commandID: Int64
-    var outcome: String
+    var outcome: SetpointOutcome.Outcome
     var appliedW: Double
     var message: String
     var tMs: Int64
@@ -53,11 +51,11 @@ public struct ControlRow: Sendable {
     var id: Int64
     var tMs: Int64
     var device: UInt32
-    var mode: String
+    var mode: SetpointMode
     var valueW: Double
     var source: String
     var validUntilMs: Int64
-    var outcome: String?
+    var outcome: SetpointOutcome.Outcome?
     var appliedW: Double?
     var message: String?
 }

@@ -1,3 +1,4 @@
+import MantaABI
 import MantaIO
 import MantaModel
 import Synchronization
@@ -193,13 +194,13 @@ private final class Connection: @unchecked Sendable {
             try sample.run()
         }
         for p in b.prices {
-            price.bind(1, p.region); price.bind(2, p.intervalEndMs); price.bind(3, p.rrp)
-            price.bind(4, p.demandMW); price.bind(5, p.firm ? 1 : 0); price.bind(6, p.source)
+            price.bind(1, p.price.region); price.bind(2, p.price.intervalEndMs); price.bind(3, p.price.rrp)
+            price.bind(4, p.price.demandMW); price.bind(5, p.price.firm ? 1 : 0); price.bind(6, p.source)
             try price.run()
         }
         for i in b.intervals {
             interval.bind(1, i.id); interval.bind(2, b.run); interval.bind(3, i.vpp); interval.bind(4, i.intervalEndMs)
-            interval.bind(5, i.price); interval.bind(6, i.strategy); interval.bind(7, i.status)
+            interval.bind(5, i.price); interval.bind(6, i.strategy); interval.bind(7, i.status.name)
             interval.bind(8, i.reason); interval.bind(9, i.decidedMs); interval.bind(10, i.decideMicros)
             try interval.run()
         }
@@ -210,14 +211,14 @@ private final class Connection: @unchecked Sendable {
             try command.run()
         }
         for o in b.outcomes {
-            outcome.bind(1, o.commandID); outcome.bind(2, o.outcome); outcome.bind(3, o.appliedW)
+            outcome.bind(1, o.commandID); outcome.bind(2, o.outcome.name); outcome.bind(3, o.appliedW)
             outcome.bind(4, o.message); outcome.bind(5, o.tMs)
             try outcome.run()
         }
         for c in b.controls {
-            control.bind(1, c.id); control.bind(2, c.tMs); control.bind(3, Int64(c.device)); control.bind(4, c.mode)
+            control.bind(1, c.id); control.bind(2, c.tMs); control.bind(3, Int64(c.device)); control.bind(4, c.mode.name)
             control.bind(5, c.valueW); control.bind(6, c.source); control.bind(7, c.validUntilMs)
-            if let o = c.outcome { control.bind(8, o) } else { control.bindNull(8) }
+            if let o = c.outcome { control.bind(8, o.name) } else { control.bindNull(8) }
             if let a = c.appliedW { control.bind(9, a) } else { control.bindNull(9) }
             if let m = c.message { control.bind(10, m) } else { control.bindNull(10) }
             control.bind(11, b.run)

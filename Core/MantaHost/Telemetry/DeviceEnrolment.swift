@@ -1,3 +1,5 @@
+import MantaABI
+
 /// What a driver described becomes fleet devices: numbered (stably, from
 /// the store), with the operator's overrides applied, stored, and each
 /// refusal an event.
@@ -19,7 +21,7 @@ final class DeviceEnrolment {
     }
 
     /// Enrols driver instance `instance`'s devices; returns how many it has.
-    func enrol(_ described: [DescribedDevice], instance: String, index: Int) -> Int {
+    func enrol(_ described: [Result<DeviceInfo, UnknownDeviceKind>], instance: String, index: Int) -> Int {
         let (devices, problems) = registry.register(instance: instance, instanceIndex: index, described: described,
                                                     overrides: overrides)
         for p in problems { events.record(.warning, source: instance, kind: "device.refused", p) }

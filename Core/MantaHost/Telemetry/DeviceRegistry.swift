@@ -1,3 +1,4 @@
+import MantaABI
 import MantaModel
 import MantaSDK
 
@@ -41,7 +42,7 @@ final class DeviceRegistry {
     /// applied (in order: a later match wins for `site` and `enabled`; limits
     /// only ever tighten). Returns the descriptors (new and updated) and a
     /// problem line for each device refused.
-    func register(instance: String, instanceIndex: Int, described: [DescribedDevice],
+    func register(instance: String, instanceIndex: Int, described: [Result<DeviceInfo, UnknownDeviceKind>],
                   overrides: [HostConfig.DeviceOverride] = [])
         -> (devices: [DeviceDescriptor], problems: [String])
     {
@@ -49,22 +50,26 @@ final class DeviceRegistry {
         siteIndex = nil
         var added: [DeviceDescriptor] = [], problems: [String] = []
         var table = [Int](repeating: -1, count: described.count)
-        for d in described {
+        for (position, entry) in described.enumerated() {
+            let index = UInt32(position)
+            let d: DeviceInfo
+            switch entry {
+            case .success(let info): d = info
+            case .failure(let e):
+                problems.append("device \(index) (\(e.key)): \(e)")
+                continue
+            }
             let id = "\(instance)/\(d.key)"
-            guard let kind = DeviceKind(rawValue: d.kindCode) else {
-                problems.append("device \(d.index) (\(d.key)): unknown kind code \(d.kindCode)")
-                continue
-            }
             guard !d.key.isEmpty, !d.key.contains("/") else {
-                problems.append("device \(d.index): key '\(d.key)' must be non-empty and contain no '/'")
+                problems.append("device \(index): key '\(d.key)' must be non-empty and contain no '/'")
                 continue
             }
-            if let other = byID[id], devices[other].index != d.index {
-                problems.append("device \(d.index): key \(d.key) repeats device \(devices[other].index)")
+            if let other = byID[id], devices[other].index != index {
+                problems.append("device \(index): key \(d.key) repeats device \(devices[other].index)")
                 continue
             }
             if let bad = d.ratings.problems().first {
-                problems.append("device \(d.index) (\(d.key)): \(bad)")
+                problems.append("device \(index) (\(d.key)): \(bad)")
                 continue
             }
             let number = known[id] ?? {
@@ -73,10 +78,9 @@ final class DeviceRegistry {
             }()
             known[id] = number
             var descriptor = DeviceDescriptor(
-                number: number, instance: instance, index: d.index, key: d.key, kind: kind,
+                number: number, instance: instance, index: index, key: d.key, kind: d.kind,
                 site: d.site.isEmpty ? instance : d.site, manufacturer: d.manufacturer, model: d.model,
-                serial: d.serial, ratings: d.ratings, controllable: d.flags & MANTA_DEVICE_F_CONTROLLABLE != 0,
-                readOnly: d.flags & MANTA_DEVICE_F_READ_ONLY != 0)
+                serial: d.serial, ratings: d.ratings, controllable: d.controllable, readOnly: d.readOnly)
             for o in overrides where o.matches(id) {
                 if let e = o.enabled { descriptor.enabled = e }
                 if let s = o.site { descriptor.site = s }
@@ -92,7 +96,7 @@ final class DeviceRegistry {
                 byNumber[number] = slot
                 byID[id] = slot
             }
-            table[Int(d.index)] = slot
+            table[Int(index)] = slot
             added.append(descriptor)
         }
         byInstance[instanceIndex] = table

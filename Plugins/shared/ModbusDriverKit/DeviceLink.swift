@@ -121,13 +121,13 @@ public final class DeviceLink: @unchecked Sendable {
             d.serial = identity.serial
             let r = config.ratings
             let power = powerLimits()
-            d.ratedPowerW = power.rated ?? .nan
-            d.maxChargeW = power.charge ?? 0
-            d.maxDischargeW = power.discharge ?? 0
-            d.capacityWh = r["capacity_wh"] ?? ratings.capacityWh ?? .nan
-            d.socMin = r["soc_min"] ?? ratings.socMin ?? 0
-            d.socMax = r["soc_max"] ?? ratings.socMax ?? 1
-            d.roundTripEfficiency = r["round_trip_efficiency"] ?? .nan
+            d.ratings.ratedPowerW = power.rated ?? .nan
+            d.ratings.maxChargeW = power.charge ?? 0
+            d.ratings.maxDischargeW = power.discharge ?? 0
+            d.ratings.capacityWh = r["capacity_wh"] ?? ratings.capacityWh ?? .nan
+            d.ratings.socMin = r["soc_min"] ?? ratings.socMin ?? 0
+            d.ratings.socMax = r["soc_max"] ?? ratings.socMax ?? 1
+            d.ratings.roundTripEfficiency = r["round_trip_efficiency"] ?? .nan
             d.readOnly = config.readOnly
             d.controllable = !config.readOnly && (canSetActivePower || canLimitExport)
             return d
@@ -139,30 +139,28 @@ public final class DeviceLink: @unchecked Sendable {
     /// Applies a setpoint, reading back what the device took.
     func apply(_ sp: Setpoint, nowMs: Int64, report: (Bool, String) -> Void) -> SetpointOutcome {
         // Never written: not even a connection attempt on its account.
-        guard !config.readOnly else { return SetpointOutcome(MANTA_OUTCOME_REJECTED, applied: .nan, "read-only device: never written") }
+        guard !config.readOnly else { return SetpointOutcome(.rejected, applied: .nan, "read-only device: never written") }
         return lock.withLock {
             do throws(DeviceError) {
                 guard try ready() else {
-                    return SetpointOutcome(MANTA_OUTCOME_FAILED, applied: .nan, "offline: \(reported?.reason ?? "not connected")")
+                    return SetpointOutcome(.failed, applied: .nan, "offline: \(reported?.reason ?? "not connected")")
                 }
                 let validS = Int(max(1, (sp.validUntilMs - nowMs + 999) / 1000))
                 switch sp.mode {
-                case MANTA_SETPOINT_ACTIVE_POWER:
+                case .activePower:
                     return try activePower(sp.value, validS: validS, until: sp.validUntilMs)
-                case MANTA_SETPOINT_EXPORT_LIMIT:
+                case .exportLimit:
                     return try exportLimit(sp.value, validS: validS, until: sp.validUntilMs)
-                default:
-                    return SetpointOutcome(MANTA_OUTCOME_REJECTED, applied: .nan, "unknown setpoint mode \(sp.mode)")
                 }
             } catch {
                 fail(error, report)
-                return SetpointOutcome(MANTA_OUTCOME_FAILED, applied: .nan, error.description)
+                return SetpointOutcome(.failed, applied: .nan, error.description)
             }
         }
     }
 
     private func activePower(_ requested: Double, validS: Int, until: Int64) throws(DeviceError) -> SetpointOutcome {
-        guard canSetActivePower else { return SetpointOutcome(MANTA_OUTCOME_REJECTED, applied: .nan, "no active power control") }
+        guard canSetActivePower else { return SetpointOutcome(.rejected, applied: .nan, "no active power control") }
         let d = powerLimits()
         var target = min(max(requested, -(d.charge ?? .infinity)), d.discharge ?? .infinity)
         var why = target != requested ? "held to the device's rating" : ""
@@ -176,10 +174,10 @@ public final class DeviceLink: @unchecked Sendable {
     }
 
     private func exportLimit(_ requested: Double, validS: Int, until: Int64) throws(DeviceError) -> SetpointOutcome {
-        guard canLimitExport else { return SetpointOutcome(MANTA_OUTCOME_REJECTED, applied: .nan, "no export limit control") }
-        guard requested >= 0 else { return SetpointOutcome(MANTA_OUTCOME_REJECTED, applied: .nan, "an export limit is >= 0 W") }
+        guard canLimitExport else { return SetpointOutcome(.rejected, applied: .nan, "no export limit control") }
+        guard requested >= 0 else { return SetpointOutcome(.rejected, applied: .nan, "an export limit is >= 0 W") }
         if let own = ownLimitW, requested >= own {
-            return SetpointOutcome(MANTA_OUTCOME_CLAMPED, applied: own,
+            return SetpointOutcome(.clamped, applied: own,
                                    "the device's own limit of \(Int(own)) W stays in force (not overwritten)")
         }
         let result = try profile.setExportLimit(requested, validS: validS, client, unit: config.unitID)
@@ -193,12 +191,12 @@ public final class DeviceLink: @unchecked Sendable {
     /// take it, which must never be reported as applied).
     static func outcome(requested: Double, applied: Double, why: String) -> SetpointOutcome {
         let tolerance = max(1, abs(requested) * 0.01)
-        if abs(applied - requested) <= tolerance { return SetpointOutcome(MANTA_OUTCOME_APPLIED, applied: applied, why) }
+        if abs(applied - requested) <= tolerance { return SetpointOutcome(.applied, applied: applied, why) }
         if (applied == 0 || applied.sign == requested.sign) && abs(applied) < abs(requested) {
-            return SetpointOutcome(MANTA_OUTCOME_CLAMPED, applied: applied,
+            return SetpointOutcome(.clamped, applied: applied,
                                    why.isEmpty ? "the device took \(Int(applied.rounded())) W" : why)
         }
-        return SetpointOutcome(MANTA_OUTCOME_FAILED, applied: applied, "read back \(Int(applied.rounded())) W, not \(Int(requested.rounded())) W")
+        return SetpointOutcome(.failed, applied: applied, "read back \(Int(applied.rounded())) W, not \(Int(requested.rounded())) W")
     }
 
     /// Hands back control whose validity has ended, where the device would

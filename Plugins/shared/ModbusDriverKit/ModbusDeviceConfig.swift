@@ -22,10 +22,7 @@ public struct ModbusDeviceConfig: Sendable {
     /// Ratings the device does not report (or that the operator lowers).
     public var ratings: [String: Double]
 
-    static let kinds: [String: Int32] = [
-        "pv_inverter": MANTA_DEVICE_PV_INVERTER, "battery": MANTA_DEVICE_BATTERY, "hybrid_inverter": MANTA_DEVICE_HYBRID_INVERTER,
-        "meter": MANTA_DEVICE_METER, "ev_charger": MANTA_DEVICE_EV_CHARGER, "load": MANTA_DEVICE_LOAD,
-    ]
+    static let kinds: [String: DeviceKind] = Dictionary(uniqueKeysWithValues: DeviceKind.allCases.map { ($0.name, $0) })
 
     /// Reads `devices[i]`; `defaults` supplies what the entry leaves out
     /// (a template's port, unit id and kind).

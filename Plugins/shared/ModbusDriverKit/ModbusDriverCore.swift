@@ -122,10 +122,10 @@ public final class ModbusDriverCore: @unchecked Sendable {
     }
 
     public func apply(_ sp: Setpoint) -> SetpointOutcome {
-        guard links.indices.contains(sp.device) else { return SetpointOutcome(MANTA_OUTCOME_REJECTED, applied: .nan, "no device \(sp.device)") }
+        guard links.indices.contains(sp.device) else { return SetpointOutcome(.rejected, applied: .nan, "no device \(sp.device)") }
         let link = links[sp.device]
         let outcome = link.apply(sp, nowMs: host.nowMs) { reportLink(link, $0, $1) }
-        if outcome.outcome == MANTA_OUTCOME_REJECTED { host.log(.warn, "\(link.config.key): setpoint \(sp.commandID) refused: \(outcome.message)") }
+        if outcome.outcome == .rejected { host.log(.warn, "\(link.config.key): setpoint \(sp.commandID) refused: \(outcome.message)") }
         return outcome
     }
 

@@ -1,3 +1,4 @@
+import MantaABI
 import MantaSDK
 
 /// The "manta.driver/1" table for a DriverPlugin.
@@ -30,41 +31,35 @@ enum DriverThunks {
         guard let out, Int(out.pointee.struct_size) >= ABIGrowth.Size10.deviceInfo else { return MANTA_ERR_INVALID }
         guard Int(index) < d.deviceCount else { return MANTA_ERR_INVALID }
         box.releaseLent()
-        let info = d.device(at: Int(index))
-        var flags: UInt32 = 0
-        if info.controllable { flags |= MANTA_DEVICE_F_CONTROLLABLE }
-        if info.readOnly { flags |= MANTA_DEVICE_F_READ_ONLY }
         // Written up to the host's struct_size only: a host of an older minor
         // has a smaller struct than this kit's.
-        ABIGrowth.write(manta_device_info_t(
-            struct_size: 0, kind: info.kind, key: box.lend(info.key), site: box.lend(info.site),
-            manufacturer: box.lend(info.manufacturer), model: box.lend(info.model), serial: box.lend(info.serial),
-            rated_power_w: info.ratedPowerW, max_charge_w: info.maxChargeW, max_discharge_w: info.maxDischargeW,
-            capacity_wh: info.capacityWh, soc_min: info.socMin, soc_max: info.socMax,
-            round_trip_efficiency: info.roundTripEfficiency, flags: flags, reserved0: 0), to: out)
+        ABIGrowth.write(d.device(at: Int(index)).c(lending: box.lend), to: out)
         return MANTA_OK
     }
 
-    /// The host's setpoint at `p`, or nil when it is smaller than ABI 1.0's.
-    static func setpoint(_ p: UnsafeRawPointer) -> Setpoint? {
-        ABIGrowth.read(p, as: manta_setpoint_t.self, minimum: ABIGrowth.Size10.setpoint).map(Setpoint.init)
+    /// The host's setpoint at `p`: nil when it is smaller than ABI 1.0's,
+    /// the code when its mode is one this kit does not know.
+    static func setpoint(_ p: UnsafeRawPointer) -> Result<Setpoint, UnknownCode>? {
+        ABIGrowth.read(p, as: manta_setpoint_t.self, minimum: ABIGrowth.Size10.setpoint).map(Setpoint.read)
     }
 
     /// Fills the host's result at `out` (its struct_size was checked).
     static func fill(_ out: UnsafeMutableRawPointer, _ r: SetpointOutcome) {
-        var c = manta_setpoint_result_t()
-        c.outcome = r.outcome
-        c.applied_value = r.appliedValue
-        copyMessage(r.message, into: &c.message)
-        ABIGrowth.write(c, to: out)
+        ABIGrowth.write(r.c, to: out)
     }
+
+    /// What the plugin is not asked about: a mode it cannot know is refused here.
+    static func refusal(_ e: UnknownCode) -> SetpointOutcome { SetpointOutcome(.rejected, applied: .nan, e.description) }
 
     static let applySetpoint: @convention(c) (
         OpaquePointer?, UnsafePointer<manta_setpoint_t>?, UnsafeMutablePointer<manta_setpoint_result_t>?
     ) -> Int32 = { handle, sp, out in
         guard let sp, let out, Int(out.pointee.struct_size) >= ABIGrowth.Size10.setpointResult,
               let setpoint = setpoint(sp) else { return MANTA_ERR_INVALID }
-        fill(out, driver(handle).1.apply(setpoint))
+        switch setpoint {
+        case .success(let s): fill(out, driver(handle).1.apply(s))
+        case .failure(let e): fill(out, refusal(e))
+        }
         return MANTA_OK
     }
 
@@ -78,21 +73,30 @@ enum DriverThunks {
         guard let setpoints, let results, Int(stride) >= ABIGrowth.Size10.setpoint,
               Int(resultStride) >= ABIGrowth.Size10.setpointResult else { return MANTA_ERR_INVALID }
         let sBase = UnsafeRawPointer(setpoints), rBase = UnsafeMutableRawPointer(results)
-        var batch: [Setpoint] = []
-        batch.reserveCapacity(Int(count))
+        // Setpoints of a mode the kit does not know are refused here; the
+        // plugin gets the rest, and its outcomes go back to their places.
+        var read: [Result<Setpoint, UnknownCode>] = []
+        read.reserveCapacity(Int(count))
         for i in 0..<Int(count) {
             guard let s = setpoint(sBase + i * Int(stride)),
                   Int(ABIGrowth.structSize(at: rBase + i * Int(resultStride))) >= ABIGrowth.Size10.setpointResult
             else { return MANTA_ERR_INVALID }
-            batch.append(s)
+            read.append(s)
         }
+        let batch = read.compactMap { try? $0.get() }
         let (box, d) = driver(handle)
-        let outcomes = d.apply(batch)
+        let outcomes = batch.isEmpty ? [] : d.apply(batch)
         guard outcomes.count == batch.count else {
             box.host.reportError(.invalid("apply returned \(outcomes.count) outcomes for \(batch.count) setpoints"))
             return MANTA_ERR_INTERNAL
         }
-        for (i, o) in outcomes.enumerated() { fill(rBase + i * Int(resultStride), o) }
+        var next = outcomes.makeIterator()
+        for (i, s) in read.enumerated() {
+            switch s {
+            case .success: fill(rBase + i * Int(resultStride), next.next()!)
+            case .failure(let e): fill(rBase + i * Int(resultStride), refusal(e))
+            }
+        }
         return MANTA_OK
     }
 }

@@ -1,3 +1,4 @@
+import MantaABI
 import MantaSDK
 
 /// The "manta.market/1" table for a MarketPlugin.
@@ -33,15 +34,7 @@ enum MarketThunks {
               let b = ABIGrowth.read(bid, as: manta_bid_t.self, minimum: ABIGrowth.Size10.bid)
         else { return MANTA_ERR_INVALID }
         let market = InstanceBox.from(handle).plugin as! MarketPlugin
-        let result = market.submitBid(Bid(
-            bidID: b.bid_id, service: b.service, region: String(manta: b.region),
-            intervalEndMs: b.interval_end_ms, quantityMW: b.quantity_mw, price: b.price))
-        var c = manta_bid_result_t()
-        c.status = result.status
-        c.cleared_mw = result.clearedMW
-        c.clearing_price = result.clearingPrice
-        copyMessage(result.message, into: &c.message)
-        ABIGrowth.write(c, to: out)  // up to the host's struct_size
+        ABIGrowth.write(market.submitBid(Bid(b)).c, to: out)  // up to the host's struct_size
         return MANTA_OK
     }
 }

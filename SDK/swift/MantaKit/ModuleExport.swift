@@ -1,4 +1,5 @@
 import Glibc
+import MantaABI
 import MantaJSON
 import MantaSDK
 import Synchronization

@@ -1,3 +1,4 @@
+import MantaABI
 import MantaJSON
 import MantaSDK
 

@@ -1,3 +1,4 @@
+import MantaABI
 import MantaJSON
 
 /// A plugin instance written in Swift. Every requirement is called on the

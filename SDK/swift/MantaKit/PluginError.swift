@@ -21,8 +21,3 @@ public struct PluginError: Error, Sendable, CustomStringConvertible {
 
     public var description: String { message }
 }
-
-/// Log levels (MANTA_LOG_*).
-public enum LogLevel: Int32, Sendable {
-    case debug = 10, info = 20, warn = 30, error = 40
-}

@@ -1,3 +1,4 @@
+import MantaABI
 import MantaJSON
 import MantaSDK
 
@@ -95,24 +96,6 @@ public final class PluginHost: @unchecked Sendable {
         guard let market else { return MANTA_ERR_UNSUPPORTED }
         return Price.withC(prices) { base, count, stride in
             market.publish_prices(raw, base, count, stride)
-        }
-    }
-}
-
-extension String {
-    /// Reads a borrowed manta_str_t.
-    public init(manta s: manta_str_t) {
-        guard let p = s.ptr, s.len > 0 else { self = ""; return }
-        self = String(decoding: UnsafeRawBufferPointer(start: p, count: Int(s.len)), as: UTF8.self)
-    }
-
-    /// Lends the string as a manta_str_t for the duration of `body`.
-    public func withManta<R>(_ body: (manta_str_t) throws -> R) rethrows -> R {
-        var copy = self
-        return try copy.withUTF8 { buf in
-            try buf.withMemoryRebound(to: CChar.self) { c in
-                try body(manta_str_t(ptr: c.baseAddress, len: UInt64(c.count)))
-            }
         }
     }
 }

@@ -1,3 +1,4 @@
+import MantaABI
 import MantaSDK
 
 /// The "manta.strategy/1" table for a StrategyPlugin.
@@ -32,7 +33,7 @@ enum StrategyThunks {
             return MANTA_ERR_INVALID
         }
         for i in 0..<count { targets[i] = values[i] }
-        copyMessage(reason ?? "", into: &out.pointee.reason)  // a 1.0 field: within struct_size
+        ABIMessage.copy(reason ?? "", into: &out.pointee.reason)  // a 1.0 field: within struct_size
         return MANTA_OK
     }
 }

@@ -1,3 +1,4 @@
+import MantaABI
 import MantaIO
 import MantaJSON
 import MantaModel
@@ -23,16 +24,16 @@ struct DeviceMethods {
                       ], required: ["device"]),
                       result: Schemas.object, mutating: true) { (p: ControlParams, _, respond) in
                           guard let d = registry.device(id: p.device) else { return respond(.failure(.notFound("no device \(p.device)"))) }
-                          let mode: Int32, value: Double
+                          let mode: SetpointMode, value: Double
                           switch (p.activePowerW, p.exportLimitW) {
-                          case (let w?, nil): (mode, value) = (MANTA_SETPOINT_ACTIVE_POWER, w)
-                          case (nil, let w?): (mode, value) = (MANTA_SETPOINT_EXPORT_LIMIT, w)
+                          case (let w?, nil): (mode, value) = (.activePower, w)
+                          case (nil, let w?): (mode, value) = (.exportLimit, w)
                           default: return respond(.failure(.invalidParams("give one of active_power_w and export_limit_w")))
                           }
                           control.send(d, mode: mode, value: value, validForMs: p.durationS * 1000,
                                        source: "operator") { r in
                               respond(.success(.object(JSONObject([
-                                  ("device", .string(d.id)), ("command_id", .int(Int64(r.commandID))), ("outcome", .string(r.outcome)),
+                                  ("device", .string(d.id)), ("command_id", .int(Int64(r.commandID))), ("outcome", .string(r.outcome.name)),
                                   ("applied_w", .number(r.appliedValue)), ("message", .string(r.message)),
                               ]))))
                           }

@@ -1,3 +1,4 @@
+import MantaABI
 import MantaJSON
 import MantaModel
 
@@ -59,7 +60,7 @@ struct FleetMethods {
                               ])
                               if let s = v.last {
                                   o["last"] = .object(JSONObject(timeFields("interval_end", s.intervalEndMs) + [
-                                      ("price", .number(s.price)), ("status", .string(s.status)), ("reason", .string(s.reason)),
+                                      ("price", .number(s.price)), ("status", .string(s.status.name)), ("reason", .string(s.reason)),
                                       ("target_w", .number(s.targetW)), ("charging", .int(s.charging)),
                                       ("discharging", .int(s.discharging)), ("holding", .int(s.holding)),
                                   ]))

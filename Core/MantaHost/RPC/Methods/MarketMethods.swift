@@ -1,3 +1,4 @@
+import MantaABI
 import MantaIO
 import MantaJSON
 import MantaMarket
@@ -52,13 +53,13 @@ struct MarketMethods {
                           guard let market = vpps.marketInstance(region: region, plugins: plugins) else {
                               return respond(.failure(.unavailable("no running market connector serves \(region)")))
                           }
-                          let bid = BidRequest(bidID: ids.nextBid(), region: region, intervalEndMs: end,
-                                               quantityMW: p.quantityMW, price: p.price)
+                          let bid = Bid(bidID: ids.nextBid(), region: region, intervalEndMs: end,
+                                         quantityMW: p.quantityMW, price: p.price)
                           let module = market.module
                           market.perform({ h in MarketCalls.submit(module, h, bid) }) { result in
                               switch result {
                               case .success(let r)?:
-                                  respond(.success(["bid_id": .int(Int64(bid.bidID)), "status": .string(r.status),
+                                  respond(.success(["bid_id": .int(Int64(bid.bidID)), "status": .string(r.status.name),
                                                     "cleared_mw": .number(r.clearedMW),
                                                     "clearing_price": .number(r.clearingPrice), "message": .string(r.message)]))
                               case .failure(let e)?: respond(.failure(.unavailable("\(market.name): \(e.message)")))
@@ -85,7 +86,7 @@ struct MarketMethods {
     }
 }
 
-func priceJSON(_ p: PriceRecord) -> JSON {
+func priceJSON(_ p: Price) -> JSON {
     .object(JSONObject([("region", .string(p.region))] + timeFields("interval_end", p.intervalEndMs) + [
         ("rrp", .number(p.rrp)), ("demand_mw", .number(p.demandMW)), ("firm", .bool(p.firm)),
     ]))

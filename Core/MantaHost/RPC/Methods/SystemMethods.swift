@@ -37,7 +37,7 @@ struct HostStatus {
             failing.append("store: \(store.writer.failedBatches) batches not stored (\(store.writer.lastFailureMessage ?? ""))")
         }
         for v in vpps.all {
-            if let last = v.last, last.status != "ok" { degraded.append("\(v.config.id): \(last.status): \(last.reason)") }
+            if let last = v.last, last.status != .ok { degraded.append("\(v.config.id): \(last.status.name): \(last.reason)") }
             if v.members.isEmpty { degraded.append("\(v.config.id): no dispatchable members") }
         }
         let offline = registry.devices.filter { $0.enabled && devices.status($0.number)?.status == .offline }.count

@@ -117,33 +117,33 @@ final class SimDriver: DriverPlugin {
         var d: DeviceInfo
         switch role(index) {
         case .battery:
-            d = DeviceInfo(kind: MANTA_DEVICE_BATTERY, key: key(index), site: site)
+            d = DeviceInfo(kind: .battery, key: key(index), site: site)
             let s = spec[home]
             d.model = "SimBattery"
-            d.ratedPowerW = max(s.maxChargeW, s.maxDischargeW)
-            d.maxChargeW = s.maxChargeW
-            d.maxDischargeW = s.maxDischargeW
-            d.capacityWh = s.capacityWh
-            d.socMin = s.socMin
-            d.socMax = s.socMax
-            d.roundTripEfficiency = s.roundTripEfficiency
+            d.ratings.ratedPowerW = max(s.maxChargeW, s.maxDischargeW)
+            d.ratings.maxChargeW = s.maxChargeW
+            d.ratings.maxDischargeW = s.maxDischargeW
+            d.ratings.capacityWh = s.capacityWh
+            d.ratings.socMin = s.socMin
+            d.ratings.socMax = s.socMax
+            d.ratings.roundTripEfficiency = s.roundTripEfficiency
             d.controllable = true
         case .pv:
-            d = DeviceInfo(kind: MANTA_DEVICE_PV_INVERTER, key: key(index), site: site)
+            d = DeviceInfo(kind: .pvInverter, key: key(index), site: site)
             d.model = "SimPV"
-            d.ratedPowerW = pvPeakW[home]
-            d.maxDischargeW = pvPeakW[home]
+            d.ratings.ratedPowerW = pvPeakW[home]
+            d.ratings.maxDischargeW = pvPeakW[home]
             d.controllable = true  // export limit only
         case .meter:
-            d = DeviceInfo(kind: MANTA_DEVICE_METER, key: key(index), site: site)
+            d = DeviceInfo(kind: .meter, key: key(index), site: site)
             d.model = "SimMeter"
-            d.ratedPowerW = spec[home].maxDischargeW + pvPeakW[home] + 4 * loadMeanW[home]
+            d.ratings.ratedPowerW = spec[home].maxDischargeW + pvPeakW[home] + 4 * loadMeanW[home]
             d.readOnly = true
         case .load:
-            d = DeviceInfo(kind: MANTA_DEVICE_LOAD, key: key(index), site: site)
+            d = DeviceInfo(kind: .load, key: key(index), site: site)
             d.model = "SimLoad"
-            d.ratedPowerW = 4 * loadMeanW[home]
-            d.maxChargeW = 4 * loadMeanW[home]
+            d.ratings.ratedPowerW = 4 * loadMeanW[home]
+            d.ratings.maxChargeW = 4 * loadMeanW[home]
             d.readOnly = true
         }
         d.manufacturer = "Manta"
@@ -181,32 +181,32 @@ final class SimDriver: DriverPlugin {
     /// home up to `now`.
     private func apply(_ sp: Setpoint, now: Int64) -> SetpointOutcome {
         guard sp.device >= 0, sp.device < deviceCount else {
-            return SetpointOutcome(MANTA_OUTCOME_REJECTED, applied: .nan, "no device \(sp.device)")
+            return SetpointOutcome(.rejected, applied: .nan, "no device \(sp.device)")
         }
         let home = sp.device / perHome
         advance(home: home, to: now)  // the old command governs up to now, the new one after
         guard sp.validUntilMs > now else {
-            return SetpointOutcome(MANTA_OUTCOME_REJECTED, applied: .nan, "expired before it arrived")
+            return SetpointOutcome(.rejected, applied: .nan, "expired before it arrived")
         }
         switch role(sp.device) {
         case .meter, .load:
-            return SetpointOutcome(MANTA_OUTCOME_REJECTED, applied: .nan, "\(key(sp.device)) is read-only")
+            return SetpointOutcome(.rejected, applied: .nan, "\(key(sp.device)) is read-only")
         case .pv:
-            guard sp.mode == MANTA_SETPOINT_EXPORT_LIMIT, sp.value >= 0 else {
-                return SetpointOutcome(MANTA_OUTCOME_REJECTED, applied: .nan, "PV accepts a non-negative export limit only")
+            guard sp.mode == .exportLimit, sp.value >= 0 else {
+                return SetpointOutcome(.rejected, applied: .nan, "PV accepts a non-negative export limit only")
             }
             pvLimitW[home] = Command(valueW: sp.value, fromMs: sp.validFromMs, untilMs: sp.validUntilMs)
-            return SetpointOutcome(MANTA_OUTCOME_APPLIED, applied: sp.value)
+            return SetpointOutcome(.applied, applied: sp.value)
         case .battery:
-            guard sp.mode == MANTA_SETPOINT_ACTIVE_POWER, sp.value.isFinite else {
-                return SetpointOutcome(MANTA_OUTCOME_REJECTED, applied: .nan, "battery accepts a finite active power only")
+            guard sp.mode == .activePower, sp.value.isFinite else {
+                return SetpointOutcome(.rejected, applied: .nan, "battery accepts a finite active power only")
             }
             let s = spec[home]
             let value = min(s.maxDischargeW, max(-s.maxChargeW, sp.value))
             commands[home] = Command(valueW: value, fromMs: sp.validFromMs, untilMs: sp.validUntilMs)
             return value == sp.value
-                ? SetpointOutcome(MANTA_OUTCOME_APPLIED, applied: value)
-                : SetpointOutcome(MANTA_OUTCOME_CLAMPED, applied: value, "limited to the inverter rating")
+                ? SetpointOutcome(.applied, applied: value)
+                : SetpointOutcome(.clamped, applied: value, "limited to the inverter rating")
         }
     }
 

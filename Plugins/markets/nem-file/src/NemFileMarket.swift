@@ -105,25 +105,25 @@ final class NemFileMarket: MarketPlugin {
     /// only lodged: the replay does not reveal the future.
     func submitBid(_ bid: Bid) -> BidOutcome {
         guard bid.service == MANTA_SERVICE_ENERGY else {
-            return BidOutcome(MANTA_BID_REJECTED, "only the energy service is traded by nem-file")
+            return BidOutcome(.rejected, "only the energy service is traded by nem-file")
         }
         guard Region(code: bid.region) == series.region else {
-            return BidOutcome(MANTA_BID_REJECTED, "this connector trades \(series.region.code), not \(bid.region)")
+            return BidOutcome(.rejected, "this connector trades \(series.region.code), not \(bid.region)")
         }
         guard bid.quantityMW.isFinite, bid.quantityMW != 0, bid.price.isFinite else {
-            return BidOutcome(MANTA_BID_REJECTED, "quantity must be non-zero and price finite")
+            return BidOutcome(.rejected, "quantity must be non-zero and price finite")
         }
         guard bid.intervalEndMs - MarketTime.intervalMs <= host.nowMs else {
-            return BidOutcome(MANTA_BID_ACCEPTED, "lodged for \(MarketTime.format(bid.intervalEndMs))")
+            return BidOutcome(.accepted, "lodged for \(MarketTime.format(bid.intervalEndMs))")
         }
         let i = lowerBound { $0.intervalEndMs >= bid.intervalEndMs }
         guard i < series.points.count, series.points[i].intervalEndMs == bid.intervalEndMs else {
-            return BidOutcome(MANTA_BID_REJECTED, "no price for the interval ending \(MarketTime.format(bid.intervalEndMs))")
+            return BidOutcome(.rejected, "no price for the interval ending \(MarketTime.format(bid.intervalEndMs))")
         }
         let rrp = series.points[i].rrp
         let clears = bid.quantityMW > 0 ? rrp >= bid.price : rrp <= bid.price
         return clears
-            ? BidOutcome(MANTA_BID_CLEARED, clearedMW: bid.quantityMW, clearingPrice: rrp)
-            : BidOutcome(MANTA_BID_NOT_CLEARED, clearingPrice: rrp, "price \(rrp) did not reach the limit \(bid.price)")
+            ? BidOutcome(.cleared, clearedMW: bid.quantityMW, clearingPrice: rrp)
+            : BidOutcome(.notCleared, clearingPrice: rrp, "price \(rrp) did not reach the limit \(bid.price)")
     }
 }

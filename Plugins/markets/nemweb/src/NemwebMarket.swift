@@ -1,5 +1,5 @@
-import MantaIO
 import MantaFetch
+import MantaIO
 import MantaJSON
 import MantaKit
 import MantaMarket
@@ -106,7 +106,8 @@ final class NemwebMarket: MarketPlugin {
             for file in series where regions?.contains(file.region) ?? true {
                 for p in file.points {
                     remember(p)
-                    out.append(Price(intervalEndMs: p.intervalEndMs, region: p.region.code, rrp: p.rrp, demandMW: p.demandMW, firm: p.firm))
+                    out.append(Price(intervalEndMs: p.intervalEndMs, region: p.region.code, rrp: p.rrp, demandMW: p.demandMW,
+                                     status: p.firm ? .firm : .forecast))
                 }
             }
         }
@@ -124,12 +125,13 @@ final class NemwebMarket: MarketPlugin {
         guard let r = Region(code: region) else { throw .invalid("\(region) is not a NEM region") }
         let points = (cache[r] ?? [:]).values.filter { $0.intervalEndMs > fromMs && $0.intervalEndMs <= toMs }
             .sorted { $0.intervalEndMs < $1.intervalEndMs }
-        _ = deliver(points.map { Price(intervalEndMs: $0.intervalEndMs, region: region, rrp: $0.rrp, demandMW: $0.demandMW, firm: $0.firm) })
+        _ = deliver(points.map { Price(intervalEndMs: $0.intervalEndMs, region: region, rrp: $0.rrp, demandMW: $0.demandMW,
+                                            status: $0.firm ? .firm : .forecast) })
     }
 
     /// NEMWeb publishes market data; bids go to AEMO through its bidding
     /// interface, which this connector does not speak.
     func submitBid(_ bid: Bid) -> BidOutcome {
-        BidOutcome(MANTA_BID_REJECTED, "nemweb is a price feed: bids are lodged through AEMO's bidding interface, not here")
+        BidOutcome(.rejected, "nemweb is a price feed: bids are lodged through AEMO's bidding interface, not here")
     }
 }

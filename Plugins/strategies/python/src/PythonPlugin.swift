@@ -105,7 +105,7 @@ final class ModelForecaster: Forecaster {
         self.historyIntervals = historyIntervals
     }
 
-    func forecast(_ obs: StrategyObservation, horizon: Int, into out: inout [Double]) throws {
+    func forecast(_ obs: Observation, horizon: Int, into out: inout [Double]) throws {
         var p = ModelForecaster.params(obs, history: historyIntervals)
         p = p.merging(["horizon": .int(Int64(horizon))])
         switch client.call("forecast", p, nowMs: obs.nowMs, deadlineMs: deadlineMs) {
@@ -117,9 +117,7 @@ final class ModelForecaster: Forecaster {
     }
 
     /// What a model is shown: the interval, its price, recent prices and the assets.
-    static func params(_ o: Observation, history: Int) -> JSON { params(StrategyObservation(o), history: history) }
-
-    static func params(_ o: StrategyObservation, history: Int) -> JSON {
+    static func params(_ o: Observation, history: Int) -> JSON {
         .object(JSONObject([
             ("interval_end", .string(MarketTime.iso(o.intervalEndMs))), ("interval_end_ms", .int(o.intervalEndMs)),
             ("region", .string(o.region)), ("vpp", .string(o.vpp)), ("price", .number(o.price)),
