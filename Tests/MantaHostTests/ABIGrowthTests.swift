@@ -14,6 +14,20 @@ import Testing
 
     /// Builds Tests/Fixtures/abi/abi_fixture.c as a driver, a strategy and a
     /// market against `headers`; returns the plugin folder.
+    /// Headers a minor ahead of the SDK's, written from today's by
+    /// make_next.py (so they never drift from them): every growable struct
+    /// with a field appended.
+    func nextHeaders() throws -> String {
+        let out = "\(root)/next-headers"
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        p.arguments = ["python3", "\(TestPaths.root)/Tests/Fixtures/abi/make_next.py", out]
+        try p.run()
+        p.waitUntilExit()
+        guard p.terminationStatus == 0 else { throw CocoaError(.executableLoad) }
+        return out
+    }
+
     func buildTrio(_ tag: String, headers: String, minor: Int, minHostMinor: Int) throws -> String {
         let dir = "\(root)/\(tag)"
         for (kind, code) in [("driver", 1), ("strategy", 2), ("market", 3)] {
@@ -157,7 +171,7 @@ import Testing
     }
 
     @Test(.timeLimit(.minutes(2))) func pluginsBuiltAgainstNewerHeadersRunOnThisHostAndSeeNoNewerFields() throws {
-        let dir = try buildTrio("next", headers: "Tests/Fixtures/abi/next", minor: 2, minHostMinor: 1)
+        let dir = try buildTrio("next", headers: try nextHeaders(), minor: 2, minHostMinor: 1)
         let r = try run("next", dir)
         expectWorked(r, built: 2, minHostMinor: 1)
         let has = { (kind: String, type: String) in r.reports[kind]?.filter { $0.hasPrefix("\(type).has_next=") } ?? [] }
@@ -183,7 +197,7 @@ import Testing
 
     @Test func theHostReadsTablesNoFurtherThanTheirStructSize() throws {
         let old = try buildTrio("tables-v10", headers: "Tests/Fixtures/abi/v1.0", minor: 0, minHostMinor: 0)
-        let next = try buildTrio("tables-next", headers: "Tests/Fixtures/abi/next", minor: 2, minHostMinor: 1)
+        let next = try buildTrio("tables-next", headers: try nextHeaders(), minor: 2, minHostMinor: 1)
         func load(_ dir: String, _ name: String, hostMinor: UInt32 = ModuleLoader.hostMinor) throws -> LoadedModule {
             try ModuleLoader.load(try Manifest.load("\(dir)/\(name)/manifest.json"), path: "\(dir)/\(name)/lib\(name).so",
                                   hostMinor: hostMinor)

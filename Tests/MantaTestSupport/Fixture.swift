@@ -35,7 +35,7 @@ public enum Fixture {
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         let lib = "\(dir)/lib\(v.name).so"
         var args = ["-shared", "-fPIC", "-fvisibility=hidden", "-std=c11", "-O1", "-Wall",
-                    "-I", "\(TestPaths.root)/\(v.headers)", "\(TestPaths.root)/\(v.source)",
+                    "-I", v.headers.hasPrefix("/") ? v.headers : "\(TestPaths.root)/\(v.headers)", "\(TestPaths.root)/\(v.source)",
                     "-o", lib, "-lm"]
         args += v.defines.map { $0.value.isEmpty ? "-D\($0.key)" : "-D\($0.key)=\($0.value)" }
         let cc = Process()

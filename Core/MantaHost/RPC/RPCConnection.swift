@@ -19,6 +19,9 @@ final class RPCConnection {
     private var output: [UInt8] = []
     private var inRead = false
     private var processing = false
+    /// A later turn is queued: reads only buffer until it runs, so one
+    /// client gets one turn per loop iteration however much it sends.
+    private var turnQueued = false
     private var readingPaused = false
     private(set) var closed = false
     /// Monotonic ms of the last byte in or reply out: what the idle timeout measures.
@@ -81,7 +84,7 @@ final class RPCConnection {
     /// replies are over the high-water mark, nothing more of it is read or
     /// handled: a client that does not read cannot make the host work.
     private func process() {
-        guard !closed, !processing else { return }
+        guard !closed, !processing, !turnQueued else { return }
         processing = true
         inRead = true
         defer {
@@ -91,11 +94,16 @@ final class RPCConnection {
         }
         let limit = server.limits.maxMessageBytes
         var start = 0, handled = 0
-        let outputBefore = output.count
+        let outputBefore = output.count, turnStarted = WallClock.monotonicNs()
         while !closed, !writeBlocked {
             guard let nl = buffer[start...].firstIndex(of: 0x0A) else { break }
-            if handled == RPCConnection.turnMessages || output.count - outputBefore >= RPCConnection.turnBytes {
-                EventLoop.shared.execute { [self] in process() }
+            if handled == RPCConnection.turnMessages || output.count - outputBefore >= RPCConnection.turnBytes
+                || WallClock.monotonicNs() - turnStarted > RPCConnection.turnNs {
+                turnQueued = true
+                EventLoop.shared.execute { [self] in
+                    turnQueued = false
+                    process()
+                }
                 break
             }
             buffer.withUnsafeBytes { dispatch(UnsafeRawBufferPointer(rebasing: $0[start..<nl])) }
@@ -156,6 +164,9 @@ final class RPCConnection {
     /// client delays the others by no more than that.
     static let turnMessages = 1024
     static let turnBytes = 256 << 10
+    /// ... or this much wall time: a turn is bounded by its cost, not only
+    /// by its count (one expensive method must not hold the loop).
+    static let turnNs: UInt64 = 2_000_000
 
     private var writeBlocked: Bool {
         uv_stream_get_write_queue_size(stream(tcp)) > server.limits.writeHighWater

@@ -3,7 +3,7 @@
  * or 3: MANTA_KIND_*) that can be compiled against any minor of the ABI
  * headers: the frozen 1.0 copy (Tests/Fixtures/abi/v1.0), today's SDK, or
  * the "next" headers whose growable structs all have an appended next_field
- * (Tests/Fixtures/abi/next). ABIGrowthTests builds it each way and runs it in
+ * (written by Tests/Fixtures/abi/make_next.py). ABIGrowthTests builds it each way and runs it in
  * a real host.
  *
  * It writes what it sees of the host's structs, one "key=value" line per
