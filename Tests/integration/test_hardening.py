@@ -276,3 +276,20 @@ def test_backtest_run_reads_only_under_the_data_roots(tmp_path):
         ok = c.request("backtest.run", {"prices": [price_file("SA1", "202206")], "battery": battery})
         assert "result" in ok, ok
         alive_and_answering(h)
+
+
+@needs_data
+@pytest.mark.parametrize("value", ["123456789012345678901234567890", "1e400", '"\\ud800"'])
+def test_valid_but_unrepresentable_json_is_invalid_params_to_its_id(value):
+    with Mantad(base_config()).start() as h, h.client() as c:
+        c.send_raw(('{"jsonrpc": "2.0", "method": "market.prices", "id": 41, "params": {"region": "VIC1", "limit": '
+                    + value + '}}\n').encode())
+        r = c.recv()
+        assert r["id"] == 41 and r["error"]["code"] == INVALID_PARAMS, r
+        c.send_raw(b'{"jsonrpc": "2.0", "id": "k", "method": "host.info", "params": {"\\u0000key": 1}}\n')
+        r = c.recv()
+        assert r["id"] == "k" and r["error"]["code"] == INVALID_PARAMS, r
+        # Broken JSON is still a parse error to null.
+        c.send_raw(b'{"jsonrpc": "2.0", "id": 5, "method": \n')
+        r = c.recv()
+        assert r["id"] is None and r["error"]["code"] == PARSE

@@ -43,6 +43,18 @@ public final class RPCDispatcher {
         do {
             message = try JSON.parse(bytes)
         } catch {
+            // Valid JSON holding a value Manta cannot represent is a params
+            // problem of a request whose id can still be read.
+            if RequestSalvage.isUnrepresentable(error.message), let id = RequestSalvage.id(in: bytes) {
+                let json: JSON
+                switch id {
+                case .string(let s): json = .string(s)
+                case .int(let v): json = .int(v)
+                case .null: json = .null
+                }
+                return reply(RPCEnvelope.response(id: json, .failure(.invalidParams(
+                    "the request is valid JSON but holds a value Manta cannot represent (\(error.description))"))))
+            }
             return reply(RPCEnvelope.response(id: .null, .failure(.parseError(error.description))))
         }
         guard case .array(let items) = message else {
