@@ -42,9 +42,24 @@ final class RPCConnection {
         tcp.pointee.data = Unmanaged.passRetained(self).toOpaque()
     }
 
+    /// Where the search for the next newline resumes: bytes before it (past
+    /// the last complete line) are known to hold none, so a message arriving
+    /// in many reads is scanned once, not once per read.
+    private var searchedUpTo = 0
+    /// The buffer holds bytes after its last newline (and no complete line waits).
+    private var endsInPartial = false
+
     /// Holding part of a message that has not been completed: what the
     /// partial-message timeout is about (not lines waiting for their turn).
-    var hasPartial: Bool { discarding || (!buffer.isEmpty && !buffer.contains(0x0A)) }
+    var hasPartial: Bool { discarding || (!buffer.isEmpty && endsInPartial) }
+
+    /// The next newline at or after `from`, by memchr (fast in any build).
+    private func newline(from: Int) -> Int? {
+        guard from < buffer.count else { return nil }
+        return buffer.withUnsafeBytes { raw in
+            memchr(raw.baseAddress! + from, 0x0A, raw.count - from).map { UnsafeRawPointer(raw.baseAddress!).distance(to: UnsafeRawPointer($0)) }
+        }
+    }
 
     /// One read buffer for every connection: libuv fills it and calls
     /// read_cb before anything else runs on the loop.
@@ -95,9 +110,16 @@ final class RPCConnection {
         let limit = server.limits.maxMessageBytes
         var start = 0, handled = 0
         let outputBefore = output.count, turnStarted = WallClock.monotonicNs()
+        endsInPartial = false
         while !closed, !writeBlocked {
-            guard let nl = buffer[start...].firstIndex(of: 0x0A) else { break }
-            if handled == RPCConnection.turnMessages || output.count - outputBefore >= RPCConnection.turnBytes
+            guard let nl = newline(from: max(start, searchedUpTo)) else {
+                searchedUpTo = buffer.count
+                endsInPartial = true
+                break
+            }
+            // (At least one message a turn, however slow finding it was:
+            // a turn that yields before its first would never end.)
+            if handled > 0, handled == RPCConnection.turnMessages || output.count - outputBefore >= RPCConnection.turnBytes
                 || WallClock.monotonicNs() - turnStarted > RPCConnection.turnNs {
                 turnQueued = true
                 EventLoop.shared.execute { [self] in
@@ -110,9 +132,13 @@ final class RPCConnection {
             start = nl + 1
             handled += 1
         }
-        if start > 0 { buffer.removeSubrange(0..<start) }
-        if buffer.count > limit && buffer.firstIndex(of: 0x0A) == nil {
+        if start > 0 {
+            buffer.removeSubrange(0..<start)
+            searchedUpTo = max(0, searchedUpTo - start)
+        }
+        if buffer.count > limit && endsInPartial {
             buffer.removeAll()
+            searchedUpTo = 0
             discarding = true
             sendLine(RPCEnvelope.response(id: .null, .failure(.invalidRequest(
                 "message exceeds the \(limit)-byte limit; skipped up to the next newline"))))
@@ -146,8 +172,9 @@ final class RPCConnection {
         var line = raw
         if let last = line.last, last == 0x0D { line = UnsafeRawBufferPointer(rebasing: line.dropLast()) }
         if line.allSatisfy({ $0 == 0x20 || $0 == 0x09 }) { return }
-        if let nul = line.firstIndex(of: 0) {
-            return sendLine(RPCEnvelope.response(id: .null, .failure(.parseError("a raw NUL byte at offset \(nul)"))))
+        if let base = line.baseAddress, let nul = memchr(base, 0, line.count) {
+            let offset = base.distance(to: UnsafeRawPointer(nul))
+            return sendLine(RPCEnvelope.response(id: .null, .failure(.parseError("a raw NUL byte at offset \(offset)"))))
         }
         let limit = server.limits.maxMessageBytes
         guard line.count <= limit else {
@@ -235,6 +262,7 @@ final class RPCConnection {
     func closeAfterWriting() {
         guard !closed else { return }
         buffer.removeAll()
+        searchedUpTo = 0
         discarding = false
         flush()
         uv_read_stop(stream(tcp))

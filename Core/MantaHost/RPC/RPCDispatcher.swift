@@ -39,6 +39,10 @@ public final class RPCDispatcher {
     /// Handles one message (a line of the wire protocol). `reply` gets the
     /// response, or nil when there is none to send (notifications only).
     func handle(_ bytes: UnsafeRawBufferPointer, session: RPCSession, reply: @escaping @LoopActor @Sendable (JSON?) -> Void) {
+        if RequestSalvage.batchExceeds(maxBatch, bytes) {
+            return reply(RPCEnvelope.response(id: .null, .failure(.invalidRequest(
+                "a batch of more than \(maxBatch) requests (api.max_batch)"))))
+        }
         let message: JSON
         do {
             message = try JSON.parse(bytes)

@@ -74,4 +74,38 @@ enum RequestSalvage {
     enum JSONID {
         case string(String), int(Int64), null
     }
+
+    /// Whether `bytes` is a batch of more than `limit` requests, found by a
+    /// scan of its top level (strings and nesting tracked) that stops as soon
+    /// as it knows: an over-long batch is refused without being parsed.
+    static func batchExceeds(_ limit: Int, _ bytes: UnsafeRawBufferPointer) -> Bool {
+        var i = 0
+        let n = bytes.count
+        while i < n, [0x20, 0x09, 0x0D].contains(bytes[i]) { i += 1 }
+        guard i < n, bytes[i] == 0x5B else { return false }
+        var depth = 0, items = 1, inString = false
+        i += 1
+        while i < n {
+            let c = bytes[i]
+            if inString {
+                if c == 0x5C { i += 2; continue }
+                if c == 0x22 { inString = false }
+            } else {
+                switch c {
+                case 0x22: inString = true
+                case 0x7B, 0x5B: depth += 1
+                case 0x7D: depth -= 1
+                case 0x5D:
+                    if depth == 0 { return false }
+                    depth -= 1
+                case 0x2C where depth == 0:
+                    items += 1
+                    if items > limit { return true }
+                default: break
+                }
+            }
+            i += 1
+        }
+        return false
+    }
 }
