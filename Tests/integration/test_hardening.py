@@ -293,3 +293,24 @@ def test_valid_but_unrepresentable_json_is_invalid_params_to_its_id(value):
         c.send_raw(b'{"jsonrpc": "2.0", "id": 5, "method": \n')
         r = c.recv()
         assert r["id"] is None and r["error"]["code"] == PARSE
+
+
+@needs_data
+def test_every_config_problem_of_every_stage_is_reported_at_once(tmp_path):
+    config = base_config()
+    config["plugins"][0]["config"]["homes"] = -3                       # a plugin's own schema
+    config["plugins"].append({"instance": "ghost", "plugin": "no.such.plugin"})  # no manifest
+    config["vpps"][0]["strategy"] = "homes"                              # a driver named as a strategy
+    (tmp_path / "manta.json").write_text(json.dumps(config))
+    r = subprocess.run([str(MANTAD), "--config", str(tmp_path / "manta.json")], capture_output=True, text=True, timeout=30)
+    assert r.returncode != 0
+    for text in ["vpps[0].strategy: homes is a driver, not a strategy", "plugins[0].config.homes",
+                 "plugins[3].plugin: no manifest with id no.such.plugin"]:
+        assert text in r.stderr, r.stderr
+
+
+def test_a_config_file_over_a_mebibyte_is_refused_unread(tmp_path):
+    big = tmp_path / "manta.json"
+    big.write_text('{"name": "' + "x" * (2 << 20) + '"}')
+    r = subprocess.run([str(MANTAD), "--config", str(big)], capture_output=True, text=True, timeout=30)
+    assert r.returncode == 2 and "at most 1048576 are read" in r.stderr, r.stderr

@@ -174,10 +174,19 @@ public struct HostConfig: Sendable {
         }
     }
 
+    /// The largest config file read.
+    public static let maxFileBytes = 1 << 20
+
     public static func load(_ path: String) throws(Invalid) -> HostConfig {
         let absolute = Paths.absolute(path)
         let text: String
-        do { text = try FileSystem.readText(absolute) } catch { throw Invalid(path: path, problems: [error.reason]) }
+        // A config is a page of JSON, not a data file: 1 MiB is far beyond
+        // any real one, and a mistaken path to a huge file is refused unread.
+        do {
+            text = String(decoding: try FileSystem.read(absolute, maxBytes: HostConfig.maxFileBytes), as: UTF8.self)
+        } catch {
+            throw Invalid(path: path, problems: [error.reason])
+        }
         let json: JSON
         do { json = try JSON.parse(text) } catch { throw Invalid(path: path, problems: ["not JSON: \(error)"]) }
         return try HostConfig(json: json, path: absolute)

@@ -31,6 +31,15 @@ public final class HostRuntime: Sendable {
     public init(config: HostConfig, logger: Logger) throws(BootError) {
         logger.level = config.logLevel
         self.config = config
+        let findings = ConfigPreflight.check(config)
+        if !findings.fatal.isEmpty {
+            throw BootError("\(config.path): invalid configuration:\n"
+                + (findings.fatal + findings.plugins).map { "  - \($0)" }.joined(separator: "\n"))
+        }
+        if !findings.plugins.isEmpty {
+            logger.error("config", "\(findings.plugins.count) plugin instance problem(s); the host runs without them:\n"
+                + findings.plugins.map { "  - \($0)" }.joined(separator: "\n"))
+        }
         let catalog: PointCatalog
         do {
             catalog = try CatalogFile.load(path: config.catalogPath, near: config.path)
