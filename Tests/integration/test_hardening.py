@@ -314,3 +314,36 @@ def test_a_config_file_over_a_mebibyte_is_refused_unread(tmp_path):
     big.write_text('{"name": "' + "x" * (2 << 20) + '"}')
     r = subprocess.run([str(MANTAD), "--config", str(big)], capture_output=True, text=True, timeout=30)
     assert r.returncode == 2 and "at most 1048576 are read" in r.stderr, r.stderr
+
+
+def build_fixture(folder, name, behaviour, kind="strategy"):
+    """The C fixture plugin (Tests/Fixtures/plugins/fixture.c) with a behaviour, in its own plugin folder."""
+    from conftest import ROOT
+    d = folder / name
+    d.mkdir(parents=True)
+    subprocess.run(["cc", "-shared", "-fPIC", "-fvisibility=hidden", "-std=c11", "-O1", "-I", str(ROOT / "SDK" / "include"),
+                    str(ROOT / "Tests" / "Fixtures" / "plugins" / "fixture.c"), "-o", str(d / f"lib{name}.so"), "-lm",
+                    f"-DFIXTURE_BEHAVIOUR={behaviour}", f'-DFIXTURE_ID="test.{name}"'], check=True)
+    (d / "manifest.json").write_text(json.dumps({
+        "manifest_version": 1, "id": f"test.{name}", "version": "1.0.0", "kind": kind, "vendor": "Manta tests",
+        "license": "Apache-2.0", "abi": {"major": 1, "minor": 1}, "library": f"lib{name}.so", "config_schema": {"type": "object"}}))
+    return d
+
+
+@needs_data
+def test_a_crashing_strategy_in_backtest_run_fails_the_backtest_not_the_host(tmp_path):
+    from conftest import price_file
+    build_fixture(tmp_path / "plugins", "crasher", 3)
+    config = base_config()
+    config["plugin_dirs"] = config["plugin_dirs"] + [str(tmp_path / "plugins")]
+    with Mantad(config, folder=tmp_path).start() as h, h.client() as c:
+        r = c.request("backtest.run", {"prices": [price_file("SA1", "202206")], "strategy": "test.crasher",
+                                       "battery": "power_mw=1,energy_mwh=2"})
+        task = r["result"]["id"]
+        assert h.wait_for(lambda: c.request("backtest.status", {"id": task})["result"]["state"] != "running", timeout=60)
+        status = c.request("backtest.status", {"id": task})["result"]
+        assert status["state"] == "failed" and "signal 11" in status["error"], status
+        # The fleet never noticed: the host answers and keeps deciding intervals.
+        before = len(h.call("dispatch.history", {"limit": 1000}))
+        assert h.wait_for(lambda: len(h.call("dispatch.history", {"limit": 1000})) > before)
+        alive_and_answering(h)

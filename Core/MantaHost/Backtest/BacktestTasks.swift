@@ -70,23 +70,31 @@ final class BacktestTasks {
         let worker = workers[turn % workers.count]
         turn += 1
         let catalog = self.catalog, logger = self.logger, progress = task.progress, id = task.id
+        let specs = params["battery"]?.array?.compactMap(\.string) ?? params["battery"]?.string.map { [$0] } ?? []
         worker.submit {
-            let result = Result { () throws(BacktestError) in
-                try BacktestJob.run(request, catalog: catalog, logger: logger) { progress.store(Int($0 * 1000)) }
+            // A plugin's code runs in a child process; the engine's in process.
+            let result: Result<JSON, BacktestError>
+            if IsolatedBacktest.runsPluginCode(request.strategy) {
+                result = IsolatedBacktest.run(request, batteries: specs)
+            } else {
+                result = Result { () throws(BacktestError) in
+                    BacktestSummary.json(try BacktestJob.run(request, catalog: catalog, logger: logger) { progress.store(Int($0 * 1000)) },
+                                         batteries: request.batteries)
+                }
             }
             EventLoop.shared.execute { [self] in
-                if let task = tasks[id] { finish(task, result, batteries: request) }
+                if let task = tasks[id] { finish(task, result) }
             }
         }
         return task
     }
 
-    private func finish(_ task: Task, _ result: Result<BacktestOutcome, BacktestError>, batteries request: BacktestRequest) {
+    private func finish(_ task: Task, _ result: Result<JSON, BacktestError>) {
         task.finishedMs = WallClock.nowMs()
         switch result {
-        case .success(let outcome):
+        case .success(let summary):
             task.state = "done"
-            task.summary = BacktestSummary.json(outcome, batteries: request.batteries)
+            task.summary = summary
             task.progress.store(1000)
         case .failure(let e):
             task.state = "failed"
