@@ -347,3 +347,26 @@ def test_a_crashing_strategy_in_backtest_run_fails_the_backtest_not_the_host(tmp
         before = len(h.call("dispatch.history", {"limit": 1000}))
         assert h.wait_for(lambda: len(h.call("dispatch.history", {"limit": 1000})) > before)
         alive_and_answering(h)
+
+
+@needs_data
+def test_the_store_is_private_and_discovery_is_bounded(tmp_path):
+    import os
+    import stat
+    with Mantad(base_config(), folder=tmp_path).start() as h, h.client() as c:
+        for f in ["manta.db", "manta.db-wal"]:
+            mode = stat.S_IMODE(os.stat(tmp_path / f).st_mode)
+            assert mode == 0o600, (f, oct(mode))
+        r = c.request("devices.discover", {"target": "127.0.0.0/16", "ports": "1-4096"})
+        assert r["error"]["code"] == INVALID_PARAMS and "at most 4096" in r["error"]["message"], r
+    db = sqlite3.connect(tmp_path / "manta.db")
+    assert db.execute("SELECT COUNT(*) FROM audit_log WHERE method = 'devices.discover'").fetchone()[0] == 1
+
+
+@needs_data
+def test_max_connections_beyond_the_descriptor_limit_is_refused_at_start(tmp_path):
+    config = base_config(api={"listen": "127.0.0.1:0", "max_connections": 4000})
+    (tmp_path / "manta.json").write_text(json.dumps(dict(config, store={"path": str(tmp_path / "m.db")})))
+    r = subprocess.run(["bash", "-c", f"ulimit -n 1024 && exec {MANTAD} --config {tmp_path / 'manta.json'}"],
+                       capture_output=True, text=True, timeout=30)
+    assert r.returncode != 0 and "RLIMIT_NOFILE" in r.stderr and "api.max_connections" in r.stderr, r.stderr

@@ -9,6 +9,8 @@ import MantaModbus
 /// The host calls it for devices.discover; `manta discover` runs the same
 /// scan in the CLI.
 enum ModbusDiscovery: DiscoveryProvider {
+    static let maxEndpoints = 4096
+
     static func scan(_ request: JSON, found: (JSON) -> Bool) throws(PluginError) {
         let hosts: [String]
         var options: Discovery.Options
@@ -17,6 +19,12 @@ enum ModbusDiscovery: DiscoveryProvider {
             options = Discovery.Options(ports: try DiscoveryTargets.ports(request["ports"]?.string ?? "502"))
         } catch {
             throw .invalid(error.description)
+        }
+        // A scan is of a site's network, not a sweep: at most 4,096 endpoints a call.
+        let endpoints = hosts.count * options.ports.count
+        guard endpoints <= ModbusDiscovery.maxEndpoints else {
+            throw .invalid("target x ports: \(hosts.count) addresses x \(options.ports.count) ports = \(endpoints) endpoints; "
+                + "at most \(ModbusDiscovery.maxEndpoints) a call")
         }
         if let units = request["units"]?.array {
             options.units = try units.enumerated().map { i, u throws(PluginError) in
