@@ -1,0 +1,129 @@
+"""Out-of-process plugins against a real mantad: fixture plugins that crash
+(SIGSEGV in start, in a callback, in decide), abort or hang, each in its own
+manta-runner, next to a healthy sim + threshold VPP that must keep
+dispatching while they fail and are restarted."""
+import json
+import subprocess
+import time
+
+import pytest
+
+from conftest import MANTAD, ROOT, SHARED, Mantad, base_config
+
+FIXTURE = ROOT / "Tests" / "Fixtures" / "plugins" / "fixture.c"
+
+# name -> (kind, behaviour in fixture.c)
+VARIANTS = {
+    "crash-start": ("driver", 3),
+    "crash-callback": ("driver", 6),
+    "aborts": ("driver", 7),
+    "hangs": ("driver", 8),
+    "good-driver": ("driver", 0),
+    "crash-decide": ("strategy", 9),
+}
+
+
+def build_fixtures(root):
+    for name, (kind, behaviour) in VARIANTS.items():
+        folder = root / name
+        folder.mkdir(parents=True)
+        code = "MANTA_KIND_DRIVER" if kind == "driver" else "MANTA_KIND_STRATEGY"
+        subprocess.run(["cc", "-shared", "-fPIC", "-fvisibility=hidden", "-std=c11", "-O1", "-Wall",
+                        "-I", str(ROOT / "SDK" / "include"), str(FIXTURE), "-o", str(folder / f"lib{name}.so"), "-lm",
+                        f"-DFIXTURE_ID=\"test.{name}\"", f"-DFIXTURE_KIND={code}", f"-DFIXTURE_BEHAVIOUR={behaviour}"],
+                       check=True)
+        (folder / "manifest.json").write_text(json.dumps({
+            "manifest_version": 1, "id": f"test.{name}", "version": "1.0.0", "kind": kind,
+            "vendor": "Manta tests", "license": "Apache-2.0", "abi": {"major": 1, "minor": 1},
+            "library": f"lib{name}.so", "config_schema": {"type": "object"}}))
+
+
+@pytest.fixture(scope="module")
+def fleet(tmp_path_factory):
+    if not SHARED.exists():
+        pytest.skip("needs ../shared/data")
+    if not (MANTAD.parent / "manta-runner").exists():
+        pytest.skip("needs a built manta-runner")
+    plugins = tmp_path_factory.mktemp("isolation-plugins")
+    build_fixtures(plugins)
+    config = base_config(plugin_call_timeout_ms=1500)
+    config["plugin_dirs"] = config["plugin_dirs"] + [str(plugins)]
+    config["plugins"] = config["plugins"] + [
+        {"instance": name, "plugin": f"test.{name}", "max_restarts": 3} for name in VARIANTS]
+    config["vpps"] = config["vpps"] + [
+        {"id": "crashy", "region": "VIC1", "market": "prices", "strategy": "crash-decide", "drivers": ["good-driver"]}]
+    with Mantad(config).start(timeout=60) as host:
+        yield host
+
+
+def listed(host):
+    return {p["instance"]: p for p in host.call("plugins.list")}
+
+
+def test_first_party_plugins_stay_in_process_and_others_get_runners(fleet):
+    plugins = listed(fleet)
+    for first_party in ["homes", "prices", "threshold"]:
+        assert plugins[first_party]["isolation"] == "in-process"
+        assert plugins[first_party]["pid"] is None
+        assert plugins[first_party]["state"] == "started"
+    good = plugins["good-driver"]
+    assert good["isolation"] == "process"
+    assert isinstance(good["pid"], int) and good["pid"] > 0 and good["state"] == "started"
+    assert good["restarts"] == 0 and good["last_exit"] is None
+    # The runner is a real process, a child of the host.
+    with open(f"/proc/{good['pid']}/stat") as f:
+        assert int(f.read().rsplit(")", 1)[1].split()[1]) == fleet.proc.pid
+
+
+@pytest.mark.parametrize("name, reason", [
+    ("crash-start", "killed by signal 11 (Segmentation fault)"),
+    ("crash-callback", "killed by signal 11 (Segmentation fault)"),
+    ("aborts", "killed by signal 6 (Aborted)"),
+    ("hangs", "hung: start() not answered within 1500 ms"),
+    ("crash-decide", "killed by signal 11 (Segmentation fault)"),
+])
+def test_a_crash_ends_only_its_runner_and_is_restarted_with_backoff(fleet, name, reason):
+    assert fleet.wait_for(lambda: listed(fleet)[name]["restarts"] >= 2, timeout=30), listed(fleet)[name]
+    p = listed(fleet)[name]
+    assert p["isolation"] == "process"
+    assert reason in p["last_exit"]
+    assert fleet.alive()
+    events = [e for e in fleet.call("events.list", {"limit": 500}) if e["source"] == name and e["kind"] == "plugin.exited"]
+    assert len(events) >= 2
+    assert reason in events[0]["message"] or reason in events[-1]["message"]
+    assert any("restarting in 1000 ms" in e["message"] for e in events)
+    assert any("restarting in 2000 ms" in e["message"] for e in events)
+
+
+def test_restarts_stop_at_max_restarts_and_the_rest_keeps_dispatching(fleet):
+    # max_restarts 3: 1 + 2 + 4 s of backoff, then the instance stays failed.
+    assert fleet.wait_for(lambda: listed(fleet)["crash-start"]["restarts"] == 3
+                          and listed(fleet)["crash-start"]["state"] == "failed"
+                          and listed(fleet)["crash-start"]["pid"] is None, timeout=30)
+    time.sleep(1.5)
+    p = listed(fleet)["crash-start"]
+    assert p["restarts"] == 3 and p["state"] == "failed"
+    assert "killed by signal 11" in p["last_error"]
+    before = len([r for r in fleet.call("dispatch.history", {"limit": 10000}) if r["vpp"] == "vic"])
+    assert fleet.wait_for(lambda: len([r for r in fleet.call("dispatch.history", {"limit": 10000}) if r["vpp"] == "vic"])
+                          >= before + 3, timeout=30)
+    vic = [r for r in fleet.call("dispatch.history", {"limit": 10000}) if r["vpp"] == "vic"]
+    assert all(r["status"] == "ok" for r in vic[:3]), vic[:3]
+    assert listed(fleet)["homes"]["state"] == "started" and listed(fleet)["threshold"]["state"] == "started"
+
+
+def test_a_restart_gets_a_new_pid(fleet):
+    # Each exit names the runner that ended: every restart was a new process.
+    for name in ["crash-callback", "crash-decide"]:
+        events = [e for e in fleet.call("events.list", {"limit": 500}) if e["source"] == name and e["kind"] == "plugin.exited"]
+        pids = [int(e["message"].split()[1]) for e in events]
+        assert len(pids) >= 2 and len(set(pids)) == len(pids), pids
+
+
+def test_each_exit_is_audited(fleet):
+    import sqlite3
+    db = sqlite3.connect(f"file:{fleet.db}?mode=ro", uri=True)
+    rows = db.execute("SELECT params, outcome FROM audit_log WHERE method = 'plugin.exited'").fetchall()
+    names = {json.loads(p)["instance"] for p, _ in rows}
+    assert {"crash-start", "aborts", "crash-callback"} <= names
+    assert {o for _, o in rows} <= {"restarting", "failed"}
