@@ -127,3 +127,31 @@ def test_each_exit_is_audited(fleet):
     names = {json.loads(p)["instance"] for p, _ in rows}
     assert {"crash-start", "aborts", "crash-callback"} <= names
     assert {o for _, o in rows} <= {"restarting", "failed"}
+
+
+FAKE_RUNNER = """#!/usr/bin/env python3
+import os, struct, sys, time
+# A runner that breaks the protocol: a frame of a type that does not exist.
+os.write(3, struct.pack("<IBI", 5, 200, 0))
+time.sleep(60)
+"""
+
+
+def test_a_runner_that_breaks_the_protocol_is_ended(tmp_path, monkeypatch):
+    if not SHARED.exists():
+        pytest.skip("needs ../shared/data")
+    plugins = tmp_path / "plugins"
+    build_fixtures(plugins)
+    fake = tmp_path / "fake-runner"
+    fake.write_text(FAKE_RUNNER)
+    fake.chmod(0o755)
+    monkeypatch.setenv("MANTA_RUNNER", str(fake))
+    config = base_config(plugin_call_timeout_ms=3000)
+    config["plugin_dirs"] = [str(plugins)]
+    config["plugins"] = [{"instance": "liar", "plugin": "test.good-driver", "max_restarts": 0}]
+    config["vpps"] = []
+    with Mantad(config).start(timeout=30) as host:
+        p = listed(host)["liar"]
+        assert p["state"] == "failed" and p["pid"] is None and p["restarts"] == 0
+        assert p["last_exit"] == "protocol violation: unknown or short frame (type 200) (killed by signal 9 (Killed))"
+        assert host.alive()

@@ -65,11 +65,13 @@ extension PluginInstance {
         }, done: { done($0 ?? nil) })
     }
 
-    /// on_callback(), on the worker; nothing comes back.
+    /// on_callback(), on the worker; nothing comes back. A runner's answer
+    /// is still waited for there, so that a callback that never returns is
+    /// noticed (and the runner ended) as any other call is.
     func fireCallback() {
-        let module = self.module
+        let module = self.module, timeout = callTimeoutMs
         if let link = runner {
-            fire { _ in link.post(.callback) }
+            fire { _ in _ = link.call(.callback, timeoutMs: timeout, what: "on_callback()") }
         } else {
             fire { h in module.table.pointee.on_callback(h) }
         }

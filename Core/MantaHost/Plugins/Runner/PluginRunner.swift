@@ -63,7 +63,7 @@ public enum PluginRunner {
                     link.adopt(clock: try r.clock())
                     var reply = FrameWriter(.reply, call: r.call)
                     let more = try serve(&r, &reply)
-                    if r.type != .callback { guard link.send(reply) else { return 1 } }
+                    guard link.send(reply) else { return 1 }
                     if !more { return 0 }
                 } catch {
                     return 3

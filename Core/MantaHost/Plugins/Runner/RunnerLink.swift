@@ -119,13 +119,6 @@ final class RunnerLink: Sendable {
         return r
     }
 
-    /// Sends a call that has no reply (on_callback).
-    func post(_ type: RunnerMessage) {
-        var w = FrameWriter(type, call: 0)
-        w.clock(clock)
-        _ = send(w)
-    }
-
     private func send(_ w: FrameWriter) -> Bool {
         let frame = w.frame
         return writeLock.withLock { closed in !closed && FrameIO.write(fd, frame) }
