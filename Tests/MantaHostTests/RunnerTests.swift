@@ -59,6 +59,24 @@ import Testing
         #expect(s.device == 2 && s.point == 7 && s.time_ms == -5 && s.value == 0.5 && s.quality == MANTA_QUALITY_GOOD)
     }
 
+    @Test func aSampleBatchIsTheSameFieldByFieldAsInBulk() throws {
+        let batch = (0..<1_000).map { i in
+            manta_sample_t(device: UInt32(i), point: UInt32(i * 3), time_ms: Int64(i) - 500, value: Double(i) / 7,
+                           quality: MANTA_QUALITY_GOOD, reserved: 0xFFFF)
+        }
+        var bulk = try roundTrip { w in batch.withUnsafeBufferPointer { w.samples($0) } }
+        var single = try roundTrip { w in batch.withUnsafeBufferPointer { w.samples($0) } }
+        let read = try bulk.samples()
+        #expect(try single.u32() == 1_000)
+        for (i, s) in read.enumerated() {
+            let one = try single.sample()
+            #expect(s.device == one.device && s.point == one.point && s.time_ms == one.time_ms && s.value == one.value)
+            #expect(s.device == UInt32(i) && s.time_ms == Int64(i) - 500 && s.value == Double(i) / 7 && s.reserved == 0)
+        }
+        #expect(read.count == 1_000)
+        #expect(throws: ProtocolViolation.self) { try single.u8() }
+    }
+
     @Test func framesThatLieAreViolations() throws {
         // Cut short: a string longer than what is left.
         var w = FrameWriter(.log, call: 0)

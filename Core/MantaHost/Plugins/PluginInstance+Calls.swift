@@ -95,10 +95,25 @@ extension PluginInstance {
         return answer ?? nil
     }
 
-    private static func readDecision(_ r: inout FrameReader) throws(ProtocolViolation) -> Result<Decision, PluginCallError> {
+    static func readDecision(_ r: inout FrameReader) throws(ProtocolViolation) -> Result<Decision, PluginCallError> {
         guard try r.bool() else { return .failure(PluginCallError(try r.str())) }
         var targets: [Double] = []
         for _ in 0..<(try r.count(minBytes: 8)) { targets.append(try r.f64()) }
         return .success(Decision(targetsW: targets, reason: try r.str()))
+    }
+}
+
+extension PluginInstance {
+    /// [host] decide() handed to the worker and waited for, in process or
+    /// through the runner alike (benchmarks: the cost of the hop).
+    func decideWaiting(_ obs: Observation) -> Result<Decision, PluginCallError>? {
+        guard let h = handle else { return nil }
+        let module = self.module, timeout = callTimeoutMs
+        guard let link = runner else { return worker.sync(timeoutMs: timeout) { StrategyCalls.decide(module, h.raw, obs) } }
+        let answer = worker.sync(timeoutMs: timeout + 1_000) { () -> Result<Decision, PluginCallError>? in
+            guard var r = link.call(.decide, timeoutMs: timeout, what: "decide()", { $0.observation(obs) }) else { return nil }
+            return try? Self.readDecision(&r)
+        }
+        return answer ?? nil
     }
 }

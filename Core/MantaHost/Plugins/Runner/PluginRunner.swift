@@ -204,8 +204,7 @@ final class RunnerServices: HostServices {
 
     func publishSamples(from instance: InstanceContext, _ samples: UnsafeBufferPointer<manta_sample_t>) -> Int32 {
         var w = FrameWriter(.samples, call: 0)
-        w.u32(UInt32(samples.count))
-        for s in samples { w.sample(s) }
+        w.samples(samples)
         return send(w) ? MANTA_OK : MANTA_ERR_IO
     }
 

@@ -108,8 +108,29 @@ extension FrameWriter {
         i64(s.time_ms)
         f64(s.value)
         i32(s.quality)
+        u32(0)
+    }
+
+    /// A batch of samples: a count, then each as `sample` writes it. The
+    /// fields are manta_sample_t's, in its order and widths, so on a
+    /// little-endian machine the batch is the struct array's bytes.
+    mutating func samples(_ s: UnsafeBufferPointer<manta_sample_t>) {
+        u32(UInt32(s.count))
+        #if _endian(little)
+        if MemoryLayout<manta_sample_t>.stride == sampleWireBytes {
+            var zeroed = Array(s)
+            for i in zeroed.indices { zeroed[i].reserved = 0 }
+            zeroed.withUnsafeBytes { appendRaw($0) }
+            return
+        }
+        #endif
+        for x in s { sample(x) }
     }
 }
+
+/// One sample on the wire: u32 device, u32 point, i64 time, f64 value,
+/// i32 quality, u32 reserved (0).
+let sampleWireBytes = 32
 
 extension FrameReader {
     /// (mode: 0 realtime / 1 replay, start, speed, running since).
@@ -177,6 +198,29 @@ extension FrameReader {
     }
 
     mutating func sample() throws(ProtocolViolation) -> manta_sample_t {
-        manta_sample_t(device: try u32(), point: try u32(), time_ms: try i64(), value: try f64(), quality: try i32(), reserved: 0)
+        let s = manta_sample_t(device: try u32(), point: try u32(), time_ms: try i64(), value: try f64(), quality: try i32(),
+                               reserved: 0)
+        _ = try u32()
+        return s
+    }
+
+    /// A batch as `FrameWriter.samples` writes it.
+    mutating func samples() throws(ProtocolViolation) -> [manta_sample_t] {
+        let n = try count(minBytes: sampleWireBytes)
+        #if _endian(little)
+        if MemoryLayout<manta_sample_t>.stride == sampleWireBytes {
+            return try raw(n * sampleWireBytes) { bytes in
+                [manta_sample_t](unsafeUninitializedCapacity: n) { buf, done in
+                    UnsafeMutableRawBufferPointer(buf).copyMemory(from: bytes)
+                    for i in 0..<n { buf[i].reserved = 0 }
+                    done = n
+                }
+            }
+        }
+        #endif
+        var out: [manta_sample_t] = []
+        out.reserveCapacity(n)
+        for _ in 0..<n { out.append(try sample()) }
+        return out
     }
 }

@@ -180,10 +180,7 @@ final class RunnerLink: Sendable {
         case .requestCallback:
             s.requestCallback(from: c, delayMs: try r.i64())
         case .samples:
-            var samples: [manta_sample_t] = []
-            let n = try r.count(minBytes: 28)
-            samples.reserveCapacity(n)
-            for _ in 0..<n { samples.append(try r.sample()) }
+            let samples = try r.samples()
             _ = samples.withUnsafeBufferPointer { s.publishSamples(from: c, $0) }
         case .prices:
             var prices: [Price] = []

@@ -31,6 +31,7 @@ struct FrameWriter {
     mutating func i64(_ v: Int64) { u64(UInt64(bitPattern: v)) }
     mutating func f64(_ v: Double) { u64(v.bitPattern) }
     mutating func bool(_ v: Bool) { u8(v ? 1 : 0) }
+    mutating func appendRaw(_ b: UnsafeRawBufferPointer) { bytes.append(contentsOf: b) }
     mutating func str(_ s: String) {
         var s = s
         s.withUTF8 { b in
@@ -82,6 +83,11 @@ struct FrameReader {
     }
 
     mutating func u8() throws(ProtocolViolation) -> UInt8 { try take(1).first! }
+    /// The next `n` bytes as raw memory, for `body` to copy from.
+    mutating func raw<T>(_ n: Int, _ body: (UnsafeRawBufferPointer) -> T) throws(ProtocolViolation) -> T {
+        let slice = try take(n)
+        return slice.withUnsafeBytes(body)
+    }
     mutating func u64() throws(ProtocolViolation) -> UInt64 {
         var v: UInt64 = 0
         for (i, b) in try take(8).enumerated() { v |= UInt64(b) << (8 * UInt64(i)) }
