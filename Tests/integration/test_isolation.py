@@ -155,3 +155,45 @@ def test_a_runner_that_breaks_the_protocol_is_ended(tmp_path, monkeypatch):
         assert p["state"] == "failed" and p["pid"] is None and p["restarts"] == 0
         assert p["last_exit"] == "protocol violation: unknown or short frame (type 200) (killed by signal 9 (Killed))"
         assert host.alive()
+
+
+def runner_alive(pid):
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            return f.read().rsplit(")", 1)[1].split()[0] != "Z"
+    except FileNotFoundError:
+        return False
+
+
+def test_a_runner_does_not_outlive_its_host(tmp_path):
+    """Even when its plugin hangs in a call (no end of stream is ever read),
+    a runner ends once its host is killed with SIGKILL."""
+    if not SHARED.exists():
+        pytest.skip("needs ../shared/data")
+    plugins = tmp_path / "plugins"
+    build_fixtures(plugins)
+    config = base_config(plugin_call_timeout_ms=60000)
+    config["plugin_dirs"] = [str(plugins)]
+    config["plugins"] = [{"instance": "stuck", "plugin": "test.hangs"}]
+    config["vpps"] = []
+    host = Mantad(config)
+    host.log = open(host.log_path, "ab")
+    host.proc = subprocess.Popen([str(MANTAD), "--config", str(host.config_path)], stdout=host.log, stderr=subprocess.STDOUT)
+    try:
+        runners = []
+        deadline = time.time() + 20
+        while time.time() < deadline and not runners:
+            out = subprocess.run(["pgrep", "-P", str(host.proc.pid)], capture_output=True, text=True).stdout
+            runners = [int(p) for p in out.split()]
+            time.sleep(0.05)
+        assert len(runners) == 1, "the runner did not start"
+        time.sleep(0.5)  # inside start(), which never returns
+        assert runner_alive(runners[0])
+        host.kill9()
+        deadline = time.time() + 5
+        while time.time() < deadline and runner_alive(runners[0]):
+            time.sleep(0.05)
+        assert not runner_alive(runners[0])
+    finally:
+        if host.proc.poll() is None:
+            host.kill9()

@@ -1,5 +1,6 @@
 import Glibc
 import MantaABI
+import MantaIO
 import MantaSDK
 import Synchronization
 
@@ -13,7 +14,16 @@ import Synchronization
 public enum PluginRunner {
     /// Serves the host on `fd` until it closes the socket or asks for
     /// destroy. Returns the process's exit status.
-    public static func serve(fd: Int32, library: String, manifestPath: String) -> Int32 {
+    public static func serve(fd: Int32, library: String, manifestPath: String, hostPID: Int32) -> Int32 {
+        // A runner whose host is gone (even killed with SIGKILL while the
+        // plugin hangs in a call, so that no EOF is read) ends with it.
+        // Polled rather than PR_SET_PDEATHSIG, which follows the thread
+        // that spawned the runner, and restarts spawn from short-lived ones.
+        let watch = Worker(name: "host-watch")
+        watch.submit {
+            while getppid() == hostPID { usleep(500_000) }
+            _exit(70)
+        }
         let link = RunnerServices(fd: fd)
         let module: LoadedModule
         do {

@@ -45,7 +45,7 @@ final class RunnerLink: Sendable {
         defer { posix_spawn_file_actions_destroy(&actions) }
         posix_spawn_file_actions_adddup2(&actions, pair[1], 3)
         let exe = RunnerLink.executable
-        let args = [exe, "3", library, manifest]
+        let args = [exe, "3", library, manifest, String(getpid())]
         var cArgs: [UnsafeMutablePointer<CChar>?] = args.map { strdup($0) } + [nil]
         defer { cArgs.forEach { free($0) } }
         // A plugin's crash is reported by its wait status; Swift's crash
