@@ -124,7 +124,7 @@ struct PluginBoot: Sendable {
     /// it answers with, and how its runner's ends are reported.
     private func isolation(_ entry: HostConfig.Instance, manifest: Manifest, at i: Int) -> ProcessIsolation {
         let events = self.events, store = self.store, logger = self.logger
-        return ProcessIsolation(
+        var iso = ProcessIsolation(
             manifestPath: manifest.path, clock: services.clock, pointIDs: services.pointIDs, hostVersion: hostVersion,
             maxRestarts: entry.maxRestarts,
             exited: { inst, pid, reason, restartIn in
@@ -142,6 +142,12 @@ struct PluginBoot: Sendable {
                 }
             },
             recreated: { inst in if manifest.kind == .driver { registerDevices(inst, at: i) } })
+        iso.restarted = { inst, pid in
+            let detail = "started again in runner \(pid) (restart \(inst.restarts) of \(entry.maxRestarts))"
+            logger.info(inst.name, detail)
+            EventLoop.shared.execute { events.record(.info, source: inst.name, kind: "plugin.restarted", detail) }
+        }
+        return iso
     }
 
     /// Asks a driver for its devices and registers them on the loop.

@@ -116,17 +116,21 @@ public final class PluginInstance: Sendable {
     func start() -> Bool {
         guard let h = handle, !unusable else { return false }
         let module = self.module, link = runner, timeout = callTimeoutMs
-        let call: @Sendable () -> Int32
+        let call: @Sendable () -> Int32?
         if let link {
             call = { RunnerCalls.start(link, timeoutMs: timeout) }
         } else {
             call = { module.table.pointee.start(h.raw) }
         }
         switch worker.sync(timeoutMs: callTimeoutMs + 1_000, call) {
+        case .some(.none):
+            // The runner ended or was ended: its exit says why, and fails
+            // the instance with that (ProcessIsolation).
+            return false
         case .none:
             fail(.hung, "start() did not return within \(callTimeoutMs) ms")
             return false
-        case .some(let rc) where rc != MANTA_OK:
+        case .some(.some(let rc)) where rc != MANTA_OK:
             fail(.failed, "start() returned \(StatusCode.name(rc))\(lastError.isEmpty ? "" : ": \(lastError)")")
             return false
         default:

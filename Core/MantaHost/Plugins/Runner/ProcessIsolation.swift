@@ -29,6 +29,8 @@ struct ProcessIsolation: Sendable {
     /// Told (on a restart thread) once a restarted instance is created,
     /// before it starts: a driver's devices are described again.
     let recreated: @Sendable (PluginInstance) -> Void
+    /// Told (on the restart thread) that a restarted instance has started.
+    var restarted: @Sendable (PluginInstance, _ pid: Int32) -> Void = { _, _ in }
 }
 
 /// A runner's history: how often it was restarted and how it last ended.
@@ -136,15 +138,19 @@ extension PluginInstance {
         guard let config = createdWith, !supervision.withLock({ $0.closing }) else { return }
         do { try createInRunner(config: config) } catch { return }
         isolation?.recreated(self)
-        _ = start()
+        if start(), let pid = runnerPID { isolation?.restarted(self, pid) }
     }
 }
 
 /// Calls into a runner, made on the instance's worker (so in order with
 /// the rest, as in process); each waits for its reply within the time limit.
 enum RunnerCalls {
-    static func start(_ l: RunnerLink, timeoutMs: Int64) -> Int32 {
-        guard var r = l.call(.start, timeoutMs: timeoutMs, what: "start()") else { return MANTA_ERR_IO }
+    /// start()'s status; nil when the runner did not answer (it has ended).
+    static func start(_ l: RunnerLink, timeoutMs: Int64) -> Int32? {
+        guard var r = l.call(.start, timeoutMs: timeoutMs, what: "start()") else {
+            _ = l.waitForExit(timeoutMs: 2_000)
+            return nil
+        }
         return (try? r.i32()) ?? MANTA_ERR_IO
     }
 }

@@ -83,8 +83,10 @@ final class RunnerLink: Sendable {
                 closed = true
                 close(fd)
             }
-            exitReason.finish(reason)
+            // Told before waiters wake, so that a caller of waitForExit
+            // finds the instance already failed with the reason.
             onExit(reason)
+            exitReason.finish(reason)
             reader.close()
         }
     }
@@ -130,7 +132,8 @@ final class RunnerLink: Sendable {
         kill(pid, SIGKILL)
     }
 
-    /// Waits for the runner to have ended (after destroy or `end`).
+    /// Waits for the runner to have ended (after destroy or `end`) and its
+    /// exit to have been handled; returns the reason.
     func waitForExit(timeoutMs: Int64) -> String? { exitReason.wait(timeoutMs: timeoutMs) }
 
     /// Reads frames until the runner goes; returns why it went.
