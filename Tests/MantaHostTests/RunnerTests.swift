@@ -99,11 +99,16 @@ import Testing
 final class RunnerRecorder: HostServices {
     let samples = Mutex<[manta_sample_t]>([])
     let errors = Mutex<[String]>([])
-    func log(from instance: InstanceContext, level: LogLevel, message: String) {}
+    let logs = Mutex<[String]>([])
+    /// What publish_samples answers (MANTA_ERR_BUSY: a full host queue).
+    let answer: Int32
+    init(answer: Int32 = MANTA_OK) { self.answer = answer }
+    func log(from instance: InstanceContext, level: LogLevel, message: String) { logs.withLock { $0.append(message) } }
     func reportError(from instance: InstanceContext, code: Int32, message: String) { errors.withLock { $0.append(message) } }
     func nowMs() -> Int64 { 0 }
     func requestCallback(from instance: InstanceContext, delayMs: Int64) {}
     func publishSamples(from instance: InstanceContext, _ s: UnsafeBufferPointer<manta_sample_t>) -> Int32 {
+        guard answer == MANTA_OK else { return answer }
         samples.withLock { $0 += Array(s) }
         return MANTA_OK
     }
@@ -185,6 +190,18 @@ final class Exits: Sendable {
         #expect(exits.withLock { $0.isEmpty }, "an asked-for exit is not reported")
         var status: Int32 = 0
         #expect(waitpid(pid, &status, WNOHANG) <= 0, "the runner was reaped")
+    }
+
+    @Test func samplesTheHostRefusesAreCountedAndLogged() throws {
+        let rec = RunnerRecorder(answer: MANTA_ERR_BUSY)
+        let inst = try instance("busy", behaviour: 5, services: rec)
+        try inst.create(config: [:])
+        #expect(inst.start())
+        _ = inst.describeDevices()  // a call after start: the start's samples have been read
+        #expect(rec.samples.withLock { $0.isEmpty })
+        #expect(rec.logs.withLock { $0 } == ["host queue full: 7 samples from this runner dropped so far"])
+        inst.stop()
+        inst.destroy()
     }
 
     @Test func aCrashInStartEndsTheRunnerOnlyAndIsRestarted() throws {

@@ -24,6 +24,7 @@ final class RunnerLink: Sendable {
     private let hello = Completion<Result<(major: UInt32, minor: UInt32, minHostMinor: UInt32), PluginCallError>>()
     private let exitReason = Completion<String>()
     private let reader: Worker
+    private let drops = Mutex<(count: Int, toldMs: Int64)>((0, -1_000_000))
 
     /// The runner executable: `MANTA_RUNNER`, else `manta-runner` beside
     /// this process's executable (the package's build folder).
@@ -158,6 +159,23 @@ final class RunnerLink: Sendable {
         return ending.withLock { $0 }.map { "\($0) (\(how))" } ?? how
     }
 
+    /// Counts samples the host refused (its queue was full: the runner's
+    /// publish_samples had already said MANTA_OK) and says so at most once
+    /// a second.
+    private func dropped(_ n: Int) {
+        let now = WallClock.monotonicMs()
+        let (total, say) = drops.withLock { d -> (Int, Bool) in
+            d.count += n
+            guard now - d.toldMs >= 1_000 else { return (d.count, false) }
+            d.toldMs = now
+            return (d.count, true)
+        }
+        if say {
+            context.services.log(from: context, level: .warn,
+                                 message: "host queue full: \(total) samples from this runner dropped so far")
+        }
+    }
+
     private func handle(_ r: inout FrameReader, _ body: [UInt8]) throws(ProtocolViolation) {
         let c = context, s = context.services
         switch r.type {
@@ -184,7 +202,8 @@ final class RunnerLink: Sendable {
             s.requestCallback(from: c, delayMs: try r.i64())
         case .samples:
             let samples = try r.samples()
-            _ = samples.withUnsafeBufferPointer { s.publishSamples(from: c, $0) }
+            let rc = samples.withUnsafeBufferPointer { s.publishSamples(from: c, $0) }
+            if rc != MANTA_OK { dropped(samples.count) }
         case .prices:
             var prices: [Price] = []
             for _ in 0..<(try r.count(minBytes: 32)) { prices.append(try r.price()) }
