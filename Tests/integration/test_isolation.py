@@ -49,9 +49,15 @@ def fleet(tmp_path_factory):
     config = base_config(plugin_call_timeout_ms=1500)
     config["plugin_dirs"] = config["plugin_dirs"] + [str(plugins)]
     config["plugins"] = config["plugins"] + [
-        {"instance": name, "plugin": f"test.{name}", "max_restarts": 3} for name in VARIANTS]
+        {"instance": name, "plugin": f"test.{name}", "max_restarts": 3} for name in VARIANTS] + [
+        # First-party plugins asked to run in runners: a whole VPP out of process.
+        {"instance": "homes-proc", "plugin": "manta.sim", "isolation": "process",
+         "config": {"homes": 2, "publish_interval_ms": 30000}},
+        {"instance": "threshold-proc", "plugin": "manta.threshold", "isolation": "process",
+         "config": {"charge_below": 40, "discharge_above": 300}}]
     config["vpps"] = config["vpps"] + [
-        {"id": "crashy", "region": "VIC1", "market": "prices", "strategy": "crash-decide", "drivers": ["good-driver"]}]
+        {"id": "crashy", "region": "VIC1", "market": "prices", "strategy": "crash-decide", "drivers": ["good-driver"]},
+        {"id": "isolated", "region": "VIC1", "market": "prices", "strategy": "threshold-proc", "drivers": ["homes-proc"]}]
     with Mantad(config).start(timeout=60) as host:
         yield host
 
@@ -123,6 +129,24 @@ def test_a_restart_gets_a_new_pid(fleet):
         events = [e for e in fleet.call("events.list", {"limit": 500}) if e["source"] == name and e["kind"] == "plugin.exited"]
         pids = [int(e["message"].split()[1]) for e in events]
         assert len(pids) >= 2 and len(set(pids)) == len(pids), pids
+
+
+def test_a_vpp_whose_driver_and_strategy_run_in_runners_dispatches(fleet):
+    import sqlite3
+    plugins = listed(fleet)
+    for name in ["homes-proc", "threshold-proc"]:
+        assert plugins[name]["isolation"] == "process" and plugins[name]["pid"] and plugins[name]["state"] == "started"
+    # The sim integrates its batteries on now_ms, answered in the runner:
+    # its samples arrive on the host clock, and its SOC is what decides.
+    assert fleet.wait_for(lambda: sum(1 for r in fleet.call("dispatch.history", {"limit": 10000})
+                                      if r["vpp"] == "isolated" and r["status"] == "ok") >= 3, timeout=30)
+    db = sqlite3.connect(f"file:{fleet.db}?mode=ro", uri=True)
+    assert fleet.wait_for(lambda: db.execute(
+        "SELECT count(*) FROM dispatch_outcomes o JOIN dispatch_commands c ON c.id = o.command_id "
+        "JOIN dispatch_intervals i ON i.id = c.interval_id WHERE i.vpp = 'isolated' AND o.outcome IN ('applied', 'clamped')"
+    ).fetchone()[0] >= 2, timeout=30)
+    devices = [d for d in fleet.call("devices.list") if d["id"].startswith("homes-proc/")]
+    assert len(devices) >= 2
 
 
 def test_each_exit_is_audited(fleet):
