@@ -15,6 +15,7 @@ let package = Package(
     products: [
         .executable(name: "mantad", targets: ["mantad"]),
         .executable(name: "manta", targets: ["manta"]),
+        .executable(name: "manta-runner", targets: ["manta-runner"]),
         .library(name: "manta_sim", type: .dynamic, targets: ["SimDriver"]),
         .library(name: "manta_sunspec", type: .dynamic, targets: ["SunSpecDriver"]),
         .library(name: "manta_modbus", type: .dynamic, targets: ["ModbusDriver"]),
@@ -96,6 +97,8 @@ let package = Package(
                                          "MantaMarketFiles", "MantaModbus", "MantaModel", "MantaText",
                                          .product(name: "ArgumentParser", package: "swift-argument-parser")],
                           path: "Core/manta"),
+        // One process-isolated plugin instance, started by the host.
+        .executableTarget(name: "manta-runner", dependencies: ["MantaHost"], path: "Core/manta-runner"),
         .executableTarget(name: "manta-bench",
                           dependencies: ["MantaHost", "MantaTools", "MantaKit", "MantaSDK", "MantaEngine", "MantaIO",
                                          "MantaJSON", "MantaMarket", "MantaMarketFiles", "MantaModbus", "MantaModbusSim",

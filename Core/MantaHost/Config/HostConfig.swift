@@ -51,9 +51,15 @@ public struct HostConfig: Sendable {
         public var plugin: String
         public var config: JSON
         public var enabled: Bool
+        /// Where its code runs; nil: in a runner process unless the plugin
+        /// ships with Manta (its manifest under the repository's Plugins/).
+        public var isolation: PluginIsolation?
+        /// Restarts of its runner after it ends unasked (crash, hang).
+        public var maxRestarts: Int
 
         enum CodingKeys: String, CodingKey {
-            case name = "instance", plugin, config, enabled
+            case name = "instance", plugin, config, enabled, isolation
+            case maxRestarts = "max_restarts"
         }
     }
 

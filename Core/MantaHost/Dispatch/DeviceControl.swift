@@ -59,8 +59,7 @@ final class DeviceControl {
         store.add { $0.controls.append(row) }
         let request = Setpoint(device: Int(device.index), mode: mode, commandID: UInt64(id), value: value,
                                validFromMs: now, validUntilMs: now + validForMs)
-        let module = instance.module
-        instance.perform({ h in DriverCalls.apply(module, h, [request]) }) { results in
+        instance.applySetpoints([request]) { results in
             finish(results?.first ?? SetpointOutcome(.failed, applied: .nan, "driver \(device.instance) could not take the call",
                                                     commandID: UInt64(id)))
         }

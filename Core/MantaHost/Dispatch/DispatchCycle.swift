@@ -128,8 +128,7 @@ final class DispatchCycle {
             return finish(vpp, cycle: cycle, .failure(PluginCallError(
                 "strategy \(strategy.name) is \(strategy.state.rawValue)\(strategy.lastError.isEmpty ? "" : ": \(strategy.lastError)")")))
         }
-        let module = strategy.module
-        strategy.perform({ h in StrategyCalls.decide(module, h, obs) }) { [self] result in
+        strategy.decide(obs) { [self] result in
             finish(vpp, cycle: cycle, result ?? .failure(PluginCallError("strategy unavailable")))
         }
         vpp.deadline.schedule(afterMs: UInt64(deadlineWall)) { [unowned self] in
@@ -149,8 +148,7 @@ final class DispatchCycle {
                 vpp.round[c] = .failure(PluginCallError("\(contender.name) is not running"))
                 continue
             }
-            let module = inst.module, o = arena.observation(for: c, obs)
-            inst.perform({ h in StrategyCalls.decide(module, h, o) }) { [self] result in
+            inst.decide(arena.observation(for: c, obs)) { [self] result in
                 answered(vpp, cycle: cycle, contender: c, result ?? .failure(PluginCallError("unavailable")))
             }
         }
@@ -298,8 +296,7 @@ final class DispatchCycle {
             }
             return
         }
-        let module = instance.module
-        instance.perform({ h in DriverCalls.apply(module, h, requests) }) { [self] results in
+        instance.applySetpoints(requests) { [self] results in
             outcomes(results, for: requests, driver: driver)
         }
     }

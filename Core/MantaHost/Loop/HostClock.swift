@@ -28,6 +28,16 @@ public final class HostClock: Sendable {
         _ = monotonicStart.compareExchange(expected: 0, desired: WallClock.monotonicMs(), ordering: .relaxed)
     }
 
+    /// Starts it as another process's clock began: the monotonic clock is
+    /// the machine's, so a plugin runner keeps the host's time exactly.
+    func begin(atMonotonicMs ms: Int64) {
+        guard ms != 0 else { return }
+        _ = monotonicStart.compareExchange(expected: 0, desired: ms, ordering: .relaxed)
+    }
+
+    /// Monotonic ms at which a replay clock began running; 0 until then.
+    var runningSinceMs: Int64 { monotonicStart.load(ordering: .relaxed) }
+
     /// Host time now, ms since the Unix epoch.
     public func nowMs() -> Int64 {
         switch mode {

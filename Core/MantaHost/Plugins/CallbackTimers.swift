@@ -30,8 +30,7 @@ final class CallbackTimers {
         timers[index] = timer
         timer.schedule(afterMs: UInt64(clock.wallMs(forHostMs: max(0, delayMs)))) {
             guard instance.state == .started else { return }
-            let module = instance.module
-            instance.fire { h in module.table.pointee.on_callback(h) }
+            instance.fireCallback()
         }
     }
 

@@ -35,6 +35,31 @@ public final class LoadedModule: @unchecked Sendable {
         self.kindTableSize = kindTableSize
     }
 
+    /// What the host keeps of a module a runner loads (process isolation):
+    /// its manifest and ABI as declared (the runner checks them against the
+    /// module), and zeroed tables that nothing calls: every call goes to the
+    /// runner.
+    convenience init(standInFor manifest: Manifest, path: String) {
+        let table = UnsafeMutablePointer<manta_module_t>.allocate(capacity: 1)
+        table.initialize(to: manta_module_t())
+        table.pointee.abi_major = manifest.abiMajor
+        table.pointee.abi_minor = manifest.abiMinor
+        let kind = UnsafeMutableRawPointer.allocate(byteCount: 256, alignment: 16)
+        kind.initializeMemory(as: UInt8.self, repeating: 0, count: 256)
+        self.init(manifest: manifest, path: path, table: table, tableSize: 0, kindTable: kind, kindTableSize: 0)
+    }
+
+    /// [host] A stand-in takes the ABI its runner found in the module
+    /// (before the instance is created, so before anyone reads it; a
+    /// restart writes the same values again).
+    func adoptRunnerABI(major: UInt32, minor: UInt32, minHostMinor: UInt32) {
+        guard tableSize == 0 else { return }
+        let t = UnsafeMutablePointer(mutating: table)
+        t.pointee.abi_major = major
+        t.pointee.abi_minor = minor
+        t.pointee.min_host_minor = minHostMinor
+    }
+
     public var id: String { manifest.id }
     public var kind: PluginKind { manifest.kind }
     public var abiMajor: UInt32 { table.pointee.abi_major }

@@ -81,15 +81,22 @@ struct PluginBoot: Sendable {
         let configDir = Paths.directory(of: config.path)
         let schema = manifest.configSchema
         let filled = schema.resolvingPaths(in: schema.applyingDefaults(to: entry.config)) { Paths.resolve($0, against: configDir) }
+        let isolated = (entry.isolation ?? Self.defaultIsolation(for: manifest)) == .process
         let module: LoadedModule
-        do { module = try ModuleLoader.load(manifest, path: path) } catch { return .failure(error) }
-        let rc = module.acquire()
-        guard rc == 0 else {
-            return .failure(PluginRefusal(plugin: manifest.id, path: path, reason: "module init() returned \(StatusCode.name(rc))"))
+        if isolated {
+            // Not loaded here: the runner loads (and checks) it.
+            module = LoadedModule(standInFor: manifest, path: path)
+        } else {
+            do { module = try ModuleLoader.load(manifest, path: path) } catch { return .failure(error) }
+            let rc = module.acquire()
+            guard rc == 0 else {
+                return .failure(PluginRefusal(plugin: manifest.id, path: path, reason: "module init() returned \(StatusCode.name(rc))"))
+            }
+            plugins.remember(module)
         }
-        plugins.remember(module)
         let inst = PluginInstance(name: entry.name, index: i, module: module, services: services,
-                                  callTimeoutMs: config.pluginCallTimeoutMs, hostVersion: hostVersion)
+                                  callTimeoutMs: config.pluginCallTimeoutMs, hostVersion: hostVersion,
+                                  isolation: isolated ? isolation(entry, manifest: manifest, at: i) : nil)
         plugins.set(i, instance: inst)
         do { try inst.create(config: filled) } catch { return .failure(error) }
         if manifest.kind == .driver { registerDevices(inst, at: i) }
@@ -104,12 +111,50 @@ struct PluginBoot: Sendable {
         return .success(inst)
     }
 
+    /// Plugins shipped with Manta (manifest under the repository's Plugins/)
+    /// run in process; any other in a runner.
+    static func defaultIsolation(for manifest: Manifest) -> PluginIsolation {
+        // The checkout the host was built in: Package.swift above the executable.
+        guard let package = Paths.executable.flatMap({ Paths.findUpward("Package.swift", from: $0) }) else { return .process }
+        let shipped = Paths.directory(of: package) + "/Plugins/"
+        return Paths.normalize(Paths.absolute(manifest.path)).hasPrefix(shipped) ? .inProcess : .process
+    }
+
+    /// What a process-isolated instance is given: the clock and point ids
+    /// it answers with, and how its runner's ends are reported.
+    private func isolation(_ entry: HostConfig.Instance, manifest: Manifest, at i: Int) -> ProcessIsolation {
+        let events = self.events, store = self.store, logger = self.logger
+        var iso = ProcessIsolation(
+            manifestPath: manifest.path, clock: services.clock, pointIDs: services.pointIDs, hostVersion: hostVersion,
+            maxRestarts: entry.maxRestarts,
+            exited: { inst, pid, reason, restartIn in
+                let then = restartIn.map { "restarting in \($0) ms (restart \(inst.restarts) of \(entry.maxRestarts))" }
+                    ?? "not restarted: \(entry.maxRestarts) restarts used"
+                let detail = "runner \(pid) \(reason); \(then)"
+                logger.error(inst.name, detail)
+                let params: JSON = ["instance": .string(inst.name), "pid": .int(Int64(pid)), "reason": .string(reason),
+                                    "restarts": .int(Int64(inst.restarts))]
+                let row = AuditRow(tMs: WallClock.nowMs(), principal: "host", peer: "", method: "plugin.exited",
+                                   params: params.serialized(), outcome: restartIn == nil ? "failed" : "restarting")
+                EventLoop.shared.execute {
+                    events.record(.error, source: inst.name, kind: "plugin.exited", detail)
+                    store.add { $0.audits.append(row) }
+                }
+            },
+            recreated: { inst in if manifest.kind == .driver { registerDevices(inst, at: i) } })
+        iso.restarted = { inst, pid in
+            let detail = "started again in runner \(pid) (restart \(inst.restarts) of \(entry.maxRestarts))"
+            logger.info(inst.name, detail)
+            EventLoop.shared.execute { events.record(.info, source: inst.name, kind: "plugin.restarted", detail) }
+        }
+        return iso
+    }
+
     /// Asks a driver for its devices and registers them on the loop.
     private func registerDevices(_ inst: PluginInstance, at i: Int) {
-        guard let h = inst.handle else { return }
-        let module = inst.module, name = inst.name
-        let answer = inst.worker.sync(timeoutMs: inst.callTimeoutMs) { DriverCalls.describe(module, h.raw) }
-        switch answer {
+        guard inst.handle != nil else { return }
+        let name = inst.name
+        switch inst.describeDevices() {
         case .none:
             inst.noteTimeout(hungAfterMs: 0)
             onLoop { events in events.record(.error, source: name, kind: "plugin.devices", "device_info did not return in time") }

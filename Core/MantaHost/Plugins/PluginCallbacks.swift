@@ -19,9 +19,11 @@ extension Logger.Level {
 /// plugin worker threads, concurrently: each copies what it is given,
 /// enqueues it onto the loop and returns (host.h: [any], never blocks).
 final class PluginCallbacks: HostServices {
-    private let clock: HostClock
+    let clock: HostClock
     private let logger: Logger
     private let catalog: PointCatalog
+    /// The catalog's ids by name, for runners (they answer point_id themselves).
+    var pointIDs: [String: UInt32] { Dictionary(catalog.points.map { ($0.name, $0.id) }, uniquingKeysWith: { a, _ in a }) }
     private let plugins: PluginTable
     private let ingest: TelemetryIngest
     private let prices: PriceIntake

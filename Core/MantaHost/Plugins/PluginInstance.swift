@@ -33,6 +33,11 @@ public final class PluginInstance: Sendable {
     public let module: LoadedModule
     public let worker: Worker
     let table: HostTable
+    /// Who the instance's callbacks come from (the host table's host_data).
+    let context: InstanceContext
+    /// Set when the instance runs in a runner process of its own.
+    let isolation: ProcessIsolation?
+    let supervision = Mutex(Supervision())
     private let stateBox = Mutex<(state: InstanceState, lastError: String, handle: InstanceHandle?)>((.created, "", nil))
     private let counters = Mutex<(calls: Int, failures: Int, timeouts: Int, errors: Int)>((0, 0, 0, 0))
     /// Time limit for one call into the plugin, wall ms.
@@ -42,13 +47,14 @@ public final class PluginInstance: Sendable {
     var createdWith: JSON? { created.withLock { $0 } }
 
     init(name: String, index: Int, module: LoadedModule, services: HostServices, callTimeoutMs: Int64,
-         hostVersion: String) {
+         hostVersion: String, isolation: ProcessIsolation? = nil) {
         self.name = name
         self.module = module
         self.callTimeoutMs = callTimeoutMs
+        self.isolation = isolation
         worker = Worker(name: name)
-        table = HostTable(context: InstanceContext(name: name, index: index, services: services),
-                          hostName: "mantad", hostVersion: hostVersion)
+        context = InstanceContext(name: name, index: index, services: services)
+        table = HostTable(context: context, hostName: "mantad", hostVersion: hostVersion)
     }
 
     public var state: InstanceState { stateBox.withLock { $0.state } }
@@ -63,6 +69,9 @@ public final class PluginInstance: Sendable {
             if let error { $0.lastError = error }
         }
     }
+
+    /// Sets the handle a created instance answers to (a runner's stand-in).
+    func setHandle(_ h: InstanceHandle?) { stateBox.withLock { $0.handle = h } }
 
     /// Counts a plugin's report_error().
     func noteReportedError(_ message: String) {
@@ -81,6 +90,7 @@ public final class PluginInstance: Sendable {
     /// On failure the state is `.failed` and the error says why.
     func create(config: JSON) throws(PluginRefusal) {
         created.withLock { $0 = config }
+        if isolation != nil { return try createInRunner(config: config) }
         let json = config.serialized()
         let module = self.module, table = self.table
         let result = worker.sync(timeoutMs: callTimeoutMs) { () -> InstanceHandle? in
@@ -105,12 +115,22 @@ public final class PluginInstance: Sendable {
     /// [host] Starts the instance; on failure it stays stopped with the reason.
     func start() -> Bool {
         guard let h = handle, !unusable else { return false }
-        let module = self.module
-        switch worker.sync(timeoutMs: callTimeoutMs, { module.table.pointee.start(h.raw) }) {
+        let module = self.module, link = runner, timeout = callTimeoutMs
+        let call: @Sendable () -> Int32?
+        if let link {
+            call = { RunnerCalls.start(link, timeoutMs: timeout) }
+        } else {
+            call = { module.table.pointee.start(h.raw) }
+        }
+        switch worker.sync(timeoutMs: callTimeoutMs + 1_000, call) {
+        case .some(.none):
+            // The runner ended or was ended: its exit says why, and fails
+            // the instance with that (ProcessIsolation).
+            return false
         case .none:
             fail(.hung, "start() did not return within \(callTimeoutMs) ms")
             return false
-        case .some(let rc) where rc != MANTA_OK:
+        case .some(.some(let rc)) where rc != MANTA_OK:
             fail(.failed, "start() returned \(StatusCode.name(rc))\(lastError.isEmpty ? "" : ": \(lastError)")")
             return false
         default:
@@ -121,8 +141,14 @@ public final class PluginInstance: Sendable {
 
     /// [host] Stops the instance. After it returns no callback is pending.
     func stop() {
+        supervision.withLock { $0.closing = true }
         guard let h = handle, state == .started else { return }
         let module = self.module
+        if let link = runner {
+            _ = link.call(.stop, timeoutMs: callTimeoutMs, what: "stop()")
+            setState(.stopped)
+            return
+        }
         if worker.sync(timeoutMs: callTimeoutMs, { module.table.pointee.stop(h.raw) }) == nil {
             fail(.hung, "stop() did not return within \(callTimeoutMs) ms")
         } else {
@@ -133,6 +159,14 @@ public final class PluginInstance: Sendable {
     /// [host] Destroys the instance and frees its host table. A hung
     /// instance is abandoned instead: its worker may still be inside it.
     func destroy() {
+        supervision.withLock { $0.closing = true }
+        if isolation != nil {
+            destroyRunner()
+            setState(.destroyed)
+            worker.close()
+            table.free()
+            return
+        }
         if let h = handle, state != .hung, state != .destroyed {
             let module = self.module
             if worker.sync(timeoutMs: callTimeoutMs, { module.table.pointee.destroy(h.raw) }) == nil {
@@ -147,7 +181,7 @@ public final class PluginInstance: Sendable {
         }
     }
 
-    private func fail(_ state: InstanceState, _ reason: String) {
+    func fail(_ state: InstanceState, _ reason: String) {
         setState(state, error: reason)
         counters.withLock {
             if state == .hung { $0.timeouts += 1 } else { $0.failures += 1 }

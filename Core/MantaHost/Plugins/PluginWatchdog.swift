@@ -15,7 +15,9 @@ final class PluginWatchdog {
     }
 
     func check() {
-        for inst in plugins.instances where inst.state == .started {
+        // A runner's call has its own time limit (RunnerLink), past which
+        // the runner is ended and restarted rather than abandoned.
+        for inst in plugins.instances where inst.state == .started && inst.isolation == nil {
             let busy = inst.worker.busyForMs
             if busy > hungAfterMs {
                 inst.setState(.hung, error: "a call has not returned for \(busy) ms")

@@ -10,7 +10,10 @@
  *   FIXTURE_NO_ENTRY        no entry point at all
  *   FIXTURE_BEHAVIOUR       0 well behaved, 1 decide/apply fail, 2 decide hangs,
  *                           3 start crashes (SIGSEGV), 4 create fails,
- *                           5 driver publishes bad samples at start
+ *                           5 driver publishes bad samples at start,
+ *                           6 a callback crashes (SIGSEGV), 7 a callback calls
+ *                           abort(), 8 start never returns, 9 decide crashes
+ *                           (SIGSEGV); 6 and 7 ask for the callback at start
  */
 #include <math.h>
 #include <stdio.h>
@@ -91,12 +94,23 @@ static int32_t start(manta_instance_t *instance) {
         *null = 1; /* crash, on purpose */
     }
     if (FIXTURE_BEHAVIOUR == 5) publish_bad_samples(f);
+    if (FIXTURE_BEHAVIOUR == 6 || FIXTURE_BEHAVIOUR == 7) f->host->request_callback(f->host, 1000);
+    if (FIXTURE_BEHAVIOUR == 8) {
+        for (;;) sleep(1); /* never returns */
+    }
     return MANTA_OK;
 }
 
 static void stop(manta_instance_t *instance) { (void)instance; }
 static void destroy(manta_instance_t *instance) { free(instance); }
-static void on_callback(manta_instance_t *instance) { (void)instance; }
+static void on_callback(manta_instance_t *instance) {
+    (void)instance;
+    if (FIXTURE_BEHAVIOUR == 6) {
+        volatile int *null = NULL;
+        *null = 1; /* crash, on purpose */
+    }
+    if (FIXTURE_BEHAVIOUR == 7) abort();
+}
 
 static int32_t decide(manta_instance_t *instance, const manta_observation_t *obs, manta_decision_t *out) {
     fixture_t *f = (fixture_t *)instance;
@@ -106,6 +120,10 @@ static int32_t decide(manta_instance_t *instance, const manta_observation_t *obs
     }
     if (FIXTURE_BEHAVIOUR == 2) {
         for (;;) sleep(1); /* never answers */
+    }
+    if (FIXTURE_BEHAVIOUR == 9) {
+        volatile int *null = NULL;
+        *null = 1; /* crash, on purpose */
     }
     for (uint32_t i = 0; i < out->count; i++) out->target_w[i] = obs->price < 0 ? -1000 : 1000;
     snprintf(out->reason, sizeof out->reason, "fixture: price %.2f", obs->price);

@@ -155,6 +155,10 @@ struct FleetMethods {
             o["failures"] = .int(s.failures)
             o["timeouts"] = .int(s.timeouts)
             o["last_error"] = .string(inst.lastError)
+            o["isolation"] = .string(inst.isolationMode.rawValue)
+            o["pid"] = inst.runnerPID.map { .int(Int64($0)) } ?? .null
+            o["restarts"] = .int(inst.restarts)
+            o["last_exit"] = inst.lastExit.map { .string($0) } ?? .null
         } else {
             o["state"] = r.enabled ? "failed" : "disabled"
             o["last_error"] = .string(r.refusal ?? "")

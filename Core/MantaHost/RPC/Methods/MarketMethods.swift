@@ -29,8 +29,7 @@ struct MarketMethods {
                           guard let market = vpps.marketInstance(region: region, plugins: plugins) else {
                               return respond(.failure(.unavailable("no running market connector serves \(region)")))
                           }
-                          let module = market.module
-                          market.perform({ h in MarketCalls.fetch(module, h, region: region, fromMs: from, toMs: to) }) { result in
+                          market.fetchPrices(region: region, fromMs: from, toMs: to) { result in
                               switch result {
                               case .success(let prices)?: respond(.success(.array(prices.suffix(limit).map(priceJSON))))
                               case .failure(let e)?: respond(.failure(.unavailable("\(market.name): \(e.message)")))
@@ -55,8 +54,7 @@ struct MarketMethods {
                           }
                           let bid = Bid(bidID: ids.nextBid(), region: region, intervalEndMs: end,
                                          quantityMW: p.quantityMW, price: p.price)
-                          let module = market.module
-                          market.perform({ h in MarketCalls.submit(module, h, bid) }) { result in
+                          market.submitBid(bid) { result in
                               switch result {
                               case .success(let r)?:
                                   respond(.success(["bid_id": .int(Int64(bid.bidID)), "status": .string(r.status.name),

@@ -1,0 +1,226 @@
+import MantaABI
+import MantaSDK
+
+// The ABI's values on the runner wire, one writer and one reader each.
+
+extension FrameWriter {
+    /// The host clock, at the head of every host -> runner call.
+    mutating func clock(_ c: HostClock) {
+        switch c.mode {
+        case .realtime:
+            u8(0)
+            i64(0)
+            f64(1)
+        case let .replay(start, speed):
+            u8(1)
+            i64(start)
+            f64(speed)
+        }
+        i64(c.runningSinceMs)
+    }
+
+    mutating func observation(_ o: Observation) {
+        i64(o.nowMs)
+        i64(o.intervalEndMs)
+        i64(o.intervalMs)
+        i64(o.deadlineMs)
+        str(o.vpp)
+        str(o.region)
+        f64(o.price)
+        u32(UInt32(o.priceHistory.count))
+        for p in o.priceHistory { f64(p) }
+        u32(UInt32(o.assets.count))
+        for a in o.assets {
+            str(a.id)
+            i32(a.kind.rawValue)
+            for v in [a.soc, a.capacityWh, a.maxChargeW, a.maxDischargeW, a.socMin, a.socMax, a.powerW, a.roundTripEfficiency] {
+                f64(v)
+            }
+        }
+    }
+
+    mutating func device(_ d: Result<DeviceInfo, UnknownDeviceKind>) {
+        switch d {
+        case .failure(let e):
+            u8(0)
+            i32(e.code)
+            str(e.key)
+        case .success(let d):
+            u8(1)
+            i32(d.kind.rawValue)
+            str(d.key)
+            str(d.site)
+            str(d.manufacturer)
+            str(d.model)
+            str(d.serial)
+            let r = d.ratings
+            for v in [r.ratedPowerW, r.maxChargeW, r.maxDischargeW, r.capacityWh, r.socMin, r.socMax, r.roundTripEfficiency] {
+                f64(v)
+            }
+            bool(d.controllable)
+            bool(d.readOnly)
+        }
+    }
+
+    mutating func setpoint(_ s: Setpoint) {
+        u32(UInt32(s.device))
+        i32(s.mode.rawValue)
+        u64(s.commandID)
+        f64(s.value)
+        i64(s.validFromMs)
+        i64(s.validUntilMs)
+    }
+
+    mutating func outcome(_ o: SetpointOutcome) {
+        u64(o.commandID)
+        i32(o.outcome.rawValue)
+        f64(o.appliedValue)
+        str(o.message)
+    }
+
+    mutating func price(_ p: Price) {
+        i64(p.intervalEndMs)
+        str(p.region)
+        f64(p.rrp)
+        f64(p.demandMW)
+        i32(p.status.rawValue)
+    }
+
+    mutating func bid(_ b: Bid) {
+        u64(b.bidID)
+        i32(b.service)
+        str(b.region)
+        i64(b.intervalEndMs)
+        f64(b.quantityMW)
+        f64(b.price)
+    }
+
+    mutating func bidOutcome(_ o: BidOutcome) {
+        i32(o.status.rawValue)
+        f64(o.clearedMW)
+        f64(o.clearingPrice)
+        str(o.message)
+    }
+
+    mutating func sample(_ s: manta_sample_t) {
+        u32(s.device)
+        u32(s.point)
+        i64(s.time_ms)
+        f64(s.value)
+        i32(s.quality)
+        u32(0)
+    }
+
+    /// A batch of samples: a count, then each as `sample` writes it. The
+    /// fields are manta_sample_t's, in its order and widths, so on a
+    /// little-endian machine the batch is the struct array's bytes.
+    mutating func samples(_ s: UnsafeBufferPointer<manta_sample_t>) {
+        u32(UInt32(s.count))
+        #if _endian(little)
+        if MemoryLayout<manta_sample_t>.stride == sampleWireBytes {
+            var zeroed = Array(s)
+            for i in zeroed.indices { zeroed[i].reserved = 0 }
+            zeroed.withUnsafeBytes { appendRaw($0) }
+            return
+        }
+        #endif
+        for x in s { sample(x) }
+    }
+}
+
+/// One sample on the wire: u32 device, u32 point, i64 time, f64 value,
+/// i32 quality, u32 reserved (0).
+let sampleWireBytes = 32
+
+extension FrameReader {
+    /// (mode: 0 realtime / 1 replay, start, speed, running since).
+    mutating func clock() throws(ProtocolViolation) -> (replay: Bool, startMs: Int64, speed: Double, sinceMs: Int64) {
+        (try u8() == 1, try i64(), try f64(), try i64())
+    }
+
+    mutating func observation() throws(ProtocolViolation) -> Observation {
+        let now = try i64(), end = try i64(), interval = try i64(), deadline = try i64()
+        let vpp = try str(), region = try str(), price = try f64()
+        var history: [Double] = []
+        for _ in 0..<(try count(minBytes: 8)) { history.append(try f64()) }
+        var assets: [AssetState] = []
+        for _ in 0..<(try count(minBytes: 72)) {
+            let id = try str(), kind = DeviceKind(rawValue: try i32()) ?? .battery
+            var v: [Double] = []
+            for _ in 0..<8 { v.append(try f64()) }
+            assets.append(AssetState(id: id, kind: kind, soc: v[0], capacityWh: v[1], maxChargeW: v[2], maxDischargeW: v[3],
+                                     socMin: v[4], socMax: v[5], powerW: v[6], roundTripEfficiency: v[7]))
+        }
+        return Observation(nowMs: now, intervalEndMs: end, intervalMs: interval, deadlineMs: deadline, vpp: vpp,
+                           region: region, price: price, priceHistory: history[...], assets: assets)
+    }
+
+    mutating func device() throws(ProtocolViolation) -> Result<DeviceInfo, UnknownDeviceKind> {
+        guard try bool() else { return .failure(UnknownDeviceKind(code: try i32(), key: try str())) }
+        let code = try i32()
+        guard let kind = DeviceKind(rawValue: code) else { throw ProtocolViolation("device kind \(code)") }
+        var d = DeviceInfo(kind: kind, key: try str(), site: try str())
+        d.manufacturer = try str()
+        d.model = try str()
+        d.serial = try str()
+        var v: [Double] = []
+        for _ in 0..<7 { v.append(try f64()) }
+        d.ratings = DeviceRatings(ratedPowerW: v[0], maxChargeW: v[1], maxDischargeW: v[2], capacityWh: v[3],
+                                  socMin: v[4], socMax: v[5], roundTripEfficiency: v[6])
+        d.controllable = try bool()
+        d.readOnly = try bool()
+        return .success(d)
+    }
+
+    mutating func setpoint() throws(ProtocolViolation) -> Setpoint {
+        let device = Int(try u32()), code = try i32()
+        guard let mode = SetpointMode(rawValue: code) else { throw ProtocolViolation("setpoint mode \(code)") }
+        return Setpoint(device: device, mode: mode, commandID: try u64(), value: try f64(), validFromMs: try i64(),
+                        validUntilMs: try i64())
+    }
+
+    mutating func outcome() throws(ProtocolViolation) -> SetpointOutcome {
+        let id = try u64(), code = try i32()
+        return SetpointOutcome(.init(code: code), applied: try f64(), try str(), commandID: id)
+    }
+
+    mutating func price() throws(ProtocolViolation) -> Price {
+        Price(intervalEndMs: try i64(), region: try str(), rrp: try f64(), demandMW: try f64(), status: PriceStatus(code: try i32()))
+    }
+
+    mutating func bid() throws(ProtocolViolation) -> Bid {
+        Bid(bidID: try u64(), service: try i32(), region: try str(), intervalEndMs: try i64(), quantityMW: try f64(),
+            price: try f64())
+    }
+
+    mutating func bidOutcome() throws(ProtocolViolation) -> BidOutcome {
+        BidOutcome(BidStatus(code: try i32()), clearedMW: try f64(), clearingPrice: try f64(), try str())
+    }
+
+    mutating func sample() throws(ProtocolViolation) -> manta_sample_t {
+        let s = manta_sample_t(device: try u32(), point: try u32(), time_ms: try i64(), value: try f64(), quality: try i32(),
+                               reserved: 0)
+        _ = try u32()
+        return s
+    }
+
+    /// A batch as `FrameWriter.samples` writes it.
+    mutating func samples() throws(ProtocolViolation) -> [manta_sample_t] {
+        let n = try count(minBytes: sampleWireBytes)
+        #if _endian(little)
+        if MemoryLayout<manta_sample_t>.stride == sampleWireBytes {
+            return try raw(n * sampleWireBytes) { bytes in
+                [manta_sample_t](unsafeUninitializedCapacity: n) { buf, done in
+                    UnsafeMutableRawBufferPointer(buf).copyMemory(from: bytes)
+                    for i in 0..<n { buf[i].reserved = 0 }
+                    done = n
+                }
+            }
+        }
+        #endif
+        var out: [manta_sample_t] = []
+        out.reserveCapacity(n)
+        for _ in 0..<n { out.append(try sample()) }
+        return out
+    }
+}
