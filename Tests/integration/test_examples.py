@@ -88,17 +88,23 @@ def test_the_example_rule_sets_trade(name):
     assert out["strategy_errors"] == 0 and out["discharged_mwh"] > 0 and out["revenue_aud"] > 0
 
 
-def test_the_device_example_finds_and_polls_the_simulated_devices(tmp_path):
-    sim = ModbusSim(json.loads((ROOT / "examples" / "devices" / "sim.json").read_text())["devices"], folder=tmp_path)
+def start_device_example(tmp_path, name):
+    """mantad on examples/devices/manta.json with its store in `tmp_path` and a free port. The example's
+    relative paths are relative to its folder, so it runs from a copy (`name`) beside it."""
     config = json.loads((ROOT / "examples" / "devices" / "manta.json").read_text())
-    # The example's relative paths are relative to its folder; run it from a copy beside it.
-    config_path = ROOT / "examples" / "devices" / "test-run.json"
+    config_path = ROOT / "examples" / "devices" / name
     config["store"]["path"] = str(tmp_path / "manta.db")
     config["api"]["listen"] = "127.0.0.1:0"
     config["library_dirs"] = [str(BUILD)]
     config_path.write_text(json.dumps(config))
     proc = subprocess.Popen([str(BUILD / "mantad"), "--config", str(config_path)], stdout=subprocess.PIPE,
                             stderr=subprocess.STDOUT, text=True)
+    return proc, config_path
+
+
+def test_the_device_example_finds_and_polls_the_simulated_devices(tmp_path):
+    sim = ModbusSim(json.loads((ROOT / "examples" / "devices" / "sim.json").read_text())["devices"], folder=tmp_path)
+    proc, config_path = start_device_example(tmp_path, "test-run.json")
     try:
         found = json.loads(subprocess.run([str(BUILD / "manta"), "discover", "127.0.0.1", "--ports", "15020-15030", "--json"],
                                           capture_output=True, text=True, cwd=ROOT, check=True).stdout)
@@ -147,14 +153,7 @@ def test_the_device_tour_stops_one_simulator_and_only_its_devices_go_offline(tmp
         sims.append(p)
         while (line := p.stdout.readline().strip()) != "READY":
             assert line, p.stderr.read()
-    config = json.loads((ROOT / "examples" / "devices" / "manta.json").read_text())
-    config_path = ROOT / "examples" / "devices" / "test-tour.json"
-    config["store"]["path"] = str(tmp_path / "manta.db")
-    config["api"]["listen"] = "127.0.0.1:0"
-    config["library_dirs"] = [str(BUILD)]
-    config_path.write_text(json.dumps(config))
-    proc = subprocess.Popen([str(BUILD / "mantad"), "--config", str(config_path)], stdout=subprocess.PIPE,
-                            stderr=subprocess.STDOUT, text=True)
+    proc, config_path = start_device_example(tmp_path, "test-tour.json")
 
     def statuses(port, want, within):
         deadline = time.time() + within
