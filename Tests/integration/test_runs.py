@@ -83,3 +83,15 @@ def test_every_insert_names_its_columns(tmp_path):
     db = sqlite3.connect(tmp_path / "manta.db")
     assert db.execute("SELECT COUNT(*) FROM audit_log WHERE method = 'host.shutdown'").fetchone()[0] == 1
     assert db.execute("SELECT COUNT(*) FROM runs").fetchone()[0] == 2
+
+
+@needs_data
+def test_every_interval_says_how_fast_it_reached_the_fleet():
+    """dispatch_us: decision to the last setpoint handed to a driver; applied_us:
+    to the last outcome back. Measured by the host on every interval."""
+    with Mantad(base_config()).start() as h:
+        assert h.wait_for(lambda: sum(1 for r in h.call("dispatch.history") if r["applied_us"] is not None) >= 3)
+        rows = [r for r in h.call("dispatch.history") if r["applied_us"] is not None]
+        for r in rows:
+            assert r["assets"] == 4 and r["outcomes"] == 4
+            assert 0 < r["dispatch_us"] <= r["applied_us"] < 5_000_000, r

@@ -276,7 +276,8 @@ final class DispatchCycle {
             holding: commands.filter { $0.targetW == 0 }.count, targetW: commands.reduce(0) { $0 + $1.targetW })
         vpp.last = summary
         logger.info(vpp.config.id, Self.describe(summary, region: vpp.config.region.code))
-        for (driver, requests) in perDriver { send(requests, to: driver) }
+        let timing = IntervalTiming(intervalID: intervalID, decidedNs: WallClock.monotonicNs(), drivers: perDriver.count)
+        for (driver, requests) in perDriver { send(requests, to: driver, timing: timing) }
     }
 
     static func describe(_ s: VPPRuntime.Summary, region: String) -> String {
@@ -286,7 +287,7 @@ final class DispatchCycle {
             + "(\(s.charging) charging, \(s.discharging) discharging, \(s.holding) holding) [\(s.status.name)] \(s.reason)"
     }
 
-    private func send(_ requests: [Setpoint], to driver: String) {
+    private func send(_ requests: [Setpoint], to driver: String, timing: IntervalTiming) {
         let now = clock.nowMs()
         guard let instance = plugins.instance(named: driver), instance.state == .started else {
             let why = "driver \(driver) is not running"
@@ -294,10 +295,13 @@ final class DispatchCycle {
                 $0.outcomes += requests.map { OutcomeRow(commandID: Int64($0.commandID), outcome: .failed, appliedW: .nan,
                                                           message: why, tMs: now) }
             }
+            timing.answered(handedNs: 0)
             return
         }
-        instance.applySetpoints(requests) { [self] results in
+        let handed = HandOffStamp()
+        instance.applySetpoints(requests, handed: handed) { [self] results in
             outcomes(results, for: requests, driver: driver)
+            if let row = timing.answered(handedNs: handed.value) { store.add { $0.timings.append(row) } }
         }
     }
 

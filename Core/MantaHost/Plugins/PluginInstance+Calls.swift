@@ -1,5 +1,7 @@
 import MantaABI
+import MantaIO
 import MantaSDK
+import Synchronization
 
 /// What the rest of the host asks of an instance during operation, the same
 /// whether the plugin runs in process (its tables, on the worker) or in a
@@ -20,10 +22,19 @@ extension PluginInstance {
 
     /// Applies setpoints in one batch; nil when the instance could not be asked.
     @LoopActor
-    func applySetpoints(_ setpoints: [Setpoint], done: @escaping @LoopActor @Sendable ([SetpointOutcome]?) -> Void) {
+    /// `handed`, when given, gets the monotonic ns at which the batch is handed
+    /// to the driver (its call begins, in process or in its runner).
+    func applySetpoints(_ setpoints: [Setpoint], handed: HandOffStamp? = nil,
+                        done: @escaping @LoopActor @Sendable ([SetpointOutcome]?) -> Void) {
         let module = self.module, timeout = callTimeoutMs
-        guard let link = runner else { return perform({ h in DriverCalls.apply(module, h, setpoints) }, done: done) }
+        guard let link = runner else {
+            return perform({ h in
+                handed?.mark()
+                return DriverCalls.apply(module, h, setpoints)
+            }, done: done)
+        }
         perform({ _ -> [SetpointOutcome]? in
+            handed?.mark()
             let answer = link.call(.apply, timeoutMs: timeout, what: "apply_setpoints()") { w in
                 w.u32(UInt32(setpoints.count))
                 for s in setpoints { w.setpoint(s) }
@@ -116,4 +127,12 @@ extension PluginInstance {
         }
         return answer ?? nil
     }
+}
+
+/// When a batch of setpoints was handed to its driver: written on the
+/// driver's worker, read on the loop once the driver has answered.
+final class HandOffStamp: Sendable {
+    private let ns = Atomic<UInt64>(0)
+    func mark() { ns.store(WallClock.monotonicNs(), ordering: .relaxed) }
+    var value: UInt64 { ns.load(ordering: .relaxed) }
 }

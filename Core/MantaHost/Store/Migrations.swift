@@ -197,6 +197,14 @@ enum Migrations {
             ALTER TABLE events ADD COLUMN run INTEGER NOT NULL DEFAULT 0;
             ALTER TABLE control_commands ADD COLUMN run INTEGER NOT NULL DEFAULT 0;
             """),
+        Step(version: 5, description: "dispatch speed", sql: """
+            -- How fast each interval reached the fleet, measured by the host (wall
+            -- clock, microseconds from the decision): to the last setpoint handed to
+            -- a driver, and to the last outcome reported back. NULL until known, and
+            -- for an interval that sent no setpoint.
+            ALTER TABLE dispatch_intervals ADD COLUMN dispatch_us INTEGER;
+            ALTER TABLE dispatch_intervals ADD COLUMN applied_us INTEGER;
+            """),
     ]
 
     static var latest: Int { steps.last?.version ?? 0 }

@@ -51,6 +51,9 @@ final class StoreReader {
         var strategy, status, reason: String
         var decidedMs: Int64
         var decideMicros: Int64
+        /// Decision to the last setpoint handed to a driver, and to the last outcome; nil until known.
+        var dispatchMicros: Int64?
+        var appliedMicros: Int64?
         var commands: Int
         var targetW: Double
         var charging: Int
@@ -63,6 +66,7 @@ final class StoreReader {
     func dispatchIntervals(run: Int64, vpp: String?, fromMs: Int64, toMs: Int64, limit: Int) throws(StoreError) -> [IntervalRow] {
         let s = try db.prepare("""
             SELECT i.id, i.vpp, i.interval_end_ms, i.price, i.strategy, i.status, i.reason, i.decided_ms, i.decide_us,
+                   i.dispatch_us, i.applied_us,
                    COUNT(c.id), COALESCE(SUM(c.target_w), 0),
                    COALESCE(SUM(c.target_w < 0), 0), COALESCE(SUM(c.target_w > 0), 0),
                    COALESCE(SUM(o.applied_w), 0), COUNT(o.command_id)
@@ -82,8 +86,9 @@ final class StoreReader {
             out.append(IntervalRow(
                 id: s.int(0), vpp: s.string(1), intervalEndMs: s.int(2), price: s.double(3), strategy: s.string(4),
                 status: s.string(5), reason: s.string(6), decidedMs: s.int(7), decideMicros: s.int(8),
-                commands: Int(s.int(9)), targetW: s.double(10), charging: Int(s.int(11)),
-                discharging: Int(s.int(12)), appliedW: s.double(13), outcomes: Int(s.int(14))))
+                dispatchMicros: s.isNull(9) ? nil : s.int(9), appliedMicros: s.isNull(10) ? nil : s.int(10),
+                commands: Int(s.int(11)), targetW: s.double(12), charging: Int(s.int(13)),
+                discharging: Int(s.int(14)), appliedW: s.double(15), outcomes: Int(s.int(16))))
         }
         return out
     }

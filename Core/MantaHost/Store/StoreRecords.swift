@@ -92,6 +92,13 @@ public struct RunRow: Sendable {
     var config: String
 }
 
+/// How fast an interval reached the fleet, once every driver has answered.
+public struct IntervalTimingRow: Sendable {
+    var intervalID: Int64
+    var dispatchMicros: Int64
+    var appliedMicros: Int64
+}
+
 /// Everything to commit in one transaction, and who to tell afterwards.
 public struct StoreBatch: Sendable {
     /// The run the rows belong to.
@@ -106,6 +113,7 @@ public struct StoreBatch: Sendable {
     var intervals: [DispatchIntervalRow] = []
     var commands: [CommandRow] = []
     var outcomes: [OutcomeRow] = []
+    var timings: [IntervalTimingRow] = []
     var controls: [ControlRow] = []
     var audits: [AuditRow] = []
     var events: [EventRow] = []
@@ -115,12 +123,12 @@ public struct StoreBatch: Sendable {
 
     var isEmpty: Bool {
         runRow == nil && samples.isEmpty && devices.isEmpty && plugins.isEmpty && points.isEmpty && prices.isEmpty
-            && intervals.isEmpty && commands.isEmpty && outcomes.isEmpty && controls.isEmpty && audits.isEmpty && events.isEmpty
+            && intervals.isEmpty && commands.isEmpty && outcomes.isEmpty && timings.isEmpty && controls.isEmpty && audits.isEmpty && events.isEmpty
             && backtests.isEmpty && onCommit.isEmpty
     }
 
     var rowCount: Int {
         samples.count + devices.count + plugins.count + points.count + prices.count + intervals.count
-            + commands.count + outcomes.count + controls.count + audits.count + events.count + backtests.count
+            + commands.count + outcomes.count + timings.count + controls.count + audits.count + events.count + backtests.count
     }
 }

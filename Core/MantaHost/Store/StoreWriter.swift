@@ -93,7 +93,7 @@ private final class Connection: @unchecked Sendable {
     // statements. The writer creates it before its thread exists and from
     // then on uses it only inside jobs on that one thread.
     let db: Database
-    let sample, device, plugin, point, price, interval, command, outcome, control, audit, event, backtest, run: Statement
+    let sample, device, plugin, point, price, interval, command, outcome, control, audit, event, backtest, run, timing: Statement
 
     init(_ db: Database) throws(StoreError) {
         self.db = db
@@ -140,6 +140,7 @@ private final class Connection: @unchecked Sendable {
             INSERT OR REPLACE INTO backtests (id, created_ms, finished_ms, state, request, summary, error)
             VALUES (?, ?, ?, ?, ?, ?, ?)
             """)
+        timing = try db.prepare("UPDATE dispatch_intervals SET dispatch_us = ?, applied_us = ? WHERE id = ?")
         run = try db.prepare("""
             INSERT OR REPLACE INTO runs (id, started_ms, clock, replay_start_ms, speed, config) VALUES (?, ?, ?, ?, ?, ?)
             """)
@@ -214,6 +215,10 @@ private final class Connection: @unchecked Sendable {
             outcome.bind(1, o.commandID); outcome.bind(2, o.outcome.name); outcome.bind(3, o.appliedW)
             outcome.bind(4, o.message); outcome.bind(5, o.tMs)
             try outcome.run()
+        }
+        for t in b.timings {
+            timing.bind(1, t.dispatchMicros); timing.bind(2, t.appliedMicros); timing.bind(3, t.intervalID)
+            try timing.run()
         }
         for c in b.controls {
             control.bind(1, c.id); control.bind(2, c.tMs); control.bind(3, Int64(c.device)); control.bind(4, c.mode.name)

@@ -31,6 +31,8 @@ struct DispatchMethods {
                                       ("target_w", .number(r.targetW)), ("applied_w", .number(r.appliedW)),
                                       ("assets", .int(r.commands)), ("charging", .int(r.charging)), ("discharging", .int(r.discharging)),
                                       ("outcomes", .int(r.outcomes)), ("decide_us", .int(r.decideMicros)),
+                                      ("dispatch_us", r.dispatchMicros.map { .int($0) } ?? .null),
+                                      ("applied_us", r.appliedMicros.map { .int($0) } ?? .null),
                                   ])
                                   if p.commands {
                                       o["commands"] = .array(try reader.commands(interval: r.id).map { c in
