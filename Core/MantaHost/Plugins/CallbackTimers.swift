@@ -28,9 +28,18 @@ final class CallbackTimers {
         guard !closed, let instance = plugins.instance(at: index) else { return }
         let timer = timers[index] ?? LoopTimer()
         timers[index] = timer
-        timer.schedule(afterMs: UInt64(clock.wallMs(forHostMs: max(0, delayMs)))) {
-            guard instance.state == .started else { return }
-            instance.fireCallback()
+        timer.schedule(afterMs: UInt64(clock.wallMs(forHostMs: max(0, delayMs)))) { [unowned self] in
+            switch instance.state {
+            case .started:
+                instance.fireCallback()
+            case .created:
+                // Asked for during start() (a runner's instance being
+                // restarted), due before start() has returned: kept until
+                // then (host.h), not dropped.
+                schedule(index, delayMs: Int64((10 * clock.speed).rounded(.up)))
+            default:
+                return
+            }
         }
     }
 
