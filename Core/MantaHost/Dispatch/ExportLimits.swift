@@ -18,8 +18,6 @@ struct ExportLimits: Sendable {
     /// How many devices the config's limits were last set for.
     var configuredForDevices = -1
 
-    static let sources = ["config", "network", "operator", "strategy"]
-
     /// Sets (or with nil, clears) `source`'s limit on `site`.
     mutating func set(_ site: String, source: String, limitW: Double?, untilMs: Int64? = nil, note: String = "") {
         if let limitW {

@@ -80,9 +80,6 @@ public final class EventLoop: SerialExecutor, @unchecked Sendable {
     /// [loop] The uv_loop_t, for creating handles on it.
     @LoopActor public var uvLoop: UnsafeMutablePointer<uv_loop_t> { raw }
 
-    /// [loop] libuv's cached monotonic clock, ms.
-    @LoopActor public var nowMs: UInt64 { uv_now(raw) }
-
     // MARK: SerialExecutor
 
     public func enqueue(_ job: consuming ExecutorJob) {
