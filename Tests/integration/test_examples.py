@@ -102,6 +102,14 @@ def start_device_example(tmp_path, name):
     return proc, config_path
 
 
+def api_port(proc):
+    """The port mantad says it serves JSON-RPC on, read from its output as it starts."""
+    for line in proc.stdout:
+        if m := re.search(r"serving JSON-RPC on [0-9.]+:(\d+)", line):
+            return int(m.group(1))
+    raise AssertionError("mantad ended without serving JSON-RPC")
+
+
 def test_the_device_example_finds_and_polls_the_simulated_devices(tmp_path):
     sim = ModbusSim(json.loads((ROOT / "examples" / "devices" / "sim.json").read_text())["devices"], folder=tmp_path)
     proc, config_path = start_device_example(tmp_path, "test-run.json")
@@ -111,13 +119,7 @@ def test_the_device_example_finds_and_polls_the_simulated_devices(tmp_path):
         assert sorted((f["port"], f["kind"]) for f in found) == [
             (15020, "hybrid_inverter"), (15020, "meter"), (15021, "hybrid_inverter"), (15022, "hybrid_inverter"),
             (15023, "hybrid_inverter")]
-        port = None
-        for line in proc.stdout:
-            m = re.search(r"serving JSON-RPC on [0-9.]+:(\d+)", line)
-            if m:
-                port = int(m.group(1))
-                break
-        assert port
+        port = api_port(proc)
         from conftest import Client
         deadline = time.time() + 20
         while time.time() < deadline:
@@ -164,13 +166,7 @@ def test_the_device_tour_stops_one_simulator_and_only_its_devices_go_offline(tmp
                 return devices
             time.sleep(0.3)
     try:
-        port = None
-        for line in proc.stdout:
-            m = re.search(r"serving JSON-RPC on [0-9.]+:(\d+)", line)
-            if m:
-                port = int(m.group(1))
-                break
-        assert port
+        port = api_port(proc)
         online = {"sunspec/home-1.inverter": "online", "sunspec/home-1.meter": "online", "vendors/home-2.inverter": "online",
                   "vendors/home-3.inverter": "online", "vendors/home-4.inverter": "online"}
         devices = statuses(port, online, 20)
