@@ -57,10 +57,10 @@ extension PluginInstance {
                 w.i64(fromMs)
                 w.i64(toMs)
             }
-            guard var r = answer, let ok = try? r.bool() else { return nil }
-            guard ok else { return .failure(PluginCallError((try? r.str()) ?? "fetch_prices failed")) }
-            guard let prices = try? (0..<r.count(minBytes: 32)).map({ _ throws(ProtocolViolation) in try r.price() }) else { return nil }
-            return .success(prices)
+            guard var r = answer else { return nil }
+            return try? r.result(what: "fetch_prices") { r throws(ProtocolViolation) in
+                try (0..<r.count(minBytes: 32)).map { _ throws(ProtocolViolation) in try r.price() }
+            }
         }, done: { done($0 ?? nil) })
     }
 
@@ -69,10 +69,8 @@ extension PluginInstance {
         let module = self.module, timeout = callTimeoutMs
         guard let link = runner else { return perform({ h in MarketCalls.submit(module, h, bid) }, done: done) }
         perform({ _ -> Result<BidOutcome, PluginCallError>? in
-            guard var r = link.call(.submitBid, timeoutMs: timeout, what: "submit_bid()", { $0.bid(bid) }),
-                  let ok = try? r.bool() else { return nil }
-            guard ok else { return .failure(PluginCallError((try? r.str()) ?? "submit_bid failed")) }
-            return (try? r.bidOutcome()).map { .success($0) }
+            guard var r = link.call(.submitBid, timeoutMs: timeout, what: "submit_bid()", { $0.bid(bid) }) else { return nil }
+            return try? r.result(what: "submit_bid") { r throws(ProtocolViolation) in try r.bidOutcome() }
         }, done: { done($0 ?? nil) })
     }
 
@@ -94,23 +92,22 @@ extension PluginInstance {
         let module = self.module, timeout = callTimeoutMs
         guard let link = runner else { return worker.sync(timeoutMs: timeout) { DriverCalls.describe(module, h.raw) } }
         let answer = worker.sync(timeoutMs: timeout + 1_000) { () -> Result<[Result<DeviceInfo, UnknownDeviceKind>], PluginCallError>? in
-            guard var r = link.call(.describe, timeoutMs: timeout, what: "device_info()"), let ok = try? r.bool() else {
+            guard var r = link.call(.describe, timeoutMs: timeout, what: "device_info()") else {
                 return .failure(PluginCallError("the runner did not answer device_count/device_info"))
             }
-            guard ok else { return .failure(PluginCallError((try? r.str()) ?? "device_info failed")) }
-            guard let devices = try? (0..<r.count(minBytes: 9)).map({ _ throws(ProtocolViolation) in try r.device() }) else {
-                return .failure(PluginCallError("the runner sent malformed devices"))
+            let devices = try? r.result(what: "device_info") { r throws(ProtocolViolation) in
+                try (0..<r.count(minBytes: 9)).map { _ throws(ProtocolViolation) in try r.device() }
             }
-            return .success(devices)
+            return devices ?? .failure(PluginCallError("the runner sent malformed devices"))
         }
         return answer ?? nil
     }
 
     static func readDecision(_ r: inout FrameReader) throws(ProtocolViolation) -> Result<Decision, PluginCallError> {
-        guard try r.bool() else { return .failure(PluginCallError(try r.str())) }
-        var targets: [Double] = []
-        for _ in 0..<(try r.count(minBytes: 8)) { targets.append(try r.f64()) }
-        return .success(Decision(targetsW: targets, reason: try r.str()))
+        try r.result(what: "decide") { r throws(ProtocolViolation) in
+            let targets = try (0..<r.count(minBytes: 8)).map { _ throws(ProtocolViolation) in try r.f64() }
+            return Decision(targetsW: targets, reason: try r.str())
+        }
     }
 }
 

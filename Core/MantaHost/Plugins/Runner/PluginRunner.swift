@@ -107,12 +107,7 @@ public enum PluginRunner {
                 if let h = handle { m.on_callback(h) }
             case .describe:
                 guard let h = handle else { throw ProtocolViolation("describe before create") }
-                switch DriverCalls.describe(module, h) {
-                case .failure(let e):
-                    w.bool(false)
-                    w.str(e.message)
-                case .success(let devices):
-                    w.bool(true)
+                w.result(DriverCalls.describe(module, h)) { w, devices in
                     w.u32(UInt32(devices.count))
                     for d in devices { w.device(d) }
                 }
@@ -125,37 +120,20 @@ public enum PluginRunner {
                 for o in outcomes { w.outcome(o) }
             case .decide:
                 guard let h = handle else { throw ProtocolViolation("decide before create") }
-                switch StrategyCalls.decide(module, h, try r.observation()) {
-                case .failure(let e):
-                    w.bool(false)
-                    w.str(e.message)
-                case .success(let d):
-                    w.bool(true)
+                w.result(StrategyCalls.decide(module, h, try r.observation())) { w, d in
                     w.u32(UInt32(d.targetsW.count))
                     for t in d.targetsW { w.f64(t) }
                     w.str(d.reason)
                 }
             case .fetchPrices:
                 guard let h = handle else { throw ProtocolViolation("fetch_prices before create") }
-                switch MarketCalls.fetch(module, h, region: try r.str(), fromMs: try r.i64(), toMs: try r.i64()) {
-                case .failure(let e):
-                    w.bool(false)
-                    w.str(e.message)
-                case .success(let prices):
-                    w.bool(true)
+                w.result(MarketCalls.fetch(module, h, region: try r.str(), fromMs: try r.i64(), toMs: try r.i64())) { w, prices in
                     w.u32(UInt32(prices.count))
                     for p in prices { w.price(p) }
                 }
             case .submitBid:
                 guard let h = handle else { throw ProtocolViolation("submit_bid before create") }
-                switch MarketCalls.submit(module, h, try r.bid()) {
-                case .failure(let e):
-                    w.bool(false)
-                    w.str(e.message)
-                case .success(let o):
-                    w.bool(true)
-                    w.bidOutcome(o)
-                }
+                w.result(MarketCalls.submit(module, h, try r.bid())) { w, o in w.bidOutcome(o) }
             default:
                 throw ProtocolViolation("\(r.type) is not a call")
             }

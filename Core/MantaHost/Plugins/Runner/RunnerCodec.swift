@@ -126,6 +126,19 @@ extension FrameWriter {
         #endif
         for x in s { sample(x) }
     }
+
+    /// A plugin call's answer: true and the value, or false and the
+    /// plugin's message. `FrameReader.result` reads it.
+    mutating func result<T>(_ r: Result<T, PluginCallError>, _ value: (inout FrameWriter, T) -> Void) {
+        switch r {
+        case .failure(let e):
+            bool(false)
+            str(e.message)
+        case .success(let v):
+            bool(true)
+            value(&self, v)
+        }
+    }
 }
 
 /// One sample on the wire: u32 device, u32 point, i64 time, f64 value,
@@ -133,6 +146,14 @@ extension FrameWriter {
 let sampleWireBytes = 32
 
 extension FrameReader {
+    /// What `FrameWriter.result` wrote; a failure without a readable
+    /// message is "`what` failed".
+    mutating func result<T>(what: String, _ value: (inout FrameReader) throws(ProtocolViolation) -> T)
+        throws(ProtocolViolation) -> Result<T, PluginCallError> {
+        guard try bool() else { return .failure(PluginCallError((try? str()) ?? "\(what) failed")) }
+        return .success(try value(&self))
+    }
+
     /// (mode: 0 realtime / 1 replay, start, speed, running since).
     mutating func clock() throws(ProtocolViolation) -> (replay: Bool, startMs: Int64, speed: Double, sinceMs: Int64) {
         (try u8() == 1, try i64(), try f64(), try i64())
