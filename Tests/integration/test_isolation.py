@@ -8,7 +8,7 @@ import time
 
 import pytest
 
-from conftest import MANTAD, ROOT, SHARED, Mantad, base_config
+from conftest import MANTAD, ROOT, SHARED, Mantad, base_config, price_file
 
 FIXTURE = ROOT / "Tests" / "Fixtures" / "plugins" / "fixture.c"
 
@@ -54,10 +54,12 @@ def fleet(tmp_path_factory):
         {"instance": "homes-proc", "plugin": "manta.sim", "isolation": "process",
          "config": {"homes": 2, "publish_interval_ms": 30000}},
         {"instance": "threshold-proc", "plugin": "manta.threshold", "isolation": "process",
-         "config": {"charge_below": 40, "discharge_above": 300}}]
+         "config": {"charge_below": 40, "discharge_above": 300}},
+        {"instance": "prices-proc", "plugin": "manta.nem-file", "isolation": "process",
+         "config": {"region": "NSW1", "files": [price_file("NSW1", "202207")]}}]
     config["vpps"] = config["vpps"] + [
         {"id": "crashy", "region": "VIC1", "market": "prices", "strategy": "crash-decide", "drivers": ["good-driver"]},
-        {"id": "isolated", "region": "VIC1", "market": "prices", "strategy": "threshold-proc", "drivers": ["homes-proc"]}]
+        {"id": "isolated", "region": "NSW1", "market": "prices-proc", "strategy": "threshold-proc", "drivers": ["homes-proc"]}]
     with Mantad(config).start(timeout=60) as host:
         yield host
 
@@ -134,7 +136,7 @@ def test_a_restart_gets_a_new_pid(fleet):
 def test_a_vpp_whose_driver_and_strategy_run_in_runners_dispatches(fleet):
     import sqlite3
     plugins = listed(fleet)
-    for name in ["homes-proc", "threshold-proc"]:
+    for name in ["homes-proc", "threshold-proc", "prices-proc"]:
         assert plugins[name]["isolation"] == "process" and plugins[name]["pid"] and plugins[name]["state"] == "started"
     # The sim integrates its batteries on now_ms, answered in the runner:
     # its samples arrive on the host clock, and its SOC is what decides.
@@ -147,6 +149,21 @@ def test_a_vpp_whose_driver_and_strategy_run_in_runners_dispatches(fleet):
     ).fetchone()[0] >= 2, timeout=30)
     devices = [d for d in fleet.call("devices.list") if d["id"].startswith("homes-proc/")]
     assert len(devices) >= 2
+
+
+def test_a_market_connector_in_a_runner_answers_fetches_and_bids(fleet):
+    """market.prices with fetch and market.bid go to NSW1's connector, which
+    runs in a runner: its answers are the AEMO file's rows and its bid outcomes."""
+    import csv
+    with open(price_file("NSW1", "202207")) as f:
+        rows = [r for r in csv.DictReader(f)][:6]  # 2022-07-01 00:05 to 00:30 AEST
+    got = fleet.call("market.prices", {"region": "NSW1", "from": "2022-07-01T00:00:00+10:00",
+                                       "to": "2022-07-01T00:30:00+10:00", "fetch": True})
+    assert [p["rrp"] for p in got][-6:] == [float(r["RRP"]) for r in rows]
+    assert all(p["region"] == "NSW1" for p in got)
+    bid = fleet.call("market.bid", {"region": "NSW1", "interval_end": "2022-07-30T12:00:00+10:00",
+                                    "quantity_mw": 1.5, "price": 300})
+    assert (bid["status"], bid["message"]) == ("accepted", "lodged for 2022-07-30 12:00"), bid
 
 
 def test_each_exit_is_audited(fleet):
