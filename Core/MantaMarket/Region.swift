@@ -1,5 +1,5 @@
 /// The five NEM regions.
-public enum Region: String, Sendable, CaseIterable, Decodable {
+public enum Region: String, Sendable, CaseIterable, Codable {
     case nsw1 = "NSW1"
     case qld1 = "QLD1"
     case sa1 = "SA1"

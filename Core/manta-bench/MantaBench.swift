@@ -18,7 +18,10 @@ struct MantaBench: ParsableCommand {
     @Option(help: "Requests per JSON-RPC run.")
     var requests = 200_000
 
-    @Option(help: "Only these sections, comma-separated: abi, ingest, rpc, timemachine, arena, devices.")
+    @Option(help: "Batteries in the fleet-dispatch run.")
+    var batteries = 100_000
+
+    @Option(help: "Only these sections, comma-separated: abi, ingest, rpc, timemachine, arena, devices, dispatch.")
     var only: String?
 
     func run() throws {
@@ -45,6 +48,10 @@ struct MantaBench: ParsableCommand {
         if want("devices") {
             print("Device access...")
             try DevicesBench.run(root: root, into: &report)
+        }
+        if want("dispatch") {
+            print("Fleet dispatch (\(batteries) batteries)...")
+            try DispatchBench.run(root: root, homes: batteries, into: &report)
         }
         if want("arena") {
             print("Strategies and the arena (full years of prices)...")

@@ -63,7 +63,7 @@ import Testing
         battery["initial_soc"] = 0.5
         filled["battery"] = .object(battery)
         try check(Self.sim, .object(filled),
-                  #"MANTA_ERR_CONFIG: faults[0].fault: must be one of "sign_flip", "stuck", "silent", "offset", got "wobble""#)
+                  #"MANTA_ERR_CONFIG: faults[0].fault: must be one of "sign_flip", "stuck", "silent", "offset", "ignores_setpoints", got "wobble""#)
     }
 
     @Test func theBuiltInStrategyTakesItsDefaultFromTheManifest() throws {

@@ -90,3 +90,13 @@ extension HostRuntime {
     }
 
 }
+
+@_spi(Benchmarks)
+extension HostRuntime {
+    /// Hands every dispatch setpoint to its driver in a call of its own (the
+    /// reference the fleet-dispatch benchmark compares batches against). [any]
+    public func dispatchOneAtATime(_ on: Bool) {
+        let setpoints = host.setpoints
+        EventLoop.shared.sync { setpoints.oneAtATime = on }
+    }
+}

@@ -72,6 +72,10 @@ public struct HostConfig: Sendable {
         public var loadsMetered = false
         /// The site's export limit from its connection agreement, W.
         public var exportLimitW: Double?
+        /// Its energy retailer, for grouping into VPPs.
+        public var retailer: String?
+        /// Free labels ("feeder-12", "school"), for grouping into VPPs.
+        public var tags: [String] = []
 
         public func matches(_ id: String) -> Bool {
             pattern.hasSuffix("*") ? id.hasPrefix(pattern.dropLast()) : id == pattern
@@ -79,7 +83,7 @@ public struct HostConfig: Sendable {
 
         enum CodingKeys: String, CodingKey {
             case pattern = "id", name, region
-            case loadsMetered = "loads_metered", exportLimitW = "export_limit_w"
+            case loadsMetered = "loads_metered", exportLimitW = "export_limit_w", retailer, tags
         }
     }
 
@@ -97,39 +101,6 @@ public struct HostConfig: Sendable {
         }
     }
 
-    public struct VPP: Sendable, Decodable {
-        public var id: String
-        public var region: Region
-        public var market: String
-        /// The strategy that dispatches (the first champion, with an arena).
-        public var strategy: String
-        public var drivers: [String]
-        public var sites: [String]
-        public var arena: Arena?
-        /// Negative-price protection: while the interval's price is below
-        /// zero, member sites export at most this much (W).
-        public var negativePriceExportLimitW: Double?
-
-        enum CodingKeys: String, CodingKey {
-            case id, region, market, strategy, drivers, sites, arena
-            case negativePriceExportLimitW = "negative_price_export_limit_w"
-        }
-    }
-
-    /// Contenders trading in shadow beside a VPP's fleet (LiveArena).
-    public struct Arena: Sendable, Decodable {
-        public var contenders: [String]
-        public var windowIntervals: Int
-        /// A challenger must beat the champion's score by this fraction.
-        public var hysteresis: Double
-        public var minTenureIntervals: Int
-
-        enum CodingKeys: String, CodingKey {
-            case contenders, hysteresis
-            case windowIntervals = "window_intervals", minTenureIntervals = "min_tenure_intervals"
-        }
-    }
-
     public struct Dispatch: Sendable, Decodable {
         public var historyIntervals: Int
         public var deadlineMs: Int64
@@ -137,11 +108,16 @@ public struct HostConfig: Sendable {
         public var maxTelemetryAgeMs: Int64
         public var setpointGraceMs: Int64
         public var hungAfterMs: Int64
+        /// How long a state of charge may be carried forward without a reading.
+        public var maxEstimateAgeMs: Int64
+        /// When, after its setpoints, an interval's fleet power is checked.
+        public var closedLoopAfterMs: Int64
 
         enum CodingKeys: String, CodingKey {
             case historyIntervals = "history_intervals", deadlineMs = "deadline_ms", priceWaitMs = "price_wait_ms"
             case maxTelemetryAgeMs = "max_telemetry_age_ms", setpointGraceMs = "setpoint_grace_ms"
-            case hungAfterMs = "hung_after_ms"
+            case hungAfterMs = "hung_after_ms", maxEstimateAgeMs = "max_estimate_age_ms"
+            case closedLoopAfterMs = "closed_loop_after_ms"
         }
     }
 

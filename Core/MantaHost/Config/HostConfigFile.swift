@@ -183,8 +183,11 @@ extension HostConfig {
             for (j, d) in v.drivers.enumerated() where seen[d] == nil {
                 problems.append("vpps[\(i)].drivers[\(j)]: no plugin instance named \(d)")
             }
-            if v.drivers.isEmpty && v.sites.isEmpty {
+            if v.drivers.isEmpty && v.sites.isEmpty && v.members.isEmpty && v.status == .active {
                 problems.append("vpps[\(i)]: name its members with drivers and/or sites")
+            }
+            for (j, m) in v.members.enumerated() {
+                if let p = VPPSchemas.problem(m) { problems.append("vpps[\(i)].members[\(j)]: \(p)") }
             }
         }
         return problems

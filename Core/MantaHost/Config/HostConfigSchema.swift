@@ -103,6 +103,9 @@ enum HostConfigSchema {
                                           "description": "every load has its own meter, so the AC bus must balance to zero"],
                         "export_limit_w": ["type": "number", "minimum": 0, "maximum": 1e9,
                                            "description": "export limit of the site's connection agreement"],
+                        "retailer": ["type": "string", "minLength": 1, "maxLength": 256, "description": "for grouping into VPPs"],
+                        "tags": ["type": "array", "items": ["type": "string", "minLength": 1, "maxLength": 256],
+                                 "maxItems": 64, "default": [], "description": "labels, for grouping into VPPs"],
                     ],
                 ],
             ],
@@ -123,31 +126,7 @@ enum HostConfigSchema {
             ],
             "vpps": [
                 "type": "array", "default": [],
-                "items": [
-                    "type": "object", "additionalProperties": false, "required": ["id", "region", "market", "strategy"],
-                    "properties": [
-                        "id": names,
-                        "region": ["enum": regions],
-                        "market": names,
-                        "strategy": names,
-                        "drivers": ["type": "array", "items": names, "default": []],
-                        "sites": ["type": "array", "items": ["type": "string"], "default": []],
-                        "negative_price_export_limit_w": [
-                            "type": "number", "minimum": 0, "maximum": 1e9,
-                            "description": "while the price is below zero, member sites export at most this (negative-price protection)",
-                        ],
-                        "arena": [
-                            "type": "object", "additionalProperties": false, "required": ["contenders"],
-                            "description": "strategies trading in shadow beside the fleet; the best dispatches",
-                            "properties": [
-                                "contenders": ["type": "array", "items": names, "minItems": 1],
-                                "window_intervals": ["type": "integer", "minimum": 1, "default": 288],
-                                "hysteresis": ["type": "number", "minimum": 0, "default": 0.1],
-                                "min_tenure_intervals": ["type": "integer", "minimum": 0, "default": 12],
-                            ],
-                        ],
-                    ],
-                ],
+                "items": VPPSchemas.definition,
             ],
             "dispatch": [
                 "type": "object", "additionalProperties": false, "default": [:],
@@ -158,6 +137,10 @@ enum HostConfigSchema {
                     "max_telemetry_age_ms": ["type": "integer", "minimum": 1000, "default": 60000],
                     "setpoint_grace_ms": ["type": "integer", "minimum": 0, "default": 30000],
                     "hung_after_ms": ["type": "integer", "minimum": 100, "default": 30000],
+                    "max_estimate_age_ms": ["type": "integer", "minimum": 0, "maximum": 86_400_000, "default": 900_000,
+                                            "description": "a battery's state of charge is carried forward from its last reading and the power it was told to run for at most this long"],
+                    "closed_loop_after_ms": ["type": "integer", "minimum": 1000, "maximum": 300_000, "default": 60000,
+                                             "description": "host time after the setpoints at which fleet power is measured against the target and the shortfall redistributed"],
                 ],
             ],
             "telemetry": [

@@ -7,9 +7,12 @@ import MantaModel
 import MantaSDK
 import MantaText
 
-/// Once per market interval and VPP: show the strategy the plant, take its
-/// decision (or hold, when it fails or is late), hold it to the assets'
-/// limits, send setpoints to the drivers and record commands and outcomes.
+/// Once per market interval and active VPP: show the strategy the plant,
+/// take its decision (or hold, when it fails or is late), hold it to the
+/// assets' limits, send setpoints to the drivers and record commands and
+/// outcomes. An operator instruction in its window takes the strategy's
+/// place: its target is split over the members (FleetSplit), and the cycle
+/// re-decides the moment one starts, ends or is cancelled.
 ///
 /// An interval is decided as soon as its price is known: AEMO publishes an
 /// interval's dispatch price as the interval starts, and replay connectors
@@ -24,51 +27,58 @@ final class DispatchCycle {
     struct Parts {
         var dispatch: HostConfig.Dispatch
         var clock: HostClock
-        var catalog: PointCatalog
         var prices: PriceBook
         var registry: DeviceRegistry
-        var ingest: TelemetryIngest
-        var devices: DeviceWatch
+        var members: MemberStates
         var plugins: PluginTable
         var vpps: VPPSet
+        var instructions: FleetInstructions
+        var setpoints: FleetSetpoints
+        var loop: ClosedLoop
         var ids: DispatchIDs
         var store: StorePipeline
         var events: EventLog
         var logger: Logger
     }
 
-    private let dispatch: HostConfig.Dispatch
-    private let clock: HostClock
+    let dispatch: HostConfig.Dispatch
+    let clock: HostClock
     private let prices: PriceBook
     private let registry: DeviceRegistry
-    private let ingest: TelemetryIngest
-    private let devices: DeviceWatch
-    private let plugins: PluginTable
+    private let members: MemberStates
+    let plugins: PluginTable
     private let vpps: VPPSet
+    private let instructions: FleetInstructions
+    private let setpoints: FleetSetpoints
+    private let loop: ClosedLoop
     private let ids: DispatchIDs
-    private let store: StorePipeline
-    private let events: EventLog
+    let store: StorePipeline
+    let events: EventLog
     private let logger: Logger
     private var tick: LoopTimer?
     private var nextCycle = 1
-    private let socPoint: UInt32
-    private let powerPoint: UInt32
+    /// Each VPP's interval last decided and its row: a second decision in
+    /// the same interval (an instruction starting or ending, or the VPP
+    /// deleted and made again) reuses the row.
+    private var current: [String: (intervalID: Int64, intervalEndMs: Int64)] = [:]
+    /// Intervals that followed an instruction, for its outcome counts.
+    private var followed: [Int64: FleetInstructions.Instruction] = [:]
 
     init(_ p: Parts) {
         dispatch = p.dispatch
         clock = p.clock
         prices = p.prices
         registry = p.registry
-        ingest = p.ingest
-        devices = p.devices
+        members = p.members
         plugins = p.plugins
         vpps = p.vpps
+        instructions = p.instructions
+        setpoints = p.setpoints
+        loop = p.loop
         ids = p.ids
         store = p.store
         events = p.events
         logger = p.logger
-        socPoint = p.catalog["battery.soc"]?.id ?? 0
-        powerPoint = p.catalog["ac.w"]?.id ?? 0
     }
 
     /// Starts checking, often enough to act within a small fraction of an
@@ -79,11 +89,16 @@ final class DispatchCycle {
         let t = LoopTimer()
         t.schedule(afterMs: 0, repeatMs: period) { [unowned self] in check() }
         tick = t
+        setpoints.onOutcomes = { [unowned self] interval, results in
+            guard let i = followed[interval] else { return }
+            for r in results { i.outcomes[r.outcome.name, default: 0] += 1 }
+        }
     }
 
     func stop() {
         tick?.close()
         tick = nil
+        loop.stop()
         vpps.close()
     }
 
@@ -92,34 +107,62 @@ final class DispatchCycle {
         if tick != nil, vpps.all.contains(where: { $0.config.region.code == region }) { check() }
     }
 
+    /// An instruction was submitted or cancelled: act on it now.
+    func instructionsChanged() {
+        if tick != nil { check() }
+    }
+
     private func check() {
         let now = clock.nowMs()
         let end = MarketTime.intervalEnd(containing: now)
-        for vpp in vpps.all where vpp.inFlight == nil && vpp.lastDecidedEnd < end {
+        instructions.sweep(nowMs: now)
+        for vpp in vpps.all where vpp.inFlight == nil && vpp.config.status == .active {
+            let instruction = instructions.current(vpp: vpp.config.id, nowMs: now)
+            let newInterval = vpp.lastDecidedEnd < end
+            // An instruction that started, ended or was cancelled within the
+            // interval: decide the rest of it again, at once.
+            if !newInterval && instruction?.id == vpp.following { continue }
+            if !newInterval || instruction != nil {
+                begin(vpp, intervalEndMs: end, price: prices.price(region: vpp.config.region.code, intervalEndMs: end)?.rrp ?? .nan,
+                      now: now, instruction: instruction)
+                continue
+            }
             let price = prices.price(region: vpp.config.region.code, intervalEndMs: end)
             let waited = now - (end - MarketTime.intervalMs)
             if price != nil || waited >= dispatch.priceWaitMs {
-                begin(vpp, intervalEndMs: end, price: price?.rrp ?? .nan, now: now)
+                begin(vpp, intervalEndMs: end, price: price?.rrp ?? .nan, now: now, instruction: nil)
             }
         }
     }
 
     // MARK: asking the strategy
 
-    private func begin(_ vpp: VPPRuntime, intervalEndMs end: Int64, price: Double, now: Int64) {
+    private func begin(_ vpp: VPPRuntime, intervalEndMs end: Int64, price: Double, now: Int64,
+                       instruction: FleetInstructions.Instruction?) {
         let cycle = nextCycle
         nextCycle += 1
         let deadlineWall = min(dispatch.deadlineMs, max(10, clock.wallMs(forHostMs: end - now) / 2))
+        let views = members.views(vpp, nowMs: now)
         let obs = Observation(
             nowMs: now, intervalEndMs: end, intervalMs: MarketTime.intervalMs,
             deadlineMs: now + Int64(Double(deadlineWall) * clock.speed), vpp: vpp.config.id,
             region: vpp.config.region.code, price: price,
             priceHistory: prices.history(region: vpp.config.region.code, before: end,
                                          count: dispatch.historyIntervals)[...],
-            assets: vpp.members.compactMap { asset($0, now: now) })
+            assets: views.map(\.asset))
         vpp.lastDecidedEnd = end
+        vpp.following = instruction?.id
         vpp.inFlight = VPPRuntime.InFlight(cycle: cycle, intervalEndMs: end, startedNs: WallClock.monotonicNs(),
-                                           observation: obs)
+                                           observation: obs, views: views, instruction: instruction)
+        if let instruction {
+            // The operator's target, split by headroom, priority and SOC.
+            let hours = Double(max(1, end - now)) / 3_600_000
+            let targets = FleetSplit.split(targetW: instruction.targetW, members: views.map { $0.splitMember(hours: hours) },
+                                           hours: hours)
+            let why = instruction.reason.isEmpty ? "" : ": \(instruction.reason)"
+            return finish(vpp, cycle: cycle, .success(Decision(
+                targetsW: targets, reason: "instruction \(instruction.id) (\(NumberText.rounded(instruction.targetW / 1000)) kW)\(why)")))
+        }
         if let arena = vpp.arena { return beginRound(vpp, arena, obs, cycle: cycle, deadlineWall: deadlineWall) }
         guard let index = vpp.strategy, let strategy = plugins.instance(at: index) else {
             return finish(vpp, cycle: cycle, .failure(PluginCallError("strategy \(vpp.config.strategy) is not loaded")))
@@ -137,78 +180,11 @@ final class DispatchCycle {
         }
     }
 
-    /// An arena round: every contender decides (the champion on the real
-    /// fleet, the others on their shadow fleets); once all have answered or
-    /// the deadline passes, the champion's decision is dispatched and every
-    /// contender's is settled in its shadow.
-    private func beginRound(_ vpp: VPPRuntime, _ arena: LiveArena, _ obs: Observation, cycle: Int, deadlineWall: Int64) {
-        vpp.round = [:]
-        for (c, contender) in arena.contenders.enumerated() {
-            guard let inst = plugins.instance(at: contender.instance), inst.state == .started else {
-                vpp.round[c] = .failure(PluginCallError("\(contender.name) is not running"))
-                continue
-            }
-            inst.decide(arena.observation(for: c, obs)) { [self] result in
-                answered(vpp, cycle: cycle, contender: c, result ?? .failure(PluginCallError("unavailable")))
-            }
-        }
-        if vpp.round.count == arena.contenders.count { return concludeRound(vpp, arena, cycle: cycle) }
-        vpp.deadline.schedule(afterMs: UInt64(deadlineWall)) { [unowned self] in
-            for c in arena.contenders.indices where vpp.round[c] == nil {
-                vpp.round[c] = .failure(PluginCallError("no decision within \(deadlineWall) ms"))
-                if let inst = plugins.instance(at: arena.contenders[c].instance) { inst.noteTimeout(hungAfterMs: dispatch.hungAfterMs) }
-            }
-            concludeRound(vpp, arena, cycle: cycle)
-        }
-    }
-
-    private func answered(_ vpp: VPPRuntime, cycle: Int, contender c: Int, _ result: Result<Decision, PluginCallError>) {
-        guard let flight = vpp.inFlight, flight.cycle == cycle, let arena = vpp.arena, vpp.round[c] == nil else { return }
-        vpp.round[c] = result
-        if vpp.round.count == arena.contenders.count { concludeRound(vpp, arena, cycle: cycle) }
-    }
-
-    private func concludeRound(_ vpp: VPPRuntime, _ arena: LiveArena, cycle: Int) {
-        guard let flight = vpp.inFlight, flight.cycle == cycle else { return }
-        for (c, r) in vpp.round {
-            if case .success(let d) = r { arena.answered(c, d.targetsW) } else { arena.answered(c, nil) }
-        }
-        let championResult = vpp.round[arena.champion] ?? .failure(PluginCallError("no decision"))
-        finish(vpp, cycle: cycle, championResult)
-        let now = clock.nowMs(), obs = flight.observation
-        let hours = Double(max(0, obs.intervalEndMs - max(now, obs.intervalEndMs - obs.intervalMs))) / 3_600_000
-        if let s = arena.settle(obs, hours: hours > 0 ? hours : Double(obs.intervalMs) / 3_600_000) {
-            let message = "\(s.from) (\(NumberText.rounded(s.fromScore)) AUD/MW) -> \(s.to) (\(NumberText.rounded(s.toScore)) AUD/MW) over the last \(arena.contenders[arena.champion].recent.count) intervals"
-            events.record(.info, source: vpp.config.id, kind: "arena.switch", message, atMs: now)
-            store.add {
-                $0.audits.append(AuditRow(tMs: WallClock.nowMs(), principal: "arena", peer: "mantad", method: "arena.switch",
-                                          params: JSON.object(JSONObject([("vpp", .string(vpp.config.id)), ("from", .string(s.from)),
-                                                                          ("to", .string(s.to)), ("from_score", .number(s.fromScore)),
-                                                                          ("to_score", .number(s.toScore))])).serialized(),
-                                          outcome: "ok"))
-            }
-        }
-    }
-
-    /// The asset view of a member, with its fresh state of charge.
-    private func asset(_ number: UInt32, now: Int64) -> AssetState? {
-        guard let d = registry.device(number: number) else { return nil }
-        let latest = ingest.latest
-        // An offline device's last reading is not to be acted on: unknown SOC holds it.
-        let usable = devices.usable(number)
-        let soc = usable ? latest.fresh(device: number, point: socPoint, nowMs: now, maxAgeMs: dispatch.maxTelemetryAgeMs) ?? .nan : .nan
-        let power = latest.fresh(device: number, point: powerPoint, nowMs: now, maxAgeMs: dispatch.maxTelemetryAgeMs) ?? .nan
-        let r = d.ratings
-        return AssetState(id: d.id, kind: d.kind, soc: soc, capacityWh: r.capacityWh, maxChargeW: r.maxChargeW,
-                         maxDischargeW: r.maxDischargeW, socMin: r.socMin, socMax: r.socMax, powerW: power,
-                         roundTripEfficiency: r.roundTripEfficiency)
-    }
-
     // MARK: acting on the decision
 
-    private func finish(_ vpp: VPPRuntime, cycle: Int, _ result: Result<Decision, PluginCallError>) {
-        guard let flight = vpp.inFlight, flight.cycle == cycle else {
-            if case .success = result {
+    func finish(_ vpp: VPPRuntime, cycle: Int, _ result: Result<Decision, PluginCallError>) {
+        guard let flight = vpp.inFlight, flight.cycle == cycle, !vpp.retired else {
+            if case .success = result, !vpp.retired {
                 logger.warn(vpp.config.strategy, "decision for cycle \(cycle) arrived after its deadline: discarded")
             }
             return
@@ -237,9 +213,11 @@ final class DispatchCycle {
             status = .degraded
             reason = "\(why); \(reason)"
         }
+        let estimated = flight.views.filter { $0.socQuality == .estimated }.count
+        if estimated > 0 { reason += " [\(estimated) of \(flight.views.count) states of charge estimated]" }
         let hours = Double(max(0, obs.intervalEndMs - now)) / 3_600_000
         let commands = DispatchPlan.commands(for: obs, targets: targets, hours: hours)
-        record(vpp, obs, commands, status: status, reason: reason, micros: micros, now: now)
+        record(vpp, flight, commands, status: status, reason: reason, micros: micros, now: now)
     }
 
     /// What the interval was decided without, if anything.
@@ -250,34 +228,47 @@ final class DispatchCycle {
         return nil
     }
 
-    private func record(_ vpp: VPPRuntime, _ obs: Observation, _ commands: [DispatchPlan.Command],
+    private func record(_ vpp: VPPRuntime, _ flight: VPPRuntime.InFlight, _ commands: [DispatchPlan.Command],
                         status: DecisionStatus, reason: String, micros: Int64, now: Int64) {
-        let intervalID = ids.nextInterval()
-        let validUntil = obs.intervalEndMs + dispatch.setpointGraceMs
-        var rows: [CommandRow] = [], perDriver: [String: [Setpoint]] = [:]
-        for c in commands {
-            guard let device = registry.device(id: obs.assets[c.asset].id) else { continue }
-            let id = ids.nextCommand()
-            rows.append(CommandRow(id: id, intervalID: intervalID, device: device.number, requestedW: c.requestedW,
-                                   targetW: c.targetW, note: c.note, validFromMs: now, validUntilMs: validUntil))
-            perDriver[device.instance, default: []].append(Setpoint(
-                device: Int(device.index), mode: .activePower, commandID: UInt64(id), value: c.targetW,
-                validFromMs: now, validUntilMs: validUntil))
+        let decidedNs = WallClock.monotonicNs()
+        let obs = flight.observation
+        // A second decision in one interval (an instruction began or ended)
+        // replaces the interval's row; its earlier commands stay, under it.
+        let intervalID: Int64
+        if let c = current[vpp.config.id], c.intervalEndMs == obs.intervalEndMs { intervalID = c.intervalID } else {
+            intervalID = ids.nextInterval()
         }
+        current[vpp.config.id] = (intervalID, obs.intervalEndMs)
+        let validUntil = obs.intervalEndMs + dispatch.setpointGraceMs
+        let strategy = flight.instruction.map { "instruction:\($0.id)" } ?? vpp.dispatchingName
         store.add {
             $0.intervals.append(DispatchIntervalRow(
                 id: intervalID, vpp: vpp.config.id, intervalEndMs: obs.intervalEndMs, price: obs.price,
-                strategy: vpp.dispatchingName, status: status, reason: reason, decidedMs: now, decideMicros: micros))
-            $0.commands += rows
+                strategy: strategy, status: status, reason: reason, decidedMs: now, decideMicros: micros))
+        }
+        var sends: [FleetSetpoints.Command] = []
+        sends.reserveCapacity(commands.count)
+        var charging = 0, discharging = 0, totalW = 0.0
+        for c in commands {
+            let v = flight.views[c.asset]
+            sends.append(.init(device: v.device, allocation: v.member.allocation, requestedW: c.requestedW, targetW: c.targetW,
+                               note: c.note))
+            if c.targetW < 0 { charging += 1 } else if c.targetW > 0 { discharging += 1 }
+            totalW += c.targetW
         }
         let summary = VPPRuntime.Summary(
-            intervalEndMs: obs.intervalEndMs, price: obs.price, status: status, reason: reason,
-            charging: commands.filter { $0.targetW < 0 }.count, discharging: commands.filter { $0.targetW > 0 }.count,
-            holding: commands.filter { $0.targetW == 0 }.count, targetW: commands.reduce(0) { $0 + $1.targetW })
+            intervalEndMs: obs.intervalEndMs, price: obs.price, status: status, reason: reason, charging: charging,
+            discharging: discharging, holding: commands.count - charging - discharging, targetW: totalW)
         vpp.last = summary
         logger.info(vpp.config.id, Self.describe(summary, region: vpp.config.region.code))
-        let timing = IntervalTiming(intervalID: intervalID, decidedNs: WallClock.monotonicNs(), drivers: perDriver.count)
-        for (driver, requests) in perDriver { send(requests, to: driver, timing: timing) }
+        if let i = flight.instruction {
+            followed[intervalID] = i
+            if followed.count > 2 * FleetInstructions.kept, let oldest = followed.keys.min() { followed[oldest] = nil }
+        }
+        setpoints.send(sends, vpp: vpp.config.id, intervalID: intervalID, validUntil: validUntil, decidedNs: decidedNs)
+        loop.watch(.init(vpp: vpp, intervalID: intervalID, intervalEndMs: obs.intervalEndMs, sentMs: now,
+                         validUntilMs: validUntil, targets: zip(flight.views, commands).map { ($0.member, $1.targetW) },
+                         instruction: flight.instruction))
     }
 
     static func describe(_ s: VPPRuntime.Summary, region: String) -> String {
@@ -285,41 +276,5 @@ final class DispatchCycle {
         let action = s.targetW < 0 ? "charge" : s.targetW > 0 ? "discharge" : "hold"
         return "\(MarketTime.format(s.intervalEndMs)) \(region) \(price) -> \(action) \(NumberText.rounded(abs(s.targetW) / 1000)) kW "
             + "(\(s.charging) charging, \(s.discharging) discharging, \(s.holding) holding) [\(s.status.name)] \(s.reason)"
-    }
-
-    private func send(_ requests: [Setpoint], to driver: String, timing: IntervalTiming) {
-        let now = clock.nowMs()
-        guard let instance = plugins.instance(named: driver), instance.state == .started else {
-            let why = "driver \(driver) is not running"
-            store.add {
-                $0.outcomes += requests.map { OutcomeRow(commandID: Int64($0.commandID), outcome: .failed, appliedW: .nan,
-                                                          message: why, tMs: now) }
-            }
-            timing.answered(handedNs: 0)
-            return
-        }
-        let handed = HandOffStamp()
-        instance.applySetpoints(requests, handed: handed) { [self] results in
-            outcomes(results, for: requests, driver: driver)
-            if let row = timing.answered(handedNs: handed.value) { store.add { $0.timings.append(row) } }
-        }
-    }
-
-    private func outcomes(_ results: [SetpointOutcome]?, for requests: [Setpoint], driver: String) {
-        let now = clock.nowMs()
-        let rows: [OutcomeRow]
-        if let results {
-            rows = results.map { OutcomeRow(commandID: Int64($0.commandID), outcome: $0.outcome,
-                                            appliedW: $0.appliedValue, message: $0.message, tMs: now) }
-            let failed = results.filter { $0.outcome.refusedOrFailed }
-            if let first = failed.first {
-                events.record(.warning, source: driver, kind: "dispatch.setpoint",
-                                    "\(failed.count) of \(results.count) setpoints \(first.outcome.name): \(first.message)", atMs: now)
-            }
-        } else {
-            rows = requests.map { OutcomeRow(commandID: Int64($0.commandID), outcome: .failed, appliedW: .nan,
-                                             message: "driver \(driver) could not take the call", tMs: now) }
-        }
-        store.add { $0.outcomes += rows }
     }
 }

@@ -56,14 +56,14 @@ final class ExportLimitEnforcer {
             }
         }
         for v in vpps.all {
-            guard let cap = v.config.negativePriceExportLimitW else { continue }
+            guard let cap = v.config.negativePriceExportLimitW, v.config.status == .active else { continue }
             let end = MarketTime.intervalEnd(containing: now)
             // The interval's price, or just after a boundary the one before;
             // until either is known, the last verdict stands.
             let region = v.config.region.code
             guard let price = (prices.price(region: region, intervalEndMs: end)
                 ?? prices.price(region: region, intervalEndMs: end - MarketTime.intervalMs))?.rrp else { continue }
-            for site in Set(v.members.compactMap { registry.device(number: $0)?.site }) {
+            for site in Set(v.members.compactMap { registry.device(number: $0.number)?.site }) {
                 limits.set(site, source: "strategy", limitW: price < 0 ? cap : nil,
                            note: "\(v.config.id): price \(NumberText.rounded(price, 2)) $/MWh")
             }

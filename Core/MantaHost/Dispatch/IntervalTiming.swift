@@ -30,3 +30,22 @@ final class IntervalTiming {
         return IntervalTimingRow(intervalID: intervalID, dispatchMicros: micros(lastHandedNs), appliedMicros: micros(now))
     }
 }
+
+extension IntervalTiming {
+    /// One driver's setpoints sent one call each (a driver without batches,
+    /// or the benchmark's reference): the driver has answered once all have.
+    @LoopActor
+    final class Fanout {
+        private var waiting: Int
+        private(set) var lastHandedNs: UInt64 = 0
+
+        init(count: Int) { waiting = count }
+
+        /// One call answered; true after the last.
+        func answered(handedNs: UInt64) -> Bool {
+            lastHandedNs = max(lastHandedNs, handedNs)
+            waiting -= 1
+            return waiting == 0
+        }
+    }
+}

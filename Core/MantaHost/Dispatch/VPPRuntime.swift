@@ -6,14 +6,22 @@ import MantaModel
 /// dispatch cycle stands.
 @LoopActor
 final class VPPRuntime {
-    let config: HostConfig.VPP
+    /// Its definition: from the config, or as vpps.create/update left it.
+    var config: HostConfig.VPP
     /// Instance indices of its market and strategy, when they loaded.
-    let market: Int?
-    let strategy: Int?
-    /// Dispatchable member devices, by fleet number.
-    var members: [UInt32] = []
+    var market: Int?
+    var strategy: Int?
+    /// Dispatchable member devices, in fleet-number order, each with the
+    /// share of it this VPP holds.
+    var members: [Member] = []
+    /// Members the last resolve left out, and why (region mismatches).
+    var leftOut: [(device: String, why: String)] = []
+    /// Deleted: an answer still in flight is dropped.
+    var retired = false
     /// End of the last interval decided (or given up on).
     var lastDecidedEnd: Int64 = 0
+    /// The operator instruction the last decision followed, if any.
+    var following: Int64?
     var inFlight: InFlight?
     var last: Summary?
     let deadline: LoopTimer
@@ -26,12 +34,25 @@ final class VPPRuntime {
     var dispatching: Int? { arena.map { $0.contenders[$0.champion].instance } ?? strategy }
     var dispatchingName: String { arena?.championName ?? config.strategy }
 
+    /// One member device and the share of it this VPP commands.
+    struct Member: Sendable, Equatable {
+        var number: UInt32
+        /// Share of the device's power and energy, (0, 1].
+        var allocation: Double
+        /// Lower numbers are called on first when a fleet target is split.
+        var priority: Int
+    }
+
     /// A decision being waited for.
     struct InFlight {
         var cycle: Int
         var intervalEndMs: Int64
         var startedNs: UInt64
         var observation: Observation
+        /// The members as observed, in the observation's asset order.
+        var views: [MemberStates.View]
+        /// The operator instruction this decision follows, if any.
+        var instruction: FleetInstructions.Instruction?
     }
 
     /// What the last interval came to, for logs and vpps.list.
@@ -53,24 +74,38 @@ final class VPPRuntime {
         deadline = LoopTimer()
     }
 
-    /// Chooses members: devices of the named drivers and/or on sites
-    /// matching the patterns ("home-*") that can take power setpoints and
-    /// are enabled. A device on a site the config places in another region
-    /// cannot trade in this VPP's market: it is left out, and the returned
-    /// lines say which and why.
-    func resolveMembers(_ devices: [DeviceDescriptor], sites: [HostConfig.Site]) -> [String] {
-        var problems: [String] = []
-        members = devices.filter { d in
-            guard d.dispatchable else { return false }
-            let byDriver = config.drivers.contains(d.instance)
-            let bySite = config.sites.contains { p in p.hasSuffix("*") ? d.site.hasPrefix(p.dropLast()) : d.site == p }
-            guard byDriver || bySite else { return false }
-            if let region = sites.last(where: { $0.matches(d.site) })?.region, region != config.region {
-                problems.append("\(d.id) is on site \(d.site) in \(region.code), not \(config.region.code): left out")
-                return false
+    /// Chooses members from the dispatchable, enabled devices: those a
+    /// member entry names (the most specific entry wins: device, then site,
+    /// then region, retailer or tag), then those of the named drivers or on
+    /// sites matching the patterns, with the VPP's `allocation`. A device on
+    /// a site the config places in another region cannot trade in this
+    /// VPP's market: it is left out, and `leftOut` says which and why.
+    func resolveMembers(_ devices: [DeviceDescriptor], sites: [HostConfig.Site]) {
+        var chosen: [Member] = []
+        leftOut = []
+        let c = config
+        for d in devices where d.dispatchable {
+            let site = sites.last(where: { $0.matches(d.site) })
+            var best: HostConfig.MemberSelector?
+            for m in c.members where m.matches(deviceID: d.id, site: d.site, siteConfig: site) {
+                if m.rank > (best?.rank ?? 0) { best = m }
             }
-            return true
-        }.map(\.number)
-        return problems
+            var share = best.map { ($0.allocation, $0.priority) }
+            if share == nil {
+                let byDriver = c.drivers.contains(d.instance)
+                let bySite = c.sites.contains { p in p.hasSuffix("*") ? d.site.hasPrefix(p.dropLast()) : d.site == p }
+                if byDriver || bySite { share = (c.allocation, 0) }
+            }
+            guard let (allocation, priority) = share, allocation > 0 else { continue }
+            if let region = site?.region, region != c.region {
+                leftOut.append((d.id, "on site \(d.site) in \(region.code), not \(c.region.code): left out"))
+                continue
+            }
+            chosen.append(Member(number: d.number, allocation: allocation, priority: priority))
+        }
+        members = chosen
     }
+
+    /// The members' device numbers.
+    var memberNumbers: [UInt32] { members.map(\.number) }
 }

@@ -38,7 +38,13 @@ final class Host {
     let watchdog: PluginWatchdog
     let prices: PriceBook
     let vpps: VPPSet
+    let editor: VPPEditor
     let ids: DispatchIDs
+    let responses: ResponseWatch
+    let members: MemberStates
+    let instructions: FleetInstructions
+    let setpoints: FleetSetpoints
+    let loop: ClosedLoop
     let cycle: DispatchCycle
     let priceIntake: PriceIntake
     let control: DeviceControl
@@ -69,7 +75,8 @@ final class Host {
         events = EventLog(store: store, logger: logger, clock: clock)
         registry = DeviceRegistry(known: try reader.knownDevices())
         enrolment = DeviceEnrolment(registry: registry, overrides: config.devices, store: store, events: events, clock: clock)
-        ingest = TelemetryIngest(catalog: catalog, registry: registry, store: store, logger: logger)
+        responses = ResponseWatch()
+        ingest = TelemetryIngest(catalog: catalog, registry: registry, store: store, logger: logger, responses: responses)
         devices = DeviceWatch(staleAfterMs: config.staleAfterMs, offlineAfterMs: config.offlineAfterMs, registry: registry,
                               ingest: ingest, events: events, clock: clock)
         sites = SiteChecks(registry: registry, ingest: ingest, catalog: catalog, sites: config.sites,
@@ -79,10 +86,20 @@ final class Host {
         watchdog = PluginWatchdog(plugins: plugins, events: events, hungAfterMs: config.dispatch.hungAfterMs)
         prices = PriceBook()
         vpps = VPPSet()
+        editor = VPPEditor(vpps: vpps, plugins: plugins, registry: registry, sites: config.sites, store: store, events: events)
         let last = try reader.maxDispatchIDs()
         ids = DispatchIDs(lastInterval: last.interval, lastCommand: last.command)
-        cycle = DispatchCycle(.init(dispatch: config.dispatch, clock: clock, catalog: catalog, prices: prices,
-                                    registry: registry, ingest: ingest, devices: devices, plugins: plugins, vpps: vpps,
+        let dispatch = config.dispatch
+        members = MemberStates(registry: registry, ingest: ingest, health: devices,
+                               estimator: StateEstimator(maxAgeMs: dispatch.maxEstimateAgeMs), catalog: catalog,
+                               maxTelemetryAgeMs: dispatch.maxTelemetryAgeMs)
+        instructions = FleetInstructions(lastID: try reader.maxInstructionID(), store: store)
+        setpoints = FleetSetpoints(registry: registry, plugins: plugins, vpps: vpps, ids: ids, store: store, events: events,
+                                   members: members, responses: responses, clock: clock)
+        loop = ClosedLoop(members: members, setpoints: setpoints, store: store, events: events, clock: clock,
+                          afterMs: dispatch.closedLoopAfterMs)
+        cycle = DispatchCycle(.init(dispatch: dispatch, clock: clock, prices: prices, registry: registry, members: members,
+                                    plugins: plugins, vpps: vpps, instructions: instructions, setpoints: setpoints, loop: loop,
                                     ids: ids, store: store, events: events, logger: logger))
         priceIntake = PriceIntake(book: prices, store: store, events: events, cycle: cycle)
         control = DeviceControl(plugins: plugins, ids: ids, store: store, events: events, clock: clock)
@@ -118,6 +135,11 @@ final class Host {
                          reader: reader, clock: clock, historyRun: config.clock == .realtime ? nil : run).methods,
             MarketMethods(prices: prices, vpps: vpps, plugins: plugins, ids: ids, clock: clock).methods,
             DispatchMethods(reader: reader, registry: registry, run: run).methods,
+            InstructionMethods(instructions: instructions, vpps: vpps, cycle: cycle, members: members, clock: clock).methods,
+            VPPMethods(vpps: vpps, editor: editor, members: members, responses: responses,
+                       exportRoom: ExportRoom(registry: registry, ingest: ingest, limits: exportLimits, catalog: catalog,
+                                              maxAgeMs: config.dispatch.maxTelemetryAgeMs),
+                       registry: registry, store: store, clock: clock).methods,
             BacktestMethods(tasks: backtests, configPath: config.path, pluginDirs: config.pluginDirs,
                             libraryDirs: config.libraryDirs, dataRoots: DataRoots(config.dataRoots)).methods,
             ArenaMethods(vpps: vpps).methods,
@@ -148,7 +170,10 @@ final class Host {
     /// Step 3: VPPs, the API, the dispatch cycle, housekeeping, signals.
     func serve() -> BootError? {
         do throws(BootError) {
-            try vpps.form(config, plugins: plugins, registry: registry, events: events, logger: logger)
+            let stored: (vpps: [(id: String, vpp: HostConfig.VPP?)], problems: [String])
+            do { stored = VPPEditor.stored(try reader.vppDefinitions()) } catch { throw BootError("store: \(error)") }
+            for p in stored.problems { events.record(.warning, source: "host", kind: "vpp.definition", p) }
+            try vpps.form(config, stored: stored.vpps, plugins: plugins, registry: registry, events: events, logger: logger)
             do {
                 try server.listen(host: config.api.host, port: config.api.port)
             } catch {

@@ -205,6 +205,40 @@ enum Migrations {
             ALTER TABLE dispatch_intervals ADD COLUMN dispatch_us INTEGER;
             ALTER TABLE dispatch_intervals ADD COLUMN applied_us INTEGER;
             """),
+        Step(version: 6, description: "fleet operations", sql: """
+            -- VPPs created or changed at runtime (vpps.create and friends), as the
+            -- JSON vpps.create takes; NULL when deleted. At boot a row replaces the
+            -- config's VPP of that id, or adds one; a config VPP without a row
+            -- follows the config.
+            CREATE TABLE vpp_definitions (
+                id          TEXT PRIMARY KEY,
+                definition  TEXT,
+                updated_ms  INTEGER NOT NULL,      -- wall clock
+                principal   TEXT NOT NULL
+            );
+            -- Operator instructions (dispatch.submit): a VPP target for a window
+            -- that overrides its strategy. Times are host clock.
+            CREATE TABLE dispatch_instructions (
+                id          INTEGER PRIMARY KEY,
+                run         INTEGER NOT NULL,
+                vpp         TEXT NOT NULL,
+                target_w    REAL NOT NULL,
+                start_ms    INTEGER NOT NULL,
+                end_ms      INTEGER NOT NULL,
+                reason      TEXT NOT NULL DEFAULT '',
+                principal   TEXT NOT NULL,
+                created_ms  INTEGER NOT NULL,
+                state       TEXT NOT NULL,         -- pending | active | done | cancelled
+                actual_w    REAL,                  -- last measured fleet power in its window
+                deviation_w REAL                   -- actual_w - target_w
+            );
+            -- The closed loop: fleet power measured after the setpoints took
+            -- effect, its deviation from the interval's target, and how many
+            -- setpoints the correction pass re-sent.
+            ALTER TABLE dispatch_intervals ADD COLUMN actual_w REAL;
+            ALTER TABLE dispatch_intervals ADD COLUMN deviation_w REAL;
+            ALTER TABLE dispatch_intervals ADD COLUMN corrected INTEGER;
+            """),
     ]
 
     static var latest: Int { steps.last?.version ?? 0 }

@@ -30,6 +30,18 @@ final class StoreReader {
         try db.scalar("SELECT COALESCE(MAX(id), 0) FROM runs") ?? 0
     }
 
+    /// Runtime VPP definitions, oldest change first: (id, JSON or nil when deleted).
+    func vppDefinitions() throws(StoreError) -> [(id: String, definition: String?)] {
+        let s = try db.prepare("SELECT id, definition FROM vpp_definitions ORDER BY updated_ms, rowid")
+        var out: [(id: String, definition: String?)] = []
+        while try s.step() { out.append((s.string(0), s.isNull(1) ? nil : s.string(1))) }
+        return out
+    }
+
+    func maxInstructionID() throws(StoreError) -> Int64 {
+        try db.scalar("SELECT COALESCE(MAX(id), 0) FROM dispatch_instructions") ?? 0
+    }
+
     func maxBacktestID() throws(StoreError) -> Int64 {
         try db.scalar("SELECT COALESCE(MAX(id), 0) FROM backtests") ?? 0
     }

@@ -75,6 +75,34 @@ public struct BacktestRow: Sendable {
     var error: String?
 }
 
+/// A VPP's runtime definition (JSON), or nil when it was deleted.
+public struct VPPDefinitionRow: Sendable {
+    var id: String
+    var definition: String?
+    var updatedMs: Int64
+    var principal: String
+}
+
+/// An operator instruction, written when submitted and at each change.
+public struct InstructionRow: Sendable {
+    var id: Int64
+    var vpp: String
+    var targetW: Double
+    var startMs, endMs: Int64
+    var reason, principal: String
+    var createdMs: Int64
+    var state: String
+    var actualW, deviationW: Double?
+}
+
+/// What the closed loop measured for a dispatched interval.
+public struct LoopCheckRow: Sendable {
+    var intervalID: Int64
+    var actualW: Double
+    var deviationW: Double
+    var corrected: Int
+}
+
 public struct EventRow: Sendable {
     var tMs: Int64
     var severity, source, kind, message: String
@@ -118,17 +146,21 @@ public struct StoreBatch: Sendable {
     var audits: [AuditRow] = []
     var events: [EventRow] = []
     var backtests: [BacktestRow] = []
+    var vppDefinitions: [VPPDefinitionRow] = []
+    var instructions: [InstructionRow] = []
+    var loopChecks: [LoopCheckRow] = []
     /// Called on the writer thread after the commit (or its failure).
     var onCommit: [@Sendable (StoreError?) -> Void] = []
 
     var isEmpty: Bool {
         runRow == nil && samples.isEmpty && devices.isEmpty && plugins.isEmpty && points.isEmpty && prices.isEmpty
             && intervals.isEmpty && commands.isEmpty && outcomes.isEmpty && timings.isEmpty && controls.isEmpty && audits.isEmpty && events.isEmpty
-            && backtests.isEmpty && onCommit.isEmpty
+            && backtests.isEmpty && vppDefinitions.isEmpty && instructions.isEmpty && loopChecks.isEmpty && onCommit.isEmpty
     }
 
     var rowCount: Int {
         samples.count + devices.count + plugins.count + points.count + prices.count + intervals.count
             + commands.count + outcomes.count + timings.count + controls.count + audits.count + events.count + backtests.count
+            + vppDefinitions.count + instructions.count + loopChecks.count
     }
 }

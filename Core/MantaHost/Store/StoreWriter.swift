@@ -94,6 +94,7 @@ private final class Connection: @unchecked Sendable {
     // then on uses it only inside jobs on that one thread.
     let db: Database
     let sample, device, plugin, point, price, interval, command, outcome, control, audit, event, backtest, run, timing: Statement
+    let vppDefinition, instruction, loopCheck: Statement
 
     init(_ db: Database) throws(StoreError) {
         self.db = db
@@ -116,10 +117,16 @@ private final class Connection: @unchecked Sendable {
         price = try db.prepare("""
             INSERT OR REPLACE INTO prices (region, interval_end_ms, rrp, demand_mw, firm, source) VALUES (?, ?, ?, ?, ?, ?)
             """)
+        // A second decision in an interval (an instruction began or ended)
+        // comes with the interval's id: the decision is replaced, and what
+        // was measured of the first (speed, closed loop) stays until the
+        // second's own figures arrive.
         interval = try db.prepare("""
-            INSERT OR REPLACE INTO dispatch_intervals
+            INSERT INTO dispatch_intervals
                 (id, run, vpp, interval_end_ms, price, strategy, status, reason, decided_ms, decide_us)
             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            ON CONFLICT (id) DO UPDATE SET price = excluded.price, strategy = excluded.strategy, status = excluded.status,
+                reason = excluded.reason, decided_ms = excluded.decided_ms, decide_us = excluded.decide_us
             """)
         command = try db.prepare("""
             INSERT INTO dispatch_commands
@@ -141,6 +148,15 @@ private final class Connection: @unchecked Sendable {
             VALUES (?, ?, ?, ?, ?, ?, ?)
             """)
         timing = try db.prepare("UPDATE dispatch_intervals SET dispatch_us = ?, applied_us = ? WHERE id = ?")
+        loopCheck = try db.prepare("UPDATE dispatch_intervals SET actual_w = ?, deviation_w = ?, corrected = ? WHERE id = ?")
+        vppDefinition = try db.prepare("""
+            INSERT OR REPLACE INTO vpp_definitions (id, definition, updated_ms, principal) VALUES (?, ?, ?, ?)
+            """)
+        instruction = try db.prepare("""
+            INSERT OR REPLACE INTO dispatch_instructions
+                (id, run, vpp, target_w, start_ms, end_ms, reason, principal, created_ms, state, actual_w, deviation_w)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            """)
         run = try db.prepare("""
             INSERT OR REPLACE INTO runs (id, started_ms, clock, replay_start_ms, speed, config) VALUES (?, ?, ?, ?, ?, ?)
             """)
@@ -238,6 +254,25 @@ private final class Connection: @unchecked Sendable {
             event.bind(1, e.tMs); event.bind(2, e.severity); event.bind(3, e.source)
             event.bind(4, e.kind); event.bind(5, e.message); event.bind(6, b.run)
             try event.run()
+        }
+        for t in b.loopChecks {
+            loopCheck.bind(1, t.actualW); loopCheck.bind(2, t.deviationW); loopCheck.bind(3, Int64(t.corrected))
+            loopCheck.bind(4, t.intervalID)
+            try loopCheck.run()
+        }
+        for v in b.vppDefinitions {
+            vppDefinition.bind(1, v.id)
+            if let d = v.definition { vppDefinition.bind(2, d) } else { vppDefinition.bindNull(2) }
+            vppDefinition.bind(3, v.updatedMs); vppDefinition.bind(4, v.principal)
+            try vppDefinition.run()
+        }
+        for i in b.instructions {
+            instruction.bind(1, i.id); instruction.bind(2, b.run); instruction.bind(3, i.vpp); instruction.bind(4, i.targetW)
+            instruction.bind(5, i.startMs); instruction.bind(6, i.endMs); instruction.bind(7, i.reason)
+            instruction.bind(8, i.principal); instruction.bind(9, i.createdMs); instruction.bind(10, i.state)
+            if let a = i.actualW { instruction.bind(11, a) } else { instruction.bindNull(11) }
+            if let d = i.deviationW { instruction.bind(12, d) } else { instruction.bindNull(12) }
+            try instruction.run()
         }
         for t in b.backtests {
             backtest.bind(1, t.id); backtest.bind(2, t.createdMs)

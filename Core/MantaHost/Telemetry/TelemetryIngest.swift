@@ -26,12 +26,17 @@ final class TelemetryIngest {
     private(set) var latest = LatestValues()
     private(set) var counters = Counters()
     private var complaints: [String: Complaints] = [:]
+    /// Times devices' responses to setpoints from their power readings.
+    let responses: ResponseWatch
+    private let powerPoint: UInt32
 
-    init(catalog: PointCatalog, registry: DeviceRegistry, store: StorePipeline, logger: Logger) {
+    init(catalog: PointCatalog, registry: DeviceRegistry, store: StorePipeline, logger: Logger, responses: ResponseWatch) {
         self.catalog = catalog
         self.registry = registry
         self.store = store
         self.logger = logger
+        self.responses = responses
+        powerPoint = catalog["ac.w"]?.id ?? UInt32.max
     }
 
     /// Ingests one batch from driver instance `instance`. `nowMs` stamps
@@ -60,6 +65,7 @@ final class TelemetryIngest {
                 let sample = Sample(device: device.number, point: s.point, timeMs: s.time_ms == 0 ? nowMs : s.time_ms,
                                     value: s.value, quality: quality)
                 latest.update(sample)
+                if responses.open > 0, s.point == powerPoint { responses.reading(device.number, valueW: s.value, timeMs: sample.timeMs) }
                 accepted.append(sample)
             }
         }

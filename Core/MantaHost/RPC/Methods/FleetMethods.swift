@@ -2,7 +2,7 @@ import MantaABI
 import MantaJSON
 import MantaModel
 
-/// plugins.list, devices.list, vpps.list, telemetry.latest, telemetry.history.
+/// plugins.list, devices.list, telemetry.latest, telemetry.history.
 @LoopActor
 struct FleetMethods {
     let plugins: PluginTable
@@ -38,7 +38,7 @@ struct FleetMethods {
                           var members: Set<UInt32>?
                           if let id = p.vpp {
                               guard let v = vppSet.vpp(id) else { throw .notFound("no VPP \(id)") }
-                              members = Set(v.members)
+                              members = Set(v.memberNumbers)
                           }
                           let kind = p.kind.flatMap(DeviceKind.init(name:))
                           let matching = registry.devices.filter { d in
@@ -47,25 +47,6 @@ struct FleetMethods {
                           }
                           return .array(matching.dropFirst(p.offset).prefix(p.limit).map { d in
                               deviceJSON(d, health: health.status(d.number))
-                          })
-                      },
-
-            .sync("vpps.list", "Virtual power plants: members, market, strategy and the last interval decided.",
-                  result: Schemas.objectList) { (_: NoParams, _) in
-                          .array(vppSet.all.map { v in
-                              var o = JSONObject([
-                                  ("id", .string(v.config.id)), ("region", .string(v.config.region.code)),
-                                  ("market", .string(v.config.market)), ("strategy", .string(v.dispatchingName)),
-                                  ("members", .int(v.members.count)),
-                              ])
-                              if let s = v.last {
-                                  o["last"] = .object(JSONObject(timeFields("interval_end", s.intervalEndMs) + [
-                                      ("price", .number(s.price)), ("status", .string(s.status.name)), ("reason", .string(s.reason)),
-                                      ("target_w", .number(s.targetW)), ("charging", .int(s.charging)),
-                                      ("discharging", .int(s.discharging)), ("holding", .int(s.holding)),
-                                  ]))
-                              }
-                              return .object(o)
                           })
                       },
 

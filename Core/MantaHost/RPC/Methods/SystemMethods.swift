@@ -38,7 +38,7 @@ struct HostStatus {
         }
         for v in vpps.all {
             if let last = v.last, last.status != .ok { degraded.append("\(v.config.id): \(last.status.name): \(last.reason)") }
-            if v.members.isEmpty { degraded.append("\(v.config.id): no dispatchable members") }
+            if v.members.isEmpty && v.config.status == .active { degraded.append("\(v.config.id): no dispatchable members") }
         }
         let offline = registry.devices.filter { $0.enabled && devices.status($0.number)?.status == .offline }.count
         if offline > 0 { degraded.append("\(offline) of \(registry.count) devices offline") }

@@ -34,7 +34,11 @@ struct SimConfig: Decodable {
 
     /// A device made to read wrong, for diagnostics to find.
     struct Fault: Decodable {
-        enum Kind: String, Decodable, CaseIterable { case signFlip = "sign_flip", stuck, silent, offset }
+        enum Kind: String, Decodable, CaseIterable {
+            case signFlip = "sign_flip", stuck, silent, offset
+            /// A battery that acknowledges setpoints and does not follow them.
+            case ignoresSetpoints = "ignores_setpoints"
+        }
         var key: String
         var kind: Kind
         var offsetW: Double

@@ -203,6 +203,8 @@ final class SimDriver: DriverPlugin {
             }
             let s = spec[home]
             let value = min(s.maxDischargeW, max(-s.maxChargeW, sp.value))
+            // Acknowledges, as a faulty inverter does, and keeps doing what it did.
+            if faults[sp.device]?.kind == .ignoresSetpoints { return SetpointOutcome(.applied, applied: value) }
             commands[home] = Command(valueW: value, fromMs: sp.validFromMs, untilMs: sp.validUntilMs)
             return value == sp.value
                 ? SetpointOutcome(.applied, applied: value)
@@ -307,7 +309,7 @@ final class SimDriver: DriverPlugin {
                 case .signFlip: v = -value
                 case .offset: v = value + f.offsetW
                 case .stuck: v = stuck[device] ?? value; stuck[device] = v
-                case .silent: break
+                case .silent, .ignoresSetpoints: break
                 }
             }
         }

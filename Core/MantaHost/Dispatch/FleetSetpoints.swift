@@ -1,0 +1,157 @@
+import MantaABI
+import MantaIO
+import MantaModel
+import MantaSDK
+
+/// Hands one interval's commands to the drivers: records each command,
+/// adds the shares other VPPs hold in a shared device (two VPPs never
+/// command the same share: each sends its own part and the device gets the
+/// sum), batches per driver, and records the outcomes and how fast they
+/// came back.
+@LoopActor
+final class FleetSetpoints {
+    struct Command {
+        var device: DeviceDescriptor
+        /// The VPP's share of the device this command is for.
+        var allocation: Double
+        var requestedW: Double
+        /// What this VPP commands of its share, W.
+        var targetW: Double
+        var note: String
+    }
+
+    private let registry: DeviceRegistry
+    private let plugins: PluginTable
+    private let vpps: VPPSet
+    private let ids: DispatchIDs
+    private let store: StorePipeline
+    private let events: EventLog
+    private let members: MemberStates
+    private let responses: ResponseWatch
+    private let clock: HostClock
+    /// Each shared device's parts, by VPP: (W, valid until).
+    private var parts: [UInt32: [String: (w: Double, untilMs: Int64)]] = [:]
+    /// Reference mode for the dispatch benchmark: one call per setpoint, as
+    /// a host without batches (or a 1.0 driver) dispatches.
+    var oneAtATime = false
+    /// Outcomes by interval, for whoever follows an interval (instructions).
+    var onOutcomes: (@LoopActor (Int64, [SetpointOutcome]) -> Void)?
+
+    init(registry: DeviceRegistry, plugins: PluginTable, vpps: VPPSet, ids: DispatchIDs, store: StorePipeline,
+         events: EventLog, members: MemberStates, responses: ResponseWatch, clock: HostClock) {
+        self.registry = registry
+        self.plugins = plugins
+        self.vpps = vpps
+        self.ids = ids
+        self.store = store
+        self.events = events
+        self.members = members
+        self.responses = responses
+        self.clock = clock
+    }
+
+    /// Records and sends `commands` of `vpp` for interval `intervalID`,
+    /// valid until `validUntil`; `decidedNs` starts the interval's timing
+    /// (nil: not timed, as for a correction pass).
+    func send(_ commands: [Command], vpp: String, intervalID: Int64, validUntil: Int64, decidedNs: UInt64?) {
+        let now = clock.nowMs()
+        var rows: [CommandRow] = []
+        rows.reserveCapacity(commands.count)
+        // Per driver, in first-seen order; a fleet's members mostly share a
+        // driver, so the last group is checked first.
+        var groups: [(driver: String, setpoints: [Setpoint])] = [], last = -1
+        let latest = members.ingestLatest
+        for c in commands {
+            let d = c.device
+            let id = ids.nextCommand()
+            var value = c.targetW
+            if vpps.shared[d.number] != nil { value = combined(d.number, vpp: vpp, c.targetW, until: validUntil, now: now) }
+            rows.append(CommandRow(id: id, intervalID: intervalID, device: d.number, requestedW: c.requestedW,
+                                   targetW: c.targetW, note: c.note, validFromMs: now, validUntilMs: validUntil))
+            if last < 0 || groups[last].driver != d.instance {
+                last = groups.firstIndex { $0.driver == d.instance } ?? {
+                    groups.append((d.instance, []))
+                    return groups.count - 1
+                }()
+            }
+            groups[last].setpoints.append(Setpoint(device: Int(d.index), mode: .activePower, commandID: UInt64(id), value: value,
+                                                   validFromMs: now, validUntilMs: validUntil))
+            members.estimator.commanded(device: d.number, powerW: value,
+                                        reading: latest.latest(device: d.number, point: members.socPoint), ratings: d.ratings,
+                                        nowMs: now)
+            let rating = max(d.ratings.maxChargeW.isFinite ? d.ratings.maxChargeW : 0,
+                             d.ratings.maxDischargeW.isFinite ? d.ratings.maxDischargeW : 0)
+            responses.arm(d.number, targetW: value, toleranceW: Self.tolerance(ratingW: rating), sentMs: now, untilMs: validUntil)
+        }
+        store.add { $0.commands += rows }
+        let timing = decidedNs.map { IntervalTiming(intervalID: intervalID, decidedNs: $0, drivers: groups.count) }
+        for g in groups { hand(g.setpoints, to: g.driver, intervalID: intervalID, timing: timing) }
+    }
+
+    /// How far from its setpoint a device may run and still count as following.
+    static func tolerance(ratingW: Double) -> Double { max(50, 0.05 * ratingW) }
+
+    /// A shared device's setpoint: this VPP's part plus the parts of the
+    /// others still valid.
+    private func combined(_ number: UInt32, vpp: String, _ w: Double, until: Int64, now: Int64) -> Double {
+        var p = parts[number] ?? [:]
+        p[vpp] = (w, until)
+        p = p.filter { $0.value.untilMs > now }
+        parts[number] = p
+        return p.values.reduce(0) { $0 + $1.w }
+    }
+
+    private func hand(_ requests: [Setpoint], to driver: String, intervalID: Int64, timing: IntervalTiming?) {
+        let now = clock.nowMs()
+        guard let instance = plugins.instance(named: driver), instance.state == .started else {
+            let why = "driver \(driver) is not running"
+            store.add {
+                $0.outcomes += requests.map { OutcomeRow(commandID: Int64($0.commandID), outcome: .failed, appliedW: .nan,
+                                                          message: why, tMs: now) }
+            }
+            timing?.answered(handedNs: 0)
+            return
+        }
+        if oneAtATime { return handOneByOne(requests, to: instance, driver: driver, intervalID: intervalID, timing: timing) }
+        let handed = HandOffStamp()
+        instance.applySetpoints(requests, handed: handed) { [self] results in
+            outcomes(results, for: requests, driver: driver, intervalID: intervalID)
+            if let row = timing?.answered(handedNs: handed.value) { store.add { $0.timings.append(row) } }
+        }
+    }
+
+    private func handOneByOne(_ requests: [Setpoint], to instance: PluginInstance, driver: String, intervalID: Int64,
+                              timing: IntervalTiming?) {
+        let each = IntervalTiming.Fanout(count: requests.count)
+        for r in requests {
+            let handed = HandOffStamp()
+            instance.applySetpoints([r], handed: handed) { [self] results in
+                outcomes(results, for: [r], driver: driver, intervalID: intervalID)
+                if each.answered(handedNs: handed.value), let row = timing?.answered(handedNs: each.lastHandedNs) {
+                    store.add { $0.timings.append(row) }
+                }
+            }
+        }
+    }
+
+    private func outcomes(_ results: [SetpointOutcome]?, for requests: [Setpoint], driver: String, intervalID: Int64) {
+        let now = clock.nowMs()
+        let rows: [OutcomeRow]
+        if let results {
+            rows = results.map { OutcomeRow(commandID: Int64($0.commandID), outcome: $0.outcome,
+                                            appliedW: $0.appliedValue, message: $0.message, tMs: now) }
+            let failed = results.filter { $0.outcome.refusedOrFailed }
+            if let first = failed.first {
+                events.record(.warning, source: driver, kind: "dispatch.setpoint",
+                              "\(failed.count) of \(results.count) setpoints \(first.outcome.name): \(first.message)", atMs: now)
+            }
+            onOutcomes?(intervalID, results)
+        } else {
+            rows = requests.map { OutcomeRow(commandID: Int64($0.commandID), outcome: .failed, appliedW: .nan,
+                                             message: "driver \(driver) could not take the call", tMs: now) }
+            onOutcomes?(intervalID, requests.map { SetpointOutcome(.failed, applied: .nan, "driver \(driver) could not take the call",
+                                                                   commandID: $0.commandID) })
+        }
+        store.add { $0.outcomes += rows }
+    }
+}
