@@ -144,7 +144,7 @@ let package = Package(
         .testTarget(name: "MantaMarketTests", dependencies: ["MantaMarket", "MantaTestPaths"], path: "Tests/MantaMarketTests"),
         .testTarget(name: "MantaIOTests", dependencies: ["MantaIO"], path: "Tests/MantaIOTests"),
         .testTarget(name: "MantaFetchTests", dependencies: ["MantaFetch"], path: "Tests/MantaFetchTests"),
-        .testTarget(name: "MantaEngineTests", dependencies: ["MantaEngine", "MantaABI", "MantaJSON", "MantaMarket", "MantaModel"],
+        .testTarget(name: "MantaEngineTests", dependencies: ["MantaEngine", "MantaABI", "MantaJSON", "MantaMarket", "MantaModel", "MantaTestPaths"],
                     path: "Tests/MantaEngineTests"),
         .testTarget(name: "MantaHostTests", dependencies: ["MantaHost", "MantaTestSupport", "MantaEngine", "MantaJSON",
                                                            "MantaMarket", "MantaModel", "MantaIO", "MantaKit", "MantaSDK", "MantaABI"],

@@ -95,7 +95,14 @@ public enum MarketTime {
         floorDiv(ms + offsetMs, dayMs) * dayMs - offsetMs
     }
 
-    static func floorDiv(_ a: Int64, _ b: Int64) -> Int64 {
+    /// The ISO weekday of `ms` in market time: 1 = Monday ... 7 = Sunday.
+    public static func isoWeekday(_ ms: Int64) -> Int {
+        // 1970-01-01 was a Thursday (ISO 4).
+        Int((floorDiv(ms + offsetMs, dayMs) + 3) % 7) + 1
+    }
+
+    /// Division rounding toward minus infinity (times before 1970 too).
+    public static func floorDiv(_ a: Int64, _ b: Int64) -> Int64 {
         a >= 0 ? a / b : (a - b + 1) / b
     }
 }

@@ -29,13 +29,20 @@ enum DispatchBench {
             vpps: [["id": "fleet", "region": "VIC1", "market": "prices", "strategy": "hold", "drivers": ["fleet"]]],
             store: ["commit_interval_ms": 500])
         defer { host.stop() }
-        let client = try RPCClient(address: host.address)
         // Every battery online with a known state of charge.
         let start = WallClock.monotonicMs()
-        while (try? client.result("vpps.capacity", ["vpp": "fleet"]))?["online"]?.integer != Int64(homes) {
-            guard WallClock.monotonicMs() - start < 180_000 else { throw BenchError("the fleet did not come online") }
-            usleep(200_000)
+        func online() -> Int64? {
+            guard let c = try? RPCClient(address: host.address, timeoutMs: 60_000) else { return nil }
+            let t0 = WallClock.monotonicMs()
+            let n = (try? c.result("vpps.capacity", ["vpp": "fleet"]))?["online"]?.integer
+            print("    vpps.capacity: \(n ?? -1) online, \(WallClock.monotonicMs() - t0) ms")
+            return n
         }
+        while online() != Int64(homes) {
+            guard WallClock.monotonicMs() - start < 180_000 else { throw BenchError("the fleet did not come online") }
+            usleep(500_000)
+        }
+        let client = try RPCClient(address: host.address, timeoutMs: 60_000)
         let fleetMaxW = try client.result("vpps.capacity", ["vpp": "fleet"])["max_discharge_w"]?.number ?? 0
         let batched = try dispatches(client, count: 40, fleetMaxW: fleetMaxW)
         host.runtime.dispatchOneAtATime(true)
@@ -82,7 +89,7 @@ enum DispatchBench {
                     break
                 }
                 guard WallClock.monotonicMs() - start < 120_000 else { throw BenchError("instruction \(id) was not applied") }
-                usleep(5_000)
+                usleep(20_000)
             }
         }
         return t

@@ -28,11 +28,18 @@ extension HostConfig {
         /// Negative-price protection: while the interval's price is below
         /// zero, member sites export at most this much (W).
         public var negativePriceExportLimitW: Double?
+        /// At a negative price: export nothing more than the limit, or also
+        /// charge batteries with room from the grid.
+        public var negativePriceMode: NegativePriceMode
 
         enum CodingKeys: String, CodingKey {
             case id, region, market, strategy, status, drivers, sites, allocation, members, arena
-            case negativePriceExportLimitW = "negative_price_export_limit_w"
+            case negativePriceExportLimitW = "negative_price_export_limit_w", negativePriceMode = "negative_price_mode"
         }
+    }
+
+    public enum NegativePriceMode: String, Sendable, Decodable, CaseIterable {
+        case zeroExport = "zero_export", absorb
     }
 
     /// Contenders trading in shadow beside a VPP's fleet (LiveArena).
@@ -118,6 +125,7 @@ extension HostConfig.VPP {
             ]))
         }
         if let n = negativePriceExportLimitW { o["negative_price_export_limit_w"] = .number(n) }
+        o["negative_price_mode"] = .string(negativePriceMode.rawValue)
         return .object(o)
     }
 }
@@ -181,6 +189,10 @@ enum VPPSchemas {
             "negative_price_export_limit_w": [
                 "type": "number", "minimum": 0, "maximum": 1e9,
                 "description": "while the price is below zero, member sites export at most this (negative-price protection)",
+            ],
+            "negative_price_mode": [
+                "enum": .array(HostConfig.NegativePriceMode.allCases.map { .string($0.rawValue) }), "default": "zero_export",
+                "description": "at a negative price: zero_export (export at most the limit), or absorb (also charge batteries with room from the grid)",
             ],
             "arena": [
                 "type": "object", "additionalProperties": false, "required": ["contenders"],

@@ -57,10 +57,6 @@ final class DispatchCycle {
     private let logger: Logger
     private var tick: LoopTimer?
     private var nextCycle = 1
-    /// Each VPP's interval last decided and its row: a second decision in
-    /// the same interval (an instruction starting or ending, or the VPP
-    /// deleted and made again) reuses the row.
-    private var current: [String: (intervalID: Int64, intervalEndMs: Int64)] = [:]
     /// Intervals that followed an instruction, for its outcome counts.
     private var followed: [Int64: FleetInstructions.Instruction] = [:]
 
@@ -232,13 +228,9 @@ final class DispatchCycle {
                         status: DecisionStatus, reason: String, micros: Int64, now: Int64) {
         let decidedNs = WallClock.monotonicNs()
         let obs = flight.observation
-        // A second decision in one interval (an instruction began or ended)
-        // replaces the interval's row; its earlier commands stay, under it.
-        let intervalID: Int64
-        if let c = current[vpp.config.id], c.intervalEndMs == obs.intervalEndMs { intervalID = c.intervalID } else {
-            intervalID = ids.nextInterval()
-        }
-        current[vpp.config.id] = (intervalID, obs.intervalEndMs)
+        // Every decision is a row, a second one in an interval (an
+        // instruction began or ended) included.
+        let intervalID = ids.nextInterval()
         let validUntil = obs.intervalEndMs + dispatch.setpointGraceMs
         let strategy = flight.instruction.map { "instruction:\($0.id)" } ?? vpp.dispatchingName
         store.add {

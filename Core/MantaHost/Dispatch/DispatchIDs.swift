@@ -22,6 +22,12 @@ final class DispatchIDs {
         return command
     }
 
+    /// The first of `count` consecutive command ids.
+    func nextCommands(_ count: Int) -> Int64 {
+        defer { command += Int64(count) }
+        return command
+    }
+
     func nextBid() -> UInt64 {
         defer { bid += 1 }
         return bid

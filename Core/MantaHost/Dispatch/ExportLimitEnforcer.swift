@@ -18,6 +18,9 @@ final class ExportLimitEnforcer {
     static let refreshMs: Int64 = 60_000
 
     private(set) var limits = ExportLimits()
+    /// Sites absorbing from the grid at a negative price (a VPP's
+    /// negative_price_mode "absorb"), as well as exporting nothing.
+    private var absorbingSites: Set<String> = []
     private let sites: SiteChecks
     private let registry: DeviceRegistry
     private let vpps: VPPSet
@@ -45,6 +48,10 @@ final class ExportLimitEnforcer {
 
     func active(_ site: String) -> [String: ExportLimits.Limit] { limits.active(site, nowMs: clock.nowMs()) }
     func effective(_ site: String) -> (limitW: Double, source: String)? { limits.effective(site, nowMs: clock.nowMs()) }
+    /// Sites with a limit from any source.
+    var limitedSites: [String] { limits.sites }
+    /// Whether `site`'s batteries should also charge from the grid now.
+    func absorbing(_ site: String) -> Bool { absorbingSites.contains(site) && effective(site)?.source == "strategy" }
 
     func enforce() {
         let now = clock.nowMs()
@@ -66,6 +73,7 @@ final class ExportLimitEnforcer {
             for site in Set(v.members.compactMap { registry.device(number: $0.number)?.site }) {
                 limits.set(site, source: "strategy", limitW: price < 0 ? cap : nil,
                            note: "\(v.config.id): price \(NumberText.rounded(price, 2)) $/MWh")
+                if price < 0 && v.config.negativePriceMode == .absorb { absorbingSites.insert(site) } else { absorbingSites.remove(site) }
             }
         }
         for site in Set(limits.sites).union(limits.sent.keys) {
@@ -87,7 +95,9 @@ final class ExportLimitEnforcer {
                 events.record(.info, source: site, kind: "site.export_limit",
                               "\(NumberText.rounded(eff.limitW, 0)) W from \(eff.source) (in force: \(all))", atMs: now)
             }
-            send(site: site, limitW: eff.limitW, source: eff.source)
+            // A metered site is held at its meter (MeterExportControl); only
+            // an unmetered one caps its inverters at the limit itself.
+            if !registry.hasMeter(site: site) { send(site: site, limitW: eff.limitW, source: eff.source) }
         }
     }
 

@@ -11,7 +11,7 @@ import MantaSDK
 @LoopActor
 final class FleetSetpoints {
     struct Command {
-        var device: DeviceDescriptor
+        var device: Target
         /// The VPP's share of the device this command is for.
         var allocation: Double
         var requestedW: Double
@@ -31,6 +31,14 @@ final class FleetSetpoints {
     private let clock: HostClock
     /// Each shared device's parts, by VPP: (W, valid until).
     private var parts: [UInt32: [String: (w: Double, untilMs: Int64)]] = [:]
+    /// What dispatch last asked of each device (its VPPs' parts), by device
+    /// number; NaN: nothing yet.
+    private var requested: [Double] = []
+    /// Upper bounds on devices' power set by export control at the meter,
+    /// and lower bounds set by import caps (a floor wins over a cap: a site
+    /// over its import cap needs the discharge more than export room).
+    private var caps: [UInt32: Double] = [:]
+    private var floors: [UInt32: Double] = [:]
     /// Reference mode for the dispatch benchmark: one call per setpoint, as
     /// a host without batches (or a 1.0 driver) dispatches.
     var oneAtATime = false
@@ -55,27 +63,43 @@ final class FleetSetpoints {
     /// (nil: not timed, as for a correction pass).
     func send(_ commands: [Command], vpp: String, intervalID: Int64, validUntil: Int64, decidedNs: UInt64?) {
         let now = clock.nowMs()
-        var rows: [CommandRow] = []
-        rows.reserveCapacity(commands.count)
-        // Per driver, in first-seen order; a fleet's members mostly share a
-        // driver, so the last group is checked first.
+        let firstID = ids.nextCommands(commands.count)
+        // First the setpoints, per driver, handed over at once: the fleet's
+        // speed is decision to hand-off. Per driver in first-seen order; a
+        // fleet's members mostly share a driver, so the last group is
+        // checked first.
         var groups: [(driver: String, setpoints: [Setpoint])] = [], last = -1
-        let latest = members.ingestLatest
-        for c in commands {
+        var values = [Double](repeating: 0, count: commands.count)
+        let anyShared = !vpps.shared.isEmpty, anyCaps = !caps.isEmpty, anyFloors = !floors.isEmpty
+        for (k, c) in commands.enumerated() {
             let d = c.device
-            let id = ids.nextCommand()
             var value = c.targetW
-            if vpps.shared[d.number] != nil { value = combined(d.number, vpp: vpp, c.targetW, until: validUntil, now: now) }
-            rows.append(CommandRow(id: id, intervalID: intervalID, device: d.number, requestedW: c.requestedW,
-                                   targetW: c.targetW, note: c.note, validFromMs: now, validUntilMs: validUntil))
+            if anyShared, vpps.shared[d.number] != nil { value = combined(d.number, vpp: vpp, c.targetW, until: validUntil, now: now) }
+            note(requested: value, d.number)
+            if anyCaps, let cap = caps[d.number] { value = min(value, cap) }
+            if anyFloors, let floor = floors[d.number] { value = max(value, floor) }
+            values[k] = value
             if last < 0 || groups[last].driver != d.instance {
                 last = groups.firstIndex { $0.driver == d.instance } ?? {
                     groups.append((d.instance, []))
+                    groups[groups.count - 1].setpoints.reserveCapacity(commands.count)
                     return groups.count - 1
                 }()
             }
-            groups[last].setpoints.append(Setpoint(device: Int(d.index), mode: .activePower, commandID: UInt64(id), value: value,
-                                                   validFromMs: now, validUntilMs: validUntil))
+            groups[last].setpoints.append(Setpoint(device: Int(d.index), mode: .activePower, commandID: UInt64(firstID + Int64(k)),
+                                                   value: value, validFromMs: now, validUntilMs: validUntil))
+        }
+        let timing = decidedNs.map { IntervalTiming(intervalID: intervalID, decidedNs: $0, drivers: groups.count) }
+        for g in groups { hand(g.setpoints, to: g.driver, intervalID: intervalID, timing: timing) }
+        // Then the books, while the drivers work: their answers come back
+        // through the loop, after this.
+        var rows: [CommandRow] = []
+        rows.reserveCapacity(commands.count)
+        let latest = members.ingestLatest
+        for (k, c) in commands.enumerated() {
+            let d = c.device, value = values[k]
+            rows.append(CommandRow(id: firstID + Int64(k), intervalID: intervalID, device: d.number, requestedW: c.requestedW,
+                                   targetW: c.targetW, note: c.note, validFromMs: now, validUntilMs: validUntil))
             members.estimator.commanded(device: d.number, powerW: value,
                                         reading: latest.latest(device: d.number, point: members.socPoint), ratings: d.ratings,
                                         nowMs: now)
@@ -84,8 +108,40 @@ final class FleetSetpoints {
             responses.arm(d.number, targetW: value, toleranceW: Self.tolerance(ratingW: rating), sentMs: now, untilMs: validUntil)
         }
         store.add { $0.commands += rows }
-        let timing = decidedNs.map { IntervalTiming(intervalID: intervalID, decidedNs: $0, drivers: groups.count) }
-        for g in groups { hand(g.setpoints, to: g.driver, intervalID: intervalID, timing: timing) }
+    }
+
+    /// What a setpoint needs of its device: a slim copy of the descriptor
+    /// (one string, not seven), since a fleet's dispatch copies it per member.
+    struct Target {
+        var number: UInt32
+        var index: UInt32
+        var instance: String
+        var ratings: DeviceRatings
+
+        init(number: UInt32, index: UInt32, instance: String, ratings: DeviceRatings) {
+            self.number = number
+            self.index = index
+            self.instance = instance
+            self.ratings = ratings
+        }
+    }
+
+    /// What dispatch last asked of `device`, before any cap.
+    func requestedW(_ device: UInt32) -> Double? {
+        let i = Int(device)
+        return i < requested.count && !requested[i].isNaN ? requested[i] : nil
+    }
+
+    /// Holds `device` at or below `atMostW` (nil: lifts the cap).
+    func cap(_ device: UInt32, atMostW: Double?) { caps[device] = atMostW }
+
+    /// Holds `device` at or above `atLeastW` (nil: lifts the floor).
+    func floor(_ device: UInt32, atLeastW: Double?) { floors[device] = atLeastW }
+
+    private func note(requested w: Double, _ device: UInt32) {
+        let i = Int(device)
+        if i >= requested.count { requested += [Double](repeating: .nan, count: max(i + 1 - requested.count, requested.count)) }
+        requested[i] = w
     }
 
     /// How far from its setpoint a device may run and still count as following.

@@ -10,7 +10,10 @@ import MantaModel
 final class MemberStates {
     struct View {
         var asset: AssetState
-        var device: DeviceDescriptor
+        /// What a setpoint needs of the device (not the whole descriptor:
+        /// views are made per member, so copies are kept small).
+        var device: FleetSetpoints.Target
+        var site: String
         var member: VPPRuntime.Member
         /// Quality of `asset.soc`: good (a fresh reading) or estimated.
         var socQuality: Quality?
@@ -26,6 +29,9 @@ final class MemberStates {
     private let maxAgeMs: Int64
     let socPoint: UInt32
     let powerPoint: UInt32
+    /// State of charge kept back per device (an import cap's reserve ahead
+    /// of its window), added to its soc_min.
+    private var reserves: [UInt32: Double] = [:]
 
     init(registry: DeviceRegistry, ingest: TelemetryIngest, health: DeviceWatch, estimator: StateEstimator,
          catalog: PointCatalog, maxTelemetryAgeMs: Int64) {
@@ -40,24 +46,34 @@ final class MemberStates {
 
     /// The member's view at `now`; nil when the device is gone.
     func view(_ m: VPPRuntime.Member, nowMs now: Int64) -> View? {
-        guard let d = registry.device(number: m.number) else { return nil }
+        guard let slot = registry.slot(number: m.number) else { return nil }
+        let all = registry.devices
+        let target = FleetSetpoints.Target(number: m.number, index: all[slot].index, instance: all[slot].instance,
+                                           ratings: all[slot].ratings)
         let latest = ingest.latest
         // An offline device's last reading is not to be acted on: unknown SOC holds it.
         var soc = Double.nan, quality: Quality?
         if health.usable(m.number),
-           let r = estimator.soc(device: m.number, reading: latest.latest(device: m.number, point: socPoint), ratings: d.ratings,
+           let r = estimator.soc(device: m.number, reading: latest.latest(device: m.number, point: socPoint), ratings: target.ratings,
                                  nowMs: now, maxFreshMs: maxAgeMs) {
             soc = r.soc
             quality = r.quality
         }
         let p = latest.latest(device: m.number, point: powerPoint)
         let freshPower = p.flatMap { now - $0.timeMs <= maxAgeMs && $0.value.isFinite ? $0 : nil }
-        let a = m.allocation, r = d.ratings
-        let asset = AssetState(id: d.id, kind: d.kind, soc: soc, capacityWh: r.capacityWh * a, maxChargeW: r.maxChargeW * a,
-                               maxDischargeW: r.maxDischargeW * a, socMin: r.socMin, socMax: r.socMax,
+        let a = m.allocation, r = target.ratings
+        var socMin = r.socMin
+        if !reserves.isEmpty, let extra = reserves[m.number] { socMin = min(r.socMax.isFinite ? r.socMax : 1, (socMin.isFinite ? socMin : 0) + extra) }
+        let asset = AssetState(id: all[slot].id, kind: all[slot].kind, soc: soc, capacityWh: r.capacityWh * a, maxChargeW: r.maxChargeW * a,
+                               maxDischargeW: r.maxDischargeW * a, socMin: socMin, socMax: r.socMax,
                                powerW: freshPower.map { $0.value * a } ?? .nan, roundTripEfficiency: r.roundTripEfficiency)
-        return View(asset: asset, device: d, member: m, socQuality: quality, powerW: freshPower?.value,
+        return View(asset: asset, device: target, site: all[slot].site, member: m, socQuality: quality, powerW: freshPower?.value,
                     powerMs: freshPower?.timeMs)
+    }
+
+    /// Keeps `fraction` of `device`'s capacity above its soc_min (0: none).
+    func reserve(_ device: UInt32, fraction: Double) {
+        reserves[device] = fraction > 0 ? fraction : nil
     }
 
     /// The latest-value table, for callers reading many devices.

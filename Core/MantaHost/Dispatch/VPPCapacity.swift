@@ -66,8 +66,8 @@ struct VPPCapacity: Sendable, Equatable {
             let down = energy < spec.maxEnergyWh ? max(0, a.maxChargeW + power) : 0
             c.availableDownW += down
             c.nextDownW += max(0, spec.chargeHeadroomW(energyWh: energy, hours: hours) + power)
-            upBySite[v.device.site, default: (0, 0)].now += upNow
-            upBySite[v.device.site, default: (0, 0)].next += upNext
+            upBySite[v.site, default: (0, 0)].now += upNow
+            upBySite[v.site, default: (0, 0)].next += upNext
         }
         for (site, up) in upBySite {
             let room = exportRoomW(site).map { max(0, $0) } ?? .infinity

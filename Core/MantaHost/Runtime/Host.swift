@@ -49,6 +49,8 @@ final class Host {
     let priceIntake: PriceIntake
     let control: DeviceControl
     let exportLimits: ExportLimitEnforcer
+    let meterExport: MeterExportControl
+    let importCaps: ImportCapControl
     let discovery: DeviceDiscovery
     let backtests: BacktestTasks
     let audit: AuditLog
@@ -105,6 +107,12 @@ final class Host {
         control = DeviceControl(plugins: plugins, ids: ids, store: store, events: events, clock: clock)
         exportLimits = ExportLimitEnforcer(sites: sites, registry: registry, vpps: vpps, prices: prices, control: control,
                                            events: events, clock: clock)
+        meterExport = MeterExportControl(registry: registry, ingest: ingest, limits: exportLimits, setpoints: setpoints,
+                                         members: members, control: control, clock: clock,
+                                         maxTelemetryAgeMs: config.dispatch.maxTelemetryAgeMs)
+        importCaps = ImportCapControl(registry: registry, ingest: ingest, vpps: vpps, setpoints: setpoints, members: members,
+                                      control: control, events: events, clock: clock,
+                                      maxTelemetryAgeMs: config.dispatch.maxTelemetryAgeMs)
         discovery = DeviceDiscovery(pluginDirs: config.pluginDirs, libraryDirs: config.libraryDirs, plugins: plugins)
         backtests = try BacktestTasks(reader: reader, store: store, events: events, catalog: catalog, logger: logger)
         audit = AuditLog(store: store, logger: logger)
@@ -135,6 +143,7 @@ final class Host {
                          reader: reader, clock: clock, historyRun: config.clock == .realtime ? nil : run).methods,
             MarketMethods(prices: prices, vpps: vpps, plugins: plugins, ids: ids, clock: clock).methods,
             DispatchMethods(reader: reader, registry: registry, run: run).methods,
+            CapMethods(caps: importCaps, registry: registry, vpps: vpps, reader: reader, members: members, clock: clock).methods,
             InstructionMethods(instructions: instructions, vpps: vpps, cycle: cycle, members: members, clock: clock).methods,
             VPPMethods(vpps: vpps, editor: editor, members: members, responses: responses,
                        exportRoom: ExportRoom(registry: registry, ingest: ingest, limits: exportLimits, catalog: catalog,
@@ -187,6 +196,8 @@ final class Host {
         clock.begin()
         timers.start()
         cycle.start()
+        meterExport.start()
+        importCaps.start()
         let hk = LoopTimer()
         hk.schedule(afterMs: 1000, repeatMs: 1000) { [unowned self] in
             watchdog.check()
@@ -222,6 +233,8 @@ final class Host {
         logger.info("host", "stopping (\(reason))")
         server.stopListening()
         cycle.stop()
+        meterExport.stop()
+        importCaps.stop()
         timers.cancelAll()
         housekeeping?.close()
         housekeeping = nil

@@ -232,12 +232,38 @@ enum Migrations {
                 actual_w    REAL,                  -- last measured fleet power in its window
                 deviation_w REAL                   -- actual_w - target_w
             );
-            -- The closed loop: fleet power measured after the setpoints took
-            -- effect, its deviation from the interval's target, and how many
-            -- setpoints the correction pass re-sent.
-            ALTER TABLE dispatch_intervals ADD COLUMN actual_w REAL;
-            ALTER TABLE dispatch_intervals ADD COLUMN deviation_w REAL;
-            ALTER TABLE dispatch_intervals ADD COLUMN corrected INTEGER;
+            -- One row per decision: an interval is decided again when an
+            -- instruction begins, ends or is cancelled within it, so (run, vpp,
+            -- interval) is no longer unique. The closed loop's finding is kept
+            -- with its decision: fleet power measured after the setpoints took
+            -- effect, its deviation from the target, and how many setpoints the
+            -- correction pass re-sent.
+            CREATE TABLE dispatch_intervals_v6 (
+                id          INTEGER PRIMARY KEY,
+                run         INTEGER NOT NULL DEFAULT 0,
+                vpp         TEXT NOT NULL,
+                interval_end_ms INTEGER NOT NULL,  -- END of the interval
+                price       REAL,
+                strategy    TEXT NOT NULL,         -- or instruction:ID
+                status      TEXT NOT NULL,         -- ok | degraded | fallback
+                reason      TEXT NOT NULL,
+                decided_ms  INTEGER NOT NULL,      -- host clock
+                decide_us   INTEGER NOT NULL,      -- wall time the decision took
+                dispatch_us INTEGER,
+                applied_us  INTEGER,
+                actual_w    REAL,
+                deviation_w REAL,
+                corrected   INTEGER
+            );
+            INSERT INTO dispatch_intervals_v6
+                    (id, run, vpp, interval_end_ms, price, strategy, status, reason, decided_ms, decide_us,
+                     dispatch_us, applied_us)
+                SELECT id, run, vpp, interval_end_ms, price, strategy, status, reason, decided_ms, decide_us,
+                       dispatch_us, applied_us
+                FROM dispatch_intervals;
+            DROP TABLE dispatch_intervals;
+            ALTER TABLE dispatch_intervals_v6 RENAME TO dispatch_intervals;
+            CREATE INDEX dispatch_intervals_by_interval ON dispatch_intervals (run, interval_end_ms, vpp);
             """),
     ]
 

@@ -74,19 +74,23 @@ final class StoreReader {
         var outcomes: Int
     }
 
-    /// Dispatch intervals of `run`, newest first, with their commands summed.
+    /// Decisions of `run`, newest first, with their commands summed (only
+    /// the `limit` picked are summed: a run's millions of commands are not read).
     func dispatchIntervals(run: Int64, vpp: String?, fromMs: Int64, toMs: Int64, limit: Int) throws(StoreError) -> [IntervalRow] {
         let s = try db.prepare("""
+            WITH picked AS (
+                SELECT * FROM dispatch_intervals
+                WHERE (?1 IS NULL OR vpp = ?1) AND interval_end_ms > ?2 AND interval_end_ms <= ?3 AND run = ?5
+                ORDER BY interval_end_ms DESC, vpp, id DESC LIMIT ?4)
             SELECT i.id, i.vpp, i.interval_end_ms, i.price, i.strategy, i.status, i.reason, i.decided_ms, i.decide_us,
                    i.dispatch_us, i.applied_us,
                    COUNT(c.id), COALESCE(SUM(c.target_w), 0),
                    COALESCE(SUM(c.target_w < 0), 0), COALESCE(SUM(c.target_w > 0), 0),
                    COALESCE(SUM(o.applied_w), 0), COUNT(o.command_id)
-            FROM dispatch_intervals i
+            FROM picked i
             LEFT JOIN dispatch_commands c ON c.interval_id = i.id
             LEFT JOIN dispatch_outcomes o ON o.command_id = c.id
-            WHERE (?1 IS NULL OR i.vpp = ?1) AND i.interval_end_ms > ?2 AND i.interval_end_ms <= ?3 AND i.run = ?5
-            GROUP BY i.id ORDER BY i.interval_end_ms DESC, i.vpp LIMIT ?4
+            GROUP BY i.id ORDER BY i.interval_end_ms DESC, i.vpp, i.id DESC
             """)
         s.bind(1, vpp)
         s.bind(2, fromMs)

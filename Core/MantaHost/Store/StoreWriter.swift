@@ -117,16 +117,10 @@ private final class Connection: @unchecked Sendable {
         price = try db.prepare("""
             INSERT OR REPLACE INTO prices (region, interval_end_ms, rrp, demand_mw, firm, source) VALUES (?, ?, ?, ?, ?, ?)
             """)
-        // A second decision in an interval (an instruction began or ended)
-        // comes with the interval's id: the decision is replaced, and what
-        // was measured of the first (speed, closed loop) stays until the
-        // second's own figures arrive.
         interval = try db.prepare("""
-            INSERT INTO dispatch_intervals
+            INSERT OR REPLACE INTO dispatch_intervals
                 (id, run, vpp, interval_end_ms, price, strategy, status, reason, decided_ms, decide_us)
             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-            ON CONFLICT (id) DO UPDATE SET price = excluded.price, strategy = excluded.strategy, status = excluded.status,
-                reason = excluded.reason, decided_ms = excluded.decided_ms, decide_us = excluded.decide_us
             """)
         command = try db.prepare("""
             INSERT INTO dispatch_commands

@@ -114,5 +114,13 @@ final class DeviceRegistry {
     }
 
     func device(number: UInt32) -> DeviceDescriptor? { byNumber[number].map { devices[$0] } }
+    /// Where device `number` is in `devices`: for reading a few fields of
+    /// many devices without copying each descriptor (seven strings).
+    func slot(number: UInt32) -> Int? { byNumber[number] }
     func device(id: String) -> DeviceDescriptor? { byID[id].map { devices[$0] } }
+
+    /// Whether `site` has a grid meter (so its export can be held at the meter).
+    func hasMeter(site: String) -> Bool {
+        bySite[site]?.contains { $0.kind == .meter } ?? false
+    }
 }

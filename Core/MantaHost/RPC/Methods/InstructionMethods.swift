@@ -41,7 +41,7 @@ struct InstructionMethods {
                 let i = instructions.submit(vpp: p.vpp, targetW: p.targetW, startMs: start, endMs: endMs, reason: p.reason,
                                             principal: VPPMethods.principal(session), nowMs: now)
                 cycle.instructionsChanged()
-                return statusJSON(i)
+                return statusJSON(i, live: false)
             },
             .sync("dispatch.status", "An instruction's state (pending, active, done, cancelled), target, measured fleet power, deviation and setpoint outcomes.",
                   params: Schemas.params([("id", ["type": "integer", "minimum": 1])], required: ["id"]),
@@ -57,17 +57,19 @@ struct InstructionMethods {
                 guard state == .pending || state == .active else { throw .invalidParams("id: instruction \(p.id) is \(state.rawValue)") }
                 instructions.cancel(i, nowMs: clock.nowMs())
                 cycle.instructionsChanged()
-                return statusJSON(i)
+                return statusJSON(i, live: false)
             },
         ]
     }
 
-    func statusJSON(_ i: FleetInstructions.Instruction) -> JSON {
+    /// `live`: measure the members now (a fleet-wide read; not done in the
+    /// answers of submit and cancel, which return at once).
+    func statusJSON(_ i: FleetInstructions.Instruction, live: Bool = true) -> JSON {
         let now = clock.nowMs()
         let state = i.state(at: now)
         // While active: the members' measured power now; after: the last measured.
         var actual = i.actualW
-        if state == .active, let v = vpps.vpp(i.vpp) {
+        if live, state == .active, let v = vpps.vpp(i.vpp) {
             let views = members.views(v, nowMs: now)
             if views.contains(where: { $0.powerW != nil }) {
                 actual = views.reduce(0) { $0 + ($1.powerW ?? 0) * $1.member.allocation }

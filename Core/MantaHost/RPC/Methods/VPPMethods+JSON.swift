@@ -79,7 +79,7 @@ extension VPPMethods {
     static var updateSchema: JSON {
         let properties = VPPSchemas.definition["properties"]?.object ?? JSONObject()
         let fields = ["region", "market", "strategy", "status", "drivers", "sites", "allocation", "members",
-                      "negative_price_export_limit_w"]
+                      "negative_price_export_limit_w", "negative_price_mode"]
         // The same bounds as vpps.create, without defaults: an absent field is unchanged.
         return targetSchema(fields.compactMap { f in
             guard var s = properties[f]?.object else { return nil }
@@ -97,10 +97,11 @@ extension VPPMethods {
         var allocation: Double?
         var members: [HostConfig.MemberSelector]?
         var negativePriceExportLimitW: Double?
+        var negativePriceMode: HostConfig.NegativePriceMode?
 
         enum CodingKeys: String, CodingKey {
             case id, vpp, region, market, strategy, status, drivers, sites, allocation, members
-            case negativePriceExportLimitW = "negative_price_export_limit_w"
+            case negativePriceExportLimitW = "negative_price_export_limit_w", negativePriceMode = "negative_price_mode"
         }
 
         func target() throws(RPCError) -> String { try TargetParams(id: id, vpp: vpp).target() }

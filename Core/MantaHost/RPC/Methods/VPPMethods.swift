@@ -53,6 +53,7 @@ struct VPPMethods {
                         if let a = p.allocation { v.allocation = a }
                         if let m = p.members { v.members = m }
                         if let n = p.negativePriceExportLimitW { v.negativePriceExportLimitW = n }
+                        if let m = p.negativePriceMode { v.negativePriceMode = m }
                     }
                     committed(v, respond)
                 } catch { respond(.failure(error)) }

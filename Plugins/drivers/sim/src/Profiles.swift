@@ -112,3 +112,20 @@ enum LoadProfile {
         return .measured(gc.scaled(by: 1 / gc.mean))
     }
 }
+
+/// A profile's value at the last two instants asked: a fleet's publish or
+/// setpoint batch reads every home at one or two instants, so the sun's
+/// position or a table lookup is worked out twice, not once per home.
+struct ProfileMemo {
+    private var a: (t: Int64, v: Double) = (.min, 0)
+    private var b: (t: Int64, v: Double) = (.min, 0)
+
+    mutating func value(at t: Int64, _ compute: (Int64) -> Double) -> Double {
+        if a.t == t { return a.v }
+        if b.t == t { return b.v }
+        let v = compute(t)
+        b = a
+        a = (t, v)
+        return v
+    }
+}

@@ -29,6 +29,8 @@ final class SimDriver: DriverPlugin {
     /// Lifetime energy out of / into each device, Wh.
     private var counters: [(exportWh: Double, importWh: Double)]
     private var faults: [Int: SimConfig.Fault] = [:]
+    /// The profiles at an instant, the same for every home.
+    private var sunMemo = ProfileMemo(), useMemo = ProfileMemo()
     private var stuck: [Int: Double] = [:]
     /// How far each home's physics has been integrated: a setpoint brings
     /// only its own home up to date, so it costs O(1) whatever the fleet.
@@ -258,13 +260,17 @@ final class SimDriver: DriverPlugin {
 
     /// Home `home`'s PV output at `t`.
     private func pvPower(_ home: Int, at t: Int64) -> Double {
-        var p = pvPeakW[home] * sun.fraction(atMs: t)
+        let sun = self.sun
+        var p = pvPeakW[home] * sunMemo.value(at: t) { sun.fraction(atMs: $0) }
         if let limit = pvLimitW[home], t >= limit.fromMs, t < limit.untilMs { p = min(p, limit.valueW) }
         return p
     }
 
     /// Home `home`'s consumption at `t` (a magnitude).
-    private func loadPower(_ home: Int, at t: Int64) -> Double { loadMeanW[home] * use.multiple(atMs: t) }
+    private func loadPower(_ home: Int, at t: Int64) -> Double {
+        let use = self.use
+        return loadMeanW[home] * useMemo.value(at: t) { use.multiple(atMs: $0) }
+    }
 
     /// The battery's power now: its command if one is in force, held to
     /// what the state of charge allows over the next publish interval.

@@ -1,0 +1,122 @@
+import MantaJSON
+import MantaMarket
+
+/// cap.set, cap.list: import caps by time window (Cap Service).
+@LoopActor
+struct CapMethods {
+    let caps: ImportCapControl
+    let registry: DeviceRegistry
+    let vpps: VPPSet
+    let reader: StoreReader
+    let members: MemberStates
+    let clock: HostClock
+
+    static let dayNames = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
+    static let clockTime: JSON = ["type": "string", "minLength": 5, "maxLength": 5, "description": "HH:MM, market time (AEST)"]
+
+    var methods: [RPCMethod] {
+        [
+            .sync("cap.set",
+                  "Holds a site's or a VPP's grid import at or under limit_w on the given days from..to (market time); the batteries defend it by discharging and keep a reserve ahead of it. limit_w null clears.",
+                  params: Schemas.params([
+                      ("site", ["type": "string", "minLength": 1, "maxLength": 256]), ("vpp", VPPSchemas.names),
+                      ("limit_w", ["type": ["number", "null"], "minimum": 0, "maximum": 1e9]),
+                      ("days", ["type": "array", "items": ["enum": .array(Self.dayNames.map(JSON.string))], "minItems": 1,
+                                "maxItems": 7, "default": .array(Self.dayNames.map(JSON.string))]),
+                      ("from", Self.clockTime), ("to", Self.clockTime),
+                      ("reserve_wh", ["type": "number", "minimum": 0, "maximum": 1e10,
+                                      "description": "energy to keep ahead of the window; planned from yesterday's window when absent"]),
+                  ], required: ["limit_w"]),
+                  result: Schemas.object, mutating: true) { [self] (p: SetParams, _) throws(RPCError) in
+                let target = try target(p)
+                guard let limit = p.limitW else {
+                    caps.set(nil, target: target)
+                    return ["target": .string(target), "cleared": true]
+                }
+                guard let from = p.from.flatMap(Self.minute), let to = p.to.flatMap(Self.minute), from != to else {
+                    throw .invalidParams("from, to: give the window as HH:MM, from before to (or past midnight), not equal")
+                }
+                var cap = ImportCaps.Cap(target: target, limitW: limit,
+                                         days: Set(p.days.compactMap { d in Self.dayNames.firstIndex(of: d).map { $0 + 1 } }),
+                                         fromMinute: from, toMinute: to)
+                let (reserve, source) = p.reserveWh.map { ($0, "operator") } ?? plannedReserve(cap)
+                cap.reserveWh = reserve
+                caps.set(cap, target: target)
+                return capJSON(cap, reserveSource: source)
+            },
+            .sync("cap.list", "Import caps in force, with their windows and reserves.", result: Schemas.objectList) { [self] (_: NoParams, _) in
+                .array(caps.caps.caps.values.sorted { $0.target < $1.target }.map { capJSON($0, reserveSource: nil) })
+            },
+        ]
+    }
+
+    private func target(_ p: SetParams) throws(RPCError) -> String {
+        switch (p.site, p.vpp) {
+        case let (s?, nil):
+            guard registry.bySite[s] != nil else { throw .notFound("no site \(s)") }
+            guard registry.hasMeter(site: s) else { throw .invalidParams("site: \(s) has no grid meter, so its import cannot be held") }
+            return "site:\(s)"
+        case let (nil, v?):
+            guard vpps.vpp(v) != nil else { throw .notFound("no VPP \(v)") }
+            return "vpp:\(v)"
+        default: throw .invalidParams("name the cap's site or vpp (one of them)")
+        }
+    }
+
+    /// The reserve for the window, planned from the same window yesterday
+    /// (persistence: the energy its import spent above the cap, plus a
+    /// fifth); with no history, everything above soc_min.
+    private func plannedReserve(_ cap: ImportCaps.Cap) -> (Double, String) {
+        let dayStart = MarketTime.dayStart(clock.nowMs()) - MarketTime.dayMs
+        let from = dayStart + Int64(cap.fromMinute) * 60_000
+        let to = from + Int64(cap.hours * 3_600_000)
+        var above = 0.0, seen = false
+        for site in caps.sites(of: cap.target) {
+            guard let meter = registry.bySite[site]?.first(where: { $0.kind == .meter }),
+                  let rows = try? reader.telemetry(device: meter.number, point: members.powerPoint, run: nil, fromMs: from,
+                                                   toMs: to, limit: 100_000), rows.count > 1 else { continue }
+            seen = true
+            for (a, b) in zip(rows, rows.dropFirst()) {
+                above += max(0, -a.value - cap.limitW) * Double(b.timeMs - a.timeMs) / 3_600_000
+            }
+        }
+        if seen { return (above * 1.2, "yesterday") }
+        let usable = caps.batteries(of: cap.target).map { d -> Double in
+            let r = d.ratings
+            return r.capacityWh.isFinite ? r.capacityWh * max(0, (r.socMax.isFinite ? r.socMax : 1) - (r.socMin.isFinite ? r.socMin : 0)) : 0
+        }.reduce(0, +)
+        return (usable, "full (no history of the window)")
+    }
+
+    private func capJSON(_ c: ImportCaps.Cap, reserveSource: String?) -> JSON {
+        func hhmm(_ m: Int) -> String {
+            func two(_ n: Int) -> String { n < 10 ? "0\(n)" : "\(n)" }
+            return "\(two(m / 60)):\(two(m % 60))"
+        }
+        var o = JSONObject([
+            ("target", .string(c.target)), ("limit_w", .number(c.limitW)),
+            ("days", .array(c.days.sorted().map { .string(Self.dayNames[$0 - 1]) })),
+            ("from", .string(hhmm(c.fromMinute))), ("to", .string(hhmm(c.toMinute))), ("reserve_wh", .number(c.reserveWh)),
+            ("in_window", .bool(c.holds(atMs: clock.nowMs()))),
+        ])
+        if let reserveSource { o["reserve_source"] = .string(reserveSource) }
+        return .object(o)
+    }
+
+    /// Minutes after midnight of "HH:MM" (00:00 ... 23:59), or nil.
+    static func minute(_ text: String) -> Int? {
+        let parts = text.split(separator: ":", omittingEmptySubsequences: false)
+        guard parts.count == 2, parts.allSatisfy({ $0.count == 2 && $0.allSatisfy(\.isASCII) }),
+              let h = Int(parts[0]), let m = Int(parts[1]), (0..<24).contains(h), (0..<60).contains(m) else { return nil }
+        return h * 60 + m
+    }
+
+    struct SetParams: RPCParams {
+        var site, vpp: String?
+        var limitW: Double?
+        var days: [String]
+        var from, to: String?
+        var reserveWh: Double?
+        enum CodingKeys: String, CodingKey { case site, vpp, limitW = "limit_w", days, from, to, reserveWh = "reserve_wh" }
+    }
+}
