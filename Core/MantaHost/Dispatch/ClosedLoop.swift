@@ -76,12 +76,12 @@ final class ClosedLoop {
         var shortfallW = 0.0
         for (m, target) in w.targets {
             f.targetW += target
-            guard let v = members.view(m, nowMs: now) else { continue }
+            guard let v = members.view(m, vpp: w.vpp.config.id, nowMs: now) else { continue }
             guard let p = v.powerW, let t = v.powerMs, t >= w.sentMs else {
                 f.actualW += target  // not reported since: counted as told, not corrected
                 continue
             }
-            let share = p * m.allocation
+            let share = p  // the device's power less other VPPs' parts
             f.reported += 1
             f.actualW += share
             let rating = max(v.device.ratings.maxChargeW.isFinite ? v.device.ratings.maxChargeW : 0,

@@ -87,7 +87,9 @@ final class DispatchCycle {
         tick = t
         setpoints.onOutcomes = { [unowned self] interval, results in
             guard let i = followed[interval] else { return }
-            for r in results { i.outcomes[r.outcome.name, default: 0] += 1 }
+            var counts: [SetpointOutcome.Outcome: Int] = [:]
+            for r in results { counts[r.outcome, default: 0] += 1 }
+            for (o, n) in counts { i.outcomes[o.name, default: 0] += n }
         }
     }
 

@@ -29,8 +29,7 @@ final class FleetSetpoints {
     private let members: MemberStates
     private let responses: ResponseWatch
     private let clock: HostClock
-    /// Each shared device's parts, by VPP: (W, valid until).
-    private var parts: [UInt32: [String: (w: Double, untilMs: Int64)]] = [:]
+    private let parts: DeviceParts
     /// What dispatch last asked of each device (its VPPs' parts), by device
     /// number; NaN: nothing yet.
     private var requested: [Double] = []
@@ -46,7 +45,8 @@ final class FleetSetpoints {
     var onOutcomes: (@LoopActor (Int64, [SetpointOutcome]) -> Void)?
 
     init(registry: DeviceRegistry, plugins: PluginTable, vpps: VPPSet, ids: DispatchIDs, store: StorePipeline,
-         events: EventLog, members: MemberStates, responses: ResponseWatch, clock: HostClock) {
+         events: EventLog, members: MemberStates, parts: DeviceParts, responses: ResponseWatch, clock: HostClock) {
+        self.parts = parts
         self.registry = registry
         self.plugins = plugins
         self.vpps = vpps
@@ -74,7 +74,7 @@ final class FleetSetpoints {
         for (k, c) in commands.enumerated() {
             let d = c.device
             var value = c.targetW
-            if anyShared, vpps.shared[d.number] != nil { value = combined(d.number, vpp: vpp, c.targetW, until: validUntil, now: now) }
+            if anyShared, vpps.shared[d.number] != nil { value = parts.combine(d.number, vpp: vpp, c.targetW, untilMs: validUntil, nowMs: now) }
             note(requested: value, d.number)
             if anyCaps, let cap = caps[d.number] { value = min(value, cap) }
             if anyFloors, let floor = floors[d.number] { value = max(value, floor) }
@@ -146,16 +146,6 @@ final class FleetSetpoints {
 
     /// How far from its setpoint a device may run and still count as following.
     static func tolerance(ratingW: Double) -> Double { max(50, 0.05 * ratingW) }
-
-    /// A shared device's setpoint: this VPP's part plus the parts of the
-    /// others still valid.
-    private func combined(_ number: UInt32, vpp: String, _ w: Double, until: Int64, now: Int64) -> Double {
-        var p = parts[number] ?? [:]
-        p[vpp] = (w, until)
-        p = p.filter { $0.value.untilMs > now }
-        parts[number] = p
-        return p.values.reduce(0) { $0 + $1.w }
-    }
 
     private func hand(_ requests: [Setpoint], to driver: String, intervalID: Int64, timing: IntervalTiming?) {
         let now = clock.nowMs()

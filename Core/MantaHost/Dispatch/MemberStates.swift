@@ -17,7 +17,8 @@ final class MemberStates {
         var member: VPPRuntime.Member
         /// Quality of `asset.soc`: good (a fresh reading) or estimated.
         var socQuality: Quality?
-        /// Whole-device measured power and its time; nil when none is fresh.
+        /// The VPP's own part of the measured power (the device's, less the
+        /// parts other VPPs command of it) and its time; nil when none is fresh.
         var powerW: Double?
         var powerMs: Int64?
     }
@@ -26,6 +27,7 @@ final class MemberStates {
     private let ingest: TelemetryIngest
     private let health: DeviceWatch
     let estimator: StateEstimator
+    private let parts: DeviceParts
     private let maxAgeMs: Int64
     let socPoint: UInt32
     let powerPoint: UInt32
@@ -34,7 +36,8 @@ final class MemberStates {
     private var reserves: [UInt32: Double] = [:]
 
     init(registry: DeviceRegistry, ingest: TelemetryIngest, health: DeviceWatch, estimator: StateEstimator,
-         catalog: PointCatalog, maxTelemetryAgeMs: Int64) {
+         parts: DeviceParts, catalog: PointCatalog, maxTelemetryAgeMs: Int64) {
+        self.parts = parts
         self.registry = registry
         self.ingest = ingest
         self.health = health
@@ -44,8 +47,9 @@ final class MemberStates {
         powerPoint = catalog["ac.w"]?.id ?? 0
     }
 
-    /// The member's view at `now`; nil when the device is gone.
-    func view(_ m: VPPRuntime.Member, nowMs now: Int64) -> View? {
+    /// The member's view at `now` as VPP `vpp` sees it (nil: the whole
+    /// device); nil when the device is gone.
+    func view(_ m: VPPRuntime.Member, vpp: String? = nil, nowMs now: Int64) -> View? {
         guard let slot = registry.slot(number: m.number) else { return nil }
         let all = registry.devices
         let target = FleetSetpoints.Target(number: m.number, index: all[slot].index, instance: all[slot].instance,
@@ -60,13 +64,14 @@ final class MemberStates {
             quality = r.quality
         }
         let p = latest.latest(device: m.number, point: powerPoint)
-        let freshPower = p.flatMap { now - $0.timeMs <= maxAgeMs && $0.value.isFinite ? $0 : nil }
+        var freshPower = p.flatMap { now - $0.timeMs <= maxAgeMs && $0.value.isFinite ? $0 : nil }
+        if let vpp, freshPower != nil { freshPower?.value -= parts.others(m.number, excluding: vpp, nowMs: now) }
         let a = m.allocation, r = target.ratings
         var socMin = r.socMin
         if !reserves.isEmpty, let extra = reserves[m.number] { socMin = min(r.socMax.isFinite ? r.socMax : 1, (socMin.isFinite ? socMin : 0) + extra) }
         let asset = AssetState(id: all[slot].id, kind: all[slot].kind, soc: soc, capacityWh: r.capacityWh * a, maxChargeW: r.maxChargeW * a,
                                maxDischargeW: r.maxDischargeW * a, socMin: socMin, socMax: r.socMax,
-                               powerW: freshPower.map { $0.value * a } ?? .nan, roundTripEfficiency: r.roundTripEfficiency)
+                               powerW: freshPower?.value ?? .nan, roundTripEfficiency: r.roundTripEfficiency)
         return View(asset: asset, device: target, site: all[slot].site, member: m, socQuality: quality, powerW: freshPower?.value,
                     powerMs: freshPower?.timeMs)
     }
@@ -80,7 +85,7 @@ final class MemberStates {
     var ingestLatest: LatestValues { ingest.latest }
 
     func views(_ vpp: VPPRuntime, nowMs now: Int64) -> [View] {
-        vpp.members.compactMap { view($0, nowMs: now) }
+        vpp.members.compactMap { view($0, vpp: vpp.config.id, nowMs: now) }
     }
 }
 

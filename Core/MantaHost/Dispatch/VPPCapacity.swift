@@ -1,4 +1,5 @@
 import MantaEngine
+import MantaIO
 import MantaMarket
 import MantaModel
 
@@ -80,5 +81,23 @@ struct VPPCapacity: Sendable, Equatable {
             c.responseTimeS = Double(responseMs[responseMs.count / 2]) / 1000
         }
         return c
+    }
+}
+
+/// vpps.capacity reads every member's telemetry: at 100,000 members that is
+/// a quarter of a second of loop time. Asked again within a wall second,
+/// the answer is the last one, so a client polling hard cannot stall the
+/// loop with it.
+@LoopActor
+final class CapacityCache {
+    static let ttlMs: Int64 = 1000
+    private var entries: [String: (atMs: Int64, value: VPPCapacity)] = [:]
+
+    func value(_ key: String, compute: () -> VPPCapacity) -> VPPCapacity {
+        let now = WallClock.monotonicMs()
+        if let e = entries[key], now - e.atMs < Self.ttlMs { return e.value }
+        let v = compute()
+        entries[key] = (now, v)
+        return v
     }
 }

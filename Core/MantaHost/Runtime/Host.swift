@@ -91,13 +91,13 @@ final class Host {
         editor = VPPEditor(vpps: vpps, plugins: plugins, registry: registry, sites: config.sites, store: store, events: events)
         let last = try reader.maxDispatchIDs()
         ids = DispatchIDs(lastInterval: last.interval, lastCommand: last.command)
-        let dispatch = config.dispatch
+        let dispatch = config.dispatch, parts = DeviceParts()
         members = MemberStates(registry: registry, ingest: ingest, health: devices,
-                               estimator: StateEstimator(maxAgeMs: dispatch.maxEstimateAgeMs), catalog: catalog,
+                               estimator: StateEstimator(maxAgeMs: dispatch.maxEstimateAgeMs), parts: parts, catalog: catalog,
                                maxTelemetryAgeMs: dispatch.maxTelemetryAgeMs)
         instructions = FleetInstructions(lastID: try reader.maxInstructionID(), store: store)
         setpoints = FleetSetpoints(registry: registry, plugins: plugins, vpps: vpps, ids: ids, store: store, events: events,
-                                   members: members, responses: responses, clock: clock)
+                                   members: members, parts: parts, responses: responses, clock: clock)
         loop = ClosedLoop(members: members, setpoints: setpoints, store: store, events: events, clock: clock,
                           afterMs: dispatch.closedLoopAfterMs)
         cycle = DispatchCycle(.init(dispatch: dispatch, clock: clock, prices: prices, registry: registry, members: members,

@@ -81,14 +81,20 @@ final class StoreReader {
             WITH picked AS (
                 SELECT * FROM dispatch_intervals
                 WHERE (?1 IS NULL OR vpp = ?1) AND interval_end_ms > ?2 AND interval_end_ms <= ?3 AND run = ?5
-                ORDER BY interval_end_ms DESC, vpp, id DESC LIMIT ?4)
+                ORDER BY interval_end_ms DESC, vpp, id DESC LIMIT ?4),
+            -- A device's last command in a decision stands (the closed loop's
+            -- correction replaces the first).
+            last AS (
+                SELECT c.interval_id, MAX(c.id) AS id FROM dispatch_commands c JOIN picked p ON c.interval_id = p.id
+                GROUP BY c.interval_id, c.device)
             SELECT i.id, i.vpp, i.interval_end_ms, i.price, i.strategy, i.status, i.reason, i.decided_ms, i.decide_us,
                    i.dispatch_us, i.applied_us,
                    COUNT(c.id), COALESCE(SUM(c.target_w), 0),
                    COALESCE(SUM(c.target_w < 0), 0), COALESCE(SUM(c.target_w > 0), 0),
                    COALESCE(SUM(o.applied_w), 0), COUNT(o.command_id)
             FROM picked i
-            LEFT JOIN dispatch_commands c ON c.interval_id = i.id
+            LEFT JOIN last l ON l.interval_id = i.id
+            LEFT JOIN dispatch_commands c ON c.id = l.id
             LEFT JOIN dispatch_outcomes o ON o.command_id = c.id
             GROUP BY i.id ORDER BY i.interval_end_ms DESC, i.vpp, i.id DESC
             """)

@@ -72,7 +72,7 @@ struct InstructionMethods {
         if live, state == .active, let v = vpps.vpp(i.vpp) {
             let views = members.views(v, nowMs: now)
             if views.contains(where: { $0.powerW != nil }) {
-                actual = views.reduce(0) { $0 + ($1.powerW ?? 0) * $1.member.allocation }
+                actual = views.reduce(0) { $0 + ($1.powerW ?? 0) }
             }
         }
         return .object(JSONObject([

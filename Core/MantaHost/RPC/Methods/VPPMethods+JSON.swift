@@ -4,15 +4,14 @@ import MantaModel
 
 extension VPPMethods {
     func vppJSON(_ v: VPPRuntime) -> JSON {
+        // No live figures here (vpps.capacity reads every member's telemetry):
+        // listing stays cheap whatever the fleet's size.
         let c = v.config
-        let cap = capacity(v, now: clock.nowMs())
         var o = JSONObject([
             ("id", .string(c.id)), ("region", .string(c.region.code)), ("market", .string(c.market)),
             ("strategy", .string(v.dispatchingName)), ("status", .string(c.status.rawValue)),
-            ("members", .int(v.members.count)), ("online", .int(cap.online)),
-            ("allocated", .number(v.members.reduce(0) { $0 + $1.allocation })),
-            ("capacity_wh", .number(cap.capacityWh)), ("available_up_w", .number(cap.availableUpW)),
-            ("available_down_w", .number(cap.availableDownW)), ("definition", c.json),
+            ("members", .int(v.members.count)), ("allocated", .number(v.members.reduce(0) { $0 + $1.allocation })),
+            ("definition", c.json),
         ])
         if let s = v.last {
             o["last"] = .object(JSONObject(timeFields("interval_end", s.intervalEndMs) + [

@@ -16,6 +16,7 @@ struct VPPMethods {
     let registry: DeviceRegistry
     let store: StorePipeline
     let clock: HostClock
+    let cache = CapacityCache()
 
     var methods: [RPCMethod] {
         let vpps = self.vpps, editor = self.editor, store = self.store
@@ -107,10 +108,13 @@ struct VPPMethods {
                     o["status"] = .string(v.config.status.rawValue)
                     return .object(o)
                 }
-                var byRegion: [Region: [MemberStates.View]] = [:]
-                for v in vpps.all where v.config.status != .draft { byRegion[v.config.region, default: []] += members.views(v, nowMs: now) }
-                return ["regions": .object(JSONObject(byRegion.sorted { $0.key.code < $1.key.code }.map { r, views in
-                    (r.code, .object(capacityJSON(VPPCapacity.of(views, responses: responses, exportRoomW: { exportRoom.roomW(site: $0, nowMs: now) }))))
+                let regions = Set(vpps.all.filter { $0.config.status != .draft }.map(\.config.region)).sorted { $0.code < $1.code }
+                return ["regions": .object(JSONObject(regions.map { r in
+                    let c = cache.value("region:\(r.code)") {
+                        let views = vpps.all.filter { $0.config.status != .draft && $0.config.region == r }.flatMap { members.views($0, nowMs: now) }
+                        return VPPCapacity.of(views, responses: responses, exportRoomW: { exportRoom.roomW(site: $0, nowMs: now) })
+                    }
+                    return (r.code, .object(capacityJSON(c)))
                 }))]
             },
 
@@ -122,7 +126,9 @@ struct VPPMethods {
     }
 
     func capacity(_ v: VPPRuntime, now: Int64) -> VPPCapacity {
-        VPPCapacity.of(members.views(v, nowMs: now), responses: responses, exportRoomW: { exportRoom.roomW(site: $0, nowMs: now) })
+        cache.value(v.config.id) {
+            VPPCapacity.of(members.views(v, nowMs: now), responses: responses, exportRoomW: { exportRoom.roomW(site: $0, nowMs: now) })
+        }
     }
 
     static func principal(_ s: RPCSession) -> String { s.principal ?? (s.loopback ? "local" : "anonymous") }
