@@ -48,6 +48,14 @@ def base_config(**overrides):
     return config
 
 
+def rpc_error(h, method, params):
+    """The error object of a call that must fail."""
+    with h.client() as c:
+        r = c.request(method, params)
+    assert "error" in r, r
+    return r["error"]
+
+
 class Stops:
     """`with X(...) as x:` stops x however the block ends."""
 

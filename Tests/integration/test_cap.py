@@ -2,17 +2,10 @@
 site's grid import is capped at 0.8 kW from 16:00 to 18:00 and the battery
 holds it there; import above the cap without the battery is measured from
 the same run's load and PV readings."""
-from conftest import Mantad, needs_data
+from conftest import Mantad, needs_data, rpc_error as error
 from test_meter_export import config
 
 DAY = 1658109600000  # 2022-07-18 12:00 AEST (a Monday)
-
-
-def error(h, method, params):
-    with h.client() as c:
-        r = c.request(method, params)
-    assert "error" in r, r
-    return r["error"]
 
 
 @needs_data

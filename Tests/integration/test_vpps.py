@@ -4,7 +4,7 @@ device; aggregated capacity from live telemetry; operator instructions
 split over the fleet and followed in a closed loop."""
 import sqlite3
 
-from conftest import Mantad, base_config, needs_data
+from conftest import Mantad, base_config, needs_data, rpc_error as error
 
 
 def config(homes=4, allocation=0.5, speed=60, **sim):
@@ -16,13 +16,6 @@ def config(homes=4, allocation=0.5, speed=60, **sim):
 
 def batteries(h):
     return [d for d in h.call("devices.list", {"kind": "battery"})]
-
-
-def error(h, method, params):
-    with h.client() as c:
-        r = c.request(method, params)
-    assert "error" in r, r
-    return r["error"]
 
 
 @needs_data
@@ -189,3 +182,31 @@ def test_a_fleet_reporting_rarely_still_dispatches_on_estimated_state_of_charge(
         row = h.call("dispatch.history", {"vpp": "vic", "limit": 1, "commands": True})[0]
         # Readings older than 30 s and no estimates: most members hold.
         assert sum(1 for c in row["commands"] if c["target_w"] == 0) >= 2, row
+
+
+@needs_data
+def test_hostile_member_lists_are_bounded(tmp_path):
+    """100,000 device entries are looked up, not tried on every device; more
+    than 64 pattern or group entries are refused naming the field; every
+    number is range-checked."""
+    import time
+    with Mantad(config(), folder=tmp_path).start() as h:
+        one = batteries(h)[0]["id"]
+        members = [{"device": f"homes/nope-{i}"} for i in range(20000)]
+        e = error(h, "vpps.create", {"id": "big", "region": "VIC1", "market": "prices", "strategy": "threshold", "members": members})
+        assert e["code"] == -32602 and "members[0].device: no device homes/nope-0" in e["message"]
+        groups = [{"tag": f"t{i}"} for i in range(65)]
+        e = error(h, "vpps.create", {"id": "big", "region": "VIC1", "market": "prices", "strategy": "threshold", "members": groups})
+        assert "65 pattern or group entries; at most 64" in e["message"], e
+        for bad in [{"device": one, "allocation": -0.1}, {"device": one, "allocation": float("1e308")},
+                    {"device": one, "priority": 1001}, {"device": one, "priority": -1}, {"device": one, "wat": 1}, {}]:
+            assert error(h, "vpps.add_members", {"vpp": "vic", "members": [bad]})["code"] == -32602, bad
+        for bad in [{"vpp": "vic", "target_w": 1e11, "duration_s": 60}, {"vpp": "vic", "target_w": 1, "duration_s": 0},
+                    {"vpp": "vic", "target_w": 1, "duration_s": 8 * 86400}, {"vpp": "vic", "target_w": 1, "duration_s": 60,
+                                                                                   "start": "2099-01-01 00:00"},
+                    {"vpp": "vic", "target_w": 1, "duration_s": 60, "start": "2000-01-01 00:00"}]:
+            assert error(h, "dispatch.submit", bad)["code"] == -32602, bad
+        # The host kept serving throughout.
+        t = time.time()
+        assert h.call("host.info")["health"]["status"] in ("ok", "degraded")
+        assert time.time() - t < 1

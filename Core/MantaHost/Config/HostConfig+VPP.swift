@@ -207,6 +207,17 @@ enum VPPSchemas {
         ],
     ]
 
+    /// Pattern and group entries (site prefixes, regions, retailers, tags)
+    /// one VPP may have: each is tried on every device when members are
+    /// chosen, so they are bounded; entries for one device or site are not.
+    static let maxGroupEntries = 64
+
+    /// Why a VPP's member list cannot be used as a whole, or nil.
+    static func listProblem(_ members: [HostConfig.MemberSelector]) -> String? {
+        let groups = members.filter { $0.device == nil && ($0.site.map { $0.hasSuffix("*") } ?? true) }.count
+        return groups > maxGroupEntries ? "members: \(groups) pattern or group entries; at most \(maxGroupEntries)" : nil
+    }
+
     /// A member entry names exactly one selector; nil when it does.
     static func problem(_ m: HostConfig.MemberSelector) -> String? {
         let named = [m.device != nil, m.site != nil, m.region != nil, m.retailer != nil, m.tag != nil].filter { $0 }.count

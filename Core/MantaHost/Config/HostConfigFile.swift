@@ -189,6 +189,7 @@ extension HostConfig {
             for (j, m) in v.members.enumerated() {
                 if let p = VPPSchemas.problem(m) { problems.append("vpps[\(i)].members[\(j)]: \(p)") }
             }
+            if let p = VPPSchemas.listProblem(v.members) { problems.append("vpps[\(i)].\(p)") }
         }
         return problems
     }

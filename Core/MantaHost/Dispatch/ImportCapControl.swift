@@ -40,10 +40,7 @@ final class ImportCapControl {
     }
 
     func start() {
-        let period = UInt64(max(20, min(1000, clock.wallMs(forHostMs: MeterExportControl.stepMs))))
-        let t = LoopTimer()
-        t.schedule(afterMs: period, repeatMs: period) { [unowned self] in step() }
-        timer = t
+        timer = .every(hostMs: MeterExportControl.stepMs, on: clock) { [unowned self] in step() }
     }
 
     func stop() {

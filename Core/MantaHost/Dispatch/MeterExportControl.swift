@@ -45,10 +45,7 @@ final class MeterExportControl {
     }
 
     func start() {
-        let period = UInt64(max(20, min(1000, clock.wallMs(forHostMs: Self.stepMs))))
-        let t = LoopTimer()
-        t.schedule(afterMs: period, repeatMs: period) { [unowned self] in step() }
-        timer = t
+        timer = .every(hostMs: MeterExportControl.stepMs, on: clock) { [unowned self] in step() }
     }
 
     func stop() {

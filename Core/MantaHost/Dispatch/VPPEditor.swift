@@ -71,6 +71,7 @@ final class VPPEditor {
         for (j, m) in v.members.enumerated() {
             if let p = VPPSchemas.problem(m) { throw .invalidParams("members[\(j)]: \(p)") }
         }
+        if let p = VPPSchemas.listProblem(v.members) { throw .invalidParams(p) }
         for (j, m) in v.members.enumerated() {
             if let d = m.device, registry.device(id: d) == nil { throw .invalidParams("members[\(j)].device: no device \(d)") }
         }

@@ -84,11 +84,22 @@ final class VPPRuntime {
         var chosen: [Member] = []
         leftOut = []
         let c = config
+        // Entries naming one device or one site are looked up; only patterns
+        // and groups (at most VPPSchemas.maxGroupEntries) are tried on every device.
+        var byDevice: [String: HostConfig.MemberSelector] = [:], bySite: [String: HostConfig.MemberSelector] = [:]
+        var groups: [HostConfig.MemberSelector] = []
+        for m in c.members {
+            if let d = m.device { byDevice[d] = byDevice[d] ?? m }
+            else if let s = m.site, !s.hasSuffix("*") { bySite[s] = bySite[s] ?? m }
+            else { groups.append(m) }
+        }
         for d in devices where d.dispatchable {
             let site = sites.last(where: { $0.matches(d.site) })
-            var best: HostConfig.MemberSelector?
-            for m in c.members where m.matches(deviceID: d.id, site: d.site, siteConfig: site) {
-                if m.rank > (best?.rank ?? 0) { best = m }
+            var best = byDevice[d.id] ?? bySite[d.site]
+            if best == nil {
+                for m in groups where m.matches(deviceID: d.id, site: d.site, siteConfig: site) {
+                    if m.rank > (best?.rank ?? 0) { best = m }
+                }
             }
             var share = best.map { ($0.allocation, $0.priority) }
             if share == nil {

@@ -61,3 +61,15 @@ public final class HostClock: Sendable {
         return Int64((Double(hostMs) / speed).rounded(.up))
     }
 }
+
+extension LoopTimer {
+    /// A timer calling `action` every `hostMs` of host-clock time, in wall
+    /// time between 20 ms and a second (a fast replay clock is not chased
+    /// below 20 ms; the real clock is looked at at least once a second).
+    static func every(hostMs: Int64, on clock: HostClock, _ action: @escaping @LoopActor () -> Void) -> LoopTimer {
+        let period = UInt64(max(20, min(1000, clock.wallMs(forHostMs: hostMs))))
+        let t = LoopTimer()
+        t.schedule(afterMs: period, repeatMs: period, action)
+        return t
+    }
+}

@@ -41,7 +41,7 @@ final class TelemetryIngest {
 
     /// Ingests one batch from driver instance `instance`. `nowMs` stamps
     /// samples sent with time 0.
-    func ingest(instance: Int, name: String, _ samples: [manta_sample_t], nowMs: Int64) {
+    func ingest(instance: Int, name: String, _ samples: ArraySlice<manta_sample_t>, nowMs: Int64) {
         counters.received += samples.count
         var accepted: [Sample] = []
         accepted.reserveCapacity(samples.count)
