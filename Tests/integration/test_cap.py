@@ -47,3 +47,17 @@ def test_an_evening_import_cap_is_held_by_the_battery(tmp_path):
     print(f"peak import {max(without):.0f} W without the battery, {max(imports):.0f} W with; "
           f"energy above the cap {above_without:.2f} kWh -> {above_with:.3f} kWh")
     assert above_with < 0.05 * above_without
+
+
+@needs_data
+def test_a_cap_survives_a_restart_and_clears(tmp_path):
+    c = config(limit_w=1e6, start="2022-07-18T14:00:00+10:00", prices="202207")
+    with Mantad(c, folder=tmp_path).start() as h:
+        h.call("cap.set", {"site": "home-001", "limit_w": 800, "from": "16:00", "to": "18:00", "reserve_wh": 4000})
+    with Mantad(c, folder=tmp_path).start() as h:
+        caps = h.call("cap.list")
+        assert [(x["target"], x["limit_w"], x["from"], x["to"], x["reserve_wh"]) for x in caps] == \
+            [("site:home-001", 800, "16:00", "18:00", 4000)]
+        assert h.call("cap.set", {"site": "home-001", "limit_w": None}) == {"target": "site:home-001", "cleared": True}
+    with Mantad(c, folder=tmp_path).start() as h:
+        assert h.call("cap.list") == []

@@ -1,6 +1,7 @@
 import MantaABI
 import MantaEngine
 import MantaIO
+import MantaJSON
 import MantaModel
 
 /// Defends import caps (Cap Service): in a cap's window, whenever the
@@ -20,6 +21,7 @@ final class ImportCapControl {
     private let members: MemberStates
     private let control: DeviceControl
     private let events: EventLog
+    private let store: StorePipeline
     private let clock: HostClock
     private let maxAgeMs: Int64
     private var timer: LoopTimer?
@@ -27,7 +29,8 @@ final class ImportCapControl {
     private var floored: [String: [UInt32]] = [:]
 
     init(registry: DeviceRegistry, ingest: TelemetryIngest, vpps: VPPSet, setpoints: FleetSetpoints, members: MemberStates,
-         control: DeviceControl, events: EventLog, clock: HostClock, maxTelemetryAgeMs: Int64) {
+         control: DeviceControl, events: EventLog, store: StorePipeline, clock: HostClock, maxTelemetryAgeMs: Int64) {
+        self.store = store
         self.registry = registry
         self.ingest = ingest
         self.vpps = vpps
@@ -48,8 +51,25 @@ final class ImportCapControl {
         timer = nil
     }
 
-    /// Sets (or with nil, clears) the cap on `target` ("site:ID" or "vpp:ID").
+    /// The caps the store kept from an earlier run; one that no longer
+    /// reads, or names a site or VPP gone, is an event and skipped.
+    func restore(_ rows: [(target: String, definition: String)]) {
+        for (target, text) in rows {
+            guard let json = try? JSON.parse(text), let cap = ImportCaps.Cap(target: target, json: json),
+                  target.hasPrefix("vpp:") ? vpps.vpp(String(target.dropFirst(4))) != nil
+                      : registry.bySite[String(target.dropFirst(5))] != nil else {
+                events.record(.warning, source: "host", kind: "cap.restore", "\(target): stored cap not restored")
+                continue
+            }
+            caps.set(cap)
+        }
+    }
+
+    /// Sets (or with nil, clears) the cap on `target` ("site:ID" or "vpp:ID"),
+    /// and stores it for the next run.
     func set(_ cap: ImportCaps.Cap?, target: String) {
+        let row = (target: target, definition: cap.map { $0.json.serialized() })
+        store.add { $0.importCaps.append(row) }
         if let cap { caps.set(cap) } else {
             caps.clear(target)
             release(target)

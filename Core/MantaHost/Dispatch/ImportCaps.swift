@@ -1,3 +1,4 @@
+import MantaJSON
 import MantaMarket
 
 /// Import caps by time window (Cap Service, peak shaving): a site's or a
@@ -32,6 +33,15 @@ struct ImportCaps: Sendable {
             return days.contains(MarketTime.isoWeekday(ms)) && c.hour * 60 + c.minute < fromMinute && fromMinute <= toMinute
         }
 
+        /// As the store keeps it.
+        var json: JSON {
+            .object(JSONObject([
+                ("limit_w", .number(limitW)), ("days", .array(days.sorted().map { .int(Int64($0)) })),
+                ("from_minute", .int(Int64(fromMinute))), ("to_minute", .int(Int64(toMinute))),
+                ("reserve_wh", .number(reserveWh)),
+            ]))
+        }
+
         /// The window's length, hours.
         var hours: Double { Double((toMinute - fromMinute + 1440) % 1440) / 60 }
     }
@@ -40,5 +50,16 @@ struct ImportCaps: Sendable {
 
     mutating func set(_ cap: Cap) { caps[cap.target] = cap }
     mutating func clear(_ target: String) { caps[target] = nil }
-    mutating func setReserve(_ target: String, wh: Double) { caps[target]?.reserveWh = wh }
+}
+
+extension ImportCaps.Cap {
+    /// Read back from the store; nil when it does not read as a cap.
+    init?(target: String, json: JSON) {
+        guard let limit = json["limit_w"]?.number, limit.isFinite, limit >= 0,
+              let days = json["days"]?.array?.compactMap({ $0.integer.map(Int.init) }), days.allSatisfy({ (1...7).contains($0) }),
+              let from = json["from_minute"]?.integer, let to = json["to_minute"]?.integer,
+              (0..<1440).contains(from), (0..<1440).contains(to), from != to,
+              let reserve = json["reserve_wh"]?.number, reserve.isFinite, reserve >= 0 else { return nil }
+        self.init(target: target, limitW: limit, days: Set(days), fromMinute: Int(from), toMinute: Int(to), reserveWh: reserve)
+    }
 }

@@ -111,7 +111,7 @@ final class Host {
                                          members: members, control: control, clock: clock,
                                          maxTelemetryAgeMs: config.dispatch.maxTelemetryAgeMs)
         importCaps = ImportCapControl(registry: registry, ingest: ingest, vpps: vpps, setpoints: setpoints, members: members,
-                                      control: control, events: events, clock: clock,
+                                      control: control, events: events, store: store, clock: clock,
                                       maxTelemetryAgeMs: config.dispatch.maxTelemetryAgeMs)
         discovery = DeviceDiscovery(pluginDirs: config.pluginDirs, libraryDirs: config.libraryDirs, plugins: plugins)
         backtests = try BacktestTasks(reader: reader, store: store, events: events, catalog: catalog, logger: logger)
@@ -183,6 +183,7 @@ final class Host {
             do { stored = VPPEditor.stored(try reader.vppDefinitions()) } catch { throw BootError("store: \(error)") }
             for p in stored.problems { events.record(.warning, source: "host", kind: "vpp.definition", p) }
             try vpps.form(config, stored: stored.vpps, plugins: plugins, registry: registry, events: events, logger: logger)
+            do { importCaps.restore(try reader.importCaps()) } catch { throw BootError("store: \(error)") }
             do {
                 try server.listen(host: config.api.host, port: config.api.port)
             } catch {

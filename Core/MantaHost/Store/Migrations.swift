@@ -216,6 +216,13 @@ enum Migrations {
                 updated_ms  INTEGER NOT NULL,      -- wall clock
                 principal   TEXT NOT NULL
             );
+            -- Import caps (cap.set), as JSON {limit_w, days, from_minute, to_minute,
+            -- reserve_wh}; a cap cleared is deleted. Set again at boot.
+            CREATE TABLE import_caps (
+                target      TEXT PRIMARY KEY,      -- site:ID | vpp:ID
+                definition  TEXT NOT NULL,
+                updated_ms  INTEGER NOT NULL       -- wall clock
+            );
             -- Operator instructions (dispatch.submit): a VPP target for a window
             -- that overrides its strategy. Times are host clock.
             CREATE TABLE dispatch_instructions (

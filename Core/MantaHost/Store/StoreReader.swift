@@ -38,6 +38,14 @@ final class StoreReader {
         return out
     }
 
+    /// Import caps set with cap.set: (target, JSON).
+    func importCaps() throws(StoreError) -> [(target: String, definition: String)] {
+        let s = try db.prepare("SELECT target, definition FROM import_caps ORDER BY target")
+        var out: [(target: String, definition: String)] = []
+        while try s.step() { out.append((s.string(0), s.string(1))) }
+        return out
+    }
+
     func maxInstructionID() throws(StoreError) -> Int64 {
         try db.scalar("SELECT COALESCE(MAX(id), 0) FROM dispatch_instructions") ?? 0
     }

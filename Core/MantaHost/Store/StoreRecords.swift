@@ -147,6 +147,8 @@ public struct StoreBatch: Sendable {
     var events: [EventRow] = []
     var backtests: [BacktestRow] = []
     var vppDefinitions: [VPPDefinitionRow] = []
+    /// Import caps set (JSON) or cleared (nil), by target.
+    var importCaps: [(target: String, definition: String?)] = []
     var instructions: [InstructionRow] = []
     var loopChecks: [LoopCheckRow] = []
     /// Called on the writer thread after the commit (or its failure).
@@ -155,12 +157,12 @@ public struct StoreBatch: Sendable {
     var isEmpty: Bool {
         runRow == nil && samples.isEmpty && devices.isEmpty && plugins.isEmpty && points.isEmpty && prices.isEmpty
             && intervals.isEmpty && commands.isEmpty && outcomes.isEmpty && timings.isEmpty && controls.isEmpty && audits.isEmpty && events.isEmpty
-            && backtests.isEmpty && vppDefinitions.isEmpty && instructions.isEmpty && loopChecks.isEmpty && onCommit.isEmpty
+            && backtests.isEmpty && vppDefinitions.isEmpty && importCaps.isEmpty && instructions.isEmpty && loopChecks.isEmpty && onCommit.isEmpty
     }
 
     var rowCount: Int {
         samples.count + devices.count + plugins.count + points.count + prices.count + intervals.count
             + commands.count + outcomes.count + timings.count + controls.count + audits.count + events.count + backtests.count
-            + vppDefinitions.count + instructions.count + loopChecks.count
+            + vppDefinitions.count + importCaps.count + instructions.count + loopChecks.count
     }
 }

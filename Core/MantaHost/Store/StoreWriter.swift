@@ -94,7 +94,7 @@ private final class Connection: @unchecked Sendable {
     // then on uses it only inside jobs on that one thread.
     let db: Database
     let sample, device, plugin, point, price, interval, command, outcome, control, audit, event, backtest, run, timing: Statement
-    let vppDefinition, instruction, loopCheck: Statement
+    let vppDefinition, instruction, loopCheck, importCap, importCapCleared: Statement
 
     init(_ db: Database) throws(StoreError) {
         self.db = db
@@ -146,6 +146,8 @@ private final class Connection: @unchecked Sendable {
         vppDefinition = try db.prepare("""
             INSERT OR REPLACE INTO vpp_definitions (id, definition, updated_ms, principal) VALUES (?, ?, ?, ?)
             """)
+        importCap = try db.prepare("INSERT OR REPLACE INTO import_caps (target, definition, updated_ms) VALUES (?, ?, ?)")
+        importCapCleared = try db.prepare("DELETE FROM import_caps WHERE target = ?")
         instruction = try db.prepare("""
             INSERT OR REPLACE INTO dispatch_instructions
                 (id, run, vpp, target_w, start_ms, end_ms, reason, principal, created_ms, state, actual_w, deviation_w)
@@ -259,6 +261,15 @@ private final class Connection: @unchecked Sendable {
             if let d = v.definition { vppDefinition.bind(2, d) } else { vppDefinition.bindNull(2) }
             vppDefinition.bind(3, v.updatedMs); vppDefinition.bind(4, v.principal)
             try vppDefinition.run()
+        }
+        for c in b.importCaps {
+            if let d = c.definition {
+                importCap.bind(1, c.target); importCap.bind(2, d); importCap.bind(3, WallClock.nowMs())
+                try importCap.run()
+            } else {
+                importCapCleared.bind(1, c.target)
+                try importCapCleared.run()
+            }
         }
         for i in b.instructions {
             instruction.bind(1, i.id); instruction.bind(2, b.run); instruction.bind(3, i.vpp); instruction.bind(4, i.targetW)
