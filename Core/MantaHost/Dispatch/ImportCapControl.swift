@@ -12,7 +12,7 @@ import MantaModel
 /// keep the planned reserve (their state-of-charge floor is raised, so
 /// dispatch does not spend it).
 @LoopActor
-final class ImportCapControl {
+final class ImportCapControl: PeriodicStep {
     private(set) var caps = ImportCaps()
     private let registry: DeviceRegistry
     private let ingest: TelemetryIngest
@@ -24,7 +24,7 @@ final class ImportCapControl {
     private let store: StorePipeline
     private let clock: HostClock
     private let maxAgeMs: Int64
-    private var timer: LoopTimer?
+    var timer: LoopTimer?
     /// Batteries under a floor now, by cap target.
     private var floored: [String: [UInt32]] = [:]
 
@@ -42,14 +42,8 @@ final class ImportCapControl {
         maxAgeMs = maxTelemetryAgeMs
     }
 
-    func start() {
-        timer = .every(hostMs: MeterExportControl.stepMs, on: clock) { [unowned self] in step() }
-    }
-
-    func stop() {
-        timer?.close()
-        timer = nil
-    }
+    var stepClock: HostClock { clock }
+    var stepHostMs: Int64 { MeterExportControl.stepMs }
 
     /// The caps the store kept from an earlier run; one that no longer
     /// reads, or names a site or VPP gone, is an event and skipped.

@@ -13,7 +13,7 @@ import MantaText
 /// A site without a grid meter cannot be controlled at the meter: its
 /// limit caps its inverters' output instead (ExportLimitEnforcer).
 @LoopActor
-final class MeterExportControl {
+final class MeterExportControl: PeriodicStep {
     private let registry: DeviceRegistry
     private let ingest: TelemetryIngest
     private let limits: ExportLimitEnforcer
@@ -22,7 +22,7 @@ final class MeterExportControl {
     private let control: DeviceControl
     private let clock: HostClock
     private let maxAgeMs: Int64
-    private var timer: LoopTimer?
+    var timer: LoopTimer?
     /// PV caps last sent per site, and when.
     private var pvSent: [String: (limitW: Double, atMs: Int64)] = [:]
     /// Sites where batteries are capped now.
@@ -44,14 +44,8 @@ final class MeterExportControl {
         maxAgeMs = maxTelemetryAgeMs
     }
 
-    func start() {
-        timer = .every(hostMs: MeterExportControl.stepMs, on: clock) { [unowned self] in step() }
-    }
-
-    func stop() {
-        timer?.close()
-        timer = nil
-    }
+    var stepClock: HostClock { clock }
+    var stepHostMs: Int64 { MeterExportControl.stepMs }
 
     /// Sites with a grid meter: their limits are held here, not at the inverters.
     func controls(_ site: String) -> Bool { registry.hasMeter(site: site) }

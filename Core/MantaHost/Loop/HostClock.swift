@@ -73,3 +73,24 @@ extension LoopTimer {
         return t
     }
 }
+
+/// A service that acts every so often on the loop (the controls at the
+/// meter): `start` runs its `step` every `stepHostMs` of host time until `stop`.
+@LoopActor
+protocol PeriodicStep: AnyObject {
+    var timer: LoopTimer? { get set }
+    var stepClock: HostClock { get }
+    var stepHostMs: Int64 { get }
+    func step()
+}
+
+extension PeriodicStep {
+    func start() {
+        timer = .every(hostMs: stepHostMs, on: stepClock) { [unowned self] in step() }
+    }
+
+    func stop() {
+        timer?.close()
+        timer = nil
+    }
+}
