@@ -171,7 +171,7 @@ def test_a_fleet_reporting_rarely_still_dispatches_on_estimated_state_of_charge(
         def dispatched():
             rows = h.call("dispatch.history", {"vpp": "vic", "limit": 3})
             return rows and rows[0]["strategy"] == f"instruction:{i['id']}" and abs(rows[0]["target_w"] - 3000) < 1 and \
-                "estimated" in rows[0]["reason"] and rows[0]["status"] == "ok"
+                rows[0]["soc_estimated"] == 3 and rows[0]["status"] == "ok"
         assert h.wait_for(dispatched, timeout=20), h.call("dispatch.history", {"vpp": "vic", "limit": 3})
     c["dispatch"]["max_estimate_age_ms"] = 0
     (tmp_path / "no-estimates").mkdir()

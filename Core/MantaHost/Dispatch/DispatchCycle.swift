@@ -211,8 +211,6 @@ final class DispatchCycle {
             status = .degraded
             reason = "\(why); \(reason)"
         }
-        let estimated = flight.views.filter { $0.socQuality == .estimated }.count
-        if estimated > 0 { reason += " [\(estimated) of \(flight.views.count) states of charge estimated]" }
         let hours = Double(max(0, obs.intervalEndMs - now)) / 3_600_000
         let commands = DispatchPlan.commands(for: obs, targets: targets, hours: hours)
         record(vpp, flight, commands, status: status, reason: reason, micros: micros, now: now)
@@ -234,11 +232,13 @@ final class DispatchCycle {
         // instruction began or ended) included.
         let intervalID = ids.nextInterval()
         let validUntil = obs.intervalEndMs + dispatch.setpointGraceMs
+        let estimated = flight.views.filter { $0.socQuality == .estimated }.count
         let strategy = flight.instruction.map { "instruction:\($0.id)" } ?? vpp.dispatchingName
         store.add {
             $0.intervals.append(DispatchIntervalRow(
                 id: intervalID, vpp: vpp.config.id, intervalEndMs: obs.intervalEndMs, price: obs.price,
-                strategy: strategy, status: status, reason: reason, decidedMs: now, decideMicros: micros))
+                strategy: strategy, status: status, reason: reason, decidedMs: now, decideMicros: micros,
+                socEstimated: estimated))
         }
         var sends: [FleetSetpoints.Command] = []
         sends.reserveCapacity(commands.count)

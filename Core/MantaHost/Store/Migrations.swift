@@ -256,6 +256,7 @@ enum Migrations {
                 reason      TEXT NOT NULL,
                 decided_ms  INTEGER NOT NULL,      -- host clock
                 decide_us   INTEGER NOT NULL,      -- wall time the decision took
+                soc_estimated INTEGER NOT NULL DEFAULT 0, -- members decided on a carried-forward SOC
                 dispatch_us INTEGER,
                 applied_us  INTEGER,
                 actual_w    REAL,

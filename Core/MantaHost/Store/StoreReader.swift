@@ -74,6 +74,7 @@ final class StoreReader {
         /// Decision to the last setpoint handed to a driver, and to the last outcome; nil until known.
         var dispatchMicros: Int64?
         var appliedMicros: Int64?
+        var socEstimated: Int
         var commands: Int
         var targetW: Double
         var charging: Int
@@ -96,7 +97,7 @@ final class StoreReader {
                 SELECT c.interval_id, MAX(c.id) AS id FROM dispatch_commands c JOIN picked p ON c.interval_id = p.id
                 GROUP BY c.interval_id, c.device)
             SELECT i.id, i.vpp, i.interval_end_ms, i.price, i.strategy, i.status, i.reason, i.decided_ms, i.decide_us,
-                   i.dispatch_us, i.applied_us,
+                   i.dispatch_us, i.applied_us, i.soc_estimated,
                    COUNT(c.id), COALESCE(SUM(c.target_w), 0),
                    COALESCE(SUM(c.target_w < 0), 0), COALESCE(SUM(c.target_w > 0), 0),
                    COALESCE(SUM(o.applied_w), 0), COUNT(o.command_id)
@@ -117,8 +118,8 @@ final class StoreReader {
                 id: s.int(0), vpp: s.string(1), intervalEndMs: s.int(2), price: s.double(3), strategy: s.string(4),
                 status: s.string(5), reason: s.string(6), decidedMs: s.int(7), decideMicros: s.int(8),
                 dispatchMicros: s.isNull(9) ? nil : s.int(9), appliedMicros: s.isNull(10) ? nil : s.int(10),
-                commands: Int(s.int(11)), targetW: s.double(12), charging: Int(s.int(13)),
-                discharging: Int(s.int(14)), appliedW: s.double(15), outcomes: Int(s.int(16))))
+                socEstimated: Int(s.int(11)), commands: Int(s.int(12)), targetW: s.double(13), charging: Int(s.int(14)),
+                discharging: Int(s.int(15)), appliedW: s.double(16), outcomes: Int(s.int(17))))
         }
         return out
     }

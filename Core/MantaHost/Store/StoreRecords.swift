@@ -25,6 +25,8 @@ public struct DispatchIntervalRow: Sendable {
     var reason: String
     var decidedMs: Int64
     var decideMicros: Int64
+    /// Members whose state of charge was carried forward, not read.
+    var socEstimated: Int = 0
 }
 
 public struct CommandRow: Sendable {

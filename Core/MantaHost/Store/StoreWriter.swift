@@ -119,8 +119,8 @@ private final class Connection: @unchecked Sendable {
             """)
         interval = try db.prepare("""
             INSERT OR REPLACE INTO dispatch_intervals
-                (id, run, vpp, interval_end_ms, price, strategy, status, reason, decided_ms, decide_us)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                (id, run, vpp, interval_end_ms, price, strategy, status, reason, decided_ms, decide_us, soc_estimated)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
             """)
         command = try db.prepare("""
             INSERT INTO dispatch_commands
@@ -215,6 +215,7 @@ private final class Connection: @unchecked Sendable {
             interval.bind(1, i.id); interval.bind(2, b.run); interval.bind(3, i.vpp); interval.bind(4, i.intervalEndMs)
             interval.bind(5, i.price); interval.bind(6, i.strategy); interval.bind(7, i.status.name)
             interval.bind(8, i.reason); interval.bind(9, i.decidedMs); interval.bind(10, i.decideMicros)
+            interval.bind(11, Int64(i.socEstimated))
             try interval.run()
         }
         for c in b.commands {

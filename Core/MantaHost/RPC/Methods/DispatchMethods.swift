@@ -30,7 +30,8 @@ struct DispatchMethods {
                                       ("reason", .string(r.reason)), ("action", .string(r.targetW < 0 ? "charge" : r.targetW > 0 ? "discharge" : "hold")),
                                       ("target_w", .number(r.targetW)), ("applied_w", .number(r.appliedW)),
                                       ("assets", .int(r.commands)), ("charging", .int(r.charging)), ("discharging", .int(r.discharging)),
-                                      ("outcomes", .int(r.outcomes)), ("decide_us", .int(r.decideMicros)),
+                                      ("outcomes", .int(r.outcomes)), ("soc_estimated", .int(r.socEstimated)),
+                                      ("decide_us", .int(r.decideMicros)),
                                       ("dispatch_us", r.dispatchMicros.map { .int($0) } ?? .null),
                                       ("applied_us", r.appliedMicros.map { .int($0) } ?? .null),
                                   ])
