@@ -28,7 +28,6 @@ final class DispatchCycle {
         var dispatch: HostConfig.Dispatch
         var clock: HostClock
         var prices: PriceBook
-        var registry: DeviceRegistry
         var members: MemberStates
         var plugins: PluginTable
         var vpps: VPPSet
@@ -44,7 +43,6 @@ final class DispatchCycle {
     let dispatch: HostConfig.Dispatch
     let clock: HostClock
     private let prices: PriceBook
-    private let registry: DeviceRegistry
     private let members: MemberStates
     let plugins: PluginTable
     private let vpps: VPPSet
@@ -64,7 +62,6 @@ final class DispatchCycle {
         dispatch = p.dispatch
         clock = p.clock
         prices = p.prices
-        registry = p.registry
         members = p.members
         plugins = p.plugins
         vpps = p.vpps

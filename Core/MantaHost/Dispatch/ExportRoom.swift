@@ -7,18 +7,13 @@ import MantaModel
 @LoopActor
 struct ExportRoom {
     let registry: DeviceRegistry
-    let ingest: TelemetryIngest
     let limits: ExportLimitEnforcer
-    let catalog: PointCatalog
-    let maxAgeMs: Int64
+    let members: MemberStates
 
     func roomW(site: String, nowMs now: Int64) -> Double? {
         guard let limit = limits.effective(site)?.limitW else { return nil }
-        let power = catalog["ac.w"]?.id ?? 0
         let devices = registry.bySite[site] ?? []
-        func reading(_ d: DeviceDescriptor) -> Double? {
-            ingest.latest.fresh(device: d.number, point: power, nowMs: now, maxAgeMs: maxAgeMs)
-        }
+        func reading(_ d: DeviceDescriptor) -> Double? { members.powerW(d.number, nowMs: now) }
         if let meter = devices.first(where: { $0.kind == .meter }), let exportW = reading(meter) {
             return limit - exportW
         }

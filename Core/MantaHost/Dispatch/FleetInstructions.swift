@@ -87,12 +87,6 @@ final class FleetInstructions {
         return best
     }
 
-    /// Whether any instruction of `vpp` starts or ends between `from` and
-    /// `to` (so the cycle re-decides at that moment, not at the next interval).
-    func changes(vpp: String, after from: Int64, upTo to: Int64) -> Bool {
-        all.values.contains { i in i.vpp == vpp && ((i.startMs > from && i.startMs <= to) || (i.endMs > from && i.endMs <= to)) }
-    }
-
     /// Stores instructions whose state moved on (pending -> active -> done).
     func sweep(nowMs: Int64) {
         for i in all.values { saveIfChanged(i, nowMs: nowMs) }

@@ -20,7 +20,6 @@ final class FleetSetpoints {
         var note: String
     }
 
-    private let registry: DeviceRegistry
     private let plugins: PluginTable
     private let vpps: VPPSet
     private let ids: DispatchIDs
@@ -44,10 +43,9 @@ final class FleetSetpoints {
     /// Outcomes by interval, for whoever follows an interval (instructions).
     var onOutcomes: (@LoopActor (Int64, [SetpointOutcome]) -> Void)?
 
-    init(registry: DeviceRegistry, plugins: PluginTable, vpps: VPPSet, ids: DispatchIDs, store: StorePipeline,
+    init(plugins: PluginTable, vpps: VPPSet, ids: DispatchIDs, store: StorePipeline,
          events: EventLog, members: MemberStates, parts: DeviceParts, responses: ResponseWatch, clock: HostClock) {
         self.parts = parts
-        self.registry = registry
         self.plugins = plugins
         self.vpps = vpps
         self.ids = ids

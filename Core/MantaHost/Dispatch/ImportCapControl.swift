@@ -15,7 +15,6 @@ import MantaModel
 final class ImportCapControl: PeriodicStep {
     private(set) var caps = ImportCaps()
     private let registry: DeviceRegistry
-    private let ingest: TelemetryIngest
     private let vpps: VPPSet
     private let setpoints: FleetSetpoints
     private let members: MemberStates
@@ -23,23 +22,21 @@ final class ImportCapControl: PeriodicStep {
     private let events: EventLog
     private let store: StorePipeline
     private let clock: HostClock
-    private let maxAgeMs: Int64
     var timer: LoopTimer?
     /// Batteries under a floor now, by cap target.
     private var floored: [String: [UInt32]] = [:]
+    private var sends = ResendGate<UInt32>(toleranceW: 10, refreshMs: MeterExportControl.validMs / 2)
 
-    init(registry: DeviceRegistry, ingest: TelemetryIngest, vpps: VPPSet, setpoints: FleetSetpoints, members: MemberStates,
-         control: DeviceControl, events: EventLog, store: StorePipeline, clock: HostClock, maxTelemetryAgeMs: Int64) {
+    init(registry: DeviceRegistry, vpps: VPPSet, setpoints: FleetSetpoints, members: MemberStates, control: DeviceControl,
+         events: EventLog, store: StorePipeline, clock: HostClock) {
         self.store = store
         self.registry = registry
-        self.ingest = ingest
         self.vpps = vpps
         self.setpoints = setpoints
         self.members = members
         self.control = control
         self.events = events
         self.clock = clock
-        maxAgeMs = maxTelemetryAgeMs
     }
 
     var stepClock: HostClock { clock }
@@ -103,13 +100,11 @@ final class ImportCapControl: PeriodicStep {
         var importW = 0.0
         for site in sites(of: cap.target) {
             guard let meter = registry.bySite[site]?.first(where: { $0.kind == .meter }),
-                  let w = ingest.latest.fresh(device: meter.number, point: members.powerPoint, nowMs: now, maxAgeMs: maxAgeMs)
+                  let w = members.powerW(meter.number, nowMs: now)
             else { continue }
             importW -= w
         }
-        let measured = batteries.compactMap {
-            ingest.latest.fresh(device: $0.number, point: members.powerPoint, nowMs: now, maxAgeMs: maxAgeMs)
-        }.reduce(0, +)
+        let measured = batteries.compactMap { members.powerW($0.number, nowMs: now) }.reduce(0, +)
         let requested = batteries.map { setpoints.requestedW($0.number) ?? 0 }.reduce(0, +)
         // What the batteries must run together so that import meets the cap.
         let needed = measured + (importW - cap.limitW)
@@ -125,6 +120,7 @@ final class ImportCapControl: PeriodicStep {
             setpoints.floor(v.device.number, atLeastW: floor)
             guard let d = registry.device(number: v.device.number) else { continue }
             let value = max(setpoints.requestedW(d.number) ?? 0, floor)
+            guard sends.due(d.number, value, nowMs: now) else { continue }
             control.send(d, mode: .activePower, value: value.rounded(), validForMs: MeterExportControl.validMs,
                          source: "import-cap") { _ in }
         }
@@ -134,13 +130,10 @@ final class ImportCapControl: PeriodicStep {
         guard let numbers = floored.removeValue(forKey: target) else { return }
         for n in numbers {
             setpoints.floor(n, atLeastW: nil)
+            sends.forget(n)
             if let d = registry.device(number: n), let w = setpoints.requestedW(n) {
                 control.send(d, mode: .activePower, value: w, validForMs: MeterExportControl.validMs, source: "import-cap") { _ in }
             }
         }
-    }
-
-    func stopAll() {
-        for t in Array(floored.keys) { release(t) }
     }
 }

@@ -81,6 +81,11 @@ final class MemberStates {
         reserves[device] = fraction > 0 ? fraction : nil
     }
 
+    /// `device`'s measured power if fresh (within max_telemetry_age_ms), W.
+    func powerW(_ device: UInt32, nowMs now: Int64) -> Double? {
+        ingest.latest.fresh(device: device, point: powerPoint, nowMs: now, maxAgeMs: maxAgeMs)
+    }
+
     /// The latest-value table, for callers reading many devices.
     var ingestLatest: LatestValues { ingest.latest }
 

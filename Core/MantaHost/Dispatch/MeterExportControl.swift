@@ -15,33 +15,31 @@ import MantaText
 @LoopActor
 final class MeterExportControl: PeriodicStep {
     private let registry: DeviceRegistry
-    private let ingest: TelemetryIngest
     private let limits: ExportLimitEnforcer
     private let setpoints: FleetSetpoints
     private let members: MemberStates
     private let control: DeviceControl
     private let clock: HostClock
-    private let maxAgeMs: Int64
     var timer: LoopTimer?
-    /// PV caps last sent per site, and when.
-    private var pvSent: [String: (limitW: Double, atMs: Int64)] = [:]
+    /// PV caps in force per site.
+    private var pvSent: [String: Double] = [:]
     /// Sites where batteries are capped now.
     private var capped: Set<String> = []
+    private var batterySends = ResendGate<UInt32>(toleranceW: 10, refreshMs: MeterExportControl.validMs / 2)
+    private var pvSends = ResendGate<String>(toleranceW: 50, refreshMs: MeterExportControl.validMs / 2)
 
     /// Host-clock time between steps, and how long what a step sends lasts.
     static let stepMs: Int64 = 5_000
     static let validMs: Int64 = 60_000
 
-    init(registry: DeviceRegistry, ingest: TelemetryIngest, limits: ExportLimitEnforcer, setpoints: FleetSetpoints,
-         members: MemberStates, control: DeviceControl, clock: HostClock, maxTelemetryAgeMs: Int64) {
+    init(registry: DeviceRegistry, limits: ExportLimitEnforcer, setpoints: FleetSetpoints, members: MemberStates,
+         control: DeviceControl, clock: HostClock) {
         self.registry = registry
-        self.ingest = ingest
         self.limits = limits
         self.setpoints = setpoints
         self.members = members
         self.control = control
         self.clock = clock
-        maxAgeMs = maxTelemetryAgeMs
     }
 
     var stepClock: HostClock { clock }
@@ -61,9 +59,7 @@ final class MeterExportControl: PeriodicStep {
         }
     }
 
-    private func reading(_ d: DeviceDescriptor, now: Int64) -> Double? {
-        ingest.latest.fresh(device: d.number, point: members.powerPoint, nowMs: now, maxAgeMs: maxAgeMs)
-    }
+    private func reading(_ d: DeviceDescriptor, now: Int64) -> Double? { members.powerW(d.number, nowMs: now) }
 
     private func control(_ site: String, limitW: Double, absorb: Bool, now: Int64) {
         let devices = registry.bySite[site] ?? []
@@ -77,7 +73,7 @@ final class MeterExportControl: PeriodicStep {
         // tenth of its rating each step, so the cap follows the sun back.
         let rated = pvs.map { $0.ratings.ratedPowerW.isFinite ? $0.ratings.ratedPowerW : 0 }.reduce(0, +)
         var available = pvW
-        if let cap = pvSent[site]?.limitW, pvW >= cap - max(50, 0.02 * rated) { available = pvW + max(100, 0.1 * rated) }
+        if let cap = pvSent[site], pvW >= cap - max(50, 0.02 * rated) { available = pvW + max(100, 0.1 * rated) }
         let requested = batteries.map { setpoints.requestedW($0.number) ?? 0 }.reduce(0, +)
         var headroom = 0.0
         for b in batteries {
@@ -94,6 +90,7 @@ final class MeterExportControl: PeriodicStep {
             for (b, w) in zip(batteries, weights) {
                 let cap = plan.batteryW * w / total
                 setpoints.cap(b.number, atMostW: cap)
+                guard batterySends.due(b.number, cap, nowMs: now) else { continue }
                 control.send(b, mode: .activePower, value: cap.rounded(), validForMs: Self.validMs, source: "export-limit") { _ in }
             }
         } else if capped.contains(site) {
@@ -110,15 +107,14 @@ final class MeterExportControl: PeriodicStep {
             // Uncapped again: each inverter's own rating, a cap that never binds.
             guard last != nil else { return }
             pvSent[site] = nil
+            pvSends.forget(site)
             for (d, w) in zip(pvs, weights) {
                 control.send(d, mode: .exportLimit, value: max(w, rated), validForMs: Self.validMs, source: "export-limit") { _ in }
             }
             return
         }
-        let changed = last.map { abs($0.limitW - limitW) > 50 } ?? true
-        let due = last.map { now - $0.atMs >= Self.validMs / 2 } ?? true
-        guard changed || due else { return }
-        pvSent[site] = (limitW, now)
+        guard pvSends.due(site, limitW, nowMs: now) else { return }
+        pvSent[site] = limitW
         for (d, w) in zip(pvs, weights) {
             control.send(d, mode: .exportLimit, value: (limitW * w / total).rounded(), validForMs: Self.validMs,
                          source: "export-limit") { _ in }
@@ -129,6 +125,7 @@ final class MeterExportControl: PeriodicStep {
         capped.remove(site)
         for b in batteries {
             setpoints.cap(b.number, atMostW: nil)
+            batterySends.forget(b.number)
             // Back to what dispatch asked, for the rest of its validity.
             if let w = setpoints.requestedW(b.number) {
                 control.send(b, mode: .activePower, value: w, validForMs: Self.validMs, source: "export-limit") { _ in }

@@ -7,9 +7,8 @@ import MantaModel
 /// member counted at the share the VPP holds of it.
 struct VPPCapacity: Sendable, Equatable {
     var members = 0
+    /// Members usable with a known state of charge (read or estimated).
     var online = 0
-    /// Members whose state of charge is known (read or estimated).
-    var socKnown = 0
     var socEstimated = 0
     var capacityWh = 0.0
     /// Above each member's soc_min.
@@ -56,7 +55,6 @@ struct VPPCapacity: Sendable, Equatable {
             c.powerW += power
             guard a.soc.isFinite else { continue }
             c.online += 1
-            c.socKnown += 1
             if v.socQuality == .estimated { c.socEstimated += 1 }
             let spec = a.limits.spec
             let energy = a.soc * a.capacityWh

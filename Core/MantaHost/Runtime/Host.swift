@@ -96,23 +96,21 @@ final class Host {
                                estimator: StateEstimator(maxAgeMs: dispatch.maxEstimateAgeMs), parts: parts, catalog: catalog,
                                maxTelemetryAgeMs: dispatch.maxTelemetryAgeMs)
         instructions = FleetInstructions(lastID: try reader.maxInstructionID(), store: store)
-        setpoints = FleetSetpoints(registry: registry, plugins: plugins, vpps: vpps, ids: ids, store: store, events: events,
+        setpoints = FleetSetpoints(plugins: plugins, vpps: vpps, ids: ids, store: store, events: events,
                                    members: members, parts: parts, responses: responses, clock: clock)
         loop = ClosedLoop(members: members, setpoints: setpoints, store: store, events: events, clock: clock,
                           afterMs: dispatch.closedLoopAfterMs)
-        cycle = DispatchCycle(.init(dispatch: dispatch, clock: clock, prices: prices, registry: registry, members: members,
+        cycle = DispatchCycle(.init(dispatch: dispatch, clock: clock, prices: prices, members: members,
                                     plugins: plugins, vpps: vpps, instructions: instructions, setpoints: setpoints, loop: loop,
                                     ids: ids, store: store, events: events, logger: logger))
         priceIntake = PriceIntake(book: prices, store: store, events: events, cycle: cycle)
         control = DeviceControl(plugins: plugins, ids: ids, store: store, events: events, clock: clock)
         exportLimits = ExportLimitEnforcer(sites: sites, registry: registry, vpps: vpps, prices: prices, control: control,
                                            events: events, clock: clock)
-        meterExport = MeterExportControl(registry: registry, ingest: ingest, limits: exportLimits, setpoints: setpoints,
-                                         members: members, control: control, clock: clock,
-                                         maxTelemetryAgeMs: config.dispatch.maxTelemetryAgeMs)
-        importCaps = ImportCapControl(registry: registry, ingest: ingest, vpps: vpps, setpoints: setpoints, members: members,
-                                      control: control, events: events, store: store, clock: clock,
-                                      maxTelemetryAgeMs: config.dispatch.maxTelemetryAgeMs)
+        meterExport = MeterExportControl(registry: registry, limits: exportLimits, setpoints: setpoints, members: members,
+                                         control: control, clock: clock)
+        importCaps = ImportCapControl(registry: registry, vpps: vpps, setpoints: setpoints, members: members, control: control,
+                                      events: events, store: store, clock: clock)
         discovery = DeviceDiscovery(pluginDirs: config.pluginDirs, libraryDirs: config.libraryDirs, plugins: plugins)
         backtests = try BacktestTasks(reader: reader, store: store, events: events, catalog: catalog, logger: logger)
         audit = AuditLog(store: store, logger: logger)
@@ -146,8 +144,7 @@ final class Host {
             CapMethods(caps: importCaps, registry: registry, vpps: vpps, reader: reader, members: members, clock: clock).methods,
             InstructionMethods(instructions: instructions, vpps: vpps, cycle: cycle, members: members, clock: clock).methods,
             VPPMethods(vpps: vpps, editor: editor, members: members, responses: responses,
-                       exportRoom: ExportRoom(registry: registry, ingest: ingest, limits: exportLimits, catalog: catalog,
-                                              maxAgeMs: config.dispatch.maxTelemetryAgeMs),
+                       exportRoom: ExportRoom(registry: registry, limits: exportLimits, members: members),
                        registry: registry, store: store, clock: clock).methods,
             BacktestMethods(tasks: backtests, configPath: config.path, pluginDirs: config.pluginDirs,
                             libraryDirs: config.libraryDirs, dataRoots: DataRoots(config.dataRoots)).methods,
