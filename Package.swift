@@ -51,6 +51,8 @@ let package = Package(
                        providers: [.apt(["libcurl4-openssl-dev"])]),
         .systemLibrary(name: "CZlib", path: "Core/System/CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
         .systemLibrary(name: "COpenSSL", path: "Core/System/COpenSSL", pkgConfig: "libcrypto", providers: [.apt(["libssl-dev"])]),
+        // COIN-OR Clp, the LP solver behind the co-optimised energy + FCAS bound.
+        .systemLibrary(name: "CClp", path: "Core/System/CClp", pkgConfig: "clp", providers: [.apt(["coinor-libclp-dev"])]),
         // Linux calls glibc declares only under _GNU_SOURCE (pipe2).
         .systemLibrary(name: "CLinux", path: "Core/System/CLinux"),
 
@@ -59,6 +61,8 @@ let package = Package(
         .target(name: "MantaText", path: "Core/MantaText"),
         .target(name: "MantaJSON", dependencies: ["CJansson"], path: "Core/MantaJSON"),
         .target(name: "MantaIO", dependencies: ["CLinux"], path: "Core/MantaIO"),
+        // Linear programmes and their exact optimum (Clp), for the engine's bounds.
+        .target(name: "MantaLP", dependencies: ["CClp"], path: "Core/MantaLP"),
         // HTTP(S) and zip for connectors that fetch reports (only they link libcurl and zlib).
         .target(name: "MantaFetch", dependencies: ["CCurl", "CZlib"], path: "Core/MantaFetch"),
         // Modbus TCP, SunSpec, vendor register templates and discovery, for the
@@ -73,7 +77,7 @@ let package = Package(
         // AEMO price files read from disk: the market's parsers over MantaIO's files.
         .target(name: "MantaMarketFiles", dependencies: ["MantaMarket", "MantaIO"], path: "Core/MantaMarketFiles"),
         .target(name: "MantaEngine",
-                dependencies: ["MantaABI", "MantaJSON", "MantaModel", "MantaMarket", "MantaText",
+                dependencies: ["MantaABI", "MantaJSON", "MantaLP", "MantaModel", "MantaMarket", "MantaText",
                                .product(name: "HeapModule", package: "swift-collections"),
                                .product(name: "DequeModule", package: "swift-collections")],
                 path: "Core/MantaEngine"),
@@ -144,7 +148,7 @@ let package = Package(
         .testTarget(name: "MantaMarketTests", dependencies: ["MantaMarket", "MantaTestPaths"], path: "Tests/MantaMarketTests"),
         .testTarget(name: "MantaIOTests", dependencies: ["MantaIO"], path: "Tests/MantaIOTests"),
         .testTarget(name: "MantaFetchTests", dependencies: ["MantaFetch"], path: "Tests/MantaFetchTests"),
-        .testTarget(name: "MantaEngineTests", dependencies: ["MantaEngine", "MantaABI", "MantaJSON", "MantaMarket", "MantaModel", "MantaTestPaths"],
+        .testTarget(name: "MantaEngineTests", dependencies: ["MantaEngine", "MantaABI", "MantaJSON", "MantaLP", "MantaMarket", "MantaModel", "MantaTestPaths"],
                     path: "Tests/MantaEngineTests"),
         .testTarget(name: "MantaHostTests", dependencies: ["MantaHost", "MantaTestSupport", "MantaEngine", "MantaJSON",
                                                            "MantaMarket", "MantaModel", "MantaIO", "MantaKit", "MantaSDK", "MantaABI"],

@@ -21,19 +21,35 @@ public enum FCASService: Int, Sendable, CaseIterable {
         }
     }
 
-    /// The name Manta's API and reports use, e.g. "raise_6s".
-    public var name: String {
+    /// The service's name as AEMO writes it and as Manta's API, reports and
+    /// JSON keys use it: "RAISE6SEC" (the price column without "RRP").
+    public var name: String { String(column.dropLast(3)) }
+
+    /// The service named `name` ("RAISE6SEC", any case), or nil.
+    public init?(name: String) {
+        guard let s = FCASService.allCases.first(where: { $0.name == name.uppercased() }) else { return nil }
+        self = s
+    }
+
+    /// Raise services add power to the grid (discharge more, charge less);
+    /// lower services take it away.
+    public var isRaise: Bool { rawValue < FCASService.lower1Sec.rawValue }
+
+    /// Regulation follows AEMO's AGC signal; the others answer contingencies.
+    public var isRegulation: Bool { self == .raiseReg || self == .lowerReg }
+
+    /// The regulation service on the same side (raise or lower).
+    public var regulation: FCASService { isRaise ? .raiseReg : .lowerReg }
+
+    /// How long an enablement must be sustainable, hours: the 1 s and 6 s
+    /// services for 60 s, 60 s for 5 minutes, 5 min for 10 minutes, and
+    /// regulation a whole dispatch interval (its net energy over one is
+    /// taken as the worst case, not the AGC signal's mean).
+    public var sustainHours: Double {
         switch self {
-        case .raise1Sec: return "raise_1s"
-        case .raise6Sec: return "raise_6s"
-        case .raise60Sec: return "raise_60s"
-        case .raise5Min: return "raise_5min"
-        case .raiseReg: return "raise_reg"
-        case .lower1Sec: return "lower_1s"
-        case .lower6Sec: return "lower_6s"
-        case .lower60Sec: return "lower_60s"
-        case .lower5Min: return "lower_5min"
-        case .lowerReg: return "lower_reg"
+        case .raise1Sec, .raise6Sec, .lower1Sec, .lower6Sec: return 1.0 / 60
+        case .raise60Sec, .lower60Sec, .raiseReg, .lowerReg: return 5.0 / 60
+        case .raise5Min, .lower5Min: return 10.0 / 60
         }
     }
 }
@@ -56,5 +72,14 @@ public struct FCASPrices: Sendable, Equatable {
 
     public static func == (a: FCASPrices, b: FCASPrices) -> Bool {
         FCASService.allCases.allSatisfy { a[$0] == b[$0] || (a[$0].isNaN && b[$0].isNaN) }
+    }
+}
+
+extension FCASService {
+    /// What an enablement earns: MW x price (AUD/MW/h) x hours, one
+    /// 5-minute dispatch interval (5/60 h) unless told otherwise. It is paid
+    /// for availability, whether or not the frequency calls on it.
+    public static func availabilityRevenue(mw: Double, price: Double, hours: Double = 5.0 / 60) -> Double {
+        mw * price * hours
     }
 }

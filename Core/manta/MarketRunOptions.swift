@@ -37,6 +37,9 @@ struct MarketRunOptions: ParsableArguments {
     @Flag(help: "Idle through missing intervals instead of refusing the data.")
     var allowGaps = false
 
+    @Option(help: "Markets settled and co-optimised by the bound: energy,fcas (FCAS with energy wherever the prices hold FCAS) or energy.")
+    var markets = "energy,fcas"
+
     @Option(name: .customLong("plugin-dir"), help: "Where to look for plugin manifests.")
     var pluginDirs: [String] = ["Plugins", "examples/plugins"]
 
@@ -61,6 +64,10 @@ struct MarketRunOptions: ParsableArguments {
         guard history >= 0 else { throw ValidationError("--history: must be >= 0") }
         request.historyIntervals = history
         request.allowGaps = allowGaps
+        guard let m = BacktestMarkets(list: markets) else {
+            throw ValidationError("--markets: expected energy,fcas or energy, got '\(markets)'")
+        }
+        request.markets = m
         request.pluginDirs = pluginDirs
         request.libraryDirs = libraryDirs
         return request

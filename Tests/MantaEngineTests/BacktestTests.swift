@@ -52,7 +52,7 @@ final class FailingStrategy: Strategy {
     @Test func noStrategyBeatsTheBound() throws {
         let input = Backtest.Input(prices: day(count: 288 * 2), fleet: [battery(rt: 0.85, cost: 2)])
         let r = try Backtest.run(input, strategy: threshold)
-        let bound = Backtest.bound(input)
+        let bound = try Backtest.bound(input)
         // The bound must end with its initial energy; a strategy need not. Ending Δ MWh lower can be
         // worth at most Δ x eta_d x the highest price, so that is all a strategy can be above it.
         let deficit = max(0, r.startEnergyMWh - r.endEnergyMWh)

@@ -20,12 +20,23 @@ public enum Backtest {
         /// Run across missing intervals (the batteries idle through them)
         /// instead of refusing the data.
         public var allowGaps: Bool
+        /// The markets settled and co-optimised by the bound.
+        public var markets: BacktestMarkets
 
-        public init(prices: PriceFile, fleet: [BacktestBattery], historyIntervals: Int = 288, allowGaps: Bool = false) {
+        public init(prices: PriceFile, fleet: [BacktestBattery], historyIntervals: Int = 288, allowGaps: Bool = false,
+                    markets: BacktestMarkets = .energyAndFCAS) {
             self.prices = prices
             self.fleet = fleet
             self.historyIntervals = historyIntervals
             self.allowGaps = allowGaps
+            self.markets = markets
+        }
+
+        /// The FCAS services the bound co-optimises: those priced in the
+        /// data, when the markets include FCAS.
+        public var fcasServices: [FCASService] {
+            guard markets == .energyAndFCAS else { return [] }
+            return FCASService.allCases.filter { s in prices.points.contains { !$0.fcas[s].isNaN } }
         }
     }
 
@@ -40,6 +51,14 @@ public enum Backtest {
         var rrp = [Double](repeating: .nan, count: Int((last.intervalEndMs - first.intervalEndMs) / MarketTime.intervalMs) + 1)
         for p in prices.points { rrp[Int((p.intervalEndMs - first.intervalEndMs) / MarketTime.intervalMs)] = p.rrp }
         return (first.intervalEndMs, rrp)
+    }
+
+    /// The FCAS prices on the same grid (no price where an interval is missing).
+    public static func fcasGrid(_ prices: PriceFile) -> [FCASPrices] {
+        guard let first = prices.points.first, let last = prices.points.last else { return [] }
+        var out = [FCASPrices](repeating: FCASPrices(), count: Int((last.intervalEndMs - first.intervalEndMs) / MarketTime.intervalMs) + 1)
+        for p in prices.points { out[Int((p.intervalEndMs - first.intervalEndMs) / MarketTime.intervalMs)] = p.fcas }
+        return out
     }
 
     /// Runs `strategy` over the input. `progress` gets the fraction done,
@@ -114,64 +133,17 @@ public enum Backtest {
         return ledger.result(region: input.prices.region, strategy: strategy.name, gaps: input.prices.gaps)
     }
 
-    /// The perfect-foresight bound of the fleet: each battery's optimum
-    /// over the same prices, summed (batteries do not interact). Batteries
-    /// alike in everything but their name share one solution.
-    public static func bound(_ input: Input) -> Double {
-        let rrp = grid(input.prices).rrp
-        return distinct(input.fleet).reduce(0) { sum, group in
-            sum + Double(group.count) * PerfectForesight.solve(prices: rrp, battery: group.battery, schedule: false).revenue
-        }
-    }
-
     /// The fleet's batteries grouped by physics, start and cost.
     static func distinct(_ fleet: [BacktestBattery]) -> [(battery: BacktestBattery, count: Int)] {
         var groups: [(battery: BacktestBattery, count: Int)] = []
         for b in fleet {
             if let i = groups.firstIndex(where: { $0.battery.spec == b.spec && $0.battery.initialSoc == b.initialSoc
-                && $0.battery.costPerMWh == b.costPerMWh }) {
+                && $0.battery.costPerMWh == b.costPerMWh && $0.battery.trapezia == b.trapezia }) {
                 groups[i].count += 1
             } else {
                 groups.append((b, 1))
             }
         }
         return groups
-    }
-}
-
-extension Backtest {
-    /// The perfect-foresight schedule settled like a strategy's run, so that
-    /// `--strategy optimal` gets the same report. Its revenue is the bound.
-    public static func perfectForesight(_ input: Input) throws(Refusal) -> BacktestResult {
-        guard !input.fleet.isEmpty, !input.prices.points.isEmpty else { throw Refusal(description: "no batteries or no prices") }
-        for b in input.fleet {
-            if let p = b.problems().first { throw Refusal(description: "battery \(b.name): \(p)") }
-        }
-        if !input.allowGaps, let g = input.prices.gaps.first {
-            throw Refusal(description: "the prices have \(input.prices.gaps.count) gap(s), the first \(g); pass allow_gaps (--allow-gaps) to idle through them")
-        }
-        let (firstEnd, rrp) = grid(input.prices)
-        let groups = distinct(input.fleet)
-        let solutions = groups.map { PerfectForesight.solve(prices: rrp, battery: $0.battery) }
-        let dt = Double(MarketTime.intervalMs) / 3_600_000
-        var ledger = Ledger(firstEndMs: firstEnd, count: rrp.count, fleet: input.fleet)
-        for i in rrp.indices {
-            var energy = 0.0
-            for (g, s) in zip(groups, solutions) { energy += Double(g.count) * s.energyMWh[i] * 1e6 }
-            guard rrp[i].isFinite else {
-                ledger.idle(i, energyWh: energy)
-                continue
-            }
-            var net = 0.0, charged = 0.0, discharged = 0.0, cost = 0.0
-            for (g, s) in zip(groups, solutions) {
-                let n = Double(g.count)
-                net += n * (s.dischargeMW[i] - s.chargeMW[i]) * 1e6
-                charged += n * s.chargeMW[i] * 1e6 * dt
-                discharged += n * s.dischargeMW[i] * 1e6 * dt
-                cost += n * g.battery.costPerMWh * s.dischargeMW[i] * dt
-            }
-            ledger.settle(i, price: rrp[i], netW: net, chargedWh: charged, dischargedWh: discharged, costAUD: cost, energyWh: energy)
-        }
-        return ledger.result(region: input.prices.region, strategy: "optimal (perfect foresight)", gaps: input.prices.gaps)
     }
 }

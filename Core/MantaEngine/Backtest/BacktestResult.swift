@@ -21,7 +21,7 @@ public struct BacktestResult: Sendable {
         public var powerMW: [Double]
         /// Energy in the cells after the interval, MWh.
         public var energyMWh: [Double]
-        /// RRP x net energy - throughput cost, AUD.
+        /// RRP x net energy - throughput cost + FCAS availability, AUD.
         public var revenueAUD: [Double]
 
         public func endMs(_ i: Int) -> Int64 { firstEndMs + Int64(i) * MarketTime.intervalMs }
@@ -55,6 +55,16 @@ public struct BacktestResult: Sendable {
     public var strategyErrors: Int
     public var firstStrategyError: String?
     public var gaps: [PriceGap]
+    /// FCAS availability revenue per service, AUD, indexed by
+    /// FCASService.rawValue (in revenueAUD too); all 0 for energy only.
+    public var fcasRevenueAUD: [Double] = [Double](repeating: 0, count: FCASService.allCases.count)
+    /// The FCAS services the run traded (priced in the data and asked for).
+    public var fcasServices: [FCASService] = []
+
+    /// FCAS availability revenue over every service, AUD.
+    public var fcasRevenueTotalAUD: Double { fcasRevenueAUD.reduce(0, +) }
+    /// Energy revenue after throughput cost, AUD: the total less FCAS.
+    public var energyRevenueAUD: Double { revenueAUD - fcasRevenueTotalAUD }
 
     /// Equivalent full cycles: energy discharged over nameplate energy.
     public var cycles: Double { fleetEnergyMWh > 0 ? dischargedMWh / fleetEnergyMWh : 0 }
@@ -89,6 +99,7 @@ public struct BacktestResult: Sendable {
 struct Ledger {
     var series: BacktestResult.Series
     var totals = (revenue: 0.0, charged: 0.0, discharged: 0.0, buy: 0.0, sell: 0.0, cost: 0.0)
+    var fcas = [Double](repeating: 0, count: FCASService.allCases.count)
     var decided = 0, idle = 0
     var errors = 0
     var firstError: String?
@@ -116,10 +127,16 @@ struct Ledger {
         series.energyMWh[i] = energyWh / 1e6
     }
 
+    /// Settles interval `i`: energy at `price`, and `fcasAUD` (availability
+    /// revenue per service by rawValue; empty for none) on top.
     mutating func settle(_ i: Int, price: Double, netW: Double, chargedWh: Double, dischargedWh: Double,
-                         costAUD: Double, energyWh: Double) {
+                         costAUD: Double, energyWh: Double, fcasAUD: [Double] = []) {
         let charged = chargedWh / 1e6, discharged = dischargedWh / 1e6
-        let revenue = price * (discharged - charged) - costAUD
+        var revenue = price * (discharged - charged) - costAUD
+        for (k, aud) in fcasAUD.enumerated() {
+            fcas[k] += aud
+            revenue += aud
+        }
         series.price[i] = price
         series.powerMW[i] = netW / 1e6
         series.energyMWh[i] = energyWh / 1e6
@@ -148,13 +165,16 @@ struct Ledger {
         periods[periods.count - 1].intervals += 1
     }
 
-    func result(region: Region, strategy: String, gaps: [PriceGap]) -> BacktestResult {
-        BacktestResult(
+    func result(region: Region, strategy: String, gaps: [PriceGap], fcasServices: [FCASService] = []) -> BacktestResult {
+        var r = BacktestResult(
             region: region, strategy: strategy, fromEndMs: series.firstEndMs,
             toEndMs: series.endMs(series.price.count - 1), intervals: decided, idleIntervals: idle,
             revenueAUD: totals.revenue, chargedMWh: totals.charged, dischargedMWh: totals.discharged,
             chargeCostAUD: totals.buy, dischargeIncomeAUD: totals.sell, throughputCostAUD: totals.cost,
             fleetPowerMW: fleetPowerMW, fleetEnergyMWh: fleetEnergyMWh, days: days, months: months, series: series,
             startEnergyMWh: startEnergyMWh, strategyErrors: errors, firstStrategyError: firstError, gaps: gaps)
+        r.fcasRevenueAUD = fcas
+        r.fcasServices = fcasServices
+        return r
     }
 }

@@ -103,7 +103,7 @@ public enum Arena {
         let t0 = WallClock.monotonicNs()
         let prices = try BacktestJob.load(base)
         let input = Backtest.Input(prices: prices, fleet: base.batteries, historyIntervals: base.historyIntervals,
-                                   allowGaps: base.allowGaps)
+                                   allowGaps: base.allowGaps, markets: base.markets)
         let optimal: BacktestResult
         do { optimal = try Backtest.perfectForesight(input) } catch { throw BacktestError(error.description) }
         let loaded = WallClock.monotonicNs()

@@ -19,6 +19,9 @@ public struct BacktestRequest: Sendable {
     public var toMs: Int64?
     public var historyIntervals = 288
     public var allowGaps = false
+    /// The markets settled; the bound co-optimises FCAS with energy when
+    /// the prices hold it, unless this is `.energy`.
+    public var markets = BacktestMarkets.energyAndFCAS
     public var pluginDirs: [String] = []
     /// Where libraries named by manifests are looked for (a strategy may be
     /// given by its manifest id).
@@ -38,6 +41,8 @@ public struct BacktestOutcome: Sendable {
     public var loadSeconds: Double
     public var runSeconds: Double
     public var boundSeconds: Double
+    /// The markets settled and co-optimised by the bound.
+    public var markets: BacktestMarkets = .energyAndFCAS
 
     /// Strategy revenue over the perfect-foresight bound.
     public var captureRatio: Double { optimalRevenueAUD > 0 ? result.revenueAUD / optimalRevenueAUD : .nan }
@@ -54,7 +59,8 @@ public enum BacktestJob {
                            progress: ((Double) -> Void)? = nil) throws(BacktestError) -> BacktestOutcome {
         let t0 = WallClock.monotonicNs()
         let prices = try load(r)
-        let input = Backtest.Input(prices: prices, fleet: r.batteries, historyIntervals: r.historyIntervals, allowGaps: r.allowGaps)
+        let input = Backtest.Input(prices: prices, fleet: r.batteries, historyIntervals: r.historyIntervals, allowGaps: r.allowGaps,
+                                   markets: r.markets)
         let t1 = WallClock.monotonicNs()
         let result: BacktestResult
         do {
@@ -73,10 +79,13 @@ public enum BacktestJob {
             throw BacktestError("\(error)")
         }
         let t2 = WallClock.monotonicNs()
-        let optimal = r.strategy == "optimal" ? result.revenueAUD : Backtest.bound(input)
+        let optimal: Double
+        do { optimal = r.strategy == "optimal" ? result.revenueAUD : try Backtest.bound(input) } catch { throw BacktestError(error.description) }
         let t3 = WallClock.monotonicNs()
-        return BacktestOutcome(result: result, optimalRevenueAUD: optimal, loadSeconds: Double(t1 - t0) / 1e9,
-                               runSeconds: Double(t2 - t1) / 1e9, boundSeconds: Double(t3 - t2) / 1e9)
+        var outcome = BacktestOutcome(result: result, optimalRevenueAUD: optimal, loadSeconds: Double(t1 - t0) / 1e9,
+                                      runSeconds: Double(t2 - t1) / 1e9, boundSeconds: Double(t3 - t2) / 1e9)
+        outcome.markets = r.markets
+        return outcome
     }
 
     /// The prices of the run: loaded, validated, cut to the range.

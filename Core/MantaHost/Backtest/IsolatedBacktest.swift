@@ -25,6 +25,7 @@ enum IsolatedBacktest {
         guard let cli else { return .failure(BacktestError("the manta CLI is not beside mantad: plugin strategies cannot be backtested")) }
         var args = [cli, "backtest", "--json", "--strategy", r.strategy, "--history", String(r.historyIntervals), "--log-level", "error"]
         if r.allowGaps { args.append("--allow-gaps") }
+        args += ["--markets", r.markets.rawValue]
         if let region = r.region { args += ["--region", region.code] }
         if let from = r.fromMs { args += ["--from", MarketTime.iso(from)] }
         if let to = r.toMs { args += ["--to", MarketTime.iso(to)] }

@@ -33,6 +33,8 @@ struct BacktestMethods {
                           ("from", Schemas.time), ("to", Schemas.time),
                           ("history", ["type": "integer", "minimum": 0, "maximum": 105_120, "default": 288]),
                           ("allow_gaps", ["type": "boolean", "default": false]),
+                          ("markets", ["enum": .array(BacktestMarkets.allCases.map { .string($0.rawValue) }), "default": "energy,fcas",
+                                       "description": "energy,fcas: the bound co-optimises every FCAS service the prices hold; energy: energy only"]),
                       ], required: ["prices", "battery"]),
                       result: Schemas.object, mutating: true,
                       // The params as given are kept with the task.
@@ -77,8 +79,9 @@ struct BacktestMethods {
         var from, to: RPCTime?
         var history: Int
         var allowGaps: Bool
+        var markets: String
         enum CodingKeys: String, CodingKey {
-            case prices, region, strategy, config, battery, from, to, history, allowGaps = "allow_gaps"
+            case prices, region, strategy, config, battery, from, to, history, allowGaps = "allow_gaps", markets
         }
     }
 
@@ -139,6 +142,7 @@ struct BacktestMethods {
         r.toMs = p.to?.ms
         r.historyIntervals = p.history
         r.allowGaps = p.allowGaps
+        r.markets = BacktestMarkets(rawValue: p.markets) ?? .energyAndFCAS  // the schema allows only the two
         r.pluginDirs = pluginDirs
         r.libraryDirs = libraryDirs
         return r
