@@ -138,7 +138,7 @@ let package = Package(
 
         // Tests. A layer's tests link that layer (and what it stands on) only.
         .target(name: "MantaTestPaths", path: "Tests/MantaTestPaths"),
-        .target(name: "MantaTestSupport", dependencies: ["MantaTestPaths", "MantaHost", "MantaTools", "MantaJSON"],
+        .target(name: "MantaTestSupport", dependencies: ["MantaTestPaths", "MantaHost", "MantaTools", "MantaJSON", "MantaSDK"],
                 path: "Tests/MantaTestSupport"),
         .testTarget(name: "MantaABITests", dependencies: ["MantaABI", "MantaSDK"], path: "Tests/MantaABITests"),
         .testTarget(name: "MantaJSONTests", dependencies: ["MantaJSON"], path: "Tests/MantaJSONTests"),

@@ -67,6 +67,15 @@ public struct FCASPrices: Sendable, Equatable {
         set { withUnsafeMutableBytes(of: &prices) { $0.storeBytes(of: newValue, toByteOffset: service.rawValue * 8, as: Double.self) } }
     }
 
+    /// The prices in FCASService order (the ABI's MANTA_FCAS_* order, NaN
+    /// where not priced); empty when no service is.
+    public var values: [Double] { isEmpty ? [] : FCASService.allCases.map { self[$0] } }
+
+    /// The prices from `values` in FCASService order (missing ones not priced).
+    public init(values: [Double]) {
+        for (s, v) in zip(FCASService.allCases, values) { self[s] = v }
+    }
+
     /// True when no service has a price.
     public var isEmpty: Bool { FCASService.allCases.allSatisfy { self[$0].isNaN } }
 

@@ -21,6 +21,9 @@ public enum MarketLimits {
         return c.month >= 7 ? c.year : c.year - 1
     }
 
+    /// The highest cap in the table: the bound where a year's is unknown.
+    public static var highestCap: Double { caps.map(\.cap).max()! }
+
     /// The market price cap in force for an interval, or nil outside the
     /// years this table knows (then no cap check is possible).
     public static func cap(intervalEndMs: Int64) -> Double? {

@@ -11,7 +11,7 @@
  */
 #include "manta/manta.h"
 
-_Static_assert(MANTA_ABI_MAJOR == 1 && MANTA_ABI_MINOR == 1, "these pins describe ABI 1.1");
+_Static_assert(MANTA_ABI_MAJOR == 1 && MANTA_ABI_MINOR == 2, "these pins describe ABI 1.2");
 
 #if UINTPTR_MAX == 0xffffffffffffffffu
 #define PIN(type, size) _Static_assert(sizeof(type) == (size), #type " size changed")
@@ -57,7 +57,9 @@ PIN(manta_decision_t, 144);
 PIN(manta_strategy_t, 16);
 
 AT(manta_price_t, region, 16);
-PIN(manta_price_t, 48);
+AT(manta_price_t, fcas_priced, 48); /* 1.2 grew it: MANTA_PRICE_SIZE_1_0 */
+AT(manta_price_t, fcas, 56);
+PIN(manta_price_t, 136);
 PIN(manta_bid_t, 56);
 PIN(manta_bid_result_t, 152);
 PIN(manta_market_t, 24);

@@ -26,8 +26,13 @@ import Testing
         let read: [Price]? = region.withManta { r in
             for i in 0..<2 {
                 // A filler of a later minor: a larger struct_size, fields appended.
-                let p = manta_price_t(struct_size: UInt32(stride), status: MANTA_PRICE_FIRM,
-                                      interval_end_ms: Int64(i + 1) * 300_000, region: r, rrp: 100 + Double(i), demand_mw: 1)
+                var p = manta_price_t()
+                p.struct_size = UInt32(stride)
+                p.status = MANTA_PRICE_FIRM
+                p.interval_end_ms = Int64(i + 1) * 300_000
+                p.region = r
+                p.rrp = 100 + Double(i)
+                p.demand_mw = 1
                 (raw + i * stride).storeBytes(of: p, as: manta_price_t.self)
             }
             return Price.read(raw.assumingMemoryBound(to: manta_price_t.self), count: 2, stride: UInt32(stride))
@@ -40,6 +45,33 @@ import Testing
         // So is a struct_size below it.
         raw.storeBytes(of: UInt32(8), as: UInt32.self)
         #expect(Price.read(raw.assumingMemoryBound(to: manta_price_t.self), count: 2, stride: UInt32(stride)) == nil)
+    }
+
+    @Test func fcasPricesCrossByTheirBitsAndAnOlderFillerHasNone() {
+        var fcas = [Double](repeating: .nan, count: Price.fcasCount)
+        fcas[Int(MANTA_FCAS_RAISE6SEC)] = 1.25
+        fcas[Int(MANTA_FCAS_LOWERREG)] = 0
+        let p = Price(intervalEndMs: 300_000, region: "SA1", rrp: 50, fcas: fcas)
+        #expect(p.fcasPriced == (1 << MANTA_FCAS_RAISE6SEC) | (1 << MANTA_FCAS_LOWERREG))
+        let back = Price.withC([p]) { base, count, stride in Price.read(base, count: count, stride: stride) }
+        #expect(back?.first == p)
+        #expect(back?.first?.fcas[Int(MANTA_FCAS_LOWERREG)] == 0)  // a price of zero is a price
+        // A 1.1 filler's struct ends before fcas_priced: whatever follows it is not read as FCAS.
+        let size10 = ABIGrowth.Size10.price
+        #expect(size10 == 48)
+        let raw = UnsafeMutableRawPointer.allocate(byteCount: MemoryLayout<manta_price_t>.size, alignment: 8)
+        defer { raw.deallocate() }
+        raw.initializeMemory(as: UInt8.self, repeating: 0xFF, count: MemoryLayout<manta_price_t>.size)
+        let old: [Price]? = "SA1".withManta { r in
+            var c = manta_price_t()
+            c.struct_size = UInt32(size10)
+            c.status = MANTA_PRICE_FIRM
+            c.region = r
+            c.rrp = 10
+            withUnsafeBytes(of: c) { raw.copyMemory(from: $0.baseAddress!, byteCount: size10) }
+            return Price.read(raw.assumingMemoryBound(to: manta_price_t.self), count: 1, stride: UInt32(size10))
+        }
+        #expect(old?.first?.rrp == 10 && old?.first?.fcas == [])
     }
 
     @Test func setpointsCrossAndAnUnknownModeIsNamed() throws {

@@ -1,5 +1,6 @@
 import Foundation
 import MantaJSON
+import MantaSDK
 import MantaTestSupport
 import Testing
 @testable import MantaHost
@@ -135,6 +136,8 @@ import Testing
         for p in r.published + r.fetched {
             #expect(p["rrp"]?.number == Self.rrp(p["interval_end_ms"]?.integer ?? 0), "\(p)")
             #expect(p["demand_mw"] == 4321 && p["region"] == "VIC1" && p["firm"] == true)
+            // FCAS from 1.2 on, only where its bit is set; a 1.0 price has none.
+            #expect(p["fcas"] == (minor >= 2 ? ["RAISE6SEC": 1.25] : .object(JSONObject())), "\(p)")
         }
         // A bid answered.
         let end = r.bid["interval_end"]?.string ?? ""
@@ -150,7 +153,7 @@ import Testing
         }
         // What the fixtures saw of the host's structs: the host's sizes.
         let all = r.reports.values.flatMap { $0 }
-        for line in ["manta_host_t.struct_size=128", "host.abi=1.1", "manta_host_market_t.struct_size=16",
+        for line in ["manta_host_t.struct_size=128", "host.abi=1.\(MANTA_ABI_MINOR)", "manta_host_market_t.struct_size=16",
                      "manta_host_devices_t.struct_size=16"] {
             #expect(r.reports.values.allSatisfy { $0.contains(line) }, "every instance saw \(line)")
         }
@@ -181,9 +184,9 @@ import Testing
     }
 
     @Test(.timeLimit(.minutes(2))) func pluginsBuiltAgainstNewerHeadersRunOnThisHostAndSeeNoNewerFields() throws {
-        let dir = try buildTrio("next", headers: try nextHeaders(), minor: 2, minHostMinor: 1)
+        let dir = try buildTrio("next", headers: try nextHeaders(), minor: Int(MANTA_ABI_MINOR) + 1, minHostMinor: 1)
         let r = try run("next", dir)
-        expectWorked(r, built: 2, minHostMinor: 1)
+        expectWorked(r, built: Int(MANTA_ABI_MINOR) + 1, minHostMinor: 1)
         let has = { (kind: String, type: String) in r.reports[kind]?.filter { $0.hasPrefix("\(type).has_next=") } ?? [] }
         // Each fixture asked MANTA_HAS_FIELD of every host struct it was given; none has the appended field.
         for (kind, types) in [
@@ -201,13 +204,14 @@ import Testing
         // A 1.1 driver table has apply_setpoints: one call for the two batteries, never one by one.
         #expect(driver.contains("apply_setpoints count=2 stride=48 result_stride=144"))
         #expect(!driver.contains { $0.hasPrefix("apply_setpoint device=") })
-        // Prices were published with the plugin's larger stride and read by it.
-        #expect(r.reports["market"]?.contains { $0.hasPrefix("published=36 rc=0 stride=56") } == true)
+        // Prices were published with the plugin's larger stride (today's manta_price_t and its next_field) and read by it.
+        let stride = MemoryLayout<manta_price_t>.size + 8
+        #expect(r.reports["market"]?.contains { $0.hasPrefix("published=36 rc=0 stride=\(stride)") } == true)
     }
 
     @Test func theHostReadsTablesNoFurtherThanTheirStructSize() throws {
         let old = try buildTrio("tables-v10", headers: "Tests/Fixtures/abi/v1.0", minor: 0, minHostMinor: 0)
-        let next = try buildTrio("tables-next", headers: try nextHeaders(), minor: 2, minHostMinor: 1)
+        let next = try buildTrio("tables-next", headers: try nextHeaders(), minor: Int(MANTA_ABI_MINOR) + 1, minHostMinor: 1)
         func load(_ dir: String, _ name: String, hostMinor: UInt32 = ModuleLoader.hostMinor) throws -> LoadedModule {
             try ModuleLoader.load(try Manifest.load("\(dir)/\(name)/manifest.json"), path: "\(dir)/\(name)/lib\(name).so",
                                   hostMinor: hostMinor)
@@ -251,7 +255,7 @@ import Testing
         #expect(p.terminationStatus == 0, "\(text)")
         let lines = text.split(separator: "\n").map(String.init)
         for expected in [
-            "module: struct_size=120 abi=1.1 min_host_minor=0 id=manta.sim kind=1",
+            "module: struct_size=120 abi=1.\(MANTA_ABI_MINOR) min_host_minor=0 id=manta.sim kind=1",
             "driver: struct_size=40 (this host reads 32)",
             "init: 0", "host: struct_size=128 abi=1.0", "create: ok", "start: 0", "device_count: 4",
             "setpoint charge: rc=0 outcome=1 applied=-2000.0 message=",

@@ -158,7 +158,7 @@ final class Exits: Sendable {
         #expect(status == 0, "cc: \(cc.errorLines())")
         let manifest: JSON = [
             "manifest_version": 1, "id": "test.fixture", "version": "1.0.0", "kind": "driver", "vendor": "Manta tests",
-            "license": "Apache-2.0", "abi": ["major": 1, "minor": 1], "library": .string("lib\(name).so"),
+            "license": "Apache-2.0", "abi": ["major": 1, "minor": .int(Int64(MANTA_ABI_MINOR))], "library": .string("lib\(name).so"),
             "config_schema": ["type": "object"],
         ]
         try FileSystem.write(manifest.serialized(), to: "\(dir)/manifest.json")

@@ -1,5 +1,6 @@
 import Foundation
 import MantaJSON
+import MantaSDK
 
 /// Builds variants of Tests/Fixtures/plugins/fixture.c (or another fixture
 /// source) with the system C compiler, each in its own plugin folder with a
@@ -13,8 +14,8 @@ public enum Fixture {
         public var version = "1.0.0"
         public var kind = "strategy"
         /// What the module states: fixture.c says MANTA_ABI_MINOR of the
-        /// headers it is built with (today's SDK: 1.1).
-        public var abi = (major: 1, minor: 1)
+        /// headers it is built with (today's SDK's by default).
+        public var abi = (major: 1, minor: Int(MANTA_ABI_MINOR))
         /// The C source and the header folder, relative to the repository.
         public var source = "Tests/Fixtures/plugins/fixture.c"
         public var headers = "SDK/include"

@@ -14,6 +14,8 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 SHARED = ROOT.parent / "shared" / "data"
+# The ABI minor of the SDK's headers: what a fixture built from them states.
+ABI_MINOR = int(re.search(r"#define MANTA_ABI_MINOR (\d+)", (ROOT / "SDK" / "include" / "manta" / "abi.h").read_text()).group(1))
 BUILD = ROOT / ".build" / "debug"
 MANTAD = BUILD / "mantad"
 

@@ -9,7 +9,7 @@ import time
 
 import pytest
 
-from conftest import MANTAD, Client, Mantad, base_config, needs_data
+from conftest import ABI_MINOR, MANTAD, Client, Mantad, base_config, needs_data
 
 INT64_MAX = 9223372036854775807
 INVALID_PARAMS, INVALID_REQUEST, PARSE, UNAUTHORIZED = -32602, -32600, -32700, -32001
@@ -326,7 +326,7 @@ def build_fixture(folder, name, behaviour, kind="strategy"):
                     f"-DFIXTURE_BEHAVIOUR={behaviour}", f'-DFIXTURE_ID="test.{name}"'], check=True)
     (d / "manifest.json").write_text(json.dumps({
         "manifest_version": 1, "id": f"test.{name}", "version": "1.0.0", "kind": kind, "vendor": "Manta tests",
-        "license": "Apache-2.0", "abi": {"major": 1, "minor": 1}, "library": f"lib{name}.so", "config_schema": {"type": "object"}}))
+        "license": "Apache-2.0", "abi": {"major": 1, "minor": ABI_MINOR}, "library": f"lib{name}.so", "config_schema": {"type": "object"}}))
     return d
 
 

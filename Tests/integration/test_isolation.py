@@ -8,7 +8,7 @@ import time
 
 import pytest
 
-from conftest import MANTAD, ROOT, SHARED, Mantad, base_config, price_file
+from conftest import ABI_MINOR, MANTAD, ROOT, SHARED, Mantad, base_config, price_file
 
 FIXTURE = ROOT / "Tests" / "Fixtures" / "plugins" / "fixture.c"
 
@@ -34,7 +34,7 @@ def build_fixtures(root):
                        check=True)
         (folder / "manifest.json").write_text(json.dumps({
             "manifest_version": 1, "id": f"test.{name}", "version": "1.0.0", "kind": kind,
-            "vendor": "Manta tests", "license": "Apache-2.0", "abi": {"major": 1, "minor": 1},
+            "vendor": "Manta tests", "license": "Apache-2.0", "abi": {"major": 1, "minor": ABI_MINOR},
             "library": f"lib{name}.so", "config_schema": {"type": "object"}}))
 
 

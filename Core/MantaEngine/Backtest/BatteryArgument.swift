@@ -1,3 +1,4 @@
+import MantaMarket
 import MantaText
 
 /// Reads a battery description as the CLI and the API take it:
@@ -6,7 +7,11 @@ import MantaText
 ///
 /// plus `charge_mw`/`discharge_mw` for asymmetric ratings, `eta_charge`/
 /// `eta_discharge` to give each way's efficiency (otherwise each is the
-/// square root of eta_rt) and `count=N` for N identical batteries.
+/// square root of eta_rt), `count=N` for N identical batteries, and an FCAS
+/// trapezium per service the battery is registered with, as
+/// `SERVICE=enablement_min/low_breakpoint/high_breakpoint/enablement_max/max_availability`
+/// in MW (`RAISE6SEC=-1/-1/0.2/1/0.4`), which tightens the battery's own in
+/// the co-optimised bound.
 public enum BatteryArgument {
     static let keys = ["power_mw", "charge_mw", "discharge_mw", "energy_mwh", "eta_rt", "eta_charge", "eta_discharge",
                        "soc0", "soc_min", "soc_max", "cost_per_mwh", "count", "name"]
@@ -19,10 +24,17 @@ public enum BatteryArgument {
         func bad(_ m: String) -> Invalid { Invalid(description: "--battery \(text): \(m)") }
         var values: [String: Double] = [:]
         var name = "battery-\(index + 1)"
+        var trapezia: [FCASService: FCASTrapezium] = [:]
         for part in text.split(separator: ",") {
             let kv = part.split(separator: "=", maxSplits: 1).map { String($0).trimmed }
             guard kv.count == 2 else { throw bad("'\(part)' is not key=value") }
-            guard keys.contains(kv[0]) else { throw bad("unknown key '\(kv[0])' (known: \(keys.joined(separator: ", ")))") }
+            if let service = FCASService(name: kv[0]), kv[0] == service.name {
+                trapezia[service] = try trapezium(kv[1], service, bad)
+                continue
+            }
+            guard keys.contains(kv[0]) else {
+                throw bad("unknown key '\(kv[0])' (known: \(keys.joined(separator: ", ")), or an FCAS service's trapezium as RAISE6SEC=...)")
+            }
             if kv[0] == "name" { name = kv[1]; continue }
             guard let v = Double(kv[1]), v.isFinite else { throw bad("\(kv[0]) must be a number, got '\(kv[1])'") }
             values[kv[0]] = v
@@ -55,7 +67,19 @@ public enum BatteryArgument {
         let spec = BatterySpec(capacityWh: energy * 1e6, maxChargeW: charge * 1e6, maxDischargeW: discharge * 1e6,
                                chargeEfficiency: etaC, dischargeEfficiency: etaD, socMin: socMin, socMax: socMax)
         return (0..<Int(count)).map { i in
-            BacktestBattery(name: count == 1 ? name : "\(name)-\(i + 1)", spec: spec, initialSoc: soc0, costPerMWh: cost)
+            BacktestBattery(name: count == 1 ? name : "\(name)-\(i + 1)", spec: spec, initialSoc: soc0, costPerMWh: cost,
+                            trapezia: trapezia)
         }
+    }
+
+    private static func trapezium(_ text: String, _ service: FCASService, _ bad: (String) -> Invalid) throws(Invalid) -> FCASTrapezium {
+        let v = text.split(separator: "/", omittingEmptySubsequences: false).map { Double(String($0).trimmed) }
+        guard v.count == 5, v.allSatisfy({ $0 != nil }) else {
+            throw bad("\(service.name) must be enablement_min/low_breakpoint/high_breakpoint/enablement_max/max_availability in MW, got '\(text)'")
+        }
+        let t = FCASTrapezium(enablementMinMW: v[0]!, lowBreakpointMW: v[1]!, highBreakpointMW: v[2]!, enablementMaxMW: v[3]!,
+                              maxAvailabilityMW: v[4]!)
+        if let p = t.problems(service).first { throw bad(p) }
+        return t
     }
 }

@@ -46,8 +46,16 @@ final class PriceIntake {
         guard p.rrp.isFinite, p.rrp >= MarketLimits.floor else {
             return "\(p.region) \(MarketTime.format(p.intervalEndMs)): RRP \(p.rrp) is below the floor or not finite"
         }
-        if let cap = MarketLimits.cap(intervalEndMs: p.intervalEndMs), p.rrp > cap {
+        let cap = MarketLimits.cap(intervalEndMs: p.intervalEndMs)
+        if let cap, p.rrp > cap {
             return "\(p.region) \(MarketTime.format(p.intervalEndMs)): RRP \(p.rrp) is above the market price cap \(cap)"
+        }
+        guard p.fcas.isEmpty || p.fcas.count == Price.fcasCount else { return "\(p.region): \(p.fcas.count) FCAS prices" }
+        // FCAS clears between 0 and the same market price cap as energy.
+        for (service, v) in zip(FCASService.allCases, p.fcas) where !v.isNaN {
+            guard v.isFinite, v >= 0, v <= (cap ?? MarketLimits.highestCap) else {
+                return "\(p.region) \(MarketTime.format(p.intervalEndMs)): \(service.name) price \(v) is outside 0 to the market price cap"
+            }
         }
         return nil
     }

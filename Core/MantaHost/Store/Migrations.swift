@@ -273,6 +273,20 @@ enum Migrations {
             ALTER TABLE dispatch_intervals_v6 RENAME TO dispatch_intervals;
             CREATE INDEX dispatch_intervals_by_interval ON dispatch_intervals (run, interval_end_ms, vpp);
             """),
+        Step(version: 7, description: "FCAS prices", sql: """
+            -- The ten FCAS prices, AUD/MW/h of enablement, as the connector
+            -- published them (manta_price_t.fcas); NULL where it gave none.
+            ALTER TABLE prices ADD COLUMN raise1sec REAL;
+            ALTER TABLE prices ADD COLUMN raise6sec REAL;
+            ALTER TABLE prices ADD COLUMN raise60sec REAL;
+            ALTER TABLE prices ADD COLUMN raise5min REAL;
+            ALTER TABLE prices ADD COLUMN raisereg REAL;
+            ALTER TABLE prices ADD COLUMN lower1sec REAL;
+            ALTER TABLE prices ADD COLUMN lower6sec REAL;
+            ALTER TABLE prices ADD COLUMN lower60sec REAL;
+            ALTER TABLE prices ADD COLUMN lower5min REAL;
+            ALTER TABLE prices ADD COLUMN lowerreg REAL;
+            """),
     ]
 
     static var latest: Int { steps.last?.version ?? 0 }

@@ -115,7 +115,9 @@ private final class Connection: @unchecked Sendable {
             """)
         point = try db.prepare("INSERT OR REPLACE INTO points (id, name, unit) VALUES (?, ?, ?)")
         price = try db.prepare("""
-            INSERT OR REPLACE INTO prices (region, interval_end_ms, rrp, demand_mw, firm, source) VALUES (?, ?, ?, ?, ?, ?)
+            INSERT OR REPLACE INTO prices (region, interval_end_ms, rrp, demand_mw, firm, source, raise1sec, raise6sec,
+                raise60sec, raise5min, raisereg, lower1sec, lower6sec, lower60sec, lower5min, lowerreg)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
             """)
         interval = try db.prepare("""
             INSERT OR REPLACE INTO dispatch_intervals
@@ -209,6 +211,8 @@ private final class Connection: @unchecked Sendable {
         for p in b.prices {
             price.bind(1, p.price.region); price.bind(2, p.price.intervalEndMs); price.bind(3, p.price.rrp)
             price.bind(4, p.price.demandMW); price.bind(5, p.price.firm ? 1 : 0); price.bind(6, p.source)
+            // In MANTA_FCAS_* order, the columns' order; NaN (not priced) binds as NULL.
+            for k in 0..<Price.fcasCount { price.bind(Int32(7 + k), k < p.price.fcas.count ? p.price.fcas[k] : .nan) }
             try price.run()
         }
         for i in b.intervals {

@@ -25,6 +25,21 @@ extern "C" {
 /* Market services. Values are never reused; FCAS services come later. */
 #define MANTA_SERVICE_ENERGY 1
 
+/* FCAS markets: indices into manta_price_t.fcas and bits of its
+ * fcas_priced (ABI 1.2). AEMO's names; the 1 s services exist from
+ * 9 October 2023. Values are never reused. */
+#define MANTA_FCAS_RAISE1SEC 0  /* very fast contingency raise */
+#define MANTA_FCAS_RAISE6SEC 1  /* fast contingency raise */
+#define MANTA_FCAS_RAISE60SEC 2 /* slow contingency raise */
+#define MANTA_FCAS_RAISE5MIN 3  /* delayed contingency raise */
+#define MANTA_FCAS_RAISEREG 4   /* regulation raise */
+#define MANTA_FCAS_LOWER1SEC 5
+#define MANTA_FCAS_LOWER6SEC 6
+#define MANTA_FCAS_LOWER60SEC 7
+#define MANTA_FCAS_LOWER5MIN 8
+#define MANTA_FCAS_LOWERREG 9
+#define MANTA_FCAS_COUNT 10
+
 /* One interval's price in one region. Arrays of these are stepped through by
  * the `stride` given beside them. */
 typedef struct manta_price {
@@ -36,7 +51,19 @@ typedef struct manta_price {
     manta_str_t region; /* "VIC1"; borrowed */
     double rrp;         /* regional reference price, AUD/MWh */
     double demand_mw;   /* regional demand, NaN if unknown */
+    /* ABI 1.2. FCAS prices, AUD/MW per hour of enablement (an interval
+     * earns MW x price x 5/60), indexed by MANTA_FCAS_*. fcas[i] holds a
+     * price only where bit (1 << i) of fcas_priced is set; the others are
+     * ignored. A zeroed struct therefore carries no FCAS, and neither does
+     * a price from a 1.0 or 1.1 connector (MANTA_HAS_FIELD says so). */
+    uint32_t fcas_priced;
+    uint32_t reserved; /* zero */
+    double fcas[MANTA_FCAS_COUNT];
 } manta_price_t;
+
+/* The size of a manta_price_t from a 1.0 or 1.1 writer: the smallest
+ * struct_size (and stride) a reader accepts. */
+#define MANTA_PRICE_SIZE_1_0 offsetof(manta_price_t, fcas_priced)
 
 /* Receives prices during fetch_prices(). `prices` is borrowed. Returns
  * MANTA_OK to continue or an error code to stop the fetch.

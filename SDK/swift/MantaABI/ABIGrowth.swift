@@ -40,7 +40,8 @@ public enum ABIGrowth {
         public static let assetState = MemoryLayout<manta_asset_state_t>.size
         public static let decision = MemoryLayout<manta_decision_t>.size
         public static let market = MemoryLayout<manta_market_t>.size
-        public static let price = MemoryLayout<manta_price_t>.size
+        /// 1.2 appended fcas_priced, reserved and fcas (MANTA_PRICE_SIZE_1_0).
+        public static let price = MemoryLayout<manta_price_t>.offset(of: \manta_price_t.fcas_priced)!
         public static let bid = MemoryLayout<manta_bid_t>.size
         public static let bidResult = MemoryLayout<manta_bid_result_t>.size
     }

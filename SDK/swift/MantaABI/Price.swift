@@ -26,21 +26,51 @@ public struct Price: Sendable, Equatable {
     /// Regional demand, NaN when unknown.
     public var demandMW: Double
     public var status: PriceStatus
+    /// FCAS prices, AUD/MW/h of enablement, indexed by MANTA_FCAS_* (ABI
+    /// 1.2): either empty (no FCAS) or `Price.fcasCount` long with NaN for
+    /// a service not priced.
+    public var fcas: [Double]
 
-    public init(intervalEndMs: Int64, region: String, rrp: Double, demandMW: Double = .nan, status: PriceStatus = .firm) {
+    /// MANTA_FCAS_COUNT.
+    public static let fcasCount = Int(MANTA_FCAS_COUNT)
+
+    public init(intervalEndMs: Int64, region: String, rrp: Double, demandMW: Double = .nan, status: PriceStatus = .firm,
+                fcas: [Double] = []) {
         self.intervalEndMs = intervalEndMs
         self.region = region
         self.rrp = rrp
         self.demandMW = demandMW
         self.status = status
+        self.fcas = fcas
+    }
+
+    /// Equal when every field is, an FCAS price of NaN matching NaN.
+    public static func == (a: Price, b: Price) -> Bool {
+        a.intervalEndMs == b.intervalEndMs && a.region == b.region && a.rrp == b.rrp
+            && (a.demandMW == b.demandMW || a.demandMW.isNaN && b.demandMW.isNaN) && a.status == b.status
+            && a.fcas.count == b.fcas.count && zip(a.fcas, b.fcas).allSatisfy { $0 == $1 || $0.isNaN && $1.isNaN }
+    }
+
+    /// The bit set of the services priced in `fcas` (fcas_priced).
+    public var fcasPriced: UInt32 {
+        var bits: UInt32 = 0
+        for (i, v) in fcas.prefix(Price.fcasCount).enumerated() where !v.isNaN { bits |= 1 << UInt32(i) }
+        return bits
     }
 
     public var firm: Bool { status == .firm }
 
-    /// Reads one price someone else filled (the region copied).
+    /// Reads one price someone else filled (the region copied); FCAS only
+    /// when its struct_size reaches the 1.2 fields and a bit says so.
     public init(_ c: manta_price_t) {
+        var fcas: [Double] = []
+        if ABIGrowth.hasField(c.struct_size, \manta_price_t.fcas), c.fcas_priced != 0 {
+            fcas = withUnsafeBytes(of: c.fcas) { raw in
+                (0..<Price.fcasCount).map { i in c.fcas_priced & (1 << UInt32(i)) != 0 ? raw.load(fromByteOffset: i * 8, as: Double.self) : .nan }
+            }
+        }
         self.init(intervalEndMs: c.interval_end_ms, region: String(manta: c.region), rrp: c.rrp, demandMW: c.demand_mw,
-                  status: PriceStatus(code: c.status))
+                  status: PriceStatus(code: c.status), fcas: fcas)
     }
 
     /// Copies `count` prices stepping by `stride` bytes, each read as rule 3
@@ -68,10 +98,18 @@ public struct Price: Sendable, Equatable {
         let c = prices.map { p -> manta_price_t in
             let s = regions[p.region] ?? strdup(p.region)!
             regions[p.region] = s
-            return manta_price_t(
-                struct_size: ABIGrowth.size(of: manta_price_t.self), status: p.status.rawValue,
-                interval_end_ms: p.intervalEndMs, region: manta_str_t(ptr: s, len: UInt64(p.region.utf8.count)),
-                rrp: p.rrp, demand_mw: p.demandMW)
+            var c = manta_price_t()
+            c.struct_size = ABIGrowth.size(of: manta_price_t.self)
+            c.status = p.status.rawValue
+            c.interval_end_ms = p.intervalEndMs
+            c.region = manta_str_t(ptr: s, len: UInt64(p.region.utf8.count))
+            c.rrp = p.rrp
+            c.demand_mw = p.demandMW
+            c.fcas_priced = p.fcasPriced
+            withUnsafeMutableBytes(of: &c.fcas) { raw in
+                for (i, v) in p.fcas.prefix(Price.fcasCount).enumerated() where !v.isNaN { raw.storeBytes(of: v, toByteOffset: i * 8, as: Double.self) }
+            }
+            return c
         }
         return c.withUnsafeBufferPointer {
             body($0.baseAddress, UInt32($0.count), UInt32(MemoryLayout<manta_price_t>.stride))

@@ -149,6 +149,13 @@ static uint32_t make_prices(manta_price_t *out, uint32_t room, int64_t from, int
         p.region = MANTA_STR("VIC1");
         p.rrp = rrp_at(end);
         p.demand_mw = 4321;
+#if MANTA_ABI_MINOR >= 2
+        /* One FCAS price; LOWERREG holds a value without its bit, which a
+         * reader must ignore. */
+        p.fcas_priced = 1u << MANTA_FCAS_RAISE6SEC;
+        p.fcas[MANTA_FCAS_RAISE6SEC] = 1.25;
+        p.fcas[MANTA_FCAS_LOWERREG] = 99;
+#endif
 #if HAS_NEXT
         p.next_field = SENTINEL;
 #endif

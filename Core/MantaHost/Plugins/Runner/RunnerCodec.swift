@@ -84,6 +84,10 @@ extension FrameWriter {
         f64(p.rrp)
         f64(p.demandMW)
         i32(p.status.rawValue)
+        // FCAS: the bit set, then one price per bit set.
+        let priced = p.fcasPriced
+        u32(priced)
+        for (i, v) in p.fcas.enumerated() where priced & (1 << UInt32(i)) != 0 { f64(v) }
     }
 
     mutating func bid(_ b: Bid) {
@@ -206,7 +210,14 @@ extension FrameReader {
     }
 
     mutating func price() throws(ProtocolViolation) -> Price {
-        Price(intervalEndMs: try i64(), region: try str(), rrp: try f64(), demandMW: try f64(), status: PriceStatus(code: try i32()))
+        var p = Price(intervalEndMs: try i64(), region: try str(), rrp: try f64(), demandMW: try f64(), status: PriceStatus(code: try i32()))
+        let priced = try u32()
+        guard priced >> UInt32(Price.fcasCount) == 0 else { throw ProtocolViolation("FCAS bits \(priced)") }
+        if priced != 0 {
+            p.fcas = [Double](repeating: .nan, count: Price.fcasCount)
+            for i in 0..<Price.fcasCount where priced & (1 << UInt32(i)) != 0 { p.fcas[i] = try f64() }
+        }
+        return p
     }
 
     mutating func bid() throws(ProtocolViolation) -> Bid {

@@ -84,8 +84,13 @@ struct MarketMethods {
     }
 }
 
+/// A price as market.prices gives it: `fcas` holds the FCAS prices
+/// (AUD/MW/h) the connector published, keyed by AEMO's service names, and
+/// is empty where it published none.
 func priceJSON(_ p: Price) -> JSON {
-    .object(JSONObject([("region", .string(p.region))] + timeFields("interval_end", p.intervalEndMs) + [
+    let fcas = zip(FCASService.allCases, p.fcas).filter { !$0.1.isNaN }.map { ($0.0.name, JSON.number($0.1)) }
+    return .object(JSONObject([("region", .string(p.region))] + timeFields("interval_end", p.intervalEndMs) + [
         ("rrp", .number(p.rrp)), ("demand_mw", .number(p.demandMW)), ("firm", .bool(p.firm)),
+        ("fcas", .object(JSONObject(fcas))),
     ]))
 }

@@ -82,7 +82,7 @@ final class NemFileMarket: MarketPlugin {
     }
 
     private func price(_ p: PricePoint) -> Price {
-        Price(intervalEndMs: p.intervalEndMs, region: p.region.code, rrp: p.rrp, demandMW: p.demandMW)
+        Price(intervalEndMs: p.intervalEndMs, region: p.region.code, rrp: p.rrp, demandMW: p.demandMW, fcas: p.fcas.values)
     }
 
     func fetchPrices(region: String, fromMs: Int64, toMs: Int64, deliver: ([Price]) -> Bool) throws(PluginError) {

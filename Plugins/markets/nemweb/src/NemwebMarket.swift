@@ -107,7 +107,7 @@ final class NemwebMarket: MarketPlugin {
                 for p in file.points {
                     remember(p)
                     out.append(Price(intervalEndMs: p.intervalEndMs, region: p.region.code, rrp: p.rrp, demandMW: p.demandMW,
-                                     status: p.firm ? .firm : .forecast))
+                                     status: p.firm ? .firm : .forecast, fcas: p.fcas.values))
                 }
             }
         }
@@ -126,7 +126,7 @@ final class NemwebMarket: MarketPlugin {
         let points = (cache[r] ?? [:]).values.filter { $0.intervalEndMs > fromMs && $0.intervalEndMs <= toMs }
             .sorted { $0.intervalEndMs < $1.intervalEndMs }
         _ = deliver(points.map { Price(intervalEndMs: $0.intervalEndMs, region: region, rrp: $0.rrp, demandMW: $0.demandMW,
-                                            status: $0.firm ? .firm : .forecast) })
+                                            status: $0.firm ? .firm : .forecast, fcas: $0.fcas.values) })
     }
 
     /// NEMWeb publishes market data; bids go to AEMO through its bidding
