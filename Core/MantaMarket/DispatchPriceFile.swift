@@ -8,32 +8,41 @@ import MantaText
 /// skipped. The 1-second FCAS columns appear only in files since October
 /// 2023; older files leave those prices NaN.
 public enum DispatchPriceFile {
-    public static func parse(_ bytes: [UInt8], file: String) throws(MarketDataError) -> [PriceFile] {
-        let t = try MMSTable(bytes, file: file, report: "DISPATCH", table: "PRICE")
-        let time = try t.column("SETTLEMENTDATE"), region = try t.column("REGIONID"), rrp = try t.column("RRP")
-        let intervention = t.columns["INTERVENTION"]
-        let status = t.columns["PRICE_STATUS"]
-        let fcas = FCASService.allCases.compactMap { s in t.columns[s.column].map { (s, $0) } }
-        var builders: [Region: SeriesBuilder] = [:]
-        var order: [Region] = []
-        for (line, f) in t.rows {
-            func fail(_ m: String) -> MarketDataError { MarketDataError(file: file, line: line, message: m) }
-            if let i = intervention, f[i] != "0" { continue }
-            guard let r = Region(code: f[region]) else { throw fail("unknown region '\(f[region])'") }
-            guard let end = MarketTime.parse(f[time]) else { throw fail("SETTLEMENTDATE '\(f[time])' is not a date and time") }
-            var p = PricePoint(intervalEndMs: end, region: r, rrp: try number(f[rrp], "RRP", fail))
-            if let s = status { p.firm = f[s].trimmingQuotes == "FIRM" }
-            for (service, column) in fcas where !f[column].isEmpty {
-                p.fcas[service] = try number(f[column], service.column, fail)
+    /// Where the columns a dispatch-price row is read from are.
+    struct Columns {
+        var time, region, rrp: Int
+        var intervention, status, invalid: Int?
+        var fcas: [(FCASService, Int)]
+
+        /// `missing` makes the error for a column the header lacks.
+        init(_ columns: [String: Int], missing: (String) -> MarketDataError) throws(MarketDataError) {
+            func column(_ name: String) throws(MarketDataError) -> Int {
+                guard let i = columns[name] else { throw missing(name) }
+                return i
             }
-            if builders[r] == nil {
-                builders[r] = SeriesBuilder(file: file, region: r)
-                order.append(r)
-            }
-            try builders[r]!.add(p, line: line)
+            time = try column("SETTLEMENTDATE")
+            region = try column("REGIONID")
+            rrp = try column("RRP")
+            intervention = columns["INTERVENTION"]
+            status = columns["PRICE_STATUS"]
+            invalid = columns["INVALIDFLAG"]
+            fcas = FCASService.allCases.compactMap { s in columns[s.column].map { (s, $0) } }
         }
-        guard !order.isEmpty else { throw MarketDataError(file: file, line: 0, message: "no DISPATCH.PRICE rows") }
-        return order.map { builders[$0]!.finish() }
+    }
+
+    public static func parse(_ bytes: [UInt8], file: String) throws(MarketDataError) -> [PriceFile] {
+        try bytes.withUnsafeBufferPointer { buffer throws(MarketDataError) in
+            var series = RegionSeries(file: file)
+            try MMSTable.scan(buffer, file: file, report: "DISPATCH", table: "PRICE",
+                              layout: { columns throws(MarketDataError) in
+                                  try Columns(columns) { MarketDataError(file: file, line: 0, message: "the table has no \($0) column") }
+                              }) { row, c throws(MarketDataError) in
+                if let i = c.intervention, !row.equals(i, "0") { return }
+                try series.add(row, c)
+            }
+            guard !series.isEmpty else { throw MarketDataError(file: file, line: 0, message: "no DISPATCH.PRICE rows") }
+            return series.finish()
+        }
     }
 }
 
@@ -48,38 +57,59 @@ public enum DispatchPriceFile {
 /// file, so the suffix is ignored rather than honoured.
 public enum CombinedPriceFile {
     public static func parse(_ bytes: [UInt8], file: String) throws(MarketDataError) -> [PriceFile] {
-        var lines = CSVLines(bytes).makeIterator()
-        guard let header = lines.next() else { throw MarketDataError(file: file, line: 0, message: "empty file") }
-        var columns: [String: Int] = [:]
-        for (i, name) in header.fields.enumerated() { columns[name.trimmed.uppercased()] = i }
-        func column(_ name: String) throws(MarketDataError) -> Int {
-            guard let i = columns[name] else {
-                throw MarketDataError(file: file, line: header.line, message: "missing column \(name)")
+        try bytes.withUnsafeBufferPointer { buffer throws(MarketDataError) in
+            var lines = CSVLines(buffer), row = CSVRow(buffer)
+            guard lines.next(&row) else { throw MarketDataError(file: file, line: 0, message: "empty file") }
+            var columns: [String: Int] = [:]
+            for (i, name) in row.texts.enumerated() { columns[name.trimmed.uppercased()] = i }
+            let width = row.count, headerLine = row.line
+            let c = try DispatchPriceFile.Columns(columns) { MarketDataError(file: file, line: headerLine, message: "missing column \($0)") }
+            var series = RegionSeries(file: file)
+            while lines.next(&row) {
+                guard row.count == width else {
+                    throw MarketDataError(file: file, line: row.line, message: "expected \(width) fields, found \(row.count)")
+                }
+                if let i = c.invalid, !row.isEmpty(i), !row.equals(i, "0") { continue }  // AEMO marked the row invalid
+                try series.add(row, c, stampLength: 19)
             }
-            return i
+            guard !series.isEmpty else { throw MarketDataError(file: file, line: headerLine, message: "no data rows") }
+            return series.finish()
         }
-        let time = try column("SETTLEMENTDATE"), region = try column("REGIONID"), rrp = try column("RRP")
-        let status = columns["PRICE_STATUS"], invalid = columns["INVALIDFLAG"]
-        let fcas = FCASService.allCases.compactMap { s in columns[s.column].map { (s, $0) } }
-        var builders: [Region: SeriesBuilder] = [:]
-        var order: [Region] = []
-        while let (line, f) = lines.next() {
-            func fail(_ m: String) -> MarketDataError { MarketDataError(file: file, line: line, message: m) }
-            guard f.count == header.fields.count else { throw fail("expected \(header.fields.count) fields, found \(f.count)") }
-            if let i = invalid, f[i] != "0" && !f[i].isEmpty { continue }  // AEMO marked the row invalid
-            guard let r = Region(code: f[region]) else { throw fail("unknown region '\(f[region])'") }
-            let stamp = f[time].count > 19 ? String(f[time].prefix(19)) : f[time]
-            guard let end = MarketTime.parse(stamp) else { throw fail("SETTLEMENTDATE '\(f[time])' is not a date and time") }
-            var p = PricePoint(intervalEndMs: end, region: r, rrp: try number(f[rrp], "RRP", fail))
-            if let s = status { p.firm = f[s].trimmingQuotes == "FIRM" }
-            for (service, c) in fcas where !f[c].isEmpty { p.fcas[service] = try number(f[c], service.column, fail) }
-            if builders[r] == nil {
-                builders[r] = SeriesBuilder(file: file, region: r)
-                order.append(r)
-            }
-            try builders[r]!.add(p, line: line)
-        }
-        guard !order.isEmpty else { throw MarketDataError(file: file, line: header.line, message: "no data rows") }
-        return order.map { builders[$0]!.finish() }
     }
+}
+
+/// One series per region of a multi-region file, in the order the regions
+/// first appear.
+struct RegionSeries {
+    let file: String
+    private var builders = [SeriesBuilder?](repeating: nil, count: Region.allCases.count)
+    private var order: [Region] = []
+
+    init(file: String) { self.file = file }
+
+    var isEmpty: Bool { order.isEmpty }
+
+    /// Adds a dispatch-price row. `stampLength` cuts SETTLEMENTDATE to its
+    /// first characters (the combined file's offset suffix is not honoured).
+    mutating func add(_ row: CSVRow, _ c: DispatchPriceFile.Columns, stampLength: Int? = nil) throws(MarketDataError) {
+        let line = row.line, file = self.file
+        func fail(_ m: String) -> MarketDataError { MarketDataError(file: file, line: line, message: m) }
+        let r = try row.region(c.region, fail)
+        var stamp = row.field(c.time)
+        if let n = stampLength, stamp.count > n { stamp = UnsafeBufferPointer(rebasing: stamp[0..<n]) }
+        guard let end = MarketTime.parse(bytes: stamp) else { throw fail("SETTLEMENTDATE '\(row.text(c.time))' is not a date and time") }
+        var p = PricePoint(intervalEndMs: end, region: r, rrp: try row.number(c.rrp, "RRP", fail))
+        if let s = c.status { p.firm = row.equals(s, "FIRM") }
+        for (service, column) in c.fcas where !row.isEmpty(column) {
+            p.fcas[service] = try row.number(column, service.column, fail)
+        }
+        let k = r.index
+        if builders[k] == nil {
+            builders[k] = SeriesBuilder(file: file, region: r)
+            order.append(r)
+        }
+        try builders[k]!.add(p, line: line)
+    }
+
+    func finish() -> [PriceFile] { order.map { builders[$0.index]!.finish() } }
 }

@@ -76,8 +76,14 @@ public struct FCASPrices: Sendable, Equatable {
         for (s, v) in zip(FCASService.allCases, values) { self[s] = v }
     }
 
-    /// True when no service has a price.
-    public var isEmpty: Bool { FCASService.allCases.allSatisfy { self[$0].isNaN } }
+    /// True when no service has a price. (Read in place: this runs once per
+    /// row of every price file.)
+    public var isEmpty: Bool {
+        withUnsafeBytes(of: prices) { raw in
+            for k in 0..<10 where !raw.load(fromByteOffset: k * 8, as: Double.self).isNaN { return false }
+            return true
+        }
+    }
 
     public static func == (a: FCASPrices, b: FCASPrices) -> Bool {
         FCASService.allCases.allSatisfy { a[$0] == b[$0] || (a[$0].isNaN && b[$0].isNaN) }

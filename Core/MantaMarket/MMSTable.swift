@@ -6,46 +6,43 @@
 ///     D,DISPATCH,PRICE,4,2022/01/01 00:05:00,1,NSW1,...           a row of it
 ///
 /// A file may hold several tables, each introduced by its own I row.
-struct MMSTable {
-    let file: String
-    /// (line, columns by name) for every D row of the table.
-    private(set) var rows: [(line: Int, fields: [String])] = []
-    private(set) var columns: [String: Int] = [:]
-
-    /// Reads the rows of `report`.`table` (e.g. DISPATCH, PRICE).
-    init(_ bytes: [UInt8], file: String, report: String, table: String) throws(MarketDataError) {
-        self.file = file
-        var inTable = false
-        var sawComment = false
-        for (line, fields) in CSVLines(bytes) {
-            switch fields.first {
-            case "C":
+enum MMSTable {
+    /// Calls `row` for every D row of `report`.`table` (e.g. DISPATCH,
+    /// PRICE) in file order, with what `layout` made of the columns its I
+    /// row names (indices by upper-cased name), so that a row is read by
+    /// index, never by looking a name up.
+    static func scan<Layout>(
+        _ bytes: UnsafeBufferPointer<UInt8>, file: String, report: StaticString, table: StaticString,
+        layout: ([String: Int]) throws(MarketDataError) -> Layout,
+        row body: (CSVRow, Layout) throws(MarketDataError) -> Void
+    ) throws(MarketDataError) {
+        var lines = CSVLines(bytes), row = CSVRow(bytes)
+        var current: (layout: Layout, width: Int)?
+        var sawTable = false, sawComment = false, sawRow = false
+        while lines.next(&row) {
+            if row.equals(0, "C") {
                 sawComment = true
-            case "I":
-                inTable = fields.count > 4 && fields[1] == report && fields[2] == table
-                if inTable {
-                    columns = [:]
-                    for (i, name) in fields.enumerated().dropFirst(4) { columns[name.uppercased()] = i }
+            } else if row.equals(0, "I") {
+                current = nil
+                guard row.count > 4, row.equals(1, report), row.equals(2, table) else { continue }
+                var columns: [String: Int] = [:]
+                for i in 4..<row.count { columns[row.text(i).uppercased()] = i }
+                current = (try layout(columns), 4 + columns.count)
+                sawTable = true
+            } else if row.equals(0, "D") {
+                sawRow = true
+                guard let (layout, width) = current else { continue }
+                guard row.count >= width else {
+                    throw MarketDataError(file: file, line: row.line, message: "expected \(width) fields, found \(row.count)")
                 }
-            case "D":
-                guard inTable else { continue }
-                guard fields.count >= 4 + columns.count else {
-                    throw MarketDataError(file: file, line: line, message: "expected \(4 + columns.count) fields, found \(fields.count)")
-                }
-                rows.append((line, fields))
-            default:
-                throw MarketDataError(file: file, line: line, message: "not a C/I/D row: starts with '\(fields.first ?? "")'")
+                try body(row, layout)
+            } else {
+                throw MarketDataError(file: file, line: row.line, message: "not a C/I/D row: starts with '\(row.text(0))'")
             }
         }
-        guard sawComment || !rows.isEmpty else { throw MarketDataError(file: file, line: 0, message: "not an AEMO C/I/D file") }
-        guard !columns.isEmpty else {
+        guard sawComment || sawRow else { throw MarketDataError(file: file, line: 0, message: "not an AEMO C/I/D file") }
+        guard sawTable else {
             throw MarketDataError(file: file, line: 0, message: "no \(report).\(table) table (no 'I,\(report),\(table),...' header)")
         }
-    }
-
-    /// The column's index, or an error naming the file.
-    func column(_ name: String) throws(MarketDataError) -> Int {
-        guard let i = columns[name] else { throw MarketDataError(file: file, line: 0, message: "the table has no \(name) column") }
-        return i
     }
 }

@@ -11,8 +11,7 @@ public enum MarketFileFormat: String, Sendable {
 
     /// The layout of `bytes`, or nil when it is none of the three.
     public static func detect(_ bytes: [UInt8]) -> MarketFileFormat? {
-        var lines = CSVLines(Array(bytes.prefix(4096))).makeIterator()
-        guard let first = lines.next()?.fields.map({ $0.trimmed.uppercased() }) else { return nil }
+        guard let first = CSVLines.texts(Array(bytes.prefix(4096))).first?.fields.map({ $0.trimmed.uppercased() }) else { return nil }
         if first.first == "C" || first.first == "I" { return .dispatchPrice }
         // Identified by their key columns; the parser then names anything missing.
         if first.contains("REGION") && first.contains("SETTLEMENTDATE") { return .priceAndDemand }

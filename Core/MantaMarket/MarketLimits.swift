@@ -21,6 +21,15 @@ public enum MarketLimits {
         return c.month >= 7 ? c.year : c.year - 1
     }
 
+    /// The financial year of an interval as the range of interval ends it
+    /// holds, (from, to] in UTC ms, with its cap (nil where unknown).
+    public static func capYear(intervalEndMs end: Int64) -> (from: Int64, to: Int64, cap: Double?) {
+        let fy = financialYear(intervalEndMs: end)
+        let from = MarketTime.ms(MarketTime.Civil(year: fy, month: 7, day: 1))
+        let to = MarketTime.ms(MarketTime.Civil(year: fy + 1, month: 7, day: 1))
+        return (from, to, cap(intervalEndMs: end))
+    }
+
     /// The highest cap in the table: the bound where a year's is unknown.
     public static var highestCap: Double { caps.map(\.cap).max()! }
 

@@ -13,12 +13,16 @@ public enum PriceAndDemandFile {
     /// grid, a price beyond that financial year's cap or the floor. Missing
     /// intervals are returned as gaps, not filled.
     public static func parse(_ bytes: [UInt8], file: String) throws(MarketDataError) -> PriceFile {
-        var lines = CSVLines(bytes).makeIterator()
-        guard let header = lines.next() else { throw MarketDataError(file: file, line: 0, message: "empty file") }
-        let names = header.fields.map { $0.trimmed.uppercased() }
+        try bytes.withUnsafeBufferPointer { buffer throws(MarketDataError) in try parse(buffer, file: file) }
+    }
+
+    static func parse(_ bytes: UnsafeBufferPointer<UInt8>, file: String) throws(MarketDataError) -> PriceFile {
+        var lines = CSVLines(bytes), row = CSVRow(bytes)
+        guard lines.next(&row) else { throw MarketDataError(file: file, line: 0, message: "empty file") }
+        let names = row.texts.map { $0.trimmed.uppercased() }, headerLine = row.line
         func column(_ name: String) throws(MarketDataError) -> Int {
             guard let i = names.firstIndex(of: name) else {
-                throw MarketDataError(file: file, line: header.line,
+                throw MarketDataError(file: file, line: headerLine,
                                       message: "missing column \(name) (found: \(names.joined(separator: ",")))")
             }
             return i
@@ -27,25 +31,27 @@ public enum PriceAndDemandFile {
         let demandCol = names.firstIndex(of: "TOTALDEMAND")
 
         var builder: SeriesBuilder?
-        while let (line, fields) = lines.next() {
+        while lines.next(&row) {
+            let line = row.line
             func fail(_ message: String) -> MarketDataError { MarketDataError(file: file, line: line, message: message) }
-            guard fields.count == names.count else {
-                throw fail("expected \(names.count) fields, found \(fields.count)")
+            guard row.count == names.count else {
+                throw fail("expected \(names.count) fields, found \(row.count)")
             }
-            guard let r = Region(code: fields[regionCol]) else { throw fail("unknown region '\(fields[regionCol])'") }
+            let r = try row.region(regionCol, fail)
             if let b = builder, b.region != r {
                 throw fail("region \(r.code) in a file of \(b.region.code): one region per series")
             }
-            guard let end = MarketTime.parse(fields[timeCol]) else {
-                throw fail("SETTLEMENTDATE '\(fields[timeCol])' is not a date and time")
-            }
+            let end = try row.time(timeCol, "SETTLEMENTDATE", fail)
             var demand = Double.nan
-            if let dc = demandCol, !fields[dc].isEmpty { demand = try number(fields[dc], "TOTALDEMAND", fail) }
-            let rrp = try number(fields[rrpCol], "RRP", fail)
-            if builder == nil { builder = SeriesBuilder(file: file, region: r) }
+            if let dc = demandCol, !row.isEmpty(dc) { demand = try row.number(dc, "TOTALDEMAND", fail) }
+            let rrp = try row.number(rrpCol, "RRP", fail)
+            if builder == nil {
+                builder = SeriesBuilder(file: file, region: r)
+                builder!.reserve(bytes.count / 40)  // about 40 bytes a row
+            }
             try builder!.add(PricePoint(intervalEndMs: end, region: r, rrp: rrp, demandMW: demand), line: line)
         }
-        guard let builder else { throw MarketDataError(file: file, line: header.line, message: "no data rows") }
+        guard let builder else { throw MarketDataError(file: file, line: headerLine, message: "no data rows") }
         return builder.finish()
     }
 }

@@ -8,6 +8,17 @@ public enum Region: String, Sendable, CaseIterable, Codable {
 
     public var code: String { rawValue }
 
+    /// Its place in `allCases`, for tables indexed by region.
+    public var index: Int {
+        switch self {
+        case .nsw1: return 0
+        case .qld1: return 1
+        case .sa1: return 2
+        case .tas1: return 3
+        case .vic1: return 4
+        }
+    }
+
     /// Accepts "VIC1" or "vic1".
     public init?(code: String) {
         guard let r = Region(rawValue: code.uppercased()) else { return nil }

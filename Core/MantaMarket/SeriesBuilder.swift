@@ -9,12 +9,19 @@ struct SeriesBuilder {
     let region: Region
     private(set) var points: [PricePoint] = []
     private(set) var gaps: [PriceGap] = []
-    private var lineOf: [Int64: Int] = [:]
+    /// The line of the last point: rows must come in order, so a repeat of
+    /// an interval is a repeat of the last one.
+    private var lastLine = 0
+    /// The financial year the last point fell in: interval ends in
+    /// (from, to] have `cap` (a year of rows looks it up once).
+    private var year: (from: Int64, to: Int64, cap: Double?) = (0, 0, nil)
 
     init(file: String, region: Region) {
         self.file = file
         self.region = region
     }
+
+    mutating func reserve(_ count: Int) { points.reserveCapacity(count) }
 
     mutating func add(_ p: PricePoint, line: Int) throws(MarketDataError) {
         func fail(_ m: String) -> MarketDataError { MarketDataError(file: file, line: line, message: m) }
@@ -22,14 +29,17 @@ struct SeriesBuilder {
         guard end % MarketTime.intervalMs == 0 else {
             throw fail("interval end \(MarketTime.format(end, seconds: true)) is not on the 5-minute grid")
         }
-        try SeriesBuilder.checkPrice(p.rrp, "RRP", at: end, fail)
-        for s in FCASService.allCases where !p.fcas[s].isNaN {
-            try SeriesBuilder.checkPrice(p.fcas[s], s.column, at: end, fail)
-        }
-        if let first = lineOf[end] {
-            throw fail("duplicate \(region.code) interval \(MarketTime.format(end)) (first at line \(first))")
+        if !(end > year.from && end <= year.to) { year = MarketLimits.capYear(intervalEndMs: end) }
+        try SeriesBuilder.checkPrice(p.rrp, "RRP", at: end, cap: year.cap, fail)
+        if !p.fcas.isEmpty {
+            for s in FCASService.allCases where !p.fcas[s].isNaN {
+                try SeriesBuilder.checkPrice(p.fcas[s], s.column, at: end, cap: year.cap, fail)
+            }
         }
         if let previous = points.last {
+            if end == previous.intervalEndMs {
+                throw fail("duplicate \(region.code) interval \(MarketTime.format(end)) (first at line \(lastLine))")
+            }
             if end < previous.intervalEndMs {
                 throw fail("\(region.code) interval \(MarketTime.format(end)) is before the previous row's \(MarketTime.format(previous.intervalEndMs))")
             }
@@ -37,16 +47,17 @@ struct SeriesBuilder {
                 gaps.append(PriceGap(afterMs: previous.intervalEndMs, beforeMs: end, file: file, line: line))
             }
         }
-        lineOf[end] = line
+        lastLine = line
         points.append(p)
     }
 
-    static func checkPrice(_ value: Double, _ column: String, at end: Int64, _ fail: (String) -> MarketDataError) throws(MarketDataError) {
+    static func checkPrice(_ value: Double, _ column: String, at end: Int64, cap: Double?,
+                           _ fail: (String) -> MarketDataError) throws(MarketDataError) {
         guard value.isFinite else { throw fail("\(column) is not a finite number") }
         if value < MarketLimits.floor {
             throw fail("\(column) \(JSONNumber.text(value)) is below the market floor \(Int(MarketLimits.floor))")
         }
-        if let cap = MarketLimits.cap(intervalEndMs: end), value > cap {
+        if let cap, value > cap {
             let fy = MarketLimits.financialYear(intervalEndMs: end)
             throw fail("\(column) \(JSONNumber.text(value)) is above the FY\(fy)-\((fy + 1) % 100) market price cap \(Int(cap))")
         }
@@ -62,8 +73,35 @@ enum JSONNumber {
     }
 }
 
-/// A field that must be a number, with the column named when it is not.
-func number(_ text: String, _ column: String, _ fail: (String) -> MarketDataError) throws(MarketDataError) -> Double {
-    guard let v = Double(text.trimmed) else { throw fail("\(column) '\(text)' is not a number") }
-    return v
+extension CSVRow {
+    /// Field `i`, which must be a number, with the column named when it is not.
+    func number(_ i: Int, _ column: String, _ fail: (String) -> MarketDataError) throws(MarketDataError) -> Double {
+        guard let v = number(i) else { throw fail("\(column) '\(text(i))' is not a number") }
+        return v
+    }
+
+    /// Field `i`, which must be a date and time.
+    func time(_ i: Int, _ column: String, _ fail: (String) -> MarketDataError) throws(MarketDataError) -> Int64 {
+        guard let t = MarketTime.parse(bytes: field(i)) else { throw fail("\(column) '\(text(i))' is not a date and time") }
+        return t
+    }
+
+    /// Field `i`, which must name a NEM region ("VIC1", any case).
+    func region(_ i: Int, _ fail: (String) -> MarketDataError) throws(MarketDataError) -> Region {
+        let f = field(i)
+        // Upper-case ASCII letters; digits stay as they are.
+        func up(_ b: UInt8) -> UInt8 { b >= 0x61 && b <= 0x7A ? b - 32 : b }
+        if f.count == 4, f[3] == 0x31 {
+            switch (up(f[0]), up(f[1]), up(f[2])) {
+            case (0x4E, 0x53, 0x57): return .nsw1  // NSW
+            case (0x51, 0x4C, 0x44): return .qld1  // QLD
+            case (0x54, 0x41, 0x53): return .tas1  // TAS
+            case (0x56, 0x49, 0x43): return .vic1  // VIC
+            default: break
+            }
+        } else if f.count == 3, up(f[0]) == 0x53, up(f[1]) == 0x41, f[2] == 0x31 {
+            return .sa1
+        }
+        throw fail("unknown region '\(text(i))'")
+    }
 }

@@ -44,7 +44,7 @@ enum BacktestBench {
         let rrp = prices.points.map(\.rrp)
         let lean = median(7) { bound = PerfectForesight.solve(prices: rrp, battery: one[0], schedule: false).revenue }
         let full = median(7) { _ = PerfectForesight.solve(prices: rrp, battery: one[0]) }
-        let highs = highsBound(root: root, files: files)
+        let highs = HighsReference.run(root: root, script: "highs_bound.py", files)
 
         var rows: [[String]] = [
             ["threshold, Swift, in process", fixed(swift, 1), "<= 20", "", ""],
@@ -56,13 +56,7 @@ enum BacktestBench {
         ]
         // The reference is part of the measurement: a bench that cannot run
         // it fails, naming why, rather than printing a table without it.
-        guard case .success(let (value, seconds)) = highs else {
-            if case .failure(let why) = highs {
-                throw BenchError("the HiGHS reference (scripts/highs_bound.py) did not run: \(why.description) "
-                                 + "(scripts/install-deps --test installs the highspy it needs)")
-            }
-            return
-        }
+        let (value, seconds) = try highs.get()
         rows.append(["HiGHS (highspy) on the same LP", fixed(seconds * 1000, 0), "", "Manta's bound, value only",
                      "Manta \(grouped(seconds * 1000 / lean))x faster"])
         rows.append(["  optimum: Manta \(fixed(bound, 4)) AUD, HiGHS \(fixed(value, 4)) AUD", "",
@@ -73,35 +67,5 @@ enum BacktestBench {
             header: ["run", "ms (median)", "target ms", "reference (same run)", "ratio"],
             rows: rows,
             notes: ["One 1 MW / 2 MWh battery at 90% round trip starting half full, unless stated. Median of 7 runs (3 for the fleet). The C plugin and the Swift threshold earned the same \(fixed(revenue, 2)) AUD (checked on every run). HiGHS times only its solve, not building the LP in Python; the same LP is in scripts/highs_bound.py, which the tests also use."])
-    }
-
-    /// Runs scripts/highs_bound.py on the same files: (optimum, seconds).
-    /// The answer is the last stdout line that is a JSON object with both
-    /// figures: HiGHS may print a banner first (highspy 1.16 does, from its
-    /// constructor, before any option can silence it).
-    static func highsBound(root: String, files: [String]) -> Result<(Double, Double), BenchError> {
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        p.arguments = ["python3", "\(root)/scripts/highs_bound.py"] + files
-        let out = Pipe(), err = Pipe()
-        p.standardOutput = out
-        p.standardError = err
-        do { try p.run() } catch { return .failure(BenchError("python3: \(error)")) }
-        let data = out.fileHandleForReading.readDataToEndOfFile()
-        p.waitUntilExit()
-        let errors = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        guard p.terminationStatus == 0 else {
-            let last = errors.split(separator: "\n").last.map(String.init) ?? "no message on stderr"
-            return .failure(BenchError("highs_bound.py exited with status \(p.terminationStatus): \(last)"))
-        }
-        let lines = String(decoding: data, as: UTF8.self).split(separator: "\n")
-        for line in lines.reversed() {
-            if let json = try? JSON.parse(String(line)), let value = json["revenue_aud"]?.number,
-               let seconds = json["solve_s"]?.number {
-                return .success((value, seconds))
-            }
-        }
-        return .failure(BenchError("highs_bound.py printed no JSON line with revenue_aud and solve_s "
-                                   + "(stdout: \(lines.first.map { "\"\($0)\"" } ?? "empty"))"))
     }
 }

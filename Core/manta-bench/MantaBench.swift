@@ -21,7 +21,7 @@ struct MantaBench: ParsableCommand {
     @Option(help: "Batteries in the fleet-dispatch run.")
     var batteries = 100_000
 
-    @Option(help: "Only these sections, comma-separated: abi, ingest, rpc, timemachine, arena, devices, dispatch.")
+    @Option(help: "Only these sections, comma-separated: abi, ingest, rpc, markets, timemachine, fcas, arena, devices, dispatch.")
     var only: String?
 
     func run() throws {
@@ -41,9 +41,17 @@ struct MantaBench: ParsableCommand {
             print("JSON-RPC (\(requests) requests)...")
             try RPCBench.run(root: root, requests: requests, into: &report)
         }
+        if want("markets") {
+            print("Market files (parse speed)...")
+            try MarketFilesBench.run(root: root, into: &report)
+        }
         if want("timemachine") {
             print("Time Machine (a year of prices; HiGHS takes a while)...")
             try BacktestBench.run(root: root, into: &report)
+        }
+        if want("fcas") {
+            print("FCAS co-optimised bound (a month, against HiGHS)...")
+            try FCASBench.run(root: root, into: &report)
         }
         if want("devices") {
             print("Device access...")
