@@ -87,3 +87,24 @@ def test_a_bad_markets_list_is_named(value):
     r = subprocess.run([MANTA, "backtest", "--prices", str(FCAS / "DISPATCHPRICE_202201.CSV"), "--strategy", "optimal",
                         "--battery", "power_mw=1,energy_mwh=2", "--markets", value], capture_output=True, text=True, cwd=ROOT)
     assert r.returncode != 0 and f"--markets: expected energy,fcas or energy, got '{value}'" in r.stderr, r.stderr
+
+
+@needs_data
+def test_a_rule_strategy_trades_fcas_within_the_bound():
+    """examples/rules/fcas.json (the issue's "enable RAISE6SEC up to 0.5 MW when its price > 5 and SOC > 40%")
+    on a complete month: FCAS revenue by service, never above the co-optimised bound, and what the
+    battery could not deliver counted with its reason."""
+    path = str(FCAS / "DISPATCHPRICE_202101.CSV")
+    config = (ROOT / "examples" / "rules" / "fcas.json").read_text()
+    args = ["--prices", path, "--region", "NSW1", "--battery", "power_mw=1,energy_mwh=2,eta_rt=0.9,soc0=0.5",
+            "--strategy", "rules", "--config", config]
+    out = backtest(*args)
+    by = out["fcas_revenue_by_service"]
+    assert by["RAISE6SEC"] > 0 and by["RAISEREG"] > 0 and by["LOWERREG"] > 0 and by["RAISE60SEC"] == 0
+    assert abs(sum(by.values()) - out["fcas_revenue_aud"]) <= 0.1
+    assert 0 < out["revenue_aud"] <= out["optimal_revenue_aud"] and 0 < out["capture_ratio"] <= 1
+    assert out["fcas_clamps"] > 0 and "MW: joint capacity" in out["first_fcas_clamp"]
+    # The same rules with --markets energy trade energy only.
+    energy = backtest(*args, "--markets", "energy")
+    assert energy["fcas_revenue_aud"] == 0 and energy["fcas_revenue_by_service"] == {}
+    assert energy["energy_revenue_aud"] == energy["revenue_aud"]

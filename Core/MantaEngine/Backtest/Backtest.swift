@@ -91,6 +91,11 @@ public enum Backtest {
         var targets = [Double](repeating: 0, count: input.fleet.count)
         var ledger = Ledger(firstEndMs: firstEnd, count: rrp.count, fleet: input.fleet)
         let step = max(1, rrp.count / 100)
+        // FCAS, where the markets and the prices have it and the strategy trades it.
+        let trader = input.fcasServices.isEmpty ? nil : strategy as? FCASTrading
+        let fcas = trader == nil ? [] : fcasGrid(input.prices)
+        var enablement = FCASEnablement(assets: input.fleet.count)
+        var fcasAUD = [Double](repeating: 0, count: trader == nil ? 0 : FCASService.allCases.count)
         for i in rrp.indices {
             if let progress, i % step == 0 { progress(Double(i) / Double(rrp.count)) }
             let end = firstEnd + Int64(i) * MarketTime.intervalMs
@@ -111,6 +116,16 @@ public enum Backtest {
                 ledger.noteError("\(MarketTime.format(end)): \(error)")
                 for j in targets.indices { targets[j] = 0 }
             }
+            enablement.clear()
+            if let trader {
+                do {
+                    _ = try trader.enable(obs, prices: fcas[i], targets: targets, enablement: &enablement)
+                } catch {
+                    ledger.noteError("\(MarketTime.format(end)) (FCAS): \(error)")
+                    enablement.clear()
+                }
+            }
+            for k in fcasAUD.indices { fcasAUD[k] = 0 }
             var netW = 0.0, chargedWh = 0.0, dischargedWh = 0.0, costAUD = 0.0
             for j in energy.indices {
                 let step = Settlement.step(limits: limits[j], spec: input.fleet[j].spec, energyWh: energy[j],
@@ -118,6 +133,9 @@ public enum Backtest {
                 let p = step.powerW
                 energy[j] = step.energyWh
                 obs.assets[j].powerW = p
+                if trader != nil {
+                    settleFCAS(&enablement, asset: j, fcas[i], input.fleet[j], step, hours: dt, into: &fcasAUD, ledger: &ledger, at: end)
+                }
                 netW += p
                 if p > 0 {
                     dischargedWh += p * dt
@@ -127,10 +145,29 @@ public enum Backtest {
                 }
             }
             ledger.settle(i, price: rrp[i], netW: netW, chargedWh: chargedWh, dischargedWh: dischargedWh,
-                          costAUD: costAUD, energyWh: energy.reduce(0, +))
+                          costAUD: costAUD, energyWh: energy.reduce(0, +), fcasAUD: fcasAUD)
         }
         progress?(1)
-        return ledger.result(region: input.prices.region, strategy: strategy.name, gaps: input.prices.gaps)
+        return ledger.result(region: input.prices.region, strategy: strategy.name, gaps: input.prices.gaps,
+                             fcasServices: trader == nil ? [] : input.fcasServices)
+    }
+
+    /// Holds asset `j`'s enablement to what its battery can deliver after the
+    /// interval's energy `step`, notes what was cut back, and adds what the
+    /// rest earns (MW x price x hours) to `aud`, by service.
+    private static func settleFCAS(_ enablement: inout FCASEnablement, asset j: Int, _ prices: FCASPrices,
+                                   _ battery: BacktestBattery, _ step: Settlement.Step, hours dt: Double,
+                                   into aud: inout [Double], ledger: inout Ledger, at end: Int64) {
+        var mw: [FCASService: Double] = [:]
+        for s in FCASService.allCases where enablement[j, s] != 0 { mw[s] = enablement[j, s] }
+        guard !mw.isEmpty else { return }
+        for c in FCASLimits.hold(&mw, prices: prices, spec: battery.spec, powerW: step.powerW, energyWh: step.energyWh) {
+            ledger.noteClamp("\(MarketTime.format(end)) \(battery.name): \(c)")
+        }
+        for (s, v) in mw where v > 0 {
+            enablement[j, s] = v
+            aud[s.rawValue] += FCASService.availabilityRevenue(mw: v, price: prices[s], hours: dt)
+        }
     }
 
     /// The fleet's batteries grouped by physics, start and cost.

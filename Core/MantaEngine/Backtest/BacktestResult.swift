@@ -60,6 +60,10 @@ public struct BacktestResult: Sendable {
     public var fcasRevenueAUD: [Double] = [Double](repeating: 0, count: FCASService.allCases.count)
     /// The FCAS services the run traded (priced in the data and asked for).
     public var fcasServices: [FCASService] = []
+    /// FCAS enablements a strategy asked for beyond what its battery could
+    /// deliver (FCASLimits), and the first of them with its reason.
+    public var fcasClamps = 0
+    public var firstFCASClamp: String?
 
     /// FCAS availability revenue over every service, AUD.
     public var fcasRevenueTotalAUD: Double { fcasRevenueAUD.reduce(0, +) }
@@ -115,6 +119,14 @@ struct Ledger {
         fleetPowerMW = fleet.reduce(0) { $0 + $1.powerMW }
         fleetEnergyMWh = fleet.reduce(0) { $0 + $1.spec.capacityWh / 1e6 }
         startEnergyMWh = fleet.reduce(0) { $0 + $1.initialEnergyWh / 1e6 }
+    }
+
+    var clamps = 0
+    var firstClamp: String?
+
+    mutating func noteClamp(_ message: String) {
+        clamps += 1
+        if firstClamp == nil { firstClamp = message }
     }
 
     mutating func noteError(_ message: String) {
@@ -175,6 +187,8 @@ struct Ledger {
             startEnergyMWh: startEnergyMWh, strategyErrors: errors, firstStrategyError: firstError, gaps: gaps)
         r.fcasRevenueAUD = fcas
         r.fcasServices = fcasServices
+        r.fcasClamps = clamps
+        r.firstFCASClamp = firstClamp
         return r
     }
 }

@@ -1,4 +1,5 @@
 import MantaJSON
+import MantaMarket
 
 /// Low-code trading rules, written as JSON. The seed's example fits on a line:
 ///
@@ -17,6 +18,16 @@ import MantaJSON
 ///     "time":             {"between": ["17:00", "21:00"]}  interval start, market time (wraps midnight)
 ///     "weekday":          {"in": ["sat", "sun"]}
 ///     "forecast":         {"horizon": 12, "stat": "max", ">": 300}  over the next `horizon` intervals
+///
+/// FCAS rules (`"fcas": [...]`, beside `rules`) enable a service while their conditions hold; every
+/// rule that holds enables, the largest amount per service winning:
+///
+///     {"if": {"fcas_price": {"service": "RAISE6SEC", ">": 5}, "soc": {">": "40%"}},
+///      "enable": "RAISE6SEC", "mw": 0.5}
+///
+/// with `mw` per asset, or `power` as a fraction of the rating on that side (discharge for raise,
+/// charge for lower). `fcas_price` (that service's price this interval, AUD/MW/h) is a condition of
+/// FCAS rules only. What a rule enables is held to what the battery can deliver (FCASLimits).
 ///
 /// Operators: ">", ">=", "<", "<=", "==", "!=", "between" [low, high].
 /// Actions: "charge", "discharge", "hold", or {"action": "charge", "power": 0.5} (a fraction of the
@@ -41,6 +52,18 @@ public struct RuleSet: Sendable, Equatable {
         /// Days as 0 = Monday ... 6 = Sunday.
         case weekday(Set<Int>)
         case forecast(horizon: Int, stat: Stat, Comparison)
+        /// The interval's price of an FCAS service (FCAS rules only).
+        case fcasPrice(FCASService, Comparison)
+    }
+
+    /// Enables `service` while `condition` holds: `mw` per asset, or
+    /// `fraction` of the asset's rating on that side.
+    public struct FCASRule: Sendable, Equatable {
+        public var name: String
+        public var condition: Condition
+        public var service: FCASService
+        public var mw: Double?
+        public var fraction: Double?
     }
 
     public enum Stat: String, Sendable, Equatable, CaseIterable { case max, min, mean }
@@ -73,6 +96,7 @@ public struct RuleSet: Sendable, Equatable {
     }
 
     public var rules: [Rule]
+    public var fcas: [FCASRule] = []
     public var fallback: Action
     /// What `forecast` conditions are evaluated on: "regression" (the
     /// default), "seasonal" or "persistence".
@@ -90,8 +114,9 @@ public struct RuleSet: Sendable, Equatable {
     }
 
     /// The longest percentile window and forecast horizon any rule uses.
-    public var percentileWindow: Int { rules.map { RuleSet.windows($0.condition).percentile }.max() ?? 0 }
-    public var forecastHorizon: Int { rules.map { RuleSet.windows($0.condition).forecast }.max() ?? 0 }
+    public var percentileWindow: Int { conditions.map { RuleSet.windows($0).percentile }.max() ?? 0 }
+    public var forecastHorizon: Int { conditions.map { RuleSet.windows($0).forecast }.max() ?? 0 }
+    private var conditions: [Condition] { rules.map(\.condition) + fcas.map(\.condition) }
 
     static func windows(_ c: Condition) -> (percentile: Int, forecast: Int) {
         switch c {

@@ -1,4 +1,5 @@
 import MantaJSON
+import MantaMarket
 
 extension RuleSet {
     /// Reads and validates a rule set. Every error names the rule (by index
@@ -7,7 +8,7 @@ extension RuleSet {
     /// errors too, so that a misspelt condition is never silently ignored.
     public init(_ json: JSON) throws(StrategyConfigError) {
         guard let top = json.object else { throw StrategyConfigError("a rule set must be an object with \"rules\"") }
-        for key in top.keys where !["rules", "default", "forecaster", "$schema", "description"].contains(key) {
+        for key in top.keys where !["rules", "fcas", "default", "forecaster", "$schema", "description"].contains(key) {
             throw StrategyConfigError("\(key): unknown field (a rule set has rules, default, forecaster)")
         }
         guard let list = top["rules"]?.array else { throw StrategyConfigError("rules: must be an array of rules") }
@@ -32,6 +33,10 @@ extension RuleSet {
         }
         // Stable: equal priorities keep their order in the file.
         self.rules = rules.enumerated().sorted { ($0.element.priority, -$0.offset) > ($1.element.priority, -$1.offset) }.map(\.element)
+        if let list = top["fcas"] {
+            guard let entries = list.array else { throw StrategyConfigError("fcas: must be an array of FCAS rules") }
+            for (i, entry) in entries.enumerated() { fcas.append(try RuleSet.fcasRule(entry, index: i)) }
+        }
         fallback = try top["default"].map { j throws(StrategyConfigError) in try RuleSet.action(j, at: "default") }
             ?? Action(direction: 0, fraction: nil, watts: nil)
         if let f = top["forecaster"] {
@@ -44,7 +49,35 @@ extension RuleSet {
 
     static let operators = [">", ">=", "<", "<=", "==", "!=", "between"]
 
-    static func condition(_ j: JSON, at: String) throws(StrategyConfigError) -> Condition {
+    /// `{"if": {...}, "enable": "RAISE6SEC", "mw": 0.5}` (or `"power": 0.5`).
+    static func fcasRule(_ entry: JSON, index i: Int) throws(StrategyConfigError) -> FCASRule {
+        let name = entry["name"]?.string ?? ""
+        let at = name.isEmpty ? "fcas[\(i)]" : "fcas[\(i)] \"\(name)\""
+        guard let o = entry.object else { throw StrategyConfigError("\(at): must be an object with if and enable") }
+        for key in o.keys where !["name", "if", "enable", "mw", "power", "description"].contains(key) {
+            throw StrategyConfigError("\(at): \(key): unknown field (an FCAS rule has name, if, enable, mw or power)")
+        }
+        guard let cond = o["if"] else { throw StrategyConfigError("\(at): if: required") }
+        guard let text = o["enable"]?.string, let service = FCASService(name: text) else {
+            let names = FCASService.allCases.map(\.name).joined(separator: ", ")
+            throw StrategyConfigError("\(at): enable: must name an FCAS service (\(names))")
+        }
+        var rule = FCASRule(name: name.isEmpty ? "fcas \(i + 1)" : name, condition: try condition(cond, at: "\(at): if", fcas: true),
+                            service: service, mw: nil, fraction: nil)
+        switch (o["mw"], o["power"]) {
+        case (let mw?, nil):
+            guard let v = mw.number, v > 0, v <= 100_000 else { throw StrategyConfigError("\(at).mw: must be a number in (0, 100000]") }
+            rule.mw = v
+        case (nil, let p?):
+            guard let f = p.number, f > 0, f <= 1 else { throw StrategyConfigError("\(at).power: must be a fraction in (0, 1]") }
+            rule.fraction = f
+        case (nil, nil): throw StrategyConfigError("\(at): give mw (per asset) or power (a fraction of the rating)")
+        default: throw StrategyConfigError("\(at): give mw or power, not both")
+        }
+        return rule
+    }
+
+    static func condition(_ j: JSON, at: String, fcas: Bool = false) throws(StrategyConfigError) -> Condition {
         guard let o = j.object, !o.isEmpty else { throw StrategyConfigError("\(at): must be an object of conditions") }
         var parts: [Condition] = []
         for (key, value) in o.members {
@@ -53,12 +86,18 @@ extension RuleSet {
             case "all", "any":
                 guard let list = value.array, !list.isEmpty else { throw StrategyConfigError("\(here): must be a non-empty array") }
                 var inner: [Condition] = []
-                for (k, c) in list.enumerated() { inner.append(try condition(c, at: "\(here)[\(k)]")) }
+                for (k, c) in list.enumerated() { inner.append(try condition(c, at: "\(here)[\(k)]", fcas: fcas)) }
                 parts.append(key == "all" ? .all(inner) : .any(inner))
             case "not":
-                parts.append(.not(try condition(value, at: here)))
+                parts.append(.not(try condition(value, at: here, fcas: fcas)))
             case "price":
                 parts.append(.price(try comparison(value, at: here)))
+            case "fcas_price":
+                guard fcas else { throw StrategyConfigError("\(here): a condition of FCAS rules only (the \"fcas\" list)") }
+                guard let text = value["service"]?.string, let service = FCASService(name: text) else {
+                    throw StrategyConfigError("\(here).service: must name an FCAS service such as \"RAISE6SEC\"")
+                }
+                parts.append(.fcasPrice(service, try comparison(value, at: here, extra: ["service"])))
             case "soc":
                 parts.append(.soc(try comparison(value, at: here, percent: true)))
             case "price_percentile":
@@ -89,7 +128,7 @@ extension RuleSet {
                 }
                 parts.append(.weekday(days))
             default:
-                throw StrategyConfigError("\(here): unknown condition (use price, price_percentile, soc, time, weekday, forecast, all, any, not)")
+                throw StrategyConfigError("\(here): unknown condition (use price, price_percentile, soc, time, weekday, forecast, \(fcas ? "fcas_price, " : "")all, any, not)")
             }
         }
         return parts.count == 1 ? parts[0] : .all(parts)

@@ -6,7 +6,7 @@ import MantaMarket
 /// percentiles come from the prices the strategy has been shown; forecast
 /// conditions from a forecaster of its own (the one the rule set names),
 /// so no rule can see the future.
-public final class RulesStrategy: Strategy {
+public final class RulesStrategy: FCASTrading {
     public let rules: RuleSet
     public var name: String { "rules" }
     private var memory: PriceMemory
@@ -28,7 +28,7 @@ public final class RulesStrategy: Strategy {
         let minute = start.hour * 60 + start.minute
         let days = MarketTime.days(year: start.year, month: start.month, day: start.day)
         let weekday = Int(((days + 3) % 7 + 7) % 7)  // 1970-01-01 was a Thursday; 0 = Monday
-        let context = Context(obs: obs, minute: minute, weekday: weekday)
+        let context = Context(obs: obs, minute: minute, weekday: weekday, fcas: FCASPrices())
         var last: String?
         for (i, asset) in obs.assets.enumerated() {
             let rule = rules.rules.first { holds($0.condition, context, asset) }
@@ -42,10 +42,31 @@ public final class RulesStrategy: Strategy {
         return last
     }
 
+    /// The FCAS rules: every one that holds for an asset enables its
+    /// service, the largest amount winning.
+    public func enable(_ obs: Observation, prices: FCASPrices, targets: [Double], enablement: inout FCASEnablement) -> String? {
+        guard !rules.fcas.isEmpty, obs.price.isFinite else { return nil }
+        let start = MarketTime.civil(ms: obs.intervalEndMs - obs.intervalMs)
+        let days = MarketTime.days(year: start.year, month: start.month, day: start.day)
+        let context = Context(obs: obs, minute: start.hour * 60 + start.minute, weekday: Int(((days + 3) % 7 + 7) % 7), fcas: prices)
+        var enabled: [String] = []
+        for (i, asset) in obs.assets.enumerated() where asset.soc.isFinite {
+            for rule in rules.fcas where holds(rule.condition, context, asset) {
+                let rating = (rule.service.isRaise ? asset.maxDischargeW : asset.maxChargeW) / 1e6
+                let mw = rule.mw ?? rating * (rule.fraction ?? 0)
+                enablement[i, rule.service] = max(enablement[i, rule.service], mw)
+                if i == 0 { enabled.append(rule.name) }
+            }
+        }
+        return enabled.isEmpty ? nil : enabled.joined(separator: ", ")
+    }
+
     struct Context {
         let obs: Observation
         let minute: Int
         let weekday: Int
+        /// The interval's FCAS prices (none while deciding energy).
+        let fcas: FCASPrices
     }
 
     private func holds(_ c: RuleSet.Condition, _ x: Context, _ a: AssetState) -> Bool {
@@ -59,6 +80,7 @@ public final class RulesStrategy: Strategy {
         case let .time(from, to):
             return from <= to ? (x.minute >= from && x.minute < to) : (x.minute >= from || x.minute < to)
         case .weekday(let days): return days.contains(x.weekday)
+        case let .fcasPrice(service, cmp): return cmp.holds(x.fcas[service])
         case let .forecast(h, stat, cmp):
             let values = forecast.prefix(h).filter(\.isFinite)
             guard !values.isEmpty else { return false }

@@ -32,6 +32,8 @@ public enum BacktestSummary {
             ("fcas_revenue_aud", .number(round2(r.fcasRevenueTotalAUD))),
             ("fcas_revenue_by_service", .object(JSONObject(r.fcasServices.map { ($0.name, .number(round2(r.fcasRevenueAUD[$0.rawValue]))) }))),
             ("markets", .string(o.markets.rawValue)),
+            ("fcas_clamps", .int(Int64(r.fcasClamps))),
+            ("first_fcas_clamp", .optional(r.firstFCASClamp)),
             ("charged_mwh", .number(round6(r.chargedMWh))),
             ("discharged_mwh", .number(round6(r.dischargedMWh))),
             ("cycles", .number(round6(r.cycles))),
