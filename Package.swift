@@ -126,7 +126,7 @@ let package = Package(
         .target(name: "NemwebMarket", dependencies: ["MantaKit", "MantaSDK", "MantaMarket", "MantaIO", "MantaJSON",
                                                      "MantaFetch"],
                 path: "Plugins/markets/nemweb/src", linkerSettings: pluginLinkerSettings),
-        .target(name: "EngineStrategy", dependencies: ["MantaKit", "MantaEngine"], path: "Plugins/shared/EngineStrategy"),
+        .target(name: "EngineStrategy", dependencies: ["MantaKit", "MantaEngine", "MantaMarket"], path: "Plugins/shared/EngineStrategy"),
         .target(name: "BuiltInPlugin", dependencies: ["EngineStrategy", "MantaKit", "MantaSDK", "MantaEngine", "MantaJSON"],
                 path: "Plugins/strategies/builtin/src", linkerSettings: pluginLinkerSettings),
         .target(name: "PythonPlugin", dependencies: ["EngineStrategy", "MantaKit", "MantaSDK", "MantaEngine", "MantaIO",

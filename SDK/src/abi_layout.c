@@ -52,8 +52,11 @@ AT(manta_asset_state_t, soc, 24);
 PIN(manta_asset_state_t, 88);
 AT(manta_observation_t, price, 72);
 AT(manta_observation_t, assets, 96);
-PIN(manta_observation_t, 112);
-PIN(manta_decision_t, 144);
+AT(manta_observation_t, fcas_priced, 112); /* 1.2 grew it */
+AT(manta_observation_t, fcas, 120);
+PIN(manta_observation_t, 200);
+AT(manta_decision_t, fcas_mw, 144); /* 1.2 grew it */
+PIN(manta_decision_t, 152);
 PIN(manta_strategy_t, 16);
 
 AT(manta_price_t, region, 16);

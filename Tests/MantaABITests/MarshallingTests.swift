@@ -158,4 +158,28 @@ import Testing
         }
         #expect(targets == [0, 1234, 0])
     }
+
+    @Test func fcasPricesReachTheStrategyAndItsEnablementComesBack() {
+        let assets = (1...2).map { i in
+            AssetState(id: "v/battery-\(i)", kind: .battery, soc: 0.5, capacityWh: 13_500, maxChargeW: 5000, maxDischargeW: 5000,
+                       socMin: 0, socMax: 1, powerW: 0, roundTripEfficiency: 0.9)
+        }
+        var obs = Observation(nowMs: 0, intervalEndMs: 300_000, intervalMs: 300_000, deadlineMs: 1, vpp: "v", region: "SA1",
+                              price: 50, priceHistory: [], assets: assets)
+        obs.fcas = [Double](repeating: .nan, count: Price.fcasCount)
+        obs.fcas[Int(MANTA_FCAS_RAISE6SEC)] = 2.5
+        obs.fcas[Int(MANTA_FCAS_LOWERREG)] = 0
+        var targets = [Double](repeating: 0, count: 2), fcas = [Double](repeating: 0, count: 2 * Price.fcasCount)
+        let (seen, priced, bufferGiven) = ObservationLayout().withC(obs, targets: &targets, fcasMW: &fcas) { c, decision in
+            decision.pointee.fcas_mw[1 * Int(MANTA_FCAS_COUNT) + Int(MANTA_FCAS_RAISE6SEC)] = 0.004
+            return (Observation(UnsafePointer(c))?.fcas, c.pointee.fcas_priced, decision.pointee.fcas_mw != nil)
+        }
+        #expect(priced == (1 << MANTA_FCAS_RAISE6SEC) | (1 << MANTA_FCAS_LOWERREG) && bufferGiven)
+        #expect(seen?[Int(MANTA_FCAS_RAISE6SEC)] == 2.5 && seen?[Int(MANTA_FCAS_LOWERREG)] == 0 && seen?[0].isNaN == true)
+        #expect(fcas[Int(MANTA_FCAS_COUNT) + Int(MANTA_FCAS_RAISE6SEC)] == 0.004 && fcas.filter { $0 != 0 }.count == 1)
+        // Without FCAS the decision's buffer is NULL and the observation says no service is priced.
+        obs.fcas = []
+        let (none, noBuffer) = ObservationLayout().withC(obs, targets: &targets) { c, d in (c.pointee.fcas_priced, d.pointee.fcas_mw == nil) }
+        #expect(none == 0 && noBuffer)
+    }
 }

@@ -161,7 +161,8 @@ import Testing
                      "manta_setpoint_result_t.struct_size=144"] {
             #expect(r.reports["driver"]?.contains(line) == true, "\(line)")
         }
-        for line in ["manta_observation_t.struct_size=112", "manta_decision_t.struct_size=144", "asset_stride=88",
+        for line in ["manta_observation_t.struct_size=\(MemoryLayout<manta_observation_t>.size)",
+                     "manta_decision_t.struct_size=\(MemoryLayout<manta_decision_t>.size)", "asset_stride=88",
                      "manta_asset_state_t.struct_size=88", "asset=dev/battery-1 soc=0.500", "asset=dev/battery-2 soc=0.500"] {
             #expect(r.reports["strategy"]?.contains(line) == true, "\(line)")
         }

@@ -108,3 +108,19 @@ def test_a_rule_strategy_trades_fcas_within_the_bound():
     energy = backtest(*args, "--markets", "energy")
     assert energy["fcas_revenue_aud"] == 0 and energy["fcas_revenue_by_service"] == {}
     assert energy["energy_revenue_aud"] == energy["revenue_aud"]
+
+
+@needs_data
+def test_a_plugin_trades_fcas_through_the_abi_as_the_engine_does():
+    """The same FCAS rules run in process and as the manta.builtin plugin (dlopen'd, decide() filling the
+    1.2 decision's fcas_mw from the observation's fcas prices): the same revenue, service by service."""
+    path = str(FCAS / "DISPATCHPRICE_202101.CSV")
+    rules = json.loads((ROOT / "examples" / "rules" / "fcas.json").read_text())
+    args = ["--prices", path, "--region", "SA1", "--battery", "power_mw=1,energy_mwh=2,eta_rt=0.9,soc0=0.5"]
+    engine = backtest(*args, "--strategy", "rules", "--config", json.dumps(rules))
+    plugin = backtest(*args, "--strategy", str(BUILD / "libmanta_builtin.so"),
+                      "--config", json.dumps({"strategy": "rules", "config": rules}))
+    assert plugin["strategy"].startswith("manta.builtin")
+    assert plugin["fcas_revenue_aud"] > 0
+    for key in ["revenue_aud", "energy_revenue_aud", "fcas_revenue_aud", "fcas_revenue_by_service", "fcas_clamps"]:
+        assert plugin[key] == engine[key], key

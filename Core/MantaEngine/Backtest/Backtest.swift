@@ -93,7 +93,8 @@ public enum Backtest {
         let step = max(1, rrp.count / 100)
         // FCAS, where the markets and the prices have it and the strategy trades it.
         let trader = input.fcasServices.isEmpty ? nil : strategy as? FCASTrading
-        let fcas = trader == nil ? [] : fcasGrid(input.prices)
+        // Every strategy is shown the interval's FCAS prices where the markets include them.
+        let fcas = input.fcasServices.isEmpty ? [] : fcasGrid(input.prices)
         var enablement = FCASEnablement(assets: input.fleet.count)
         var fcasAUD = [Double](repeating: 0, count: trader == nil ? 0 : FCASService.allCases.count)
         for i in rrp.indices {
@@ -107,6 +108,7 @@ public enum Backtest {
             obs.intervalEndMs = end
             obs.deadlineMs = end
             obs.price = rrp[i]
+            if !fcas.isEmpty { obs.fcas = fcas[i].values }
             obs.priceHistory = rrp[max(0, i - input.historyIntervals)..<i]
             for j in energy.indices { obs.assets[j].soc = energy[j] / input.fleet[j].spec.capacityWh }
             for j in targets.indices { targets[j] = 0 }

@@ -2,6 +2,7 @@ import MantaABI
 import MantaEngine
 import MantaIO
 import MantaJSON
+import MantaMarket
 import MantaModel
 import MantaSDK
 
@@ -9,7 +10,7 @@ import MantaSDK
 /// backtest's own thread (which serves as the instance's worker: every
 /// call comes from it, one at a time). The host clock the plugin sees is
 /// the start of the interval being decided.
-public final class PluginStrategy: Strategy {
+public final class PluginStrategy: FCASTrading {
     public let name: String
     let module: LoadedModule
     let handle: OpaquePointer
@@ -17,6 +18,9 @@ public final class PluginStrategy: Strategy {
     let services: OfflineServices
     let marshal = ObservationLayout()
     private var closed = false
+    /// What the plugin enabled in the last decide (ABI 1.2), handed over
+    /// by `enable`; empty when no FCAS was offered.
+    private var fcasMW: [Double] = []
 
     public struct Failure: Error, Sendable, CustomStringConvertible {
         public let description: String
@@ -74,9 +78,20 @@ public final class PluginStrategy: Strategy {
 
     public func decide(_ obs: Observation, targets: inout [Double]) throws -> String? {
         services.setNow(obs.nowMs)
-        let (rc, _) = marshal.decide(module, handle, obs, targets: &targets, wantReason: false)
+        // The plugin answers energy and FCAS in the one call; FCAS is offered when the observation has prices.
+        let n = obs.fcas.isEmpty ? 0 : obs.assets.count * Price.fcasCount
+        if fcasMW.count != n { fcasMW = [Double](repeating: 0, count: n) } else { for k in fcasMW.indices { fcasMW[k] = 0 } }
+        let (rc, _) = marshal.decide(module, handle, obs, targets: &targets, fcasMW: &fcasMW, wantReason: false)
         guard rc == MANTA_OK else {
             throw Failure(description: services.takeLastError() ?? "decide() returned \(StatusCode.name(rc))")
+        }
+        return nil
+    }
+
+    public func enable(_ obs: Observation, prices: FCASPrices, targets: [Double], enablement: inout FCASEnablement) -> String? {
+        guard fcasMW.count == obs.assets.count * Price.fcasCount else { return nil }
+        for i in 0..<obs.assets.count {
+            for s in FCASService.allCases { enablement[i, s] = fcasMW[i * Price.fcasCount + s.rawValue] }
         }
         return nil
     }

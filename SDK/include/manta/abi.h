@@ -115,8 +115,10 @@ typedef struct manta_str {
  *                                 apply_setpoints: 40)
  *     manta_device_info_t 152    manta_setpoint_t 48
  *     manta_setpoint_result_t 144
- *     manta_strategy_t 16        manta_observation_t 112
- *     manta_asset_state_t 88     manta_decision_t 144
+ *     manta_strategy_t 16        manta_observation_t 112 (1.2 appends
+ *                                 fcas_priced, reserved2, fcas: 200)
+ *     manta_asset_state_t 88     manta_decision_t 144 (1.2 appends
+ *                                 fcas_mw: 152)
  *     manta_market_t 24          manta_price_t 48 (1.2 appends
  *                                 fcas_priced, reserved, fcas: 136)
  *     manta_bid_t 56             manta_bid_result_t 152

@@ -11,6 +11,7 @@
 #define MANTA_STRATEGY_H
 
 #include "module.h"
+#include "market.h" /* MANTA_FCAS_* */
 
 #ifdef __cplusplus
 extern "C" {
@@ -66,6 +67,15 @@ typedef struct manta_observation {
     const manta_asset_state_t *assets;
     uint32_t asset_stride;
     uint32_t reserved1;
+
+    /* ---- ABI 1.2 ---- read only when MANTA_HAS_FIELD(obs,
+     * manta_observation_t, fcas). The interval's FCAS prices, AUD/MW per
+     * hour of enablement, indexed by MANTA_FCAS_* (market.h); fcas[i] is a
+     * price only where bit (1 << i) of fcas_priced is set. 0 bits: no FCAS
+     * is offered to this strategy this interval. */
+    uint32_t fcas_priced;
+    uint32_t reserved2;
+    double fcas[MANTA_FCAS_COUNT];
 } manta_observation_t;
 
 /* The answer. Owned by the host; the strategy writes into it. */
@@ -77,6 +87,17 @@ typedef struct manta_decision {
     double *target_w;
     /* Optional NUL-terminated reason, shown in the dispatch history. */
     char reason[MANTA_MESSAGE_SIZE];
+
+    /* ---- ABI 1.2 ---- write only when MANTA_HAS_FIELD(out,
+     * manta_decision_t, fcas_mw) and fcas_mw is not NULL. FCAS enablement
+     * per asset in MW, count * MANTA_FCAS_COUNT entries, asset by asset:
+     * fcas_mw[asset * MANTA_FCAS_COUNT + MANTA_FCAS_RAISE6SEC]. Owned by the
+     * host, pre-filled 0, valid during decide() only. The host holds each
+     * entry to what the asset can deliver beside its target (joint
+     * capacity with the energy dispatch and regulation, energy to sustain
+     * the service) and says what it cut; a service not priced in the
+     * observation is not enabled. NULL when the host offers no FCAS. */
+    double *fcas_mw;
 } manta_decision_t;
 
 typedef struct manta_strategy {

@@ -36,9 +36,11 @@ public enum ABIGrowth {
         public static let setpoint = MemoryLayout<manta_setpoint_t>.size
         public static let setpointResult = MemoryLayout<manta_setpoint_result_t>.size
         public static let strategy = MemoryLayout<manta_strategy_t>.size
-        public static let observation = MemoryLayout<manta_observation_t>.size
+        /// 1.2 appended fcas_priced, reserved2 and fcas.
+        public static let observation = MemoryLayout<manta_observation_t>.offset(of: \manta_observation_t.fcas_priced)!
         public static let assetState = MemoryLayout<manta_asset_state_t>.size
-        public static let decision = MemoryLayout<manta_decision_t>.size
+        /// 1.2 appended fcas_mw.
+        public static let decision = MemoryLayout<manta_decision_t>.offset(of: \manta_decision_t.fcas_mw)!
         public static let market = MemoryLayout<manta_market_t>.size
         /// 1.2 appended fcas_priced, reserved and fcas (MANTA_PRICE_SIZE_1_0).
         public static let price = MemoryLayout<manta_price_t>.offset(of: \manta_price_t.fcas_priced)!

@@ -54,6 +54,10 @@ public struct Observation: Sendable, Equatable {
     /// that a backtest can show a window onto its series without a copy.
     public var priceHistory: ArraySlice<Double>
     public var assets: [AssetState]
+    /// The interval's FCAS prices, AUD/MW/h, indexed by MANTA_FCAS_* (ABI
+    /// 1.2): empty when no FCAS is offered, else `Price.fcasCount` long with
+    /// NaN for a service not priced.
+    public var fcas: [Double] = []
 
     public init(nowMs: Int64, intervalEndMs: Int64, intervalMs: Int64, deadlineMs: Int64, vpp: String,
                 region: String, price: Double, priceHistory: ArraySlice<Double>, assets: [AssetState]) {
@@ -86,6 +90,13 @@ public struct Observation: Sendable, Equatable {
         self.init(nowMs: c.now_ms, intervalEndMs: c.interval_end_ms, intervalMs: c.interval_ms, deadlineMs: c.deadline_ms,
                   vpp: String(manta: c.vpp), region: String(manta: c.region), price: c.price, priceHistory: history[...],
                   assets: assets)
+        if ABIGrowth.hasField(c.struct_size, \manta_observation_t.fcas), c.fcas_priced != 0 {
+            fcas = withUnsafeBytes(of: c.fcas) { raw in
+                (0..<Price.fcasCount).map { i in
+                    c.fcas_priced & (1 << UInt32(i)) != 0 ? raw.load(fromByteOffset: i * 8, as: Double.self) : .nan
+                }
+            }
+        }
     }
 }
 
@@ -94,9 +105,13 @@ public struct Observation: Sendable, Equatable {
 public struct Decision: Sendable, Equatable {
     public var targetsW: [Double]
     public var reason: String
+    /// FCAS enablement, MW, asset by asset, `Price.fcasCount` per asset
+    /// (manta_decision_t.fcas_mw, ABI 1.2); empty when none was asked for.
+    public var fcasMW: [Double]
 
-    public init(targetsW: [Double], reason: String = "") {
+    public init(targetsW: [Double], reason: String = "", fcasMW: [Double] = []) {
         self.targetsW = targetsW
         self.reason = reason
+        self.fcasMW = fcasMW
     }
 }

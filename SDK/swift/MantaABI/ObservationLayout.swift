@@ -44,10 +44,21 @@ public final class ObservationLayout {
         }
     }
 
+    /// `withC` offering no FCAS (the decision's fcas_mw is NULL).
+    public func withC<R>(_ obs: Observation, targets: inout [Double],
+                         _ body: (UnsafeMutablePointer<manta_observation_t>, UnsafeMutablePointer<manta_decision_t>) -> R)
+        -> R
+    {
+        var none: [Double] = []
+        return withC(obs, targets: &targets, fcasMW: &none, body)
+    }
+
     /// Calls `body` with `obs` as a manta_observation_t and a decision
     /// whose target_w is `targets` (one per asset, pre-filled by the
-    /// caller). Both carry this side's struct_size; valid during `body` only.
-    public func withC<R>(_ obs: Observation, targets: inout [Double],
+    /// caller) and whose fcas_mw is `fcasMW` (Price.fcasCount per asset,
+    /// pre-filled; NULL when empty). Both carry this side's struct_size;
+    /// valid during `body` only.
+    public func withC<R>(_ obs: Observation, targets: inout [Double], fcasMW: inout [Double],
                          _ body: (UnsafeMutablePointer<manta_observation_t>, UnsafeMutablePointer<manta_decision_t>) -> R)
         -> R
     {
@@ -68,16 +79,34 @@ public final class ObservationLayout {
         return obs.priceHistory.withUnsafeBufferPointer { history in
             assets.withUnsafeBufferPointer { assetBuf in
                 targets.withUnsafeMutableBufferPointer { targetBuf in
-                    decision.target_w = targetBuf.baseAddress
-                    var o = manta_observation_t(
-                        struct_size: ABIGrowth.size(of: manta_observation_t.self), reserved0: 0,
-                        now_ms: obs.nowMs, interval_end_ms: obs.intervalEndMs, interval_ms: obs.intervalMs,
-                        deadline_ms: obs.deadlineMs, vpp: vppC, region: regionC, price: obs.price,
-                        price_history: history.baseAddress, history_count: UInt32(history.count),
-                        asset_count: UInt32(assetBuf.count), assets: assetBuf.baseAddress,
+                    fcasMW.withUnsafeMutableBufferPointer { fcasBuf in
+                        decision.target_w = targetBuf.baseAddress
+                        decision.fcas_mw = fcasBuf.isEmpty ? nil : fcasBuf.baseAddress
+                        var o = manta_observation_t()
+                        o.struct_size = ABIGrowth.size(of: manta_observation_t.self)
+                        o.now_ms = obs.nowMs
+                        o.interval_end_ms = obs.intervalEndMs
+                        o.interval_ms = obs.intervalMs
+                        o.deadline_ms = obs.deadlineMs
+                        o.vpp = vppC
+                        o.region = regionC
+                        o.price = obs.price
+                        o.price_history = history.baseAddress
+                        o.history_count = UInt32(history.count)
+                        o.asset_count = UInt32(assetBuf.count)
+                        o.assets = assetBuf.baseAddress
                         // This side's stride: a strategy steps by it, not by its own sizeof.
-                        asset_stride: UInt32(MemoryLayout<manta_asset_state_t>.stride), reserved1: 0)
-                    return body(&o, &decision)
+                        o.asset_stride = UInt32(MemoryLayout<manta_asset_state_t>.stride)
+                        var priced: UInt32 = 0
+                        withUnsafeMutableBytes(of: &o.fcas) { raw in
+                            for (i, v) in obs.fcas.prefix(Price.fcasCount).enumerated() where !v.isNaN {
+                                raw.storeBytes(of: v, toByteOffset: i * 8, as: Double.self)
+                                priced |= 1 << UInt32(i)
+                            }
+                        }
+                        o.fcas_priced = priced
+                        return body(&o, &decision)
+                    }
                 }
             }
         }

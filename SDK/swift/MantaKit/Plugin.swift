@@ -49,6 +49,17 @@ public protocol StrategyPlugin: Plugin {
     /// Decide one interval: write a target power per asset into `targets`
     /// (pre-filled with 0, + = discharge). Return an optional short reason.
     func decide(_ observation: Observation, targets: inout [Double]) throws(PluginError) -> String?
+
+    /// Enable FCAS for the interval just decided (ABI 1.2): MW per asset per
+    /// service into `fcasMW` (Price.fcasCount per asset, asset by asset,
+    /// pre-filled with 0), given the targets `decide` chose and the prices
+    /// in `observation.fcas`. Called only when the host offers FCAS; the
+    /// default enables nothing.
+    func enable(_ observation: Observation, targets: [Double], fcasMW: inout [Double]) throws(PluginError)
+}
+
+extension StrategyPlugin {
+    public func enable(_ observation: Observation, targets: [Double], fcasMW: inout [Double]) throws(PluginError) {}
 }
 
 /// A market connector ("manta.market/1").

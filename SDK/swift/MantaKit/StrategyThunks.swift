@@ -24,8 +24,12 @@ enum StrategyThunks {
         let count = Int(decision.count)
         var values = [Double](repeating: 0, count: count)
         var reason: String?
+        // FCAS only where the host's decision has the 1.2 field and offers a buffer.
+        let fcasOut = ABIGrowth.hasField(decision.struct_size, \manta_decision_t.fcas_mw) ? decision.fcas_mw : nil
+        var fcas = [Double](repeating: 0, count: fcasOut == nil ? 0 : count * Price.fcasCount)
         let status = box.reporting { () throws(PluginError) in
             reason = try strategy.decide(observation, targets: &values)
+            if fcasOut != nil { try strategy.enable(observation, targets: values, fcasMW: &fcas) }
         }
         guard status == MANTA_OK else { return status }
         guard values.count == count else {
@@ -33,6 +37,13 @@ enum StrategyThunks {
             return MANTA_ERR_INVALID
         }
         for i in 0..<count { targets[i] = values[i] }
+        if let fcasOut {
+            guard fcas.count == count * Price.fcasCount else {
+                box.host.reportError(.invalid("enable left \(fcas.count) FCAS entries for \(count) assets"))
+                return MANTA_ERR_INVALID
+            }
+            for k in fcas.indices { fcasOut[k] = fcas[k] }
+        }
         ABIMessage.copy(reason ?? "", into: &out.pointee.reason)  // a 1.0 field: within struct_size
         return MANTA_OK
     }

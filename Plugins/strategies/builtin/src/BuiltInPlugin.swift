@@ -28,6 +28,10 @@ final class BuiltInPlugin: StrategyPlugin {
     func decide(_ observation: Observation, targets: inout [Double]) throws(PluginError) -> String? {
         try EngineStrategy.decide(with: strategy, observation, targets: &targets)
     }
+
+    func enable(_ observation: Observation, targets: [Double], fcasMW: inout [Double]) throws(PluginError) {
+        try EngineStrategy.enable(with: strategy, observation, targets: targets, fcasMW: &fcasMW)
+    }
 }
 
 @_cdecl("manta_module_entry_v1")
