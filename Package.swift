@@ -97,7 +97,7 @@ let package = Package(
                           dependencies: ["MantaHost", .product(name: "ArgumentParser", package: "swift-argument-parser")],
                           path: "Core/mantad"),
         .executableTarget(name: "manta",
-                          dependencies: ["MantaHost", "MantaTools", "MantaEngine", "MantaIO", "MantaJSON", "MantaMarket",
+                          dependencies: ["MantaHost", "MantaTools", "MantaEngine", "MantaFetch", "MantaIO", "MantaJSON", "MantaMarket",
                                          "MantaMarketFiles", "MantaModbus", "MantaModel", "MantaText",
                                          .product(name: "ArgumentParser", package: "swift-argument-parser")],
                           path: "Core/manta"),

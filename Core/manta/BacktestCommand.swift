@@ -29,11 +29,14 @@ struct BacktestCommand: ParsableCommand {
 
     @OptionGroup var market: MarketRunOptions
 
-    @Option(help: "A built-in strategy (threshold, rules, mpc-persistence, mpc-seasonal, mpc-regression), optimal (the perfect-foresight bound), mpc-oracle (research only: sees the future), a strategy plugin's id or its .so path.")
+    @Option(help: "A built-in strategy (threshold, rules, mpc-persistence, mpc-seasonal, mpc-regression), optimal (the perfect-foresight bound), mpc-oracle (research only: sees the future), mpc-predispatch (MPC on AEMO's pre-dispatch forecasts: needs --predispatch), a strategy plugin's id or its .so path.")
     var strategy = "threshold"
 
     @Option(help: "Strategy config as a JSON object (a plugin's is checked against its manifest schema).")
     var config: String?
+
+    @Option(help: "AEMO's PREDISPATCHPRICE file (the monthly archive's CSV, or its .zip) for --strategy mpc-predispatch.")
+    var predispatch: String?
 
     @Flag(help: "Print one JSON object.")
     var json = false
@@ -53,6 +56,11 @@ struct BacktestCommand: ParsableCommand {
             }
             try StrategyArgument.check(strategy, config: request.strategyConfig, pluginDirs: request.pluginDirs,
                                        libraryDirs: request.libraryDirs)
+            if strategy == "mpc-predispatch" {
+                guard let predispatch else { throw ValidationError("--strategy mpc-predispatch needs --predispatch FILE") }
+                guard let region = request.region else { throw ValidationError("--strategy mpc-predispatch needs --region") }
+                request.predispatch = try PredispatchArgument.load(predispatch, region: region)
+            }
             return (request, try MarketRunOptions.time(day, "--day"))
         }
         let bar = ProgressBar(enabled: !json && ProgressBar.onTerminal, label: "backtest \(strategy)")

@@ -13,9 +13,9 @@ enum StrategyArgument {
         switch name {
         case "optimal":
             return
-        case "mpc-oracle":
+        case "mpc-oracle", "mpc-predispatch":
             do { _ = try BuiltInStrategies.mpcConfig(config ?? .object(JSONObject())) } catch {
-                throw ValidationError("--strategy mpc-oracle config: \(error.description)")
+                throw ValidationError("--strategy \(name) config: \(error.description)")
             }
         case _ where name.hasSuffix(".so") || name.contains("/"):
             guard FileSystem.exists(name) else { throw ValidationError("--strategy \(name): no such file") }
@@ -26,7 +26,7 @@ enum StrategyArgument {
         default:
             let index = ManifestIndex(pluginDirs: pluginDirs, libraryDirs: libraryDirs)
             guard let manifest = index.manifest(id: name) else {
-                let known = (BuiltInStrategies.names + ["optimal", "mpc-oracle"]).joined(separator: ", ")
+                let known = (BuiltInStrategies.names + ["optimal", "mpc-oracle", "mpc-predispatch"]).joined(separator: ", ")
                 throw ValidationError("--strategy \(name): unknown; built in: \(known), a strategy plugin's id, or its .so path")
             }
             if case .failure(let e) = index.libraryPath(for: manifest) {

@@ -22,6 +22,8 @@ public struct BacktestRequest: Sendable {
     /// The markets settled; the bound co-optimises FCAS with energy when
     /// the prices hold it, unless this is `.energy`.
     public var markets = BacktestMarkets.energyAndFCAS
+    /// AEMO's pre-dispatch runs for `mpc-predispatch` (the region's).
+    public var predispatch: PredispatchRuns?
     public var pluginDirs: [String] = []
     /// Where libraries named by manifests are looked for (a strategy may be
     /// given by its manifest id).
@@ -67,8 +69,8 @@ public enum BacktestJob {
             if r.strategy == "optimal" {
                 result = try Backtest.perfectForesight(input)
             } else {
-                let strategy = r.strategy == "mpc-oracle"
-                    ? try oracle(prices, config: r.strategyConfig)
+                let strategy = r.strategy == "mpc-oracle" ? try oracle(prices, config: r.strategyConfig)
+                    : r.strategy == "mpc-predispatch" ? try predispatch(r, prices)
                     : try makeStrategy(r, catalog: catalog, logger: logger)
                 defer { (strategy as? PluginStrategy)?.close() }
                 result = try Backtest.run(input, strategy: strategy, progress: progress)
@@ -123,6 +125,20 @@ public enum BacktestJob {
         }
     }
 
+    /// MPC planning on AEMO's pre-dispatch forecasts: at each decision the
+    /// latest run published by then (its LASTCHANGED), never a later one.
+    static func predispatch(_ r: BacktestRequest, _ prices: PriceFile) throws(BacktestError) -> Strategy {
+        guard let runs = r.predispatch else { throw BacktestError("--strategy mpc-predispatch needs --predispatch FILE (AEMO's PREDISPATCHPRICE)") }
+        guard runs.region == prices.region else {
+            throw BacktestError("--predispatch holds \(runs.region.code) forecasts; the prices are \(prices.region.code)")
+        }
+        do {
+            return MPCStrategy(forecaster: PredispatchForecaster(runs), try BuiltInStrategies.mpcConfig(r.strategyConfig ?? .object(JSONObject())))
+        } catch {
+            throw BacktestError("--strategy mpc-predispatch config: \(error.description)")
+        }
+    }
+
     static func makeStrategy(_ r: BacktestRequest, catalog: PointCatalog, logger: Logger?) throws(BacktestError) -> Strategy {
         var path: String?
         if r.strategy.hasSuffix(".so") || r.strategy.contains("/") {
@@ -150,6 +166,6 @@ public enum BacktestJob {
         } catch {
             throw BacktestError("--strategy \(r.strategy) config: \(error.description)")
         }
-        throw BacktestError("--strategy \(r.strategy): unknown; built in: \((BuiltInStrategies.names + ["optimal", "mpc-oracle"]).joined(separator: ", ")), a strategy plugin's id, or its .so path")
+        throw BacktestError("--strategy \(r.strategy): unknown; built in: \((BuiltInStrategies.names + ["optimal", "mpc-oracle", "mpc-predispatch"]).joined(separator: ", ")), a strategy plugin's id, or its .so path")
     }
 }
