@@ -68,6 +68,13 @@ def solve(prices, P=1.0, E=2.0, rt=0.9, soc0=0.5, smin=0.0, smax=1.0, cost=0.0, 
     lp.row_lower_, lp.row_upper_ = rhs, rhs
     lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
     lp.a_matrix_.start_, lp.a_matrix_.index_, lp.a_matrix_.value_ = A.indptr, A.indices, A.data
+    h, elapsed = run_highs(lp)
+    return -h.getInfo().objective_function_value, elapsed
+
+
+def run_highs(lp):
+    """Solves `lp` quietly: (the solved Highs, seconds spent solving). Raises unless optimal."""
+    import highspy
     with stdout_to_stderr():
         h = highspy.Highs()
         h.setOptionValue("output_flag", False)  # the first thing after construction: nothing more is logged
@@ -78,7 +85,7 @@ def solve(prices, P=1.0, E=2.0, rt=0.9, soc0=0.5, smin=0.0, smax=1.0, cost=0.0, 
     status = h.modelStatusToString(h.getModelStatus())
     if status != "Optimal":
         raise RuntimeError(f"HiGHS: {status}")
-    return -h.getInfo().objective_function_value, elapsed
+    return h, elapsed
 
 
 def main():

@@ -26,9 +26,8 @@ import csv
 import datetime
 import json
 import sys
-import time
 
-from highs_bound import stdout_to_stderr
+from highs_bound import run_highs
 
 SERVICES = ["RAISE1SEC", "RAISE6SEC", "RAISE60SEC", "RAISE5MIN", "RAISEREG",
             "LOWER1SEC", "LOWER6SEC", "LOWER60SEC", "LOWER5MIN", "LOWERREG"]
@@ -134,16 +133,7 @@ def solve(slots, P=1.0, E=2.0, rt=0.9, soc0=0.5, smin=0.0, smax=1.0, cost=0.0, f
     lp.row_lower_, lp.row_upper_ = np.array(rlo, dtype=float), np.array(rhi, dtype=float)
     lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
     lp.a_matrix_.start_, lp.a_matrix_.index_, lp.a_matrix_.value_ = A.indptr, A.indices, A.data
-    with stdout_to_stderr():
-        h = highspy.Highs()
-        h.setOptionValue("output_flag", False)
-        h.passModel(lp)
-        started = time.time()
-        h.run()
-        elapsed = time.time() - started
-    status = h.modelStatusToString(h.getModelStatus())
-    if status != "Optimal":
-        raise RuntimeError(f"HiGHS: {status}")
+    h, elapsed = run_highs(lp)
     x = np.array(h.getSolution().col_value)
     energy = float(np.sum(p * dt * (x[T:2 * T] - x[:T]) - cost * dt * x[T:2 * T]))
     by_service = {s: float(np.sum(np.nan_to_num(price[s]) * dt * x[block[s] * T:(block[s] + 1) * T])) for s in services}
