@@ -2,7 +2,9 @@
 --strategy optimal` against HiGHS (highspy) solving the same LP, built
 independently in scripts/highs_fcas_bound.py, on real AEMO DISPATCHPRICE
 months; the revenue split by market and service; `--markets energy`."""
+import csv
 import json
+import os
 import subprocess
 import sys
 
@@ -124,3 +126,37 @@ def test_a_plugin_trades_fcas_through_the_abi_as_the_engine_does():
     assert plugin["fcas_revenue_aud"] > 0
     for key in ["revenue_aud", "energy_revenue_aud", "fcas_revenue_aud", "fcas_revenue_by_service", "fcas_clamps"]:
         assert plugin[key] == engine[key], key
+
+
+@needs_data
+def test_the_report_splits_revenue_by_market(tmp_path):
+    report = tmp_path / "report"
+    out = backtest("--prices", str(FCAS / "DISPATCHPRICE_202201.CSV"), "--region", "NSW1", "--allow-gaps", "--strategy", "optimal",
+                   "--battery", "power_mw=1,energy_mwh=2,eta_rt=0.9,soc0=0.5", "--report", str(report))
+    assert "revenue-by-market.svg" in os.listdir(report)
+    svg = (report / "revenue-by-market.svg").read_text()
+    for name in ["energy"] + list(out["fcas_revenue_by_service"]):
+        assert f">{name}<" in svg, name
+    rows = list(csv.DictReader(open(report / "settlement.csv")))
+    assert abs(sum(float(r["fcas_revenue_aud"] or 0) for r in rows) - out["fcas_revenue_aud"]) < 0.05
+    for r in rows:  # each interval: RRP x energy exported, plus its FCAS availability
+        if r["price_aud_mwh"]:
+            energy = float(r["price_aud_mwh"]) * float(r["power_mw"]) / 12
+            assert abs(float(r["revenue_aud"]) - energy - float(r["fcas_revenue_aud"])) < 1e-3
+    md = (report / "summary.md").read_text()
+    assert "| RAISEREG |" in md and "![revenue by market](revenue-by-market.svg)" in md
+
+
+@needs_data
+def test_the_arena_splits_revenue_by_market(tmp_path):
+    r = subprocess.run([MANTA, "arena", "--prices", str(FCAS / "DISPATCHPRICE_202101.CSV"), "--region", "NSW1",
+                        "--strategies", "rules,fcas=rules:examples/rules/fcas.json", "--battery", "power_mw=1,energy_mwh=2",
+                        "--json", "--report", str(tmp_path / "arena")], capture_output=True, text=True, cwd=ROOT)
+    assert r.returncode == 0, r.stderr
+    out = json.loads(r.stdout)
+    board = {e["strategy"]: e for e in out["leaderboard"]}
+    assert board["fcas"]["fcas_revenue_aud"] > 0 and board["rules"]["fcas_revenue_aud"] == 0
+    assert board["fcas"]["fcas_revenue_by_service"]["RAISEREG"] > 0
+    assert out["optimal_fcas_revenue_aud"] > 0
+    assert all(e["revenue_aud"] <= out["optimal_revenue_aud"] for e in out["leaderboard"])
+    assert "of which FCAS (AUD)" in (tmp_path / "arena" / "leaderboard.md").read_text()

@@ -23,6 +23,8 @@ public struct BacktestResult: Sendable {
         public var energyMWh: [Double]
         /// RRP x net energy - throughput cost + FCAS availability, AUD.
         public var revenueAUD: [Double]
+        /// Of which FCAS availability, AUD (0 for energy only).
+        public var fcasRevenueAUD: [Double] = []
 
         public func endMs(_ i: Int) -> Int64 { firstEndMs + Int64(i) * MarketTime.intervalMs }
     }
@@ -145,9 +147,15 @@ struct Ledger {
                          costAUD: Double, energyWh: Double, fcasAUD: [Double] = []) {
         let charged = chargedWh / 1e6, discharged = dischargedWh / 1e6
         var revenue = price * (discharged - charged) - costAUD
+        var fcasTotal = 0.0
         for (k, aud) in fcasAUD.enumerated() {
             fcas[k] += aud
-            revenue += aud
+            fcasTotal += aud
+        }
+        revenue += fcasTotal
+        if !fcasAUD.isEmpty {
+            if series.fcasRevenueAUD.isEmpty { series.fcasRevenueAUD = [Double](repeating: 0, count: series.price.count) }
+            series.fcasRevenueAUD[i] = fcasTotal
         }
         series.price[i] = price
         series.powerMW[i] = netW / 1e6

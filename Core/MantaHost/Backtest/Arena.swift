@@ -164,7 +164,8 @@ public enum Arena {
             switch e.outcome {
             case .success(let out):
                 let s = BacktestSummary.json(out, batteries: batteries, daily: false)
-                for key in ["revenue_aud", "revenue_per_mw", "capture_ratio", "cycles", "avg_buy_price", "avg_sell_price",
+                for key in ["revenue_aud", "energy_revenue_aud", "fcas_revenue_aud", "fcas_revenue_by_service", "revenue_per_mw",
+                            "capture_ratio", "cycles", "avg_buy_price", "avg_sell_price",
                             "worst_day", "risk", "strategy_errors", "first_strategy_error", "elapsed_s"] {
                     row[key] = s[key] ?? .null
                 }
@@ -180,6 +181,7 @@ public enum Arena {
             ("to", .string(MarketTime.iso(r.toEndMs))), ("intervals", .int(r.intervals)),
             ("batteries", .int(batteries.count)), ("power_mw", .number(r.fleetPowerMW)),
             ("optimal_revenue_aud", .number((r.revenueAUD * 100).rounded() / 100)),
+            ("optimal_fcas_revenue_aud", .number((r.fcasRevenueTotalAUD * 100).rounded() / 100)),
             ("leaderboard", .array(board)),
             ("elapsed_s", .number((o.wallSeconds * 1e3).rounded() / 1e3)),
             ("load_elapsed_s", .number((o.loadSeconds * 1e3).rounded() / 1e3)),

@@ -79,17 +79,18 @@ public enum ArenaReport {
             \(j["intervals"]?.integer ?? 0) intervals, \(batteries) (\(j["power_mw"]?.serialized() ?? "") MW); \
             perfect-foresight bound \(j["optimal_revenue_aud"]?.serialized() ?? "") AUD.
 
-            | rank | strategy | revenue (AUD) | per MW (AUD) | capture | cycles | worst day | run (s) |
-            | --- | --- | --- | --- | --- | --- | --- | --- |
+            | rank | strategy | revenue (AUD) | of which FCAS (AUD) | per MW (AUD) | capture | cycles | worst day | run (s) |
+            | --- | --- | --- | --- | --- | --- | --- | --- | --- |
 
             """
         for row in j["leaderboard"]?.array ?? [] {
             if let error = row["error"]?.string {
-                md += "| \(row["rank"]?.serialized() ?? "") | \(row["strategy"]?.string ?? "") | failed: \(error) | | | | | |\n"
+                md += "| \(row["rank"]?.serialized() ?? "") | \(row["strategy"]?.string ?? "") | failed: \(error) | | | | | | |\n"
                 continue
             }
             let worst = row["worst_day"].map { "\($0["date"]?.string ?? "") (\($0["revenue_aud"]?.serialized() ?? ""))" } ?? ""
             md += "| \(row["rank"]?.serialized() ?? "") | \(row["strategy"]?.string ?? "") | \(row["revenue_aud"]?.serialized() ?? "") | "
+                + "\(row["fcas_revenue_aud"]?.serialized() ?? "") | "
                 + "\(row["revenue_per_mw"]?.serialized() ?? "") | \(NumberText.fixed((row["capture_ratio"]?.number ?? .nan) * 100, 1)) % | "
                 + "\(NumberText.fixed(row["cycles"]?.number ?? .nan, 1)) | \(worst) | \(NumberText.fixed(row["elapsed_s"]?.number ?? .nan, 2)) |\n"
         }

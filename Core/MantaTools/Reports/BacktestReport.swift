@@ -13,6 +13,7 @@ import MantaText
 ///     summary.md            for people
 ///     day-YYYY-MM-DD.svg    one day's price against charge/discharge and SOC
 ///     monthly-revenue.svg
+///     revenue-by-market.svg energy and each FCAS service (when FCAS was traded)
 ///
 /// Written into a sibling folder and renamed into place, so a failed run
 /// never leaves a half-written report.
@@ -43,6 +44,20 @@ public enum BacktestReport {
         try FileSystem.write(markdown(o, summary: summary, day: day), to: "\(staging)/summary.md")
         try FileSystem.write(dayChart(r, day: day), to: "\(staging)/day-\(MarketTime.formatDate(day)).svg")
         try FileSystem.write(monthlyChart(o), to: "\(staging)/monthly-revenue.svg")
+        if !r.fcasServices.isEmpty { try FileSystem.write(marketChart(r), to: "\(staging)/revenue-by-market.svg") }
+    }
+
+    /// Revenue by market: energy (after throughput cost) and each FCAS service traded.
+    static func marketChart(_ r: BacktestResult) -> String {
+        let items = [("energy", r.energyRevenueAUD)] + r.fcasServices.map { ($0.name, r.fcasRevenueAUD[$0.rawValue]) }
+        var c = SVGChart(width: 900, height: 420, title: "Revenue by market: \(r.strategy), \(SVGChart.f(r.revenueAUD)) AUD "
+                         + "(FCAS \(SVGChart.f(r.fcasRevenueTotalAUD)))")
+        let (lo, hi) = SVGChart.range(items.map(\.1))
+        let p = SVGChart.Panel(x: 80, y: 50, w: 800, h: 300, xMin: 0, xMax: Double(items.count), yMin: lo, yMax: hi)
+        c.axes(p, yTitle: "revenue (AUD)", xTicks: items.indices.map { Double($0) + 0.5 }) { items[Int($0)].0 }
+        c.bars(p, items.enumerated().map { (Double($0.offset) + 0.15, $0.element.1) }, barWidth: 0.7,
+               positive: "#1971c2", negative: "#c92a2a")
+        return c.render()
     }
 
     /// The day to chart: the one asked for (it must be in the run), else the best.
@@ -57,13 +72,16 @@ public enum BacktestReport {
         return r.bestDay?.startMs ?? MarketTime.dayStart(r.fromEndMs - 1)
     }
 
+    /// With FCAS traded, a last column `fcas_revenue_aud` says how much of
+    /// each interval's revenue was FCAS availability.
     static func settlementCSV(_ r: BacktestResult) -> String {
-        var out = "interval_end,interval_end_ms,price_aud_mwh,power_mw,energy_mwh,soc,revenue_aud\n"
-        let s = r.series
+        let s = r.series, fcas = !s.fcasRevenueAUD.isEmpty
+        var out = "interval_end,interval_end_ms,price_aud_mwh,power_mw,energy_mwh,soc,revenue_aud\(fcas ? ",fcas_revenue_aud" : "")\n"
         for i in s.price.indices {
             let end = s.endMs(i)
             out += "\(MarketTime.iso(end)),\(end),\(NumberText.rounded(s.price[i])),\(NumberText.rounded(s.powerMW[i], 6)),\(NumberText.rounded(s.energyMWh[i], 6)),"
-                + "\(NumberText.rounded(s.energyMWh[i] / r.fleetEnergyMWh, 6)),\(NumberText.rounded(s.revenueAUD[i], 4))\n"
+                + "\(NumberText.rounded(s.energyMWh[i] / r.fleetEnergyMWh, 6)),\(NumberText.rounded(s.revenueAUD[i], 4))"
+                + (fcas ? ",\(NumberText.rounded(s.fcasRevenueAUD[i], 4))\n" : "\n")
         }
         return out
     }
@@ -144,6 +162,9 @@ public enum BacktestReport {
             ![day](day-\(MarketTime.formatDate(day)).svg)
 
             ![monthly revenue](monthly-revenue.svg)
+            \(r.fcasServices.isEmpty ? "" : "\n| market | revenue (AUD) |\n| --- | --- |\n| energy | \(v("energy_revenue_aud")) |\n"
+                + r.fcasServices.map { "| \($0.name) | \(s["fcas_revenue_by_service"]?[$0.name]?.serialized() ?? "-") |" }.joined(separator: "\n")
+                + "\n\n![revenue by market](revenue-by-market.svg)\n")
 
             | month | revenue (AUD) | charged (MWh) | discharged (MWh) |
             | --- | --- | --- | --- |
