@@ -29,7 +29,7 @@ struct BacktestCommand: ParsableCommand {
 
     @OptionGroup var market: MarketRunOptions
 
-    @Option(help: "A built-in strategy (threshold, rules, mpc-persistence, mpc-seasonal, mpc-regression), optimal (the perfect-foresight bound), mpc-oracle (research only: sees the future), mpc-predispatch (MPC on AEMO's pre-dispatch forecasts: needs --predispatch), a strategy plugin's id or its .so path.")
+    @Option(help: "A built-in strategy (threshold, rules, mpc-persistence, mpc-seasonal, mpc-regression, mpc-fcas: MPC over energy and FCAS), optimal (the perfect-foresight bound), mpc-oracle (research only: sees the future), mpc-predispatch (MPC on AEMO's pre-dispatch forecasts: needs --predispatch), a strategy plugin's id or its .so path.")
     var strategy = "threshold"
 
     @Option(help: "Strategy config as a JSON object (a plugin's is checked against its manifest schema).")

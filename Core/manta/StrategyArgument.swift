@@ -19,14 +19,14 @@ enum StrategyArgument {
             }
         case _ where name.hasSuffix(".so") || name.contains("/"):
             guard FileSystem.exists(name) else { throw ValidationError("--strategy \(name): no such file") }
-        case _ where BuiltInStrategies.names.contains(name):
+        case _ where BuiltInStrategies.accepted.contains(name):
             do { _ = try BuiltInStrategies.make(name, config: config) } catch {
                 throw ValidationError("--strategy \(name) config: \(error.description)")
             }
         default:
             let index = ManifestIndex(pluginDirs: pluginDirs, libraryDirs: libraryDirs)
             guard let manifest = index.manifest(id: name) else {
-                let known = (BuiltInStrategies.names + ["optimal", "mpc-oracle", "mpc-predispatch"]).joined(separator: ", ")
+                let known = (BuiltInStrategies.accepted + ["optimal", "mpc-oracle", "mpc-predispatch"]).joined(separator: ", ")
                 throw ValidationError("--strategy \(name): unknown; built in: \(known), a strategy plugin's id, or its .so path")
             }
             if case .failure(let e) = index.libraryPath(for: manifest) {

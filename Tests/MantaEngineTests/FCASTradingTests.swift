@@ -112,3 +112,28 @@ import Testing
         }
     }
 }
+
+@Suite struct MPCWithFCAS {
+    @Test func itPlansBothMarketsWithoutLookingAhead() throws {
+        var prices = day(count: 576)
+        for i in prices.points.indices {
+            let hour = Double(i % 288) / 12
+            prices.points[i].fcas[.raiseReg] = hour >= 17 && hour < 21 ? 30 : 2
+            prices.points[i].fcas[.lower6Sec] = 3
+        }
+        let b = [battery(powerMW: 1, energyMWh: 2, rt: 0.9, soc0: 0.5)]
+        let input = Backtest.Input(prices: prices, fleet: b)
+        let r = try Backtest.run(input, strategy: MPCFCASStrategy(forecaster: PersistenceForecaster()))
+        #expect(r.fcasRevenueTotalAUD > 0 && r.energyRevenueAUD > 0)
+        #expect(r.revenueAUD <= (try Backtest.bound(input)) + 1e-6)
+        // Rewriting every price from interval 400 on leaves the first 400 intervals as they were.
+        var future = prices
+        for i in 400..<future.points.count {
+            future.points[i].rrp = 15_000
+            future.points[i].fcas[.raiseReg] = 15_000
+        }
+        let z = try Backtest.run(Backtest.Input(prices: future, fleet: b), strategy: MPCFCASStrategy(forecaster: PersistenceForecaster()))
+        #expect(Array(r.series.revenueAUD[..<400]) == Array(z.series.revenueAUD[..<400]))
+        #expect(Array(r.series.powerMW[..<400]) == Array(z.series.powerMW[..<400]))
+    }
+}

@@ -160,3 +160,16 @@ def test_the_arena_splits_revenue_by_market(tmp_path):
     assert out["optimal_fcas_revenue_aud"] > 0
     assert all(e["revenue_aud"] <= out["optimal_revenue_aud"] for e in out["leaderboard"])
     assert "of which FCAS (AUD)" in (tmp_path / "arena" / "leaderboard.md").read_text()
+
+
+@needs_data
+def test_mpc_co_optimising_fcas_captures_most_of_the_bound():
+    """mpc-fcas on five real days (NSW1, January 2022): energy and FCAS planned together on forecasts,
+    within the co-optimised bound and well above FCAS rules on the same days."""
+    args = ["--prices", str(FCAS / "DISPATCHPRICE_202201.CSV"), "--region", "NSW1", "--allow-gaps",
+            "--battery", "power_mw=1,energy_mwh=2,eta_rt=0.9,soc0=0.5"]
+    mpc = backtest(*args, "--strategy", "mpc-fcas")
+    rules = backtest(*args, "--strategy", "rules", "--config", (ROOT / "examples" / "rules" / "fcas.json").read_text())
+    assert mpc["strategy_errors"] == 0 and mpc["fcas_revenue_aud"] > 0
+    assert rules["revenue_aud"] < mpc["revenue_aud"] <= mpc["optimal_revenue_aud"]
+    assert mpc["capture_ratio"] > 0.6

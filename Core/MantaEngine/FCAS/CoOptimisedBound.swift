@@ -51,13 +51,19 @@ public enum CoOptimisedBound {
     /// the slot, an FCAS price of NaN means that service is not offered in
     /// it). `services` limits the markets co-optimised (nil: every one
     /// priced; empty: energy only).
+    ///
+    /// `startMWh` and `endAtLeastMWh` override the battery's own start and
+    /// end condition (both its initial energy): a planner re-optimising
+    /// from the current state uses them.
     public static func solve(prices: [Double], fcas: [FCASPrices], battery: BacktestBattery,
-                             services: Set<FCASService>? = nil, hours dt: Double = 1.0 / 12) throws(LPError) -> Solution {
+                             services: Set<FCASService>? = nil, hours dt: Double = 1.0 / 12,
+                             startMWh: Double? = nil, endAtLeastMWh: Double? = nil) throws(LPError) -> Solution {
         precondition(prices.count == fcas.count, "one FCAS record per energy price")
         let s = battery.spec, n = prices.count
         let etaC = s.chargeEfficiency, etaD = s.dischargeEfficiency, k = battery.costPerMWh
         let pc = s.maxChargeW / 1e6, pd = s.maxDischargeW / 1e6
-        let emin = s.minEnergyWh / 1e6, emax = s.maxEnergyWh / 1e6, e0 = battery.initialEnergyWh / 1e6
+        let emin = s.minEnergyWh / 1e6, emax = s.maxEnergyWh / 1e6, e0 = startMWh ?? battery.initialEnergyWh / 1e6
+        let eEnd = max(emin, min(emax, endAtLeastMWh ?? e0))
         let offered = FCASService.allCases.filter { v in
             (services?.contains(v) ?? true) && fcas.contains { !$0[v].isNaN }
         }
@@ -71,7 +77,7 @@ public enum CoOptimisedBound {
             let p = prices[t], live = p.isFinite
             charge[t] = lp.addColumn(cost: live ? -p * dt : 0, lower: 0, upper: live ? pc : 0)
             discharge[t] = lp.addColumn(cost: live ? (p - k) * dt : 0, lower: 0, upper: live ? pd : 0)
-            energy[t] = lp.addColumn(cost: 0, lower: t == n - 1 ? max(emin, min(emax, e0)) : emin, upper: emax)
+            energy[t] = lp.addColumn(cost: 0, lower: t == n - 1 ? eEnd : emin, upper: emax)
             // e_t - e_{t-1} - eta_c dt c + dt / eta_d d = 0, e_{-1} = e0.
             var balance: [(column: Int, coefficient: Double)] = [(energy[t], 1), (charge[t], -etaC * dt), (discharge[t], dt / etaD)]
             if t > 0 { balance.append((energy[t - 1], -1)) }

@@ -7,6 +7,9 @@ public enum BuiltInStrategies {
     /// "optimal" (the perfect-foresight bound) and "mpc-oracle", which see
     /// the future and are research tools, never contenders.
     public static let names = ["threshold", "rules", "mpc-persistence", "mpc-seasonal", "mpc-regression"]
+    /// Every name `make` accepts: `names`, and mpc-fcas (an LP per interval:
+    /// minutes for a month, so not among the arena's `all`).
+    public static let accepted = names + ["mpc-fcas"]
 
     public static func make(_ name: String, config: JSON?) throws(StrategyConfigError) -> Strategy? {
         let c = config ?? .object(JSONObject())
@@ -29,6 +32,9 @@ public enum BuiltInStrategies {
             if let v = c["ridge"]?.number { r.ridge = v }
             r.profile = try seasonalConfig(c)
             return MPCStrategy(forecaster: RegressionForecaster(r), try mpcConfig(c))
+        case "mpc-fcas":
+            try allow(c, [])
+            return MPCFCASStrategy(forecaster: PersistenceForecaster(), try mpcConfig(c))
         default:
             return nil
         }

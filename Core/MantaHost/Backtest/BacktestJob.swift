@@ -143,7 +143,7 @@ public enum BacktestJob {
         var path: String?
         if r.strategy.hasSuffix(".so") || r.strategy.contains("/") {
             path = r.strategy
-        } else if BuiltInStrategies.names.contains(r.strategy) == false {
+        } else if BuiltInStrategies.accepted.contains(r.strategy) == false {
             // A plugin's manifest id, e.g. manta.threshold.
             let index = ManifestIndex(pluginDirs: r.pluginDirs, libraryDirs: r.libraryDirs)
             if let m = index.manifest(id: r.strategy) {
@@ -166,6 +166,6 @@ public enum BacktestJob {
         } catch {
             throw BacktestError("--strategy \(r.strategy) config: \(error.description)")
         }
-        throw BacktestError("--strategy \(r.strategy): unknown; built in: \((BuiltInStrategies.names + ["optimal", "mpc-oracle", "mpc-predispatch"]).joined(separator: ", ")), a strategy plugin's id, or its .so path")
+        throw BacktestError("--strategy \(r.strategy): unknown; built in: \((BuiltInStrategies.accepted + ["optimal", "mpc-oracle", "mpc-predispatch"]).joined(separator: ", ")), a strategy plugin's id, or its .so path")
     }
 }

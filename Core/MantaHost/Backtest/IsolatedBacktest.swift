@@ -10,7 +10,7 @@ import MantaMarket
 enum IsolatedBacktest {
     /// Whether `strategy` names plugin code (an id or a .so) rather than the engine's own.
     static func runsPluginCode(_ strategy: String) -> Bool {
-        !(BuiltInStrategies.names.contains(strategy) || ["optimal", "mpc-oracle", "mpc-predispatch"].contains(strategy))
+        !(BuiltInStrategies.accepted.contains(strategy) || ["optimal", "mpc-oracle", "mpc-predispatch"].contains(strategy))
     }
 
     /// The CLI beside the running executable.
