@@ -33,6 +33,14 @@ import Testing
         #expect(mw[.raiseReg] == 0.7 && mw[.lowerReg] == 0)  // full: no room to sustain lower
     }
 
+    @Test func aRequestThatIsNotANumberIsDroppedAndSaidSo() {
+        var mw: [FCASService: Double] = [.raiseReg: .nan, .lowerReg: -1, .raise6Sec: 0.2]
+        let clamps = FCASLimits.hold(&mw, prices: prices([(.raiseReg, 1), (.lowerReg, 1), (.raise6Sec, 1)]), spec: spec,
+                                     powerW: 0, energyWh: 1e6)
+        #expect(mw[.raiseReg] == 0 && mw[.lowerReg] == 0 && mw[.raise6Sec] == 0.2)
+        #expect(clamps.map(\.service) == [.raiseReg, .lowerReg] && clamps.allSatisfy { $0.reason == "not a non-negative number" })
+    }
+
     @Test func raiseIsScaledToTheEnergyItMustSustainAndUnpricedServicesAreDropped() {
         // 0.02 MWh above the floor; 0.6 MW of RAISE5MIN for 10 minutes needs 0.1 MWh: a fifth of it.
         var mw: [FCASService: Double] = [.raise5Min: 0.6, .lower1Sec: 0.4]

@@ -43,11 +43,21 @@ public enum FCASLimits {
             clamps.append(Clamp(service: s, requestedMW: asked, allowedMW: to, reason: reason))
             mw[s] = to
         }
-        for (s, v) in mw where !(v.isFinite && v >= 0) { cut(s, to: 0, "not a non-negative number") }
-        for (s, v) in mw where v > 0 && prices[s].isNaN { cut(s, to: 0, "not offered in this interval") }
+        // In service order, never the dictionary's: the clamps (and so a report's first one) must not
+        // depend on hashing, which differs from run to run.
+        for s in FCASService.allCases {
+            guard let v = mw[s] else { continue }
+            if !(v.isFinite && v >= 0) {
+                // cut() compares, and NaN compares false: set it here.
+                clamps.append(Clamp(service: s, requestedMW: v, allowedMW: 0, reason: "not a non-negative number"))
+                mw[s] = 0
+            } else if v > 0 && prices[s].isNaN {
+                cut(s, to: 0, "not offered in this interval")
+            }
+        }
         let x = powerW / 1e6, pc = spec.maxChargeW / 1e6, pd = spec.maxDischargeW / 1e6
         let e = energyWh / 1e6, emin = spec.minEnergyWh / 1e6, emax = spec.maxEnergyWh / 1e6
-        for (s, v) in mw where v > 0 {
+        for s in FCASService.allCases where (mw[s] ?? 0) > 0 {
             cut(s, to: s.isRaise ? pd : pc, "availability: the \(s.isRaise ? "discharge" : "charge") rating")
         }
         for (side, reg, room) in [(true, FCASService.raiseReg, pd - x), (false, FCASService.lowerReg, pc + x)] {

@@ -30,7 +30,8 @@ public final class MPCFCASStrategy: FCASTrading {
         enabled = Array(repeating: [:], count: obs.assets.count)
         let now = FCASPrices(values: obs.fcas)
         if !now.isEmpty { seen[obs.intervalEndMs] = now }
-        seen = seen.filter { $0.key > obs.intervalEndMs - 2 * 86_400_000 }
+        // Two days are kept; trimmed now and then, not rebuilt every interval.
+        if seen.count > 3 * 288 { seen = seen.filter { $0.key > obs.intervalEndMs - 2 * 86_400_000 } }
         guard obs.price.isFinite else { return "hold: price unknown" }
         var prices = [obs.price], fcas = [now]
         for k in 1..<max(1, config.horizon) {
@@ -41,12 +42,7 @@ public final class MPCFCASStrategy: FCASTrading {
         }
         var note: String?
         for (i, a) in obs.assets.enumerated() where a.soc.isFinite && a.capacityWh > 0 {
-            let rte = a.roundTripEfficiency.isFinite && a.roundTripEfficiency > 0 ? a.roundTripEfficiency : 1
-            let battery = BacktestBattery(
-                name: a.id, spec: BatterySpec(capacityWh: a.capacityWh, maxChargeW: a.maxChargeW, maxDischargeW: a.maxDischargeW,
-                                              roundTripEfficiency: rte, socMin: a.socMin, socMax: a.socMax),
-                initialSoc: a.soc, costPerMWh: config.costPerMWh)
-            let e = a.soc * a.capacityWh / 1e6, end = max(a.socMin * a.capacityWh / 1e6, e * config.keepEnergy)
+            let (battery, e, end) = config.planned(a)
             guard !now.isEmpty else {
                 // No FCAS offered: the plan is the energy-only programme, solved exactly without an LP solver.
                 let s = PerfectForesight.solve(prices: prices, battery: battery, startMWh: e, endAtLeastMWh: end)

@@ -19,6 +19,18 @@ public final class MPCStrategy: Strategy {
         public var costPerMWh = 0.0
 
         public init() {}
+
+        /// The battery a plan is made for from an asset as a strategy sees
+        /// it, its energy now (MWh) and the least the plan must end with.
+        func planned(_ a: AssetState) -> (battery: BacktestBattery, startMWh: Double, endAtLeastMWh: Double) {
+            let rte = a.roundTripEfficiency.isFinite && a.roundTripEfficiency > 0 ? a.roundTripEfficiency : 1
+            let battery = BacktestBattery(
+                name: a.id, spec: BatterySpec(capacityWh: a.capacityWh, maxChargeW: a.maxChargeW, maxDischargeW: a.maxDischargeW,
+                                              roundTripEfficiency: rte, socMin: a.socMin, socMax: a.socMax),
+                initialSoc: a.soc, costPerMWh: costPerMWh)
+            let e = a.soc * a.capacityWh / 1e6
+            return (battery, e, max(a.socMin * a.capacityWh / 1e6, e * keepEnergy))
+        }
     }
 
     public let config: Config
@@ -68,14 +80,8 @@ public final class MPCStrategy: Strategy {
                 targets[i] = done.target
                 continue
             }
-            let rte = a.roundTripEfficiency.isFinite && a.roundTripEfficiency > 0 ? a.roundTripEfficiency : 1
-            let battery = BacktestBattery(
-                name: a.id, spec: BatterySpec(capacityWh: a.capacityWh, maxChargeW: a.maxChargeW, maxDischargeW: a.maxDischargeW,
-                                              roundTripEfficiency: rte, socMin: a.socMin, socMax: a.socMax),
-                initialSoc: a.soc, costPerMWh: config.costPerMWh)
-            let e = a.soc * a.capacityWh / 1e6
-            let s = PerfectForesight.solve(prices: plan, battery: battery, startMWh: e,
-                                           endAtLeastMWh: max(a.socMin * a.capacityWh / 1e6, e * config.keepEnergy))
+            let (battery, e, end) = config.planned(a)
+            let s = PerfectForesight.solve(prices: plan, battery: battery, startMWh: e, endAtLeastMWh: end)
             targets[i] = (s.dischargeMW[0] - s.chargeMW[0]) * 1e6
             solved.append((key, targets[i]))
         }

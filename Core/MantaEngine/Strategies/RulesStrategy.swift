@@ -24,11 +24,7 @@ public final class RulesStrategy: FCASTrading {
         memory.absorb(obs)
         if let f = forecaster { try? f.forecast(obs, horizon: rules.forecastHorizon, into: &forecast) }
         guard obs.price.isFinite else { return "hold: price unknown" }
-        let start = MarketTime.civil(ms: obs.intervalEndMs - obs.intervalMs)
-        let minute = start.hour * 60 + start.minute
-        let days = MarketTime.days(year: start.year, month: start.month, day: start.day)
-        let weekday = Int(((days + 3) % 7 + 7) % 7)  // 1970-01-01 was a Thursday; 0 = Monday
-        let context = Context(obs: obs, minute: minute, weekday: weekday, fcas: FCASPrices())
+        let context = Context(obs, fcas: FCASPrices())
         var last: String?
         for (i, asset) in obs.assets.enumerated() {
             let rule = rules.rules.first { holds($0.condition, context, asset) }
@@ -46,9 +42,7 @@ public final class RulesStrategy: FCASTrading {
     /// service, the largest amount winning.
     public func enable(_ obs: Observation, prices: FCASPrices, targets: [Double], enablement: inout FCASEnablement) -> String? {
         guard !rules.fcas.isEmpty, obs.price.isFinite else { return nil }
-        let start = MarketTime.civil(ms: obs.intervalEndMs - obs.intervalMs)
-        let days = MarketTime.days(year: start.year, month: start.month, day: start.day)
-        let context = Context(obs: obs, minute: start.hour * 60 + start.minute, weekday: Int(((days + 3) % 7 + 7) % 7), fcas: prices)
+        let context = Context(obs, fcas: prices)
         var enabled: [String] = []
         for (i, asset) in obs.assets.enumerated() where asset.soc.isFinite {
             for rule in rules.fcas where holds(rule.condition, context, asset) {
@@ -67,6 +61,16 @@ public final class RulesStrategy: FCASTrading {
         let weekday: Int
         /// The interval's FCAS prices (none while deciding energy).
         let fcas: FCASPrices
+
+        /// The interval's start in market time: minute of the day and weekday.
+        init(_ obs: Observation, fcas: FCASPrices) {
+            let start = MarketTime.civil(ms: obs.intervalEndMs - obs.intervalMs)
+            let days = MarketTime.days(year: start.year, month: start.month, day: start.day)
+            self.obs = obs
+            minute = start.hour * 60 + start.minute
+            weekday = Int(((days + 3) % 7 + 7) % 7)  // 1970-01-01 was a Thursday; 0 = Monday
+            self.fcas = fcas
+        }
     }
 
     private func holds(_ c: RuleSet.Condition, _ x: Context, _ a: AssetState) -> Bool {

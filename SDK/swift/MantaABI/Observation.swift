@@ -90,13 +90,7 @@ public struct Observation: Sendable, Equatable {
         self.init(nowMs: c.now_ms, intervalEndMs: c.interval_end_ms, intervalMs: c.interval_ms, deadlineMs: c.deadline_ms,
                   vpp: String(manta: c.vpp), region: String(manta: c.region), price: c.price, priceHistory: history[...],
                   assets: assets)
-        if ABIGrowth.hasField(c.struct_size, \manta_observation_t.fcas), c.fcas_priced != 0 {
-            fcas = withUnsafeBytes(of: c.fcas) { raw in
-                (0..<Price.fcasCount).map { i in
-                    c.fcas_priced & (1 << UInt32(i)) != 0 ? raw.load(fromByteOffset: i * 8, as: Double.self) : .nan
-                }
-            }
-        }
+        if ABIGrowth.hasField(c.struct_size, \manta_observation_t.fcas) { fcas = FCASSlots.read(c.fcas_priced, c.fcas) }
     }
 }
 

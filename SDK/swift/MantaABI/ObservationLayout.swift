@@ -97,14 +97,7 @@ public final class ObservationLayout {
                         o.assets = assetBuf.baseAddress
                         // This side's stride: a strategy steps by it, not by its own sizeof.
                         o.asset_stride = UInt32(MemoryLayout<manta_asset_state_t>.stride)
-                        var priced: UInt32 = 0
-                        withUnsafeMutableBytes(of: &o.fcas) { raw in
-                            for (i, v) in obs.fcas.prefix(Price.fcasCount).enumerated() where !v.isNaN {
-                                raw.storeBytes(of: v, toByteOffset: i * 8, as: Double.self)
-                                priced |= 1 << UInt32(i)
-                            }
-                        }
-                        o.fcas_priced = priced
+                        o.fcas_priced = FCASSlots.write(obs.fcas, into: &o.fcas)
                         return body(&o, &decision)
                     }
                 }

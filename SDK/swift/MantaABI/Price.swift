@@ -63,12 +63,7 @@ public struct Price: Sendable, Equatable {
     /// Reads one price someone else filled (the region copied); FCAS only
     /// when its struct_size reaches the 1.2 fields and a bit says so.
     public init(_ c: manta_price_t) {
-        var fcas: [Double] = []
-        if ABIGrowth.hasField(c.struct_size, \manta_price_t.fcas), c.fcas_priced != 0 {
-            fcas = withUnsafeBytes(of: c.fcas) { raw in
-                (0..<Price.fcasCount).map { i in c.fcas_priced & (1 << UInt32(i)) != 0 ? raw.load(fromByteOffset: i * 8, as: Double.self) : .nan }
-            }
-        }
+        let fcas = ABIGrowth.hasField(c.struct_size, \manta_price_t.fcas) ? FCASSlots.read(c.fcas_priced, c.fcas) : []
         self.init(intervalEndMs: c.interval_end_ms, region: String(manta: c.region), rrp: c.rrp, demandMW: c.demand_mw,
                   status: PriceStatus(code: c.status), fcas: fcas)
     }
@@ -105,10 +100,7 @@ public struct Price: Sendable, Equatable {
             c.region = manta_str_t(ptr: s, len: UInt64(p.region.utf8.count))
             c.rrp = p.rrp
             c.demand_mw = p.demandMW
-            c.fcas_priced = p.fcasPriced
-            withUnsafeMutableBytes(of: &c.fcas) { raw in
-                for (i, v) in p.fcas.prefix(Price.fcasCount).enumerated() where !v.isNaN { raw.storeBytes(of: v, toByteOffset: i * 8, as: Double.self) }
-            }
+            c.fcas_priced = FCASSlots.write(p.fcas, into: &c.fcas)
             return c
         }
         return c.withUnsafeBufferPointer {
