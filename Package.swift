@@ -111,7 +111,8 @@ let package = Package(
                           path: "Core/manta-bench"),
 
         // First-party plugins.
-        .target(name: "SimDriver", dependencies: ["MantaKit", "MantaSDK", "MantaEngine", "MantaIO", "MantaJSON", "MantaMarket"],
+        .target(name: "SimDriver", dependencies: ["MantaKit", "MantaSDK", "MantaEngine", "MantaIO", "MantaJSON", "MantaMarket",
+                                                 "MantaText"],
                 path: "Plugins/drivers/sim/src", linkerSettings: pluginLinkerSettings),
         .target(name: "ModbusDriverKit", dependencies: ["MantaKit", "MantaModbus", "MantaIO", "MantaJSON", "MantaSDK"],
                 path: "Plugins/shared/ModbusDriverKit"),

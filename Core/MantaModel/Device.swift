@@ -18,6 +18,9 @@ public struct DeviceDescriptor: Sendable, Equatable {
     public var ratings: DeviceRatings
     public var controllable: Bool
     public var readOnly: Bool
+    /// Has a local frequency controller (MANTA_DEVICE_F_FREQUENCY_RESPONSE):
+    /// contingency FCAS can be enabled on it.
+    public var respondsToFrequency = false
     /// False when the operator has taken the device out of dispatch.
     public var enabled = true
 

@@ -11,7 +11,7 @@
  */
 #include "manta/manta.h"
 
-_Static_assert(MANTA_ABI_MAJOR == 1 && MANTA_ABI_MINOR == 2, "these pins describe ABI 1.2");
+_Static_assert(MANTA_ABI_MAJOR == 1 && MANTA_ABI_MINOR == 3, "these pins describe ABI 1.3");
 
 #if UINTPTR_MAX == 0xffffffffffffffffu
 #define PIN(type, size) _Static_assert(sizeof(type) == (size), #type " size changed")
@@ -40,7 +40,8 @@ AT(manta_device_info_t, key, 8);
 AT(manta_device_info_t, rated_power_w, 88);
 AT(manta_device_info_t, flags, 144);
 PIN(manta_device_info_t, 152);
-PIN(manta_setpoint_t, 48);
+AT(manta_setpoint_t, full_response_hz, 48); /* 1.3 grew it */
+PIN(manta_setpoint_t, 56);
 PIN(manta_setpoint_result_t, 144);
 /* manta_driver_t was 32 bytes at 1.0; 1.1 appended apply_setpoints. */
 _Static_assert(MANTA_DRIVER_SIZE_1_0 == 32, "manta_driver_t 1.0 size changed");

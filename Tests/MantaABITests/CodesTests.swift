@@ -10,7 +10,8 @@ import Testing
             == [MANTA_OUTCOME_APPLIED, MANTA_OUTCOME_CLAMPED, MANTA_OUTCOME_REJECTED, MANTA_OUTCOME_FAILED])
         #expect(BidStatus.allCases.map(\.rawValue)
             == [MANTA_BID_ACCEPTED, MANTA_BID_CLEARED, MANTA_BID_NOT_CLEARED, MANTA_BID_REJECTED])
-        #expect(SetpointMode.allCases.map(\.rawValue) == [MANTA_SETPOINT_ACTIVE_POWER, MANTA_SETPOINT_EXPORT_LIMIT])
+        #expect(SetpointMode.allCases.map(\.rawValue) == [MANTA_SETPOINT_ACTIVE_POWER, MANTA_SETPOINT_EXPORT_LIMIT,
+                                                         MANTA_SETPOINT_RAISE_RESPONSE, MANTA_SETPOINT_LOWER_RESPONSE])
         #expect(PriceStatus.allCases.map(\.rawValue) == [MANTA_PRICE_FIRM, MANTA_PRICE_FORECAST])
         #expect(LogLevel.allCases.map(\.rawValue) == [MANTA_LOG_DEBUG, MANTA_LOG_INFO, MANTA_LOG_WARN, MANTA_LOG_ERROR])
         #expect(DeviceKind.allCases.map(\.rawValue) == [
@@ -22,7 +23,7 @@ import Testing
     @Test func namesAreWhatTheAPIAndTheStoreSay() {
         #expect(SetpointOutcome.Outcome.allCases.map(\.name) == ["applied", "clamped", "rejected", "failed"])
         #expect(BidStatus.allCases.map(\.name) == ["accepted", "cleared", "not_cleared", "rejected"])
-        #expect(SetpointMode.allCases.map(\.name) == ["active_power", "export_limit"])
+        #expect(SetpointMode.allCases.map(\.name) == ["active_power", "export_limit", "raise_response", "lower_response"])
         #expect(SetpointMode(name: "export_limit") == .exportLimit && SetpointMode(name: "power") == nil)
         #expect(PriceStatus.allCases.map(\.name) == ["firm", "forecast"])
         #expect(LogLevel.allCases.map(\.name) == ["debug", "info", "warn", "error"])

@@ -85,6 +85,23 @@ import Testing
         #expect(UnknownCode(what: "setpoint mode", code: 9).description == "unknown setpoint mode 9")
     }
 
+    @Test func responseSetpointsCarryTheirDroopAndAnOlderWritersReadsAsTheDevicesOwn() throws {
+        let s = Setpoint(device: 2, mode: .raiseResponse, commandID: 8, value: 4000, validFromMs: 10, validUntilMs: 20,
+                         fullResponseHz: 0.5)
+        #expect(s.c.mode == MANTA_SETPOINT_RAISE_RESPONSE && s.c.full_response_hz == 0.5)
+        #expect(try Setpoint.read(s.c).get() == s)
+        #expect(SetpointMode(name: "lower_response") == .lowerResponse)
+        // A 1.2 host's setpoint ends before full_response_hz: whatever lies there is not read.
+        var old = s.c
+        old.struct_size = UInt32(ABIGrowth.Size10.setpoint)
+        #expect(ABIGrowth.Size10.setpoint == 48)
+        #expect(try Setpoint.read(old).get().fullResponseHz.isNaN)
+        // 0 means "the device's own setting" too.
+        var zero = s.c
+        zero.full_response_hz = 0
+        #expect(try Setpoint.read(zero).get().fullResponseHz.isNaN)
+    }
+
     @Test func outcomesCrossWithTheirMessageCutAtACharacter() {
         let o = SetpointOutcome(.clamped, applied: 4800, "limited to the inverter rating", commandID: 5)
         #expect(SetpointOutcome(o.c, commandID: 5) == o)
@@ -119,6 +136,12 @@ import Testing
         readOnly.controllable = false
         readOnly.readOnly = true
         #expect(readOnly.flags == MANTA_DEVICE_F_READ_ONLY)
+        var responsive = d
+        responsive.respondsToFrequency = true
+        #expect(responsive.flags == MANTA_DEVICE_F_CONTROLLABLE | MANTA_DEVICE_F_FREQUENCY_RESPONSE)
+        var flagged = c
+        flagged.flags = responsive.flags
+        #expect(try DeviceInfo.read(flagged).get() == responsive)
         var odd = c
         odd.kind = 42
         #expect(throws: UnknownDeviceKind(code: 42, key: "home-1.battery")) { try DeviceInfo.read(odd).get() }

@@ -157,7 +157,7 @@ import Testing
                      "manta_host_devices_t.struct_size=16"] {
             #expect(r.reports.values.allSatisfy { $0.contains(line) }, "every instance saw \(line)")
         }
-        for line in ["manta_device_info_t.struct_size=152", "manta_setpoint_t.struct_size=48",
+        for line in ["manta_device_info_t.struct_size=152", "manta_setpoint_t.struct_size=\(MemoryLayout<manta_setpoint_t>.size)",
                      "manta_setpoint_result_t.struct_size=144"] {
             #expect(r.reports["driver"]?.contains(line) == true, "\(line)")
         }
@@ -203,7 +203,7 @@ import Testing
         }
         let driver = r.reports["driver"] ?? []
         // A 1.1 driver table has apply_setpoints: one call for the two batteries, never one by one.
-        #expect(driver.contains("apply_setpoints count=2 stride=48 result_stride=144"))
+        #expect(driver.contains("apply_setpoints count=2 stride=\(MemoryLayout<manta_setpoint_t>.stride) result_stride=144"))
         #expect(!driver.contains { $0.hasPrefix("apply_setpoint device=") })
         // Prices were published with the plugin's larger stride (today's manta_price_t and its next_field) and read by it.
         let stride = MemoryLayout<manta_price_t>.size + 8

@@ -59,6 +59,29 @@ import Testing
         #expect(s.device == 2 && s.point == 7 && s.time_ms == -5 && s.value == 0.5 && s.quality == MANTA_QUALITY_GOOD)
     }
 
+    @Test func fcasOffersEnablementAndFrequencyResponseCrossTheWire() throws {
+        var obs = Observation(nowMs: 0, intervalEndMs: 300_000, intervalMs: 300_000, deadlineMs: 99, vpp: "nsw", region: "NSW1",
+                              price: 80, priceHistory: [][...], assets: [])
+        obs.fcas = [0.04, 0.1, 0.04, 0.04, .nan, 0.38, 0.29, 0.38, 0.38, .nan]
+        var device = DeviceInfo(kind: .battery, key: "b", site: "s")
+        device.ratings = DeviceRatings(ratedPowerW: 5_000, maxChargeW: 5_000, maxDischargeW: 5_000, capacityWh: 13_500,
+                                       socMin: 0.1, socMax: 1, roundTripEfficiency: 0.9)
+        device.respondsToFrequency = true
+        let response = Setpoint(device: 1, mode: .lowerResponse, commandID: 3, value: 2_500, validFromMs: 10, validUntilMs: 20,
+                                fullResponseHz: 0.35)
+        var r = try roundTrip {
+            $0.observation(obs)
+            $0.device(.success(device))
+            $0.setpoint(response)
+            $0.fcas([])
+        }
+        let back = try r.observation().fcas
+        #expect(back.count == 10 && zip(back, obs.fcas).allSatisfy { $0 == $1 || $0.isNaN && $1.isNaN })
+        #expect(try r.device() == .success(device))
+        #expect(try r.setpoint() == response)
+        #expect(try r.fcas().isEmpty)
+    }
+
     @Test func aSampleBatchIsTheSameFieldByFieldAsInBulk() throws {
         let batch = (0..<1_000).map { i in
             manta_sample_t(device: UInt32(i), point: UInt32(i * 3), time_ms: Int64(i) - 500, value: Double(i) / 7,

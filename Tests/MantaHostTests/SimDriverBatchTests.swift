@@ -72,7 +72,7 @@ import Testing
         let now = sim.services.nowMs()
         func sp(_ device: UInt32, mode: Int32, id: UInt64) -> manta_setpoint_t {
             manta_setpoint_t(struct_size: UInt32(MemoryLayout<manta_setpoint_t>.size), device: device, mode: mode, reserved0: 0,
-                             command_id: id, value: -1000, valid_from_ms: now, valid_until_ms: now + 300_000)
+                             command_id: id, value: -1000, valid_from_ms: now, valid_until_ms: now + 300_000, full_response_hz: .nan)
         }
         var setpoints = [sp(0, mode: MANTA_SETPOINT_ACTIVE_POWER, id: 1), sp(2, mode: 9, id: 2),
                          sp(2, mode: MANTA_SETPOINT_ACTIVE_POWER, id: 3)]
@@ -101,7 +101,7 @@ import Testing
             sim.services.setNow(now)
             var sp = manta_setpoint_t(struct_size: UInt32(MemoryLayout<manta_setpoint_t>.size), device: UInt32(2 * h),
                                       mode: MANTA_SETPOINT_ACTIVE_POWER, reserved0: 0, command_id: UInt64(h), value: -1000,
-                                      valid_from_ms: now, valid_until_ms: now + 300_000)
+                                      valid_from_ms: now, valid_until_ms: now + 300_000, full_response_hz: .nan)
             var res = manta_setpoint_result_t()
             res.struct_size = UInt32(MemoryLayout<manta_setpoint_result_t>.size)
             if apply(sim.handle, &sp, &res) == MANTA_OK, res.outcome == MANTA_OUTCOME_APPLIED { applied += 1 }

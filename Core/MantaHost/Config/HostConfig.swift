@@ -112,12 +112,15 @@ public struct HostConfig: Sendable {
         public var maxEstimateAgeMs: Int64
         /// When, after its setpoints, an interval's fleet power is checked.
         public var closedLoopAfterMs: Int64
+        /// Frequency response's droop: the deviation from 50 Hz at which an
+        /// enabled battery gives all it is enabled for.
+        public var fullResponseHz: Double
 
         enum CodingKeys: String, CodingKey {
             case historyIntervals = "history_intervals", deadlineMs = "deadline_ms", priceWaitMs = "price_wait_ms"
             case maxTelemetryAgeMs = "max_telemetry_age_ms", setpointGraceMs = "setpoint_grace_ms"
             case hungAfterMs = "hung_after_ms", maxEstimateAgeMs = "max_estimate_age_ms"
-            case closedLoopAfterMs = "closed_loop_after_ms"
+            case closedLoopAfterMs = "closed_loop_after_ms", fullResponseHz = "full_response_hz"
         }
     }
 

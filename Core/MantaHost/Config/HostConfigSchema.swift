@@ -141,6 +141,8 @@ enum HostConfigSchema {
                                             "description": "a battery's state of charge is carried forward from its last reading and the power it was told to run for at most this long"],
                     "closed_loop_after_ms": ["type": "integer", "minimum": 1000, "maximum": 300_000, "default": 60000,
                                              "description": "host time after the setpoints at which fleet power is measured against the target and the shortfall redistributed"],
+                    "full_response_hz": ["type": "number", "exclusiveMinimum": 0.15, "maximum": 3, "default": 0.5,
+                                         "description": "frequency response (contingency FCAS): the deviation from 50 Hz at which an enabled battery answers with all it is enabled for; proportional from the 49.85-50.15 Hz band's edge"],
                 ],
             ],
             "telemetry": [

@@ -33,6 +33,7 @@ final class DispatchCycle {
         var vpps: VPPSet
         var instructions: FleetInstructions
         var setpoints: FleetSetpoints
+        var fcas: FCASDispatch
         var loop: ClosedLoop
         var ids: DispatchIDs
         var store: StorePipeline
@@ -48,6 +49,7 @@ final class DispatchCycle {
     private let vpps: VPPSet
     private let instructions: FleetInstructions
     private let setpoints: FleetSetpoints
+    private let fcas: FCASDispatch
     private let loop: ClosedLoop
     private let ids: DispatchIDs
     let store: StorePipeline
@@ -67,6 +69,7 @@ final class DispatchCycle {
         vpps = p.vpps
         instructions = p.instructions
         setpoints = p.setpoints
+        fcas = p.fcas
         loop = p.loop
         ids = p.ids
         store = p.store
@@ -138,13 +141,15 @@ final class DispatchCycle {
         nextCycle += 1
         let deadlineWall = min(dispatch.deadlineMs, max(10, clock.wallMs(forHostMs: end - now) / 2))
         let views = members.views(vpp, nowMs: now)
-        let obs = Observation(
+        var obs = Observation(
             nowMs: now, intervalEndMs: end, intervalMs: MarketTime.intervalMs,
             deadlineMs: now + Int64(Double(deadlineWall) * clock.speed), vpp: vpp.config.id,
             region: vpp.config.region.code, price: price,
             priceHistory: prices.history(region: vpp.config.region.code, before: end,
                                          count: dispatch.historyIntervals)[...],
             assets: views.map(\.asset))
+        // FCAS is offered to a strategy, not to an operator's instruction (a power target).
+        if instruction == nil { obs.fcas = fcas.offer(prices.price(region: vpp.config.region.code, intervalEndMs: end), views: views) }
         vpp.lastDecidedEnd = end
         vpp.following = instruction?.id
         vpp.inFlight = VPPRuntime.InFlight(cycle: cycle, intervalEndMs: end, startedNs: WallClock.monotonicNs(),
@@ -190,10 +195,11 @@ final class DispatchCycle {
         let micros = Int64((WallClock.monotonicNs() - flight.startedNs) / 1000)
         let now = clock.nowMs()
         var status = DecisionStatus.ok, reason: String
-        var targets: [Double]
+        var targets: [Double], fcasMW: [Double] = []
         switch result {
         case .success(let d):
             targets = d.targetsW
+            fcasMW = d.fcasMW
             reason = d.reason
         case .failure(let e):
             status = .fallback
@@ -210,7 +216,7 @@ final class DispatchCycle {
         }
         let hours = Double(max(0, obs.intervalEndMs - now)) / 3_600_000
         let commands = DispatchPlan.commands(for: obs, targets: targets, hours: hours)
-        record(vpp, flight, commands, status: status, reason: reason, micros: micros, now: now)
+        record(vpp, flight, commands, fcasMW: fcasMW, status: status, reason: reason, micros: micros, now: now)
     }
 
     /// What the interval was decided without, if anything.
@@ -222,7 +228,7 @@ final class DispatchCycle {
     }
 
     private func record(_ vpp: VPPRuntime, _ flight: VPPRuntime.InFlight, _ commands: [DispatchPlan.Command],
-                        status: DecisionStatus, reason: String, micros: Int64, now: Int64) {
+                        fcasMW: [Double], status: DecisionStatus, reason: String, micros: Int64, now: Int64) {
         let decidedNs = WallClock.monotonicNs()
         let obs = flight.observation
         // Every decision is a row, a second one in an interval (an
@@ -257,6 +263,10 @@ final class DispatchCycle {
             if followed.count > 2 * FleetInstructions.kept, let oldest = followed.keys.min() { followed[oldest] = nil }
         }
         setpoints.send(sends, vpp: vpp.config.id, intervalID: intervalID, validUntil: validUntil, decidedNs: decidedNs)
+        var dispatched = [Double](repeating: 0, count: flight.views.count)
+        for c in commands where c.asset < dispatched.count { dispatched[c.asset] = c.targetW }
+        vpp.fcas = fcas.dispatch(vpp: vpp.config.id, obs: obs, views: flight.views, decisionMW: fcasMW, targetsW: dispatched,
+                                 validUntil: validUntil) ?? vpp.fcas
         loop.watch(.init(vpp: vpp, intervalID: intervalID, intervalEndMs: obs.intervalEndMs, sentMs: now,
                          validUntilMs: validUntil, targets: zip(flight.views, commands).map { ($0.member, $1.targetW) },
                          instruction: flight.instruction))

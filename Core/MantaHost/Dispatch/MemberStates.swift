@@ -14,6 +14,8 @@ final class MemberStates {
         /// views are made per member, so copies are kept small).
         var device: FleetSetpoints.Target
         var site: String
+        /// The device has a frequency controller (contingency FCAS).
+        var respondsToFrequency: Bool
         var member: VPPRuntime.Member
         /// Quality of `asset.soc`: good (a fresh reading) or estimated.
         var socQuality: Quality?
@@ -72,7 +74,8 @@ final class MemberStates {
         let asset = AssetState(id: all[slot].id, kind: all[slot].kind, soc: soc, capacityWh: r.capacityWh * a, maxChargeW: r.maxChargeW * a,
                                maxDischargeW: r.maxDischargeW * a, socMin: socMin, socMax: r.socMax,
                                powerW: freshPower?.value ?? .nan, roundTripEfficiency: r.roundTripEfficiency)
-        return View(asset: asset, device: target, site: all[slot].site, member: m, socQuality: quality, powerW: freshPower?.value,
+        return View(asset: asset, device: target, site: all[slot].site, respondsToFrequency: all[slot].respondsToFrequency,
+                    member: m, socQuality: quality, powerW: freshPower?.value,
                     powerMs: freshPower?.timeMs)
     }
 

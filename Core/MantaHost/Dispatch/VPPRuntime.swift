@@ -24,6 +24,8 @@ final class VPPRuntime {
     var following: Int64?
     var inFlight: InFlight?
     var last: Summary?
+    /// What it last enabled of FCAS, after the members' limits.
+    var fcas: FCASDispatch.Enabled?
     let deadline: LoopTimer
     /// Contenders in shadow beside the fleet, when configured.
     var arena: LiveArena?

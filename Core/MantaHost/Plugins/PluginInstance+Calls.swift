@@ -106,7 +106,9 @@ extension PluginInstance {
     static func readDecision(_ r: inout FrameReader) throws(ProtocolViolation) -> Result<Decision, PluginCallError> {
         try r.result(what: "decide") { r throws(ProtocolViolation) in
             let targets = try (0..<r.count(minBytes: 8)).map { _ throws(ProtocolViolation) in try r.f64() }
-            return Decision(targetsW: targets, reason: try r.str())
+            let reason = try r.str()
+            let fcasMW = try (0..<r.count(minBytes: 8)).map { _ throws(ProtocolViolation) in try r.f64() }
+            return Decision(targetsW: targets, reason: reason, fcasMW: fcasMW)
         }
     }
 }

@@ -20,10 +20,13 @@ extension ObservationLayout {
 /// Calls into "manta.strategy/1" for the dispatch cycle. Run on the
 /// instance's worker only.
 enum StrategyCalls {
+    /// decide(); FCAS enablement is asked for (fcas_mw given, zeroed) when
+    /// the observation offers FCAS prices.
     static func decide(_ m: LoadedModule, _ h: OpaquePointer, _ obs: Observation) -> Result<Decision, PluginCallError> {
-        var targets = [Double](repeating: 0, count: obs.assets.count), none: [Double] = []
-        let (rc, reason) = ObservationLayout().decide(m, h, obs, targets: &targets, fcasMW: &none, wantReason: true)
+        var targets = [Double](repeating: 0, count: obs.assets.count)
+        var fcasMW = [Double](repeating: 0, count: obs.fcas.isEmpty ? 0 : obs.assets.count * Price.fcasCount)
+        let (rc, reason) = ObservationLayout().decide(m, h, obs, targets: &targets, fcasMW: &fcasMW, wantReason: true)
         guard rc == MANTA_OK else { return .failure(PluginCallError("decide() returned \(StatusCode.name(rc))")) }
-        return .success(Decision(targetsW: targets, reason: reason))
+        return .success(Decision(targetsW: targets, reason: reason, fcasMW: fcasMW))
     }
 }

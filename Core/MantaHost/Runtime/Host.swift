@@ -44,6 +44,9 @@ final class Host {
     let members: MemberStates
     let instructions: FleetInstructions
     let setpoints: FleetSetpoints
+    let fcas: FCASDispatch
+    let frequency: FrequencyWatch
+    let verification: FrequencyVerification
     let loop: ClosedLoop
     let cycle: DispatchCycle
     let priceIntake: PriceIntake
@@ -78,7 +81,9 @@ final class Host {
         registry = DeviceRegistry(known: try reader.knownDevices())
         enrolment = DeviceEnrolment(registry: registry, overrides: config.devices, store: store, events: events, clock: clock)
         responses = ResponseWatch()
-        ingest = TelemetryIngest(catalog: catalog, registry: registry, store: store, logger: logger, responses: responses)
+        frequency = FrequencyWatch(catalog: catalog)
+        ingest = TelemetryIngest(catalog: catalog, registry: registry, store: store, logger: logger, responses: responses,
+                                 frequency: frequency)
         devices = DeviceWatch(staleAfterMs: config.staleAfterMs, offlineAfterMs: config.offlineAfterMs, registry: registry,
                               ingest: ingest, events: events, clock: clock)
         sites = SiteChecks(registry: registry, ingest: ingest, catalog: catalog, sites: config.sites,
@@ -98,10 +103,15 @@ final class Host {
         instructions = FleetInstructions(lastID: try reader.maxInstructionID(), store: store)
         setpoints = FleetSetpoints(plugins: plugins, vpps: vpps, ids: ids, store: store, events: events,
                                    members: members, parts: parts, responses: responses, clock: clock)
+        fcas = FCASDispatch(plugins: plugins, vpps: vpps, ids: ids, store: store, events: events, clock: clock,
+                            fullResponseHz: dispatch.fullResponseHz)
+        verification = FrequencyVerification(vpps: vpps, events: events, fullResponseHz: dispatch.fullResponseHz)
+        frequency.onOpen = { [unowned verification] t in verification.begin(atMs: t) }
+        frequency.onEvent = { [unowned verification] event in verification.verify(event) }
         loop = ClosedLoop(members: members, setpoints: setpoints, store: store, events: events, clock: clock,
                           afterMs: dispatch.closedLoopAfterMs)
         cycle = DispatchCycle(.init(dispatch: dispatch, clock: clock, prices: prices, members: members,
-                                    plugins: plugins, vpps: vpps, instructions: instructions, setpoints: setpoints, loop: loop,
+                                    plugins: plugins, vpps: vpps, instructions: instructions, setpoints: setpoints, fcas: fcas, loop: loop,
                                     ids: ids, store: store, events: events, logger: logger))
         priceIntake = PriceIntake(book: prices, store: store, events: events, cycle: cycle)
         control = DeviceControl(plugins: plugins, ids: ids, store: store, events: events, clock: clock)
@@ -149,6 +159,7 @@ final class Host {
             BacktestMethods(tasks: backtests, configPath: config.path, pluginDirs: config.pluginDirs,
                             libraryDirs: config.libraryDirs, dataRoots: DataRoots(config.dataRoots)).methods,
             ArenaMethods(vpps: vpps).methods,
+            FCASMethods(verification: verification, vpps: vpps).methods,
             SiteMethods(registry: registry, devices: devices, sites: sites, exportLimits: exportLimits, clock: clock).methods,
             DeviceMethods(registry: registry, control: control, discovery: discovery).methods,
         ]

@@ -81,6 +81,7 @@ final class DeviceRegistry {
                 number: number, instance: instance, index: index, key: d.key, kind: d.kind,
                 site: d.site.isEmpty ? instance : d.site, manufacturer: d.manufacturer, model: d.model,
                 serial: d.serial, ratings: d.ratings, controllable: d.controllable, readOnly: d.readOnly)
+            descriptor.respondsToFrequency = d.respondsToFrequency
             for o in overrides where o.matches(id) {
                 if let e = o.enabled { descriptor.enabled = e }
                 if let s = o.site { descriptor.site = s }

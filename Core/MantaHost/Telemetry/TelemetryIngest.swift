@@ -28,14 +28,18 @@ final class TelemetryIngest {
     private var complaints: [String: Complaints] = [:]
     /// Times devices' responses to setpoints from their power readings.
     let responses: ResponseWatch
+    /// Finds frequency events in what responsive devices read and do.
+    let frequency: FrequencyWatch
     private let powerPoint: UInt32
 
-    init(catalog: PointCatalog, registry: DeviceRegistry, store: StorePipeline, logger: Logger, responses: ResponseWatch) {
+    init(catalog: PointCatalog, registry: DeviceRegistry, store: StorePipeline, logger: Logger, responses: ResponseWatch,
+         frequency: FrequencyWatch) {
         self.catalog = catalog
         self.registry = registry
         self.store = store
         self.logger = logger
         self.responses = responses
+        self.frequency = frequency
         powerPoint = catalog["ac.w"]?.id ?? UInt32.max
     }
 
@@ -66,6 +70,9 @@ final class TelemetryIngest {
                                     value: s.value, quality: quality)
                 latest.update(sample)
                 if responses.open > 0, s.point == powerPoint { responses.reading(device.number, valueW: s.value, timeMs: sample.timeMs) }
+                if device.respondsToFrequency, s.point == powerPoint || s.point == frequency.hzPoint, quality == .good {
+                    frequency.sample(device.number, point: s.point, value: s.value, timeMs: sample.timeMs)
+                }
                 accepted.append(sample)
             }
         }

@@ -151,6 +151,9 @@ public final class DeviceLink: @unchecked Sendable {
                     return try activePower(sp.value, validS: validS, until: sp.validUntilMs)
                 case .exportLimit:
                     return try exportLimit(sp.value, validS: validS, until: sp.validUntilMs)
+                case .raiseResponse, .lowerResponse:
+                    // SunSpec has no frequency-droop enablement a VPP may set per interval.
+                    return SetpointOutcome(.rejected, applied: .nan, "no frequency controller on a Modbus device")
                 }
             } catch {
                 fail(error, report)

@@ -57,7 +57,7 @@ extern "C" {
 /* The ABI generation these headers describe. A host accepts a module when the
  * majors are equal and the host's minor is >= the module's min_host_minor. */
 #define MANTA_ABI_MAJOR 1
-#define MANTA_ABI_MINOR 2
+#define MANTA_ABI_MINOR 3
 
 /* Marks the one symbol a module exports. Build modules with
  * -fvisibility=hidden so that nothing else leaks. */
@@ -113,7 +113,8 @@ typedef struct manta_str {
  *     manta_host_market_t 16     manta_host_devices_t 16
  *     manta_driver_t 32          (MANTA_DRIVER_SIZE_1_0; 1.1 appends
  *                                 apply_setpoints: 40)
- *     manta_device_info_t 152    manta_setpoint_t 48
+ *     manta_device_info_t 152    manta_setpoint_t 48 (1.3 appends
+ *                                 full_response_hz: 56)
  *     manta_setpoint_result_t 144
  *     manta_strategy_t 16        manta_observation_t 112 (1.2 appends
  *                                 fcas_priced, reserved2, fcas: 200)

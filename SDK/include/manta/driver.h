@@ -31,6 +31,10 @@ extern "C" {
 /* Device flags (manta_device_info_t.flags). */
 #define MANTA_DEVICE_F_CONTROLLABLE 0x1u /* accepts setpoints */
 #define MANTA_DEVICE_F_READ_ONLY 0x2u    /* must never be written */
+/* ABI 1.3: the device has a local frequency controller and takes
+ * MANTA_SETPOINT_RAISE_RESPONSE and MANTA_SETPOINT_LOWER_RESPONSE. A host
+ * enables contingency FCAS only on devices that set it. */
+#define MANTA_DEVICE_F_FREQUENCY_RESPONSE 0x4u
 
 /* What a driver says about one of its devices. The host sets struct_size to
  * the size it knows and zero-fills the rest; the driver writes only fields
@@ -65,6 +69,26 @@ typedef struct manta_device_info {
                                          connection point, + = discharge/export */
 #define MANTA_SETPOINT_EXPORT_LIMIT 2 /* value: largest export in W, >= 0 */
 
+/* ABI 1.3: frequency response, for devices with
+ * MANTA_DEVICE_F_FREQUENCY_RESPONSE (others reject them). The device's own
+ * controller answers the grid frequency it measures, in milliseconds,
+ * without the host: the host only says how much, for how long.
+ *
+ * RAISE_RESPONSE -- value: W (>= 0) the device adds to its output (more
+ *   discharge or less charge) at full response. Below the normal operating
+ *   band's floor, 49.85 Hz, the response is proportional to the deviation
+ *   and reaches `value` at 50 - full_response_hz; it lasts as long as the
+ *   frequency stays low, as far as the state of charge and the ratings allow.
+ * LOWER_RESPONSE -- the same above the band's ceiling, 50.15 Hz: `value` W
+ *   taken off the output (less discharge or more charge), full at
+ *   50 + full_response_hz.
+ *
+ * The response is added to whatever ACTIVE_POWER setpoint is in force; the
+ * validity window works as for any setpoint (after valid_until the device
+ * stops responding); value 0 switches the response off. */
+#define MANTA_SETPOINT_RAISE_RESPONSE 3
+#define MANTA_SETPOINT_LOWER_RESPONSE 4
+
 /* One control command. Owned by the host, borrowed by the driver. */
 typedef struct manta_setpoint {
     uint32_t struct_size;
@@ -79,6 +103,14 @@ typedef struct manta_setpoint {
      * This is what makes a lost host safe. */
     int64_t valid_from_ms;
     int64_t valid_until_ms;
+
+    /* ---- ABI 1.3 ---- read only when MANTA_HAS_FIELD(setpoint,
+     * manta_setpoint_t, full_response_hz). */
+
+    /* For RAISE_RESPONSE and LOWER_RESPONSE: the deviation from 50 Hz, in
+     * Hz (> 0.15), at which the response is full (the droop). 0 or NaN, or
+     * absent: the device's own setting. Ignored by other modes. */
+    double full_response_hz;
 } manta_setpoint_t;
 
 /* Outcomes of a setpoint. */

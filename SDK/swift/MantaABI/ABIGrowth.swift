@@ -33,7 +33,8 @@ public enum ABIGrowth {
         /// 1.1 appended apply_setpoints (MANTA_DRIVER_SIZE_1_0).
         public static let driver = MemoryLayout<manta_driver_t>.offset(of: \manta_driver_t.apply_setpoints)!
         public static let deviceInfo = MemoryLayout<manta_device_info_t>.size
-        public static let setpoint = MemoryLayout<manta_setpoint_t>.size
+        /// 1.3 appended full_response_hz.
+        public static let setpoint = MemoryLayout<manta_setpoint_t>.offset(of: \manta_setpoint_t.full_response_hz)!
         public static let setpointResult = MemoryLayout<manta_setpoint_result_t>.size
         public static let strategy = MemoryLayout<manta_strategy_t>.size
         /// 1.2 appended fcas_priced, reserved2 and fcas.

@@ -14,6 +14,9 @@ public struct DeviceInfo: Sendable, Equatable {
     public var controllable = false
     /// MANTA_DEVICE_F_READ_ONLY: must never be written.
     public var readOnly = false
+    /// MANTA_DEVICE_F_FREQUENCY_RESPONSE (ABI 1.3): has a local frequency
+    /// controller and takes raise and lower response setpoints.
+    public var respondsToFrequency = false
 
     public init(kind: DeviceKind, key: String, site: String) {
         self.kind = kind
@@ -24,6 +27,7 @@ public struct DeviceInfo: Sendable, Equatable {
     /// The MANTA_DEVICE_F_* flags.
     public var flags: UInt32 {
         (controllable ? MANTA_DEVICE_F_CONTROLLABLE : 0) | (readOnly ? MANTA_DEVICE_F_READ_ONLY : 0)
+            | (respondsToFrequency ? MANTA_DEVICE_F_FREQUENCY_RESPONSE : 0)
     }
 
     /// The C struct, its strings lent by `lend` (they must outlive the
@@ -51,6 +55,7 @@ public struct DeviceInfo: Sendable, Equatable {
             capacityWh: c.capacity_wh, socMin: c.soc_min, socMax: c.soc_max, roundTripEfficiency: c.round_trip_efficiency)
         d.controllable = c.flags & MANTA_DEVICE_F_CONTROLLABLE != 0
         d.readOnly = c.flags & MANTA_DEVICE_F_READ_ONLY != 0
+        d.respondsToFrequency = c.flags & MANTA_DEVICE_F_FREQUENCY_RESPONSE != 0
         return .success(d)
     }
 }

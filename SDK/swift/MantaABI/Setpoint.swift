@@ -6,12 +6,18 @@ public enum SetpointMode: Int32, Sendable, CaseIterable {
     case activePower = 1
     /// Largest export in W, >= 0.
     case exportLimit = 2
+    /// W added to the output at full under-frequency response (ABI 1.3).
+    case raiseResponse = 3
+    /// W taken off the output at full over-frequency response (ABI 1.3).
+    case lowerResponse = 4
 
     /// The name at the JSON edge (RPC, the store).
     public var name: String {
         switch self {
         case .activePower: return "active_power"
         case .exportLimit: return "export_limit"
+        case .raiseResponse: return "raise_response"
+        case .lowerResponse: return "lower_response"
         }
     }
 
@@ -30,29 +36,44 @@ public struct Setpoint: Sendable, Equatable {
     public var value: Double
     public var validFromMs: Int64
     public var validUntilMs: Int64
+    /// For the response modes: the deviation from 50 Hz at which the
+    /// response is full (ABI 1.3 full_response_hz); NaN for the device's own.
+    public var fullResponseHz: Double
 
     public init(device: Int, mode: SetpointMode, commandID: UInt64 = 0, value: Double, validFromMs: Int64,
-                validUntilMs: Int64) {
+                validUntilMs: Int64, fullResponseHz: Double = .nan) {
         self.device = device
         self.mode = mode
         self.commandID = commandID
         self.value = value
         self.validFromMs = validFromMs
         self.validUntilMs = validUntilMs
+        self.fullResponseHz = fullResponseHz
+    }
+
+    /// Field by field; two NaN droops (the device's own) are the same.
+    public static func == (a: Setpoint, b: Setpoint) -> Bool {
+        a.device == b.device && a.mode == b.mode && a.commandID == b.commandID && a.value == b.value
+            && a.validFromMs == b.validFromMs && a.validUntilMs == b.validUntilMs
+            && (a.fullResponseHz == b.fullResponseHz || a.fullResponseHz.isNaN && b.fullResponseHz.isNaN)
     }
 
     /// The C struct, with this side's struct_size.
     public var c: manta_setpoint_t {
         manta_setpoint_t(
             struct_size: ABIGrowth.size(of: manta_setpoint_t.self), device: UInt32(device), mode: mode.rawValue,
-            reserved0: 0, command_id: commandID, value: value, valid_from_ms: validFromMs, valid_until_ms: validUntilMs)
+            reserved0: 0, command_id: commandID, value: value, valid_from_ms: validFromMs, valid_until_ms: validUntilMs,
+            full_response_hz: fullResponseHz)
     }
 
-    /// Reads a setpoint; fails with the code for a mode this side does not know.
+    /// Reads a setpoint; fails with the code for a mode this side does not
+    /// know. A 1.3 field its writer did not know (or left 0) reads as NaN.
     public static func read(_ c: manta_setpoint_t) -> Result<Setpoint, UnknownCode> {
         guard let mode = SetpointMode(rawValue: c.mode) else { return .failure(UnknownCode(what: "setpoint mode", code: c.mode)) }
+        let droop = ABIGrowth.hasField(c.struct_size, \manta_setpoint_t.full_response_hz) && c.full_response_hz > 0
+            ? c.full_response_hz : .nan
         return .success(Setpoint(device: Int(c.device), mode: mode, commandID: c.command_id, value: c.value,
-                                 validFromMs: c.valid_from_ms, validUntilMs: c.valid_until_ms))
+                                 validFromMs: c.valid_from_ms, validUntilMs: c.valid_until_ms, fullResponseHz: droop))
     }
 }
 

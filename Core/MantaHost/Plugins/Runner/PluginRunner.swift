@@ -124,6 +124,8 @@ public enum PluginRunner {
                     w.u32(UInt32(d.targetsW.count))
                     for t in d.targetsW { w.f64(t) }
                     w.str(d.reason)
+                    w.u32(UInt32(d.fcasMW.count))
+                    for mw in d.fcasMW { w.f64(mw) }
                 }
             case .fetchPrices:
                 guard let h = handle else { throw ProtocolViolation("fetch_prices before create") }

@@ -37,6 +37,15 @@ extension FrameWriter {
                 f64(v)
             }
         }
+        fcas(o.fcas)
+    }
+
+    /// FCAS prices as a bit per priced service, then those values.
+    mutating func fcas(_ values: [Double]) {
+        var priced: UInt32 = 0
+        for (i, v) in values.prefix(Price.fcasCount).enumerated() where !v.isNaN { priced |= 1 << UInt32(i) }
+        u32(priced)
+        for (i, v) in values.enumerated() where priced & (1 << UInt32(i)) != 0 { f64(v) }
     }
 
     mutating func device(_ d: Result<DeviceInfo, UnknownDeviceKind>) {
@@ -59,6 +68,7 @@ extension FrameWriter {
             }
             bool(d.controllable)
             bool(d.readOnly)
+            bool(d.respondsToFrequency)
         }
     }
 
@@ -69,6 +79,7 @@ extension FrameWriter {
         f64(s.value)
         i64(s.validFromMs)
         i64(s.validUntilMs)
+        f64(s.fullResponseHz)
     }
 
     mutating func outcome(_ o: SetpointOutcome) {
@@ -84,10 +95,7 @@ extension FrameWriter {
         f64(p.rrp)
         f64(p.demandMW)
         i32(p.status.rawValue)
-        // FCAS: the bit set, then one price per bit set.
-        let priced = p.fcasPriced
-        u32(priced)
-        for (i, v) in p.fcas.enumerated() where priced & (1 << UInt32(i)) != 0 { f64(v) }
+        fcas(p.fcas)
     }
 
     mutating func bid(_ b: Bid) {
@@ -176,8 +184,20 @@ extension FrameReader {
             assets.append(AssetState(id: id, kind: kind, soc: v[0], capacityWh: v[1], maxChargeW: v[2], maxDischargeW: v[3],
                                      socMin: v[4], socMax: v[5], powerW: v[6], roundTripEfficiency: v[7]))
         }
-        return Observation(nowMs: now, intervalEndMs: end, intervalMs: interval, deadlineMs: deadline, vpp: vpp,
-                           region: region, price: price, priceHistory: history[...], assets: assets)
+        var o = Observation(nowMs: now, intervalEndMs: end, intervalMs: interval, deadlineMs: deadline, vpp: vpp,
+                            region: region, price: price, priceHistory: history[...], assets: assets)
+        o.fcas = try fcas()
+        return o
+    }
+
+    /// What fcas(_:) wrote: empty when no service was priced.
+    mutating func fcas() throws(ProtocolViolation) -> [Double] {
+        let priced = try u32()
+        guard priced >> UInt32(Price.fcasCount) == 0 else { throw ProtocolViolation("FCAS bits \(priced)") }
+        guard priced != 0 else { return [] }
+        var values = [Double](repeating: .nan, count: Price.fcasCount)
+        for i in 0..<Price.fcasCount where priced & (1 << UInt32(i)) != 0 { values[i] = try f64() }
+        return values
     }
 
     mutating func device() throws(ProtocolViolation) -> Result<DeviceInfo, UnknownDeviceKind> {
@@ -194,6 +214,7 @@ extension FrameReader {
                                   socMin: v[4], socMax: v[5], roundTripEfficiency: v[6])
         d.controllable = try bool()
         d.readOnly = try bool()
+        d.respondsToFrequency = try bool()
         return .success(d)
     }
 
@@ -201,7 +222,7 @@ extension FrameReader {
         let device = Int(try u32()), code = try i32()
         guard let mode = SetpointMode(rawValue: code) else { throw ProtocolViolation("setpoint mode \(code)") }
         return Setpoint(device: device, mode: mode, commandID: try u64(), value: try f64(), validFromMs: try i64(),
-                        validUntilMs: try i64())
+                        validUntilMs: try i64(), fullResponseHz: try f64())
     }
 
     mutating func outcome() throws(ProtocolViolation) -> SetpointOutcome {
@@ -211,12 +232,7 @@ extension FrameReader {
 
     mutating func price() throws(ProtocolViolation) -> Price {
         var p = Price(intervalEndMs: try i64(), region: try str(), rrp: try f64(), demandMW: try f64(), status: PriceStatus(code: try i32()))
-        let priced = try u32()
-        guard priced >> UInt32(Price.fcasCount) == 0 else { throw ProtocolViolation("FCAS bits \(priced)") }
-        if priced != 0 {
-            p.fcas = [Double](repeating: .nan, count: Price.fcasCount)
-            for i in 0..<Price.fcasCount where priced & (1 << UInt32(i)) != 0 { p.fcas[i] = try f64() }
-        }
+        p.fcas = try fcas()
         return p
     }
 

@@ -164,5 +164,6 @@ func deviceJSON(_ d: DeviceDescriptor, health: DeviceHealth.Entry?) -> JSON {
             "round_trip_efficiency": .number(r.roundTripEfficiency),
         ]),
         ("controllable", .bool(d.controllable)), ("read_only", .bool(d.readOnly)), ("enabled", .bool(d.enabled)),
+        ("frequency_response", .bool(d.respondsToFrequency)),
     ] + status))
 }

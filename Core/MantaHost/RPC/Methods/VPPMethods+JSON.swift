@@ -20,6 +20,15 @@ extension VPPMethods {
                 ("discharging", .int(s.discharging)), ("holding", .int(s.holding)),
             ]))
         }
+        if let f = v.fcas {
+            o["fcas"] = .object(JSONObject(timeFields("interval_end", f.intervalEndMs) + [
+                ("enabled_mw", .object(JSONObject(FCASService.allCases.filter { f.mw[$0.rawValue] > 0 }.map {
+                    ($0.name, .number(f.mw[$0.rawValue]))
+                }))),
+                ("members", .int(f.members)), ("clamps", .int(f.clamps)),
+                ("first_clamp", f.firstClamp.map(JSON.string) ?? .null),
+            ]))
+        }
         return .object(o)
     }
 

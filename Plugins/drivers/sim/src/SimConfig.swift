@@ -15,10 +15,33 @@ struct SimConfig: Decodable {
     var meters: Bool
     var load: Load
     var faults: [Fault]
+    /// A replayed frequency trace the batteries answer (frequency response).
+    var frequency: Frequency?
 
     enum CodingKeys: String, CodingKey {
         case homes, sitePrefix = "site_prefix", seed, publishIntervalMs = "publish_interval_ms", spread
-        case battery, pv, meters, load, faults
+        case battery, pv, meters, load, faults, frequency
+    }
+
+    /// Where the batteries' measured frequency comes from, and how their
+    /// frequency controllers answer it.
+    struct Frequency: Decodable {
+        var file: String
+        var column: String
+        /// Host-clock seconds after start at which the trace begins to play.
+        var startAfterS: Double
+        /// Seconds at the trace's start that are skipped.
+        var skipS: Double
+        /// The controller's own droop: full response at this deviation from
+        /// 50 Hz, when a setpoint does not say.
+        var fullResponseHz: Double
+        /// How long the controller takes to answer a change of frequency.
+        var responseMs: Int64
+
+        enum CodingKeys: String, CodingKey {
+            case file, column, startAfterS = "start_after_s", skipS = "skip_s", fullResponseHz = "full_response_hz"
+            case responseMs = "response_ms"
+        }
     }
 
     struct Load: Decodable {

@@ -11,7 +11,9 @@ import MantaSDK
 /// integrates physics up to now and publishes one batch for the fleet. The
 /// meter reads what the site exchanges with the grid (PV + battery - load,
 /// + = export), so a healthy site balances; `faults` make chosen devices
-/// read wrong, for the host's diagnostics to find.
+/// read wrong, for the host's diagnostics to find. With a `frequency` trace
+/// each battery has a frequency controller (FrequencyResponse) that answers
+/// the host's raise and lower response setpoints.
 final class SimDriver: DriverPlugin {
     enum Role: Int, CaseIterable { case battery, pv, meter, load }
 
@@ -26,6 +28,7 @@ final class SimDriver: DriverPlugin {
     private var energyWh: [Double]
     private var commands: [Command?]
     private var pvLimitW: [Command?]
+    private var response: FrequencyResponse?
     /// Lifetime energy out of / into each device, Wh.
     private var counters: [(exportWh: Double, importWh: Double)]
     private var faults: [Int: SimConfig.Fault] = [:]
@@ -36,6 +39,7 @@ final class SimDriver: DriverPlugin {
     /// only its own home up to date, so it costs O(1) whatever the fleet.
     private var homeMs: [Int64]
     private var running = false
+    private var startMs: Int64 = 0
     private let points: Points
     private var batch: [manta_sample_t] = []
 
@@ -48,6 +52,8 @@ final class SimDriver: DriverPlugin {
 
     struct Points {
         let acW, soc, exportWh, importWh: UInt32
+        /// Asked for only with a frequency trace (an older host's catalog may lack it).
+        let hz: UInt32?
     }
 
     init(host: PluginHost, config json: JSON) throws(PluginError) {
@@ -62,7 +68,8 @@ final class SimDriver: DriverPlugin {
             return id
         }
         points = Points(acW: try point("ac.w"), soc: try point("battery.soc"),
-                        exportWh: try point("energy.export_wh"), importWh: try point("energy.import_wh"))
+                        exportWh: try point("energy.export_wh"), importWh: try point("energy.import_wh"),
+                        hz: config.frequency == nil ? nil : try point("ac.hz"))
         var rng = SplitMix64(state: config.seed)
         var specs: [BatterySpec] = [], peaks: [Double] = [], loads: [Double] = [], energy: [Double] = []
         let b = config.battery
@@ -85,6 +92,7 @@ final class SimDriver: DriverPlugin {
         homeMs = Array(repeating: 0, count: config.homes)
         pvLimitW = Array(repeating: nil, count: config.homes)
         counters = Array(repeating: (0, 0), count: config.homes * perHome)
+        if let f = config.frequency { response = FrequencyResponse(source: try FrequencySource(f), homes: config.homes) }
         for (i, f) in config.faults.enumerated() {
             guard let index = (0..<deviceCount).first(where: { key($0) == f.key }) else {
                 throw .config("faults[\(i)].device: no device \(f.key) in this fleet")
@@ -130,6 +138,7 @@ final class SimDriver: DriverPlugin {
             d.ratings.socMax = s.socMax
             d.ratings.roundTripEfficiency = s.roundTripEfficiency
             d.controllable = true
+            d.respondsToFrequency = response != nil
         case .pv:
             d = DeviceInfo(kind: .pvInverter, key: key(index), site: site)
             d.model = "SimPV"
@@ -156,6 +165,8 @@ final class SimDriver: DriverPlugin {
     func start() throws(PluginError) {
         let now = host.nowMs
         for h in homeMs.indices { homeMs[h] = now }
+        startMs = now
+        response?.source.startMs = now
         running = true
         publish(at: now)
         host.requestCallback(afterMs: config.publishIntervalMs)
@@ -168,7 +179,10 @@ final class SimDriver: DriverPlugin {
         let now = host.nowMs
         advance(to: now)
         publish(at: now)
-        host.requestCallback(afterMs: config.publishIntervalMs)
+        // On the grid of publish times from start, so that late callbacks do
+        // not drift the samples (a replayed frequency trace is read by them).
+        let late = (now - startMs) % config.publishIntervalMs
+        host.requestCallback(afterMs: config.publishIntervalMs - max(0, late))
     }
 
     func apply(_ sp: Setpoint) -> SetpointOutcome { apply(sp, now: host.nowMs) }
@@ -199,6 +213,12 @@ final class SimDriver: DriverPlugin {
             }
             pvLimitW[home] = Command(valueW: sp.value, fromMs: sp.validFromMs, untilMs: sp.validUntilMs)
             return SetpointOutcome(.applied, applied: sp.value)
+        case .battery where sp.mode == .raiseResponse || sp.mode == .lowerResponse:
+            guard response != nil else {
+                return SetpointOutcome(.rejected, applied: .nan, "no frequency controller: this fleet has no frequency trace")
+            }
+            let s = spec[home]
+            return response!.take(sp, home: home, swingW: s.maxChargeW + s.maxDischargeW)
         case .battery:
             guard sp.mode == .activePower, sp.value.isFinite else {
                 return SetpointOutcome(.rejected, applied: .nan, "battery accepts a finite active power only")
@@ -220,8 +240,8 @@ final class SimDriver: DriverPlugin {
     }
 
     /// Integrates home `h` from where it stands to `now`, splitting the span
-    /// where a command starts or ends so that each piece has one battery
-    /// power.
+    /// where a command starts or ends, and where its frequency response may
+    /// change, so that each piece has one battery power.
     private func advance(home h: Int, to now: Int64) {
         let lastMs = homeMs[h]
         guard now > lastMs else { return }
@@ -234,6 +254,10 @@ final class SimDriver: DriverPlugin {
             if let c = commands[h] {
                 if t < c.fromMs { end = min(end, c.fromMs) }
                 else if t < c.untilMs { end = min(end, c.untilMs); request = c.valueW }
+            }
+            if let r = response, let next = r.nextChangeMs(h, after: t) {
+                end = min(end, next)
+                request += r.extraW(h, at: t)
             }
             let piece = Double(end - t) / 3_600_000
             let (p, e) = spec[h].step(energyWh: energyWh[h], requestW: request, hours: piece)
@@ -275,9 +299,11 @@ final class SimDriver: DriverPlugin {
     /// The battery's power now: its command if one is in force, held to
     /// what the state of charge allows over the next publish interval.
     private func batteryPower(_ home: Int, at t: Int64) -> Double {
-        guard let c = commands[home], t >= c.fromMs, t < c.untilMs else { return 0 }
+        var request = response?.extraW(home, at: t) ?? 0
+        if let c = commands[home], t >= c.fromMs, t < c.untilMs { request += c.valueW }
+        guard request != 0 else { return 0 }
         let hours = Double(config.publishIntervalMs) / 3_600_000
-        return spec[home].step(energyWh: energyWh[home], requestW: c.valueW, hours: hours).powerW
+        return spec[home].step(energyWh: energyWh[home], requestW: request, hours: hours).powerW
     }
 
     private func publish(at t: Int64) {
@@ -289,6 +315,7 @@ final class SimDriver: DriverPlugin {
             add(base, points.soc, energyWh[h] / spec[h].capacityWh, t)
             add(base, points.exportWh, counters[base].exportWh, t)
             add(base, points.importWh, counters[base].importWh, t)
+            if let r = response, let hz = points.hz { add(base, hz, r.frequency(atMs: t), t) }
             add(base + 1, points.acW, pv, t)
             add(base + 1, points.exportWh, counters[base + 1].exportWh, t)
             if config.meters {

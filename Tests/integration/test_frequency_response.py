@@ -1,0 +1,182 @@
+"""Frequency response through a running mantad: the sim driver replays the
+real 25 August 2018 separation event (NSW fell to 48.99 Hz), a rules
+strategy enables contingency raise on real December 2025 FCAS prices, the
+host holds it to each battery's limits and hands it to the batteries'
+frequency controllers, and fcas.verification reports enabled against
+delivered MW at 1 s, 6 s, 60 s and 5 min.
+
+Three fleets of two homes see the same frequency: one answers at once, one
+answers 2 s late, one is never enabled. What each delivers is checked
+against what a proportional (droop) response owes at the frequency
+measured then, computed here from the trace itself."""
+import csv
+import re
+import datetime
+import sqlite3
+import subprocess
+import time
+
+import pytest
+
+from conftest import BUILD, ROOT, SHARED, Client, Mantad, base_config, needs_data
+
+TRACE = SHARED / "frequency" / "frequency_data_sa_nsw_2018_08_25.csv"
+PRICES = SHARED / "nem" / "dispatch_fcas" / "nem_dispatch_prices_fcas_2025-12-20_2026-01-04.csv"
+START = "2025-12-22T12:03:00+10:00"
+START_AFTER_S = 60  # the trace begins a minute in, so the event falls in the second interval
+FULL_HZ = 0.5       # dispatch.full_response_hz: full response at 49.5 Hz
+ENABLE = 0.8        # of each battery's 5 kW discharge rating
+RAISE = ["RAISE1SEC", "RAISE6SEC", "RAISE60SEC", "RAISE5MIN"]
+OFFSETS = [1, 6, 60, 300]
+
+
+def trace():
+    with open(TRACE, newline="") as f:
+        return [float(r["NSW"]) for r in csv.DictReader(f)]
+
+
+def owed(hz):
+    """The share of its enablement a droop response owes at `hz` (raise side)."""
+    return min(1.0, max(0.0, (49.85 - hz) / (FULL_HZ - 0.15)))
+
+
+def sim(response_ms):
+    return {"homes": 2, "publish_interval_ms": 1000, "spread": 0,
+            "frequency": {"file": str(TRACE), "column": "NSW", "start_after_s": START_AFTER_S,
+                          "response_ms": response_ms}}
+
+
+def rules():
+    return {"strategy": "rules", "config": {"rules": [], "default": "hold", "fcas": [
+        {"name": s.lower(), "if": {"fcas_price": {"service": s, ">": 0}}, "enable": s, "power": ENABLE} for s in RAISE]}}
+
+
+@pytest.fixture(scope="module")
+def host():
+    if not SHARED.exists():
+        pytest.skip("needs ../shared/data")
+    market = {"region": "NSW1", "files": [str(PRICES)]}
+    config = base_config(
+        clock={"mode": "replay", "start": START, "speed": 20},
+        plugins=[
+            {"instance": "fast", "plugin": "manta.sim", "config": sim(0)},
+            {"instance": "slow", "plugin": "manta.sim", "config": sim(2000)},
+            {"instance": "idle", "plugin": "manta.sim", "config": sim(0)},
+            {"instance": "nsw", "plugin": "manta.nem-file", "config": market},
+            # One strategy from a runner process: the enablement crosses the runner's wire.
+            {"instance": "rules-fast", "plugin": "manta.builtin", "isolation": "process", "config": rules()},
+            {"instance": "rules-slow", "plugin": "manta.builtin", "config": rules()},
+            {"instance": "hold", "plugin": "manta.threshold", "config": {"charge_below": -1000, "discharge_above": 20000}},
+        ],
+        vpps=[{"id": "fast", "region": "NSW1", "market": "nsw", "strategy": "rules-fast", "drivers": ["fast"]},
+              {"id": "slow", "region": "NSW1", "market": "nsw", "strategy": "rules-slow", "drivers": ["slow"]},
+              {"id": "idle", "region": "NSW1", "market": "nsw", "strategy": "hold", "drivers": ["idle"]}],
+        dispatch={"full_response_hz": FULL_HZ})
+    with Mantad(config).start() as h:
+        # The event begins ~161 s in and is reported 5 min later: ~23 s of wall time at 20x.
+        assert h.wait_for(lambda: h.call("fcas.verification"), timeout=90), h.log_path.read_text()[-3000:]
+        yield h
+
+
+def report(host, vpp):
+    [event] = host.call("fcas.verification", {"vpp": vpp})
+    [v] = event["vpps"]
+    return event, {s["service"]: s for s in v["services"]}
+
+
+@needs_data
+def test_the_event_opens_at_the_traces_first_second_outside_the_band(host):
+    f = trace()
+    first = next(i for i, hz in enumerate(f) if not 49.85 <= hz <= 50.15)
+    event, _ = report(host, "fast")
+    start = datetime.datetime.fromisoformat(START).timestamp() * 1000
+    # Samples come once a host second, so the event is seen within a second of the trace's.
+    assert 0 <= event["start_ms"] - (start + (START_AFTER_S + first) * 1000) < 1500
+    assert event["direction"] == "under"
+    window = f[first:first + 301]
+    assert min(window) <= event["lowest_hz"] <= min(window) + 0.05 and event["lowest_hz"] < 49.0
+    assert event["devices"] == 6
+
+
+@needs_data
+def test_the_enabled_fleet_answers_in_proportion_to_the_deviation(host):
+    _, rows = report(host, "fast")
+    enabled = 2 * ENABLE * 5000 / 1e6
+    f = trace()
+    for s, after in zip(RAISE, OFFSETS):
+        r = rows[s]
+        assert r["after_s"] == after
+        assert r["enabled_mw"] == pytest.approx(enabled, rel=1e-9)
+        assert r["frequency_hz"] in f  # a reading of the trace itself
+        assert r["expected_mw"] == pytest.approx(enabled * owed(r["frequency_hz"]), abs=1e-12)
+        # Responding at once, it delivers exactly what the deviation asks.
+        assert r["delivered_mw"] == pytest.approx(r["expected_mw"], rel=1e-6, abs=1e-9)
+    # At 6 s NSW was near 49.1 Hz, beyond full response: all 8 kW; at 5 min it was back in the band.
+    assert rows["RAISE6SEC"]["delivered_mw"] == pytest.approx(enabled, rel=1e-6)
+    assert rows["RAISE1SEC"]["delivered_mw"] > 0
+    assert rows["RAISE5MIN"]["expected_mw"] == 0
+
+
+@needs_data
+def test_a_response_two_seconds_late_misses_the_1_second_service_and_is_flagged(host):
+    _, fast = report(host, "fast")
+    _, slow = report(host, "slow")
+    assert slow["RAISE1SEC"]["expected_mw"] > 0
+    assert slow["RAISE1SEC"]["delivered_mw"] == pytest.approx(0, abs=1e-9)  # 2 s before, the frequency was in the band
+    assert slow["RAISE6SEC"]["delivered_mw"] > 0.5 * fast["RAISE6SEC"]["delivered_mw"]
+    warnings = [e for e in host.call("events.list", {"severity": "warning"}) if e["kind"] == "fcas.verification"]
+    assert [e["source"] for e in warnings] == ["slow"]
+
+
+@needs_data
+def test_a_fleet_not_enabled_does_not_answer(host):
+    _, idle = report(host, "idle")
+    for s in RAISE:
+        assert idle[s]["enabled_mw"] == 0 and idle[s]["delivered_mw"] == pytest.approx(0, abs=1e-9)
+    vpp = next(v for v in host.call("vpps.list") if v["id"] == "idle")
+    assert "fcas" not in vpp or vpp["fcas"]["enabled_mw"] == {}
+
+
+@needs_data
+def test_enablement_is_recorded_per_battery_and_shown_per_vpp(host):
+    vpps = {v["id"]: v for v in host.call("vpps.list")}
+    assert vpps["fast"]["fcas"]["enabled_mw"] == {s: pytest.approx(2 * ENABLE * 5000 / 1e6) for s in RAISE}
+    assert vpps["fast"]["fcas"]["members"] == 2
+    devices = host.call("devices.list")
+    assert all(d["frequency_response"] for d in devices if d["kind"] == "battery")
+    with sqlite3.connect(host.db) as db:
+        rows = db.execute("SELECT mode, value_w, outcome FROM control_commands WHERE source = 'fcas:fast'").fetchall()
+    assert rows and {m for m, _, _ in rows} == {"raise_response", "lower_response"}
+    assert {(m, v, o) for m, v, o in rows if m == "raise_response"} == {("raise_response", ENABLE * 5000, "applied")}
+    assert {v for m, v, _ in rows if m == "lower_response"} == {0}
+
+
+@needs_data
+def test_the_example_config_shows_its_fleet_answering(tmp_path):
+    """examples/frequency/manta.json, as the README's tour runs it."""
+    log = tmp_path / "frequency.log"
+    with open(log, "wb") as out:
+        proc = subprocess.Popen([str(BUILD / "mantad"), "--config", str(ROOT / "examples" / "frequency" / "manta.json"),
+                                 "--listen", "127.0.0.1:0", "--db", str(tmp_path / "f.db")], stdout=out, stderr=subprocess.STDOUT)
+        try:
+            deadline = time.time() + 90
+            port = None
+            while time.time() < deadline and port is None:
+                m = re.search(r"serving JSON-RPC on [0-9.]+:(\d+)", log.read_text())
+                port = int(m.group(1)) if m else None
+                time.sleep(0.1)
+            reports = []
+            while time.time() < deadline and not reports:
+                with Client(port) as c:
+                    reports = c.result("fcas.verification")
+                time.sleep(0.5)
+            assert reports, log.read_text()[-3000:]
+            [v] = reports[0]["vpps"]
+            rows = {s["service"]: s for s in v["services"]}
+            enabled = 20 * ENABLE * 5000 / 1e6  # 20 homes, 80% of 5 kW
+            assert v["members"] == 20 and rows["RAISE6SEC"]["enabled_mw"] == pytest.approx(enabled)
+            assert rows["RAISE6SEC"]["delivered_mw"] == pytest.approx(enabled, rel=1e-6)
+        finally:
+            proc.terminate()
+            proc.wait(20)
+    assert proc.returncode == 0
