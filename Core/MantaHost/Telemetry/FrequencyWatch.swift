@@ -4,8 +4,8 @@ import MantaModel
 /// measure and do: the moment one of them reads a frequency outside the
 /// normal operating band (49.85-50.15 Hz) an event opens, each device's
 /// power just before it is its baseline, and its power is taken again at
-/// 1 s, 6 s, 60 s and 5 min, the time frames of the four contingency
-/// services. Five minutes on, the event goes to `onEvent` (the
+/// 1 s, 6 s, 60 s and 5 min (the sample nearest each mark), the time frames
+/// of the four contingency services. Five minutes on, the event goes to `onEvent` (the
 /// verification report) and the next excursion may open another.
 ///
 /// Sample-driven, with no timers: an event is timed by the devices' own
@@ -34,6 +34,9 @@ final class FrequencyWatch {
     static let offsetsS: [Int64] = [1, 6, 60, 300]
     /// How long past the last offset a device that has not reported is waited for.
     static let graceMs: Int64 = 10_000
+    /// A mark is read from the first sample from this long before it: with
+    /// readings once a second, the one nearest the mark.
+    static let markToleranceMs: Int64 = 500
 
     /// An event opened at this host time (what was enabled then is what it is verified against).
     var onOpen: (@LoopActor (Int64) -> Void)?
@@ -64,7 +67,7 @@ final class FrequencyWatch {
         let previous = power[d]?.last
         power[d] = ((t, w), previous)
         guard var e = open, e.baselineW[d] != nil else { return }
-        for (k, o) in Self.offsetsS.enumerated() where e.powerW[k][d] == nil && t >= e.startMs + o * 1000 { e.powerW[k][d] = w }
+        for (k, o) in Self.offsetsS.enumerated() where e.powerW[k][d] == nil && t >= Self.mark(e, o) { e.powerW[k][d] = w }
         open = e
     }
 
@@ -74,9 +77,11 @@ final class FrequencyWatch {
             return
         }
         if t <= e.startMs + Self.offsetsS.last! * 1000 { e.extremeHz = e.low ? min(e.extremeHz, f) : max(e.extremeHz, f) }
-        for (k, o) in Self.offsetsS.enumerated() where e.hz[k].isNaN && t >= e.startMs + o * 1000 { e.hz[k] = f }
+        for (k, o) in Self.offsetsS.enumerated() where e.hz[k].isNaN && t >= Self.mark(e, o) { e.hz[k] = f }
         open = e
     }
+
+    private static func mark(_ e: Event, _ offsetS: Int64) -> Int64 { e.startMs + offsetS * 1000 - markToleranceMs }
 
     /// Opens an event at `t`: each device's baseline is its last reading
     /// before `t` (a reading at `t` itself may already hold a response).
