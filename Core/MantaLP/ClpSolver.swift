@@ -37,10 +37,24 @@ public enum ClpSolver {
         guard let model = Clp_newModel() else { throw .failed(status: -1) }
         defer { Clp_deleteModel(model) }
         Clp_setLogLevel(model, 0)
+        load(lp, into: model)
+        Clp_setOptimizationDirection(model, -1)
+        Clp_setMaximumSeconds(model, maxSeconds)
+        _ = Clp_initialSolve(model)
+        try check(model, maxSeconds: maxSeconds)
+        let columns = Clp_primalColumnSolution(model)!
+        let x = Array(UnsafeBufferPointer(start: columns, count: lp.columns))
+        return LPSolution(objective: Clp_objectiveValue(model), x: x, iterations: Int(Clp_numberIterations(model)))
+    }
+
+    /// Bounds as Clp takes them: its infinity is DBL_MAX.
+    static func clip(_ v: [Double]) -> [Double] {
+        v.map { $0 == .infinity ? Double.greatestFiniteMagnitude : $0 == -.infinity ? -Double.greatestFiniteMagnitude : $0 }
+    }
+
+    /// Hands `lp` to `model`.
+    static func load(_ lp: LinearProgram, into model: UnsafeMutableRawPointer) {
         let (start, index, value) = lp.columnWise()
-        // Clp's infinity is DBL_MAX.
-        let big = Double.greatestFiniteMagnitude
-        let clip = { (v: [Double]) in v.map { $0 == .infinity ? big : $0 == -.infinity ? -big : $0 } }
         let lower = clip(lp.lower), upper = clip(lp.upper), rowLower = clip(lp.rowLower), rowUpper = clip(lp.rowUpper)
         start.withUnsafeBufferPointer { s in
             index.withUnsafeBufferPointer { i in
@@ -50,18 +64,16 @@ public enum ClpSolver {
                 }
             }
         }
-        Clp_setOptimizationDirection(model, -1)
-        Clp_setMaximumSeconds(model, maxSeconds)
-        _ = Clp_initialSolve(model)
+    }
+
+    /// Throws unless `model` stands at an optimum.
+    static func check(_ model: UnsafeMutableRawPointer, maxSeconds: Double) throws(LPError) {
         switch Clp_status(model) {
-        case 0: break
+        case 0: return
         case 1: throw .infeasible
         case 2: throw .unbounded
         case 3: throw .stopped(seconds: maxSeconds)
         case let s: throw .failed(status: s)
         }
-        let columns = Clp_primalColumnSolution(model)!
-        let x = Array(UnsafeBufferPointer(start: columns, count: lp.columns))
-        return LPSolution(objective: Clp_objectiveValue(model), x: x, iterations: Int(Clp_numberIterations(model)))
     }
 }

@@ -16,8 +16,11 @@ public struct LinearProgram: Sendable {
     private(set) var entryRow: [Int32] = []
     private(set) var entryColumn: [Int32] = []
     private(set) var entryValue: [Double] = []
+    /// False: rows keep their bounds only, not their entries (a programme
+    /// whose matrix a solver already holds, re-costed and re-bounded).
+    public let recordsMatrix: Bool
 
-    public init() {}
+    public init(recordsMatrix: Bool = true) { self.recordsMatrix = recordsMatrix }
 
     public var columns: Int { cost.count }
     public var rows: Int { rowLower.count }
@@ -46,7 +49,7 @@ public struct LinearProgram: Sendable {
     public mutating func addRow(_ terms: some Sequence<(column: Int, coefficient: Double)>, lower lo: Double, upper hi: Double) -> Int {
         precondition(lo <= hi, "row bounds \(lo) > \(hi)")
         let r = Int32(rowLower.count)
-        for (j, a) in terms where a != 0 {
+        for (j, a) in terms where recordsMatrix && a != 0 {
             precondition(j >= 0 && j < cost.count, "row names column \(j) of \(cost.count)")
             entryRow.append(r)
             entryColumn.append(Int32(j))
@@ -80,6 +83,13 @@ public struct LinearProgram: Sendable {
             next[j] += 1
         }
         return (start, index, value)
+    }
+
+    /// Whether `other` has the same matrix entries, added in the same order:
+    /// the two differ at most in costs and bounds.
+    public func hasSameMatrix(as other: LinearProgram) -> Bool {
+        columns == other.columns && rows == other.rows && entryValue == other.entryValue && entryRow == other.entryRow
+            && entryColumn == other.entryColumn
     }
 
     /// The largest violation of a row or column bound by `x`: what a

@@ -53,6 +53,10 @@ struct MantaBench: ParsableCommand {
             print("FCAS co-optimised bound (a month, against HiGHS)...")
             try FCASBench.run(root: root, into: &report)
         }
+        if want("mpc-fcas") {
+            print("FCAS co-optimising MPC (every real DISPATCHPRICE file)...")
+            try MPCFCASBench.run(root: root, into: &report)
+        }
         if want("devices") {
             print("Device access...")
             try DevicesBench.run(root: root, into: &report)

@@ -58,6 +58,30 @@ public enum CoOptimisedBound {
     public static func solve(prices: [Double], fcas: [FCASPrices], battery: BacktestBattery,
                              services: Set<FCASService>? = nil, hours dt: Double = 1.0 / 12,
                              startMWh: Double? = nil, endAtLeastMWh: Double? = nil) throws(LPError) -> Solution {
+        let p = program(prices: prices, fcas: fcas, battery: battery, services: services, hours: dt, startMWh: startMWh,
+                        endAtLeastMWh: endAtLeastMWh)
+        return solution(p, try ClpSolver.maximise(p.lp), prices: prices, fcas: fcas, battery: battery, hours: dt)
+    }
+
+    /// The programme and where its variables are.
+    struct Program {
+        var lp: LinearProgram
+        var charge: [Int]
+        var discharge: [Int]
+        var energy: [Int]
+        /// Each service's column per slot (-1: none), by FCASService.rawValue.
+        var enablement: [[Int]]
+        var offered: [FCASService]
+        /// Columns and rows per slot when every slot has the same (what a
+        /// rolling horizon's basis is shifted by), else nil.
+        var block: (columns: Int, rows: Int)?
+    }
+
+    /// Builds the programme `solve` solves (its arguments); without
+    /// `matrix`, its costs and bounds only (for a solver that holds the
+    /// matrix already: `shape` says when it does).
+    static func program(prices: [Double], fcas: [FCASPrices], battery: BacktestBattery, services: Set<FCASService>?,
+                        hours dt: Double, startMWh: Double?, endAtLeastMWh: Double?, matrix: Bool = true) -> Program {
         precondition(prices.count == fcas.count, "one FCAS record per energy price")
         let s = battery.spec, n = prices.count
         let etaC = s.chargeEfficiency, etaD = s.dischargeEfficiency, k = battery.costPerMWh
@@ -67,56 +91,94 @@ public enum CoOptimisedBound {
         let offered = FCASService.allCases.filter { v in
             (services?.contains(v) ?? true) && fcas.contains { !$0[v].isNaN }
         }
-        let own = Dictionary(uniqueKeysWithValues: offered.map { ($0, FCASTrapezium.battery(chargeMW: pc, dischargeMW: pd, raise: $0.isRaise)) })
+        // By FCASService.rawValue, looked up per slot without hashing (a planner builds this every interval).
+        var own = [FCASTrapezium?](repeating: nil, count: FCASService.allCases.count), given = own
+        for v in offered {
+            own[v.rawValue] = FCASTrapezium.battery(chargeMW: pc, dischargeMW: pd, raise: v.isRaise)
+            given[v.rawValue] = battery.trapezia[v]
+        }
 
-        var lp = LinearProgram()
+        var lp = LinearProgram(recordsMatrix: matrix)
         lp.reserve(columns: n * (3 + offered.count), rows: n * (3 + offered.count), nonZeros: n * (4 + 5 * offered.count))
         var charge = [Int](repeating: 0, count: n), discharge = charge, energy = charge
-        var enablement = Dictionary(uniqueKeysWithValues: offered.map { ($0, [Int](repeating: -1, count: n)) })
+        var enablement = [[Int]](repeating: [Int](repeating: -1, count: n), count: FCASService.allCases.count)
+        var block: (columns: Int, rows: Int)?, uniform = true
+        var raise: [(column: Int, coefficient: Double)] = [], lower = raise
         for t in 0..<n {
+            let (firstColumn, firstRow) = (lp.columns, lp.rows)
+            defer {
+                let w = (columns: lp.columns - firstColumn, rows: lp.rows - firstRow)
+                if let b = block { uniform = uniform && b == w } else { block = w }
+            }
             let p = prices[t], live = p.isFinite
             charge[t] = lp.addColumn(cost: live ? -p * dt : 0, lower: 0, upper: live ? pc : 0)
             discharge[t] = lp.addColumn(cost: live ? (p - k) * dt : 0, lower: 0, upper: live ? pd : 0)
             energy[t] = lp.addColumn(cost: 0, lower: t == n - 1 ? eEnd : emin, upper: emax)
             // e_t - e_{t-1} - eta_c dt c + dt / eta_d d = 0, e_{-1} = e0.
-            var balance: [(column: Int, coefficient: Double)] = [(energy[t], 1), (charge[t], -etaC * dt), (discharge[t], dt / etaD)]
-            if t > 0 { balance.append((energy[t - 1], -1)) }
-            lp.addRow(balance, lower: t == 0 ? e0 : 0, upper: t == 0 ? e0 : 0)
+            if t > 0 {
+                lp.addRow([(energy[t], 1), (charge[t], -etaC * dt), (discharge[t], dt / etaD), (energy[t - 1], -1)], lower: 0, upper: 0)
+            } else {
+                lp.addRow([(energy[t], 1), (charge[t], -etaC * dt), (discharge[t], dt / etaD)], lower: e0, upper: e0)
+            }
             guard live else { continue }
-            for v in offered where !fcas[t][v].isNaN {
-                var most = own[v]!.maxAvailabilityMW
-                if let given = battery.trapezia[v] { most = min(most, given.maxAvailabilityMW) }
-                if most > 0 { enablement[v]![t] = lp.addColumn(cost: fcas[t][v] * dt, lower: 0, upper: most) }
+            let prices = fcas[t]
+            for v in offered where !prices[v].isNaN {
+                var most = own[v.rawValue]!.maxAvailabilityMW
+                if let g = given[v.rawValue] { most = min(most, g.maxAvailabilityMW) }
+                if most > 0 { enablement[v.rawValue][t] = lp.addColumn(cost: prices[v] * dt, lower: 0, upper: most) }
             }
-            for v in offered where enablement[v]![t] >= 0 {
-                addJointCapacity(&lp, v, own[v]!, t: t, charge: charge[t], discharge: discharge[t], enablement: enablement)
-                if let given = battery.trapezia[v] {
-                    addJointCapacity(&lp, v, given, t: t, charge: charge[t], discharge: discharge[t], enablement: enablement)
+            raise.removeAll(keepingCapacity: true)
+            lower.removeAll(keepingCapacity: true)
+            for v in offered where enablement[v.rawValue][t] >= 0 {
+                addJointCapacity(&lp, v, own[v.rawValue]!, t: t, charge: charge[t], discharge: discharge[t], enablement: enablement)
+                if let g = given[v.rawValue] {
+                    addJointCapacity(&lp, v, g, t: t, charge: charge[t], discharge: discharge[t], enablement: enablement)
                 }
+                if v.isRaise { raise.append((enablement[v.rawValue][t], -v.sustainHours / etaD)) }
+                else { lower.append((enablement[v.rawValue][t], v.sustainHours * etaC)) }
             }
-            let raise = offered.filter { $0.isRaise && enablement[$0]![t] >= 0 }
-            let lower = offered.filter { !$0.isRaise && enablement[$0]![t] >= 0 }
-            if !raise.isEmpty {
-                lp.addRow([(energy[t], 1)] + raise.map { (enablement[$0]![t], -$0.sustainHours / etaD) }, lower: emin, upper: .infinity)
-            }
-            if !lower.isEmpty {
-                lp.addRow([(energy[t], 1)] + lower.map { (enablement[$0]![t], $0.sustainHours * etaC) }, lower: -.infinity, upper: emax)
+            if !raise.isEmpty { lp.addRow([(column: energy[t], coefficient: 1.0)] + raise, lower: emin, upper: .infinity) }
+            if !lower.isEmpty { lp.addRow([(column: energy[t], coefficient: 1.0)] + lower, lower: -.infinity, upper: emax) }
+        }
+        return Program(lp: lp, charge: charge, discharge: discharge, energy: energy, enablement: enablement, offered: offered,
+                       block: uniform ? block : nil)
+    }
+
+    /// What the programme's matrix depends on: two programmes of one shape
+    /// have the same matrix and differ only in costs and bounds. Per slot,
+    /// whether its energy is priced and which services are.
+    struct Shape: Equatable {
+        var spec: BatterySpec
+        var trapezia: [FCASService: FCASTrapezium]
+        var slots: [UInt16]
+
+        init(prices: [Double], fcas: [FCASPrices], battery: BacktestBattery) {
+            spec = battery.spec
+            trapezia = battery.trapezia
+            slots = zip(prices, fcas).map { p, f in
+                var bits: UInt16 = p.isFinite ? 1 << 15 : 0
+                for v in FCASService.allCases where !f[v].isNaN { bits |= 1 << UInt16(v.rawValue) }
+                return bits
             }
         }
+    }
 
-        let x = try ClpSolver.maximise(lp)
+    /// Reads the optimum `x` of `p` (built from these arguments).
+    static func solution(_ p: Program, _ x: LPSolution, prices: [Double], fcas: [FCASPrices], battery: BacktestBattery,
+                         hours dt: Double) -> Solution {
+        let (lp, charge, discharge, energy, enablement, k) = (p.lp, p.charge, p.discharge, p.energy, p.enablement, battery.costPerMWh)
         var solution = Solution(revenue: x.objective, energyRevenue: 0, fcasRevenue: [:],
                                 chargeMW: charge.map { max(0, x.x[$0]) }, dischargeMW: discharge.map { max(0, x.x[$0]) },
                                 energyMWh: energy.map { x.x[$0] }, enablementMW: [:],
                                 columns: lp.columns, rows: lp.rows, iterations: x.iterations)
-        for t in 0..<n where prices[t].isFinite {
+        for t in prices.indices where prices[t].isFinite {
             solution.energyRevenue += dt * (prices[t] * (solution.dischargeMW[t] - solution.chargeMW[t]) - k * solution.dischargeMW[t])
         }
-        for v in offered {
-            let mw = enablement[v]!.map { $0 >= 0 ? max(0, x.x[$0]) : 0 }
+        for v in p.offered {
+            let mw = enablement[v.rawValue].map { $0 >= 0 ? max(0, x.x[$0]) : 0 }
             solution.enablementMW[v] = mw
             var sum = 0.0
-            for t in 0..<n where mw[t] > 0 { sum += FCASService.availabilityRevenue(mw: mw[t], price: fcas[t][v], hours: dt) }
+            for t in mw.indices where mw[t] > 0 { sum += FCASService.availabilityRevenue(mw: mw[t], price: fcas[t][v], hours: dt) }
             solution.fcasRevenue[v] = sum
         }
         return solution
@@ -128,11 +190,11 @@ public enum CoOptimisedBound {
     /// Contingency services carry their side's regulation; regulation
     /// stands alone.
     private static func addJointCapacity(_ lp: inout LinearProgram, _ v: FCASService, _ trapezium: FCASTrapezium, t: Int,
-                                         charge: Int, discharge: Int, enablement: [FCASService: [Int]]) {
-        let column = enablement[v]![t]
+                                         charge: Int, discharge: Int, enablement: [[Int]]) {
+        let column = enablement[v.rawValue][t]
         func regulation(_ r: FCASService) -> [(column: Int, coefficient: Double)] {
-            guard !v.isRegulation, let j = enablement[r]?[t], j >= 0 else { return [] }
-            return [(j, 1)]
+            let j = enablement[r.rawValue][t]
+            return v.isRegulation || j < 0 ? [] : [(j, 1)]
         }
         if trapezium.upperSlope > 0 {
             lp.addRow([(discharge, 1), (charge, -1), (column, trapezium.upperSlope)] + regulation(.raiseReg),

@@ -3,8 +3,9 @@ import MantaMarket
 
 /// Model-predictive control over energy and FCAS together: every interval,
 /// plan the battery over a rolling horizon with the co-optimised bound's
-/// LP (CoOptimisedBound, solved by Clp) on forecasts of both, and take the
-/// plan's first step: its power and its enablement of each service.
+/// LP (CoOptimisedBound, solved by Clp warm from the last plan:
+/// CoOptimisedPlanner) on forecasts of both, and take the plan's first
+/// step: its power and its enablement of each service.
 ///
 /// Energy prices come from an energy forecaster (any Forecaster); each
 /// FCAS price is forecast as the same interval's price a day earlier, or,
@@ -19,10 +20,16 @@ public final class MPCFCASStrategy: FCASTrading {
     private var seen: [Int64: FCASPrices] = [:]
     /// The first step of the last plan, per asset.
     private var enabled: [[FCASService: Double]] = []
+    /// Each asset's planner, warm from its last plan.
+    private var planners: [CoOptimisedPlanner] = []
 
-    public init(forecaster: Forecaster, _ config: MPCStrategy.Config = MPCStrategy.Config()) {
+    /// Whether each plan starts from the last one's basis (CoOptimisedPlanner).
+    public let warmStart: Bool
+
+    public init(forecaster: Forecaster, _ config: MPCStrategy.Config = MPCStrategy.Config(), warmStart: Bool = true) {
         self.forecaster = forecaster
         self.config = config
+        self.warmStart = warmStart
     }
 
     public func decide(_ obs: Observation, targets: inout [Double]) -> String? {
@@ -41,6 +48,7 @@ public final class MPCFCASStrategy: FCASTrading {
             fcas.append(seen[end - 86_400_000] ?? now)
         }
         var note: String?
+        while planners.count < obs.assets.count { planners.append(CoOptimisedPlanner(warm: warmStart)) }
         for (i, a) in obs.assets.enumerated() where a.soc.isFinite && a.capacityWh > 0 {
             let (battery, e, end) = config.planned(a)
             guard !now.isEmpty else {
@@ -50,7 +58,7 @@ public final class MPCFCASStrategy: FCASTrading {
                 continue
             }
             do {
-                let s = try CoOptimisedBound.solve(prices: prices, fcas: fcas, battery: battery, startMWh: e, endAtLeastMWh: end)
+                let s = try planners[i].plan(prices: prices, fcas: fcas, battery: battery, startMWh: e, endAtLeastMWh: end)
                 targets[i] = (s.dischargeMW[0] - s.chargeMW[0]) * 1e6
                 for (service, mw) in s.enablementMW where mw[0] > 0 { enabled[i][service] = mw[0] }
             } catch {
