@@ -85,7 +85,7 @@ let package = Package(
         // Layer 5: the host.
         .target(name: "MantaHost",
                 dependencies: ["CLibUV", "CSQLite", "COpenSSL", "MantaSDK", "MantaABI", "MantaJSON", "MantaIO",
-                               "MantaModel", "MantaMarket", "MantaMarketFiles", "MantaEngine", "MantaText",
+                               "MantaModel", "MantaMarket", "MantaMarketFiles", "MantaEngine", "MantaText", "MantaFetch",
                                .product(name: "DequeModule", package: "swift-collections")],
                 path: "Core/MantaHost"),
         // What the executables share above the host: reports and the RPC client.

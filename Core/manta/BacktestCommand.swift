@@ -59,9 +59,11 @@ struct BacktestCommand: ParsableCommand {
             if strategy == "mpc-predispatch" {
                 guard let predispatch else { throw ValidationError("--strategy mpc-predispatch needs --predispatch FILE") }
                 guard let region = request.region else { throw ValidationError("--strategy mpc-predispatch needs --region") }
-                request.predispatch = try PredispatchArgument.load(predispatch, region: region)
+                do { request.predispatch = try PredispatchLoader.load(predispatch, region: region) } catch {
+                    throw ValidationError("--predispatch: \(error)")
+                }
             }
-            return (request, try MarketRunOptions.time(day, "--day"))
+            return (request, try PriceRangeOptions.time(day, "--day"))
         }
         let bar = ProgressBar(enabled: !json && ProgressBar.onTerminal, label: "backtest \(strategy)")
         let outcome: BacktestOutcome

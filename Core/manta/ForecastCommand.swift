@@ -23,17 +23,7 @@ struct ForecastCommand: ParsableCommand {
                   --forecaster predispatch --predispatch ../shared/data/nem/predispatch/PUBLIC_DVD_PREDISPATCHPRICE_202101010000.zip
             """)
 
-    @Option(parsing: .upToNextOption, help: "AEMO price files or folders of them. Required.")
-    var prices: [String] = []
-
-    @Option(help: "Region to use when the files hold several.")
-    var region: String?
-
-    @Option(help: "First day (market time): intervals ending after it.")
-    var from: String?
-
-    @Option(help: "Last instant (market time): intervals ending at or before it.")
-    var to: String?
+    @OptionGroup var range: PriceRangeOptions
 
     @Option(help: "persistence, seasonal, regression or predispatch (needs --predispatch).")
     var forecaster = "regression"
@@ -48,7 +38,6 @@ struct ForecastCommand: ParsableCommand {
     var json = false
 
     func run() throws {
-        guard !prices.isEmpty else { throw ValidationError("--prices: give the AEMO price files or folders to score on") }
         var hs: [Int] = []
         for part in horizons.split(separator: ",") {
             guard let h = Int(String(part).trimmed), (1...576).contains(h) else {
@@ -57,13 +46,7 @@ struct ForecastCommand: ParsableCommand {
             hs.append(h)
         }
         guard !hs.isEmpty else { throw ValidationError("--horizons: give at least one") }
-        var request = BacktestRequest(prices: prices, strategy: "forecast", batteries: [])
-        if let region {
-            guard let r = Region(code: region) else { throw ValidationError("--region: \(region) is not a NEM region") }
-            request.region = r
-        }
-        request.fromMs = try MarketRunOptions.time(from, "--from")
-        request.toMs = try MarketRunOptions.time(to, "--to")
+        let request = try range.request(strategy: "forecast", purpose: "score on")
         let f: Forecaster
         switch forecaster {
         case "persistence": f = PersistenceForecaster()
@@ -72,7 +55,9 @@ struct ForecastCommand: ParsableCommand {
         case "predispatch":
             guard let predispatch else { throw ValidationError("--forecaster predispatch needs --predispatch FILE") }
             guard let r = request.region else { throw ValidationError("--forecaster predispatch needs --region") }
-            f = PredispatchForecaster(try PredispatchArgument.load(predispatch, region: r))
+            do { f = PredispatchForecaster(try PredispatchLoader.load(predispatch, region: r)) } catch {
+                throw ValidationError("--predispatch: \(error)")
+            }
         default: throw ValidationError("--forecaster: \(forecaster) is not one of persistence, seasonal, regression, predispatch")
         }
         let series: PriceFile

@@ -6,8 +6,8 @@ import MantaMarket
 import MantaMarketFiles
 import MantaModel
 
-/// What `manta backtest` and `manta arena` share: the prices, the batteries,
-/// the time range and where plugins are found.
+/// What `manta backtest` and `manta arena` share: the prices and time range
+/// (PriceRangeOptions), the batteries and where plugins are found.
 ///
 /// --prices and --battery are required, but declared with an empty default
 /// and checked in `request`, from `run()`: ArgumentParser decodes the
@@ -16,20 +16,10 @@ import MantaModel
 /// flag (`--bogus-flag` reported as "Missing expected argument
 /// '--prices'"). From `run()` the unknown flag is reported first.
 struct MarketRunOptions: ParsableArguments {
-    @Option(parsing: .upToNextOption, help: "AEMO price files or folders of them (PRICE_AND_DEMAND, DISPATCHPRICE, combined). Required.")
-    var prices: [String] = []
-
-    @Option(help: "Region to use when the files hold several (NSW1, QLD1, SA1, TAS1, VIC1).")
-    var region: String?
+    @OptionGroup var range: PriceRangeOptions
 
     @Option(help: "power_mw=1,energy_mwh=2,eta_rt=0.9,soc0=0.5[,soc_min=0,soc_max=1,cost_per_mwh=0,count=1]; repeat for a fleet. Required.")
     var battery: [String] = []
-
-    @Option(help: "First day (market time), e.g. 2022-01-01: intervals ending after it.")
-    var from: String?
-
-    @Option(help: "Last instant (market time), e.g. 2023-01-01: intervals ending at or before it.")
-    var to: String?
 
     @Option(help: "Earlier prices shown to the strategy each interval.")
     var history = 288
@@ -52,15 +42,7 @@ struct MarketRunOptions: ParsableArguments {
     /// A backtest request for `strategy` from these options, every one of
     /// them checked (the price paths exist) before any price is read.
     func request(strategy: String) throws -> BacktestRequest {
-        guard !prices.isEmpty else { throw ValidationError("--prices: give the AEMO price files or folders to run on") }
-        do { _ = try PriceFileLoader.expand(prices) } catch { throw ValidationError("--prices: \(error.description)") }
-        var request = BacktestRequest(prices: prices, strategy: strategy, batteries: try fleet())
-        if let region {
-            guard let r = Region(code: region) else { throw ValidationError("--region: \(region) is not a NEM region") }
-            request.region = r
-        }
-        request.fromMs = try Self.time(from, "--from")
-        request.toMs = try Self.time(to, "--to")
+        var request = try range.request(strategy: strategy, purpose: "run on", batteries: fleet)
         guard history >= 0 else { throw ValidationError("--history: must be >= 0") }
         request.historyIntervals = history
         request.allowGaps = allowGaps
@@ -90,11 +72,6 @@ struct MarketRunOptions: ParsableArguments {
 
     func logger() -> Logger { Logger(level: logLevel) }
 
-    static func time(_ text: String?, _ option: String) throws -> Int64? {
-        guard let text else { return nil }
-        guard let ms = MarketTime.parse(text) else { throw ValidationError("\(option): '\(text)' is not a date such as 2022-01-01") }
-        return ms
-    }
 }
 
 extension ParsableCommand {

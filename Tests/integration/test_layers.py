@@ -25,7 +25,7 @@ ALLOWED = {
     "MantaModbus": {"MantaIO", "MantaJSON", "MantaText"},
     "MantaModbusSim": {"MantaIO", "MantaModbus"},
     "MantaHost": {"CLibUV", "CSQLite", "COpenSSL", "MantaSDK", "MantaABI", "MantaJSON", "MantaIO", "MantaModel",
-                  "MantaMarket", "MantaMarketFiles", "MantaEngine", "MantaText", "DequeModule"},
+                  "MantaMarket", "MantaMarketFiles", "MantaEngine", "MantaText", "MantaFetch", "DequeModule"},
     "MantaTools": {"MantaHost", "MantaEngine", "MantaIO", "MantaJSON", "MantaMarket", "MantaText"},
 }
 PLUGIN_FORBIDDEN = {"MantaHost", "MantaTools", "CLibUV", "CSQLite"}

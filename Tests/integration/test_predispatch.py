@@ -66,3 +66,29 @@ def test_predispatch_arguments_are_checked(args, message):
     base = ["--prices", str(PRICES), "--region", "NSW1", "--battery", BATTERY]
     r = subprocess.run([MANTA, "backtest", *base, *args], capture_output=True, text=True, cwd=ROOT)
     assert r.returncode != 0 and message in r.stderr, r.stderr
+
+
+@needs_data
+def test_backtest_run_takes_the_predispatch_file_and_agrees_with_the_cli():
+    from conftest import Mantad, base_config
+    params = {"prices": [str(PRICES)], "region": "NSW1", "markets": "energy", "strategy": "mpc-predispatch",
+              "battery": BATTERY, "from": "2021-01-01T00:00:00+10:00", "to": "2021-01-08T00:00:00+10:00"}
+    with Mantad(base_config(plugins=[], vpps=[])).start() as h:
+        with h.client() as c:
+            bid = c.result("backtest.run", dict(params, predispatch=str(ARCHIVE)))["id"]
+            for bad, message in [
+                (dict(params), "predispatch: strategy mpc-predispatch needs AEMO's PREDISPATCHPRICE file"),
+                (dict(params, strategy="threshold", predispatch=str(ARCHIVE)), "predispatch: only for strategy mpc-predispatch"),
+                (dict(params, predispatch="/etc/passwd"), "predispatch"),
+                (dict(params, predispatch=str(SHARED / "nem")), "is not a file"),
+            ]:
+                e = c.request("backtest.run", bad)["error"]
+                assert e["code"] == -32602 and message in e["message"], e
+        assert h.wait_for(lambda: h.call("backtest.status", {"id": bid})["state"] in ("done", "failed"), timeout=120)
+        result = h.call("backtest.result", {"id": bid})
+    r = subprocess.run([MANTA, "backtest", "--prices", str(PRICES), "--region", "NSW1", "--markets", "energy",
+                        "--strategy", "mpc-predispatch", "--predispatch", str(ARCHIVE), "--battery", BATTERY,
+                        "--from", "2021-01-01", "--to", "2021-01-08", "--json"], capture_output=True, text=True, cwd=ROOT)
+    assert r.returncode == 0, r.stderr
+    local = json.loads(r.stdout)
+    assert result["revenue_aud"] == local["revenue_aud"] and result["intervals"] == local["intervals"] == 7 * 288

@@ -22,8 +22,10 @@ public struct BacktestRequest: Sendable {
     /// The markets settled; the bound co-optimises FCAS with energy when
     /// the prices hold it, unless this is `.energy`.
     public var markets = BacktestMarkets.energyAndFCAS
-    /// AEMO's pre-dispatch runs for `mpc-predispatch` (the region's).
+    /// AEMO's pre-dispatch runs for `mpc-predispatch` (the region's), or
+    /// the file to read them from on the worker (PredispatchLoader).
     public var predispatch: PredispatchRuns?
+    public var predispatchPath: String?
     public var pluginDirs: [String] = []
     /// Where libraries named by manifests are looked for (a strategy may be
     /// given by its manifest id).
@@ -128,7 +130,14 @@ public enum BacktestJob {
     /// MPC planning on AEMO's pre-dispatch forecasts: at each decision the
     /// latest run published by then (its LASTCHANGED), never a later one.
     static func predispatch(_ r: BacktestRequest, _ prices: PriceFile) throws(BacktestError) -> Strategy {
-        guard let runs = r.predispatch else { throw BacktestError("--strategy mpc-predispatch needs --predispatch FILE (AEMO's PREDISPATCHPRICE)") }
+        let runs: PredispatchRuns
+        if let given = r.predispatch {
+            runs = given
+        } else if let path = r.predispatchPath {
+            do { runs = try PredispatchLoader.load(path, region: prices.region) } catch { throw BacktestError("predispatch: \(error)") }
+        } else {
+            throw BacktestError("--strategy mpc-predispatch needs --predispatch FILE (AEMO's PREDISPATCHPRICE)")
+        }
         guard runs.region == prices.region else {
             throw BacktestError("--predispatch holds \(runs.region.code) forecasts; the prices are \(prices.region.code)")
         }

@@ -35,6 +35,8 @@ struct BacktestMethods {
                           ("allow_gaps", ["type": "boolean", "default": false]),
                           ("markets", ["enum": .array(BacktestMarkets.allCases.map { .string($0.rawValue) }), "default": "energy,fcas",
                                        "description": "energy,fcas: the bound co-optimises every FCAS service the prices hold; energy: energy only"]),
+                          ("predispatch", ["type": "string", "maxLength": 4096,
+                                           "description": "AEMO's PREDISPATCHPRICE (the monthly CSV or its .zip) for strategy mpc-predispatch; relative paths are from the host config's folder"]),
                       ], required: ["prices", "battery"]),
                       result: Schemas.object, mutating: true,
                       // The params as given are kept with the task.
@@ -80,8 +82,9 @@ struct BacktestMethods {
         var history: Int
         var allowGaps: Bool
         var markets: String
+        var predispatch: String?
         enum CodingKeys: String, CodingKey {
-            case prices, region, strategy, config, battery, from, to, history, allowGaps = "allow_gaps", markets
+            case prices, region, strategy, config, battery, from, to, history, allowGaps = "allow_gaps", markets, predispatch
         }
     }
 
@@ -143,6 +146,15 @@ struct BacktestMethods {
         r.historyIntervals = p.history
         r.allowGaps = p.allowGaps
         r.markets = BacktestMarkets(rawValue: p.markets) ?? .energyAndFCAS  // the schema allows only the two
+        if let given = p.predispatch {
+            guard p.strategy == "mpc-predispatch" else { throw .invalidParams("predispatch: only for strategy mpc-predispatch") }
+            let path = Paths.resolve(given, against: dir)
+            try dataRoots.check(path, given: given, param: "predispatch")
+            guard FileSystem.isRegularFile(path) else { throw .invalidParams("predispatch: \(given) is not a file") }
+            r.predispatchPath = path
+        } else if p.strategy == "mpc-predispatch" {
+            throw .invalidParams("predispatch: strategy mpc-predispatch needs AEMO's PREDISPATCHPRICE file")
+        }
         r.pluginDirs = pluginDirs
         r.libraryDirs = libraryDirs
         return r
