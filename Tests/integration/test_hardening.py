@@ -279,7 +279,7 @@ def test_backtest_run_reads_only_under_the_data_roots(tmp_path):
 
 
 @needs_data
-@pytest.mark.parametrize("value", ["123456789012345678901234567890", "1e400", '"\\ud800"'])
+@pytest.mark.parametrize("value", ["123456789012345678901234567890", "-9223372036854775809", "1e400", '"\\ud800"'])
 def test_valid_but_unrepresentable_json_is_invalid_params_to_its_id(value):
     with Mantad(base_config()).start() as h, h.client() as c:
         c.send_raw(('{"jsonrpc": "2.0", "method": "market.prices", "id": 41, "params": {"region": "VIC1", "limit": '

@@ -5,8 +5,8 @@
 /// than a parse error to null.
 enum RequestSalvage {
     /// jansson's messages for JSON that is valid but not representable.
-    static let unrepresentable = ["too big integer", "real number overflow", "NUL byte in object key",
-                                  "invalid Unicode", "unicode"]
+    static let unrepresentable = ["too big integer", "too big negative integer", "real number overflow",
+                                  "NUL byte in object key", "invalid Unicode", "unicode"]
 
     static func isUnrepresentable(_ message: String) -> Bool {
         let m = message.lowercased()
