@@ -263,9 +263,7 @@ final class DispatchCycle {
             if followed.count > 2 * FleetInstructions.kept, let oldest = followed.keys.min() { followed[oldest] = nil }
         }
         setpoints.send(sends, vpp: vpp.config.id, intervalID: intervalID, validUntil: validUntil, decidedNs: decidedNs)
-        var dispatched = [Double](repeating: 0, count: flight.views.count)
-        for c in commands where c.asset < dispatched.count { dispatched[c.asset] = c.targetW }
-        vpp.fcas = fcas.dispatch(vpp: vpp.config.id, obs: obs, views: flight.views, decisionMW: fcasMW, targetsW: dispatched,
+        vpp.fcas = fcas.dispatch(vpp: vpp.config.id, obs: obs, views: flight.views, decisionMW: fcasMW, commands: commands,
                                  validUntil: validUntil) ?? vpp.fcas
         loop.watch(.init(vpp: vpp, intervalID: intervalID, intervalEndMs: obs.intervalEndMs, sentMs: now,
                          validUntilMs: validUntil, targets: zip(flight.views, commands).map { ($0.member, $1.targetW) },

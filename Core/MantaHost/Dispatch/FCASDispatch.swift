@@ -66,14 +66,18 @@ final class FCASDispatch {
     }
 
     /// Holds `decisionMW` (Price.fcasCount per asset of `obs`) to each
-    /// member's limits at its dispatched power `targetsW`, sends the
+    /// member's limits at the power `commands` dispatch it at, sends the
     /// response setpoints (valid until `validUntil`) and returns what the
     /// VPP enabled; nil when FCAS was not offered and nothing was enabled.
-    func dispatch(vpp: String, obs: Observation, views: [MemberStates.View], decisionMW: [Double], targetsW: [Double],
-                  validUntil: Int64) -> Enabled? {
+    /// Without FCAS it costs nothing per member (a fleet's dispatch runs
+    /// through here every interval).
+    func dispatch(vpp: String, obs: Observation, views: [MemberStates.View], decisionMW: [Double],
+                  commands: [DispatchPlan.Command], validUntil: Int64) -> Enabled? {
         let n = Price.fcasCount
         let offered = !obs.fcas.isEmpty && decisionMW.count == views.count * n
-        guard offered || views.contains(where: { sent[$0.device.number] != nil }) else { return nil }
+        guard offered || (!sent.isEmpty && views.contains(where: { sent[$0.device.number] != nil })) else { return nil }
+        var targetsW = [Double](repeating: 0, count: views.count)
+        for c in commands where c.asset < targetsW.count { targetsW[c.asset] = c.targetW }
         let now = clock.nowMs()
         let prices = FCASPrices(values: obs.fcas)
         let hours = Double(max(0, obs.intervalEndMs - now)) / 3_600_000
