@@ -138,6 +138,44 @@ class Mantad(Stops):
         return self.proc.poll() is None
 
 
+class Example(Stops):
+    """mantad on a shipped example config (examples/<name>/manta.json) as it is, but with its store
+    in `folder` and a free port, its output in `log`."""
+
+    def __init__(self, name, folder):
+        self.config = ROOT / "examples" / name / "manta.json"
+        self.log = Path(folder) / f"{name}.log"
+        self.db = Path(folder) / f"{name}.db"
+        self.proc = None
+        self.port = None
+
+    def start(self, timeout=30):
+        with open(self.log, "wb") as out:
+            self.proc = subprocess.Popen([str(MANTAD), "--config", str(self.config), "--listen", "127.0.0.1:0",
+                                          "--db", str(self.db)], stdout=out, stderr=subprocess.STDOUT)
+        deadline = time.time() + timeout
+        while time.time() < deadline and self.port is None:
+            m = re.search(r"serving JSON-RPC on [0-9.]+:(\d+)", self.log.read_text())
+            self.port = int(m.group(1)) if m else None
+            if self.port is None and self.proc.poll() is not None:
+                raise RuntimeError(f"mantad exited {self.proc.returncode}:\n{self.log.read_text()}")
+            time.sleep(0.05)
+        if self.port is None:
+            raise RuntimeError("mantad did not start:\n" + self.log.read_text())
+        return self
+
+    def call(self, method, params=None):
+        with Client(self.port) as c:
+            return c.result(method, params)
+
+    def stop(self):
+        """Ends it as an operator would (SIGTERM) and returns its exit status."""
+        if self.proc and self.proc.poll() is None:
+            self.proc.terminate()
+            self.proc.wait(20)
+        return self.proc.returncode if self.proc else None
+
+
 class Client:
     """Newline-delimited JSON-RPC 2.0 over a plain socket."""
 

@@ -10,7 +10,7 @@ import time
 
 import pytest
 
-from conftest import BUILD, ROOT, SHARED, Mantad, ModbusSim, base_config, needs_data, price_file
+from conftest import BUILD, ROOT, SHARED, Example, Mantad, ModbusSim, base_config, needs_data, price_file
 
 EXAMPLE = ROOT / "examples" / "plugins" / "household-meter"
 AUSGRID = SHARED / "load_pv" / "ausgrid_solarhome_customer12_2011-2012.csv"
@@ -54,26 +54,19 @@ def test_meter_replays_the_real_household():
 
 @needs_data
 def test_quickstart_config_trades_the_real_day(tmp_path):
-    log = tmp_path / "quickstart.log"
-    with open(log, "wb") as out:
-        proc = subprocess.Popen([str(BUILD / "mantad"), "--config", str(ROOT / "examples" / "quickstart" / "manta.json"),
-                                 "--listen", "127.0.0.1:0", "--db", str(tmp_path / "q.db")], stdout=out, stderr=subprocess.STDOUT)
-        try:
-            priced = r"\[vic-homes\] 2022-07-17 (\d\d:\d\d) VIC1 \$(-?[\d.]+)/MWh -> (\w+) ([\d.]+) kW"
-            deadline = time.time() + 30
-            while time.time() < deadline and len(re.findall(priced, log.read_text())) < 4:
-                time.sleep(0.2)
-            text = log.read_text()
-            assert "36 dispatchable assets" in text
-            lines = re.findall(priced, text)
-            assert len(lines) >= 4, text
-            for _, price, action, kw in lines:
-                if float(price) <= 40:
-                    assert action == "charge" and float(kw) == 180  # 36 homes x 5 kW
-        finally:
-            proc.terminate()
-            proc.wait(20)
-    assert proc.returncode == 0
+    priced = r"\[vic-homes\] 2022-07-17 (\d\d:\d\d) VIC1 \$(-?[\d.]+)/MWh -> (\w+) ([\d.]+) kW"
+    with Example("quickstart", tmp_path).start() as q:
+        deadline = time.time() + 30
+        while time.time() < deadline and len(re.findall(priced, q.log.read_text())) < 4:
+            time.sleep(0.2)
+        text = q.log.read_text()
+        assert "36 dispatchable assets" in text
+        lines = re.findall(priced, text)
+        assert len(lines) >= 4, text
+        for _, price, action, kw in lines:
+            if float(price) <= 40:
+                assert action == "charge" and float(kw) == 180  # 36 homes x 5 kW
+    assert q.stop() == 0
 
 
 @needs_data

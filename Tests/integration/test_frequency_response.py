@@ -10,15 +10,13 @@ answers 2 s late, one is never enabled. What each delivers is checked
 against what a proportional (droop) response owes at the frequency
 measured then, computed here from the trace itself."""
 import csv
-import re
 import datetime
 import sqlite3
-import subprocess
 import time
 
 import pytest
 
-from conftest import BUILD, ROOT, SHARED, Client, Mantad, base_config, needs_data
+from conftest import SHARED, Example, Mantad, base_config, needs_data
 
 TRACE = SHARED / "frequency" / "frequency_data_sa_nsw_2018_08_25.csv"
 PRICES = SHARED / "nem" / "dispatch_fcas" / "nem_dispatch_prices_fcas_2025-12-20_2026-01-04.csv"
@@ -154,29 +152,18 @@ def test_enablement_is_recorded_per_battery_and_shown_per_vpp(host):
 @needs_data
 def test_the_example_config_shows_its_fleet_answering(tmp_path):
     """examples/frequency/manta.json, as the README's tour runs it."""
-    log = tmp_path / "frequency.log"
-    with open(log, "wb") as out:
-        proc = subprocess.Popen([str(BUILD / "mantad"), "--config", str(ROOT / "examples" / "frequency" / "manta.json"),
-                                 "--listen", "127.0.0.1:0", "--db", str(tmp_path / "f.db")], stdout=out, stderr=subprocess.STDOUT)
-        try:
-            deadline = time.time() + 90
-            port = None
-            while time.time() < deadline and port is None:
-                m = re.search(r"serving JSON-RPC on [0-9.]+:(\d+)", log.read_text())
-                port = int(m.group(1)) if m else None
-                time.sleep(0.1)
-            reports = []
-            while time.time() < deadline and not reports:
-                with Client(port) as c:
-                    reports = c.result("fcas.verification")
-                time.sleep(0.5)
-            assert reports, log.read_text()[-3000:]
-            [v] = reports[0]["vpps"]
-            rows = {s["service"]: s for s in v["services"]}
-            enabled = 20 * ENABLE * 5000 / 1e6  # 20 homes, 80% of 5 kW
-            assert v["members"] == 20 and rows["RAISE6SEC"]["enabled_mw"] == pytest.approx(enabled)
-            assert rows["RAISE6SEC"]["delivered_mw"] == pytest.approx(enabled, rel=1e-6)
-        finally:
-            proc.terminate()
-            proc.wait(20)
-    assert proc.returncode == 0
+    with Example("frequency", tmp_path).start() as h:
+        deadline, reports = time.time() + 90, []
+        while time.time() < deadline and not reports:
+            reports = h.call("fcas.verification")
+            time.sleep(0.5)
+        assert reports, h.log.read_text()[-3000:]
+        [v] = reports[0]["vpps"]
+        rows = {s["service"]: s for s in v["services"]}
+        enabled = 20 * ENABLE * 5000 / 1e6  # 20 homes, 80% of 5 kW
+        assert v["members"] == 20 and rows["RAISE6SEC"]["enabled_mw"] == pytest.approx(enabled)
+        assert rows["RAISE6SEC"]["delivered_mw"] == pytest.approx(enabled, rel=1e-6)
+        # The trace plays half a second off the samples: what is owed is what is delivered at every mark.
+        for r in rows.values():
+            assert r["delivered_mw"] == pytest.approx(r["expected_mw"], rel=1e-6, abs=1e-9)
+    assert h.stop() == 0
