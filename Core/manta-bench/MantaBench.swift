@@ -37,6 +37,10 @@ struct MantaBench: ParsableCommand {
             print("telemetry ingest (\(samples) samples)...")
             try IngestBench.run(root: root, samples: samples, into: &report)
         }
+        if want("runner-ingest") {
+            print("telemetry ingest from a runner process...")
+            try RunnerIngestBench.run(root: root, into: &report)
+        }
         if want("rpc") {
             print("JSON-RPC (\(requests) requests)...")
             try RPCBench.run(root: root, requests: requests, into: &report)
