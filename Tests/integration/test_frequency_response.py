@@ -61,15 +61,19 @@ def host():
             {"instance": "fast", "plugin": "manta.sim", "config": sim(0)},
             {"instance": "slow", "plugin": "manta.sim", "config": sim(2000)},
             {"instance": "idle", "plugin": "manta.sim", "config": sim(0)},
+            {"instance": "planned", "plugin": "manta.sim", "config": sim(0)},
             {"instance": "nsw", "plugin": "manta.nem-file", "config": market},
             # One strategy from a runner process: the enablement crosses the runner's wire.
             {"instance": "rules-fast", "plugin": "manta.builtin", "isolation": "process", "config": rules()},
             {"instance": "rules-slow", "plugin": "manta.builtin", "config": rules()},
             {"instance": "hold", "plugin": "manta.threshold", "config": {"charge_below": -1000, "discharge_above": 20000}},
+            # The co-optimising MPC, live: it plans its own enablement each interval.
+            {"instance": "mpc", "plugin": "manta.builtin", "config": {"strategy": "mpc-fcas"}},
         ],
         vpps=[{"id": "fast", "region": "NSW1", "market": "nsw", "strategy": "rules-fast", "drivers": ["fast"]},
               {"id": "slow", "region": "NSW1", "market": "nsw", "strategy": "rules-slow", "drivers": ["slow"]},
-              {"id": "idle", "region": "NSW1", "market": "nsw", "strategy": "hold", "drivers": ["idle"]}],
+              {"id": "idle", "region": "NSW1", "market": "nsw", "strategy": "hold", "drivers": ["idle"]},
+              {"id": "planned", "region": "NSW1", "market": "nsw", "strategy": "mpc", "drivers": ["planned"]}],
         dispatch={"full_response_hz": FULL_HZ})
     with Mantad(config).start() as h:
         # The event begins ~161 s in and is reported 5 min later: ~23 s of wall time at 20x.
@@ -78,7 +82,8 @@ def host():
 
 
 def report(host, vpp):
-    [event] = host.call("fcas.verification", {"vpp": vpp})
+    """The first event's report for `vpp` (the trace dips again later: the host may have reported more)."""
+    event = host.call("fcas.verification", {"vpp": vpp})[0]
     [v] = event["vpps"]
     return event, {s["service"]: s for s in v["services"]}
 
@@ -94,7 +99,7 @@ def test_the_event_opens_at_the_traces_first_second_outside_the_band(host):
     assert event["direction"] == "under"
     window = f[first:first + 301]
     assert min(window) <= event["lowest_hz"] <= min(window) + 0.05 and event["lowest_hz"] < 49.0
-    assert event["devices"] == 6
+    assert event["devices"] == 8
 
 
 @needs_data
@@ -124,7 +129,7 @@ def test_a_response_two_seconds_late_misses_the_1_second_service_and_is_flagged(
     assert slow["RAISE1SEC"]["delivered_mw"] == pytest.approx(0, abs=1e-9)  # 2 s before, the frequency was in the band
     assert slow["RAISE6SEC"]["delivered_mw"] > 0.5 * fast["RAISE6SEC"]["delivered_mw"]
     warnings = [e for e in host.call("events.list", {"severity": "warning"}) if e["kind"] == "fcas.verification"]
-    assert [e["source"] for e in warnings] == ["slow"]
+    assert {e["source"] for e in warnings} == {"slow"}
 
 
 @needs_data
@@ -210,3 +215,16 @@ def test_the_regional_trace_with_its_byte_order_mark_and_missing_seconds_replays
     seen = {(s["t_ms"] - t0) // 1000 for s in got}
     assert len(seen & set(range(len(expected)))) >= 0.95 * len(expected)
     assert any(s["value"] < 49.5 for s in got)  # SA's dip to 49.21 Hz is in it
+
+
+@needs_data
+def test_the_co_optimising_mpc_enables_fcas_live_and_its_fleet_answers(host):
+    vpp = next(v for v in host.call("vpps.list") if v["id"] == "planned")
+    assert vpp["last"]["status"] == "ok", vpp["last"]
+    enabled = vpp["fcas"]["enabled_mw"]
+    assert enabled and all(s in RAISE or s.startswith("LOWER") for s in enabled)  # contingency only: no regulation live
+    assert not any(s.endswith("REG") for s in enabled)
+    _, rows = report(host, "planned")
+    assert any(r["enabled_mw"] > 0 for r in rows.values())
+    for r in rows.values():
+        assert r["delivered_mw"] == pytest.approx(r["expected_mw"], rel=1e-6, abs=1e-9)

@@ -15,7 +15,7 @@ final class BuiltInPlugin: StrategyPlugin {
         let name = config.strategy
         do {
             guard let s = try BuiltInStrategies.make(name, config: config.config) else {
-                throw PluginError.config("strategy: \(name) is not one of \(BuiltInStrategies.names.joined(separator: ", "))")
+                throw PluginError.config("strategy: \(name) is not one of \(BuiltInStrategies.accepted.joined(separator: ", "))")
             }
             strategy = s
         } catch let e as PluginError {
