@@ -228,3 +228,23 @@ def test_the_co_optimising_mpc_enables_fcas_live_and_its_fleet_answers(host):
     assert any(r["enabled_mw"] > 0 for r in rows.values())
     for r in rows.values():
         assert r["delivered_mw"] == pytest.approx(r["expected_mw"], rel=1e-6, abs=1e-9)
+
+
+@needs_data
+@pytest.mark.parametrize("column, rows, message", [
+    ("VIC", None, 'frequency.column: no column "VIC" in the trace (it has SA, NSW)'),
+    ("NSW", ["ts,SA,NSW", "2018-08-25 13:10:01,50.0,50.0", "2018-08-25 13:10:00,50.0,50.0"], "row 3 goes back in time"),
+    ("NSW", ["ts,SA,NSW", "2018-08-25 13:10:00,50.0,50.0", "2018-08-25 13:10:00,50.0,50.0"], "row 3 repeats the second before it"),
+    ("NSW", ["ts,SA,NSW", "2018-08-25 13:10:00,50.0,5000"], "row 2 is not a time and a frequency in 45..65 Hz in column NSW"),
+    ("NSW", ["ts,SA,NSW", "13:10:00,50.0,50.0"] + ["13:10:01,50.0," + "5" * 40] * 900_000, "at most 33554432 are read"),
+])
+def test_a_bad_trace_is_refused_naming_what_is_wrong(tmp_path, column, rows, message):
+    trace = TRACE
+    if rows is not None:
+        trace = tmp_path / "trace.csv"
+        trace.write_text("\n".join(rows) + "\n")
+    config = base_config(plugins=[{"instance": "homes", "plugin": "manta.sim",
+                                   "config": {"homes": 1, "frequency": {"file": str(trace), "column": column}}}], vpps=[])
+    with Mantad(config).start() as h:
+        [p] = h.call("plugins.list")
+        assert p["state"] == "failed" and message in h.log_path.read_text(), (p, h.log_path.read_text()[-2000:])

@@ -17,6 +17,10 @@ struct FrequencySource {
     var startMs: Int64 = 0
     let config: SimConfig.Frequency
 
+    /// A day of one-second readings in the regional layout is about 4 MB;
+    /// anything much larger is not a trace this driver replays.
+    static let maxFileBytes = 32 << 20
+
     /// The normal operating frequency band: no response inside it.
     static let band = 49.85...50.15
     static let nominalHz = 50.0
@@ -24,7 +28,9 @@ struct FrequencySource {
     init(_ config: SimConfig.Frequency) throws(PluginError) {
         self.config = config
         let text: String
-        do { text = try FileSystem.readText(config.file) } catch { throw .config("frequency.file: \(error)") }
+        do { text = String(decoding: try FileSystem.read(config.file, maxBytes: Self.maxFileBytes), as: UTF8.self) } catch {
+            throw .config("frequency.file: \(error)")
+        }
         hz = try Self.parse(text, column: config.column)
         guard config.skipS < Double(hz.count) else {
             throw .config("frequency.skip_s: \(config.skipS) s is past the trace's end (\(hz.count) s)")
@@ -50,7 +56,9 @@ struct FrequencySource {
             }
             let t = second - (first ?? second)
             if first == nil { first = second }
-            guard t >= out.count else { throw .config("frequency.file: row \(row) goes back in time") }
+            guard t >= out.count else {
+                throw .config("frequency.file: row \(row) \(t == out.count - 1 ? "repeats the second before it" : "goes back in time")")
+            }
             guard t < 86_400 else { throw .config("frequency.file: row \(row) is more than a day after the first") }
             while out.count < t { out.append(out.last ?? f) }
             out.append(f)
