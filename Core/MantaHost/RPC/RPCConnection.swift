@@ -40,6 +40,8 @@ final class RPCConnection {
         peerHost = host
         session = RPCSession(peer: peer, loopback: HostConfig.isLoopback(host) || host == "::ffff:127.0.0.1")
         tcp.pointee.data = Unmanaged.passRetained(self).toOpaque()
+        // A batch handed out a slice at a time lets this client's next messages in when it is done.
+        session.resume = { [weak self] in self?.process() }
     }
 
     /// Where the search for the next newline resumes: bytes before it (past
@@ -111,7 +113,8 @@ final class RPCConnection {
         var start = 0, handled = 0
         let outputBefore = output.count, turnStarted = WallClock.monotonicNs()
         endsInPartial = false
-        while !closed, !writeBlocked {
+        // A batch still being handed out holds this client's next messages back.
+        while !closed, !writeBlocked, !session.busy {
             guard let nl = newline(from: max(start, searchedUpTo)) else {
                 searchedUpTo = buffer.count
                 endsInPartial = true

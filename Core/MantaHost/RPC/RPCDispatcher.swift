@@ -74,8 +74,34 @@ public final class RPCDispatcher {
         // Answers may arrive out of order (async methods); collect them all
         // and send one array, leaving out notifications.
         let batch = BatchAnswers(count: items.count, reply: reply)
-        for (i, item) in items.enumerated() {
-            handleOne(item, session: session) { answer in batch.answer(i, answer) }
+        handleBatch(items, from: 0, batch, session: session)
+    }
+
+    /// A batch's requests are handed out a slice at a time: at most
+    /// `sliceRequests` or `sliceNs` of work (at least one request), then the
+    /// rest waits for a later turn of the loop, so that a batch of costly
+    /// requests delays other clients by a slice, not by the whole batch.
+    /// While a batch is being handed out its session takes no new message
+    /// (`RPCSession.busy`): one client has at most one batch in hand.
+    static let sliceRequests = 256
+    static let sliceNs: UInt64 = 2_000_000
+
+    private func handleBatch(_ items: [JSON], from first: Int, _ batch: BatchAnswers, session: RPCSession) {
+        let started = WallClock.monotonicNs()
+        var i = first
+        while i < items.count {
+            if i > first, i - first == Self.sliceRequests || WallClock.monotonicNs() - started > Self.sliceNs {
+                session.busy = true
+                EventLoop.shared.execute { [self] in handleBatch(items, from: i, batch, session: session) }
+                return
+            }
+            let k = i
+            handleOne(items[k], session: session) { answer in batch.answer(k, answer) }
+            i += 1
+        }
+        if session.busy {
+            session.busy = false
+            session.resume?()
         }
     }
 

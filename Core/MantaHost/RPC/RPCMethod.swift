@@ -9,6 +9,10 @@ public final class RPCSession {
     /// Loopback peers may change state without a token when the host has
     /// no tokens configured.
     public let loopback: Bool
+    /// A batch of this session's is still being handed out a slice at a
+    /// time: its connection takes no new message until `resume` is called.
+    var busy = false
+    var resume: (@LoopActor () -> Void)?
 
     init(peer: String, loopback: Bool) {
         self.peer = peer
