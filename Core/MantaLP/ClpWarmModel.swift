@@ -13,14 +13,15 @@ import CClp
 /// same optima.
 public final class ClpWarmModel {
     private let model: UnsafeMutableRawPointer
-    private let shape: LinearProgram
+    private let columns: Int
+    private let rows: Int
     private var solved = false
 
     /// Loads `lp`; nothing is solved yet.
     public init(_ lp: LinearProgram) throws(LPError) {
         guard let m = Clp_newModel() else { throw .failed(status: -1) }
         model = m
-        shape = lp
+        (columns, rows) = (lp.columns, lp.rows)
         Clp_setLogLevel(m, 0)
         ClpSolver.load(lp, into: m)
         Clp_setOptimizationDirection(m, -1)
@@ -32,7 +33,7 @@ public final class ClpWarmModel {
     /// model's matrix (`LinearProgram.hasSameMatrix`); it need not carry it
     /// (`recordsMatrix: false`), since only its costs and bounds are read.
     public func update(_ lp: LinearProgram) {
-        precondition(lp.columns == shape.columns && lp.rows == shape.rows, "update with a programme of another shape")
+        precondition(lp.columns == columns && lp.rows == rows, "update with a programme of another shape")
         func clip(_ v: [Double]) -> [Double] { ClpSolver.clip(v) }
         Clp_chgObjCoefficients(model, lp.cost)
         Clp_chgColumnLower(model, clip(lp.lower))
@@ -46,15 +47,15 @@ public final class ClpWarmModel {
     /// block t + 1's statuses and the last block keeps its own. Clp repairs
     /// a basis whose count of basic variables this changed.
     public func shiftBasis(columnsPerBlock: Int, rowsPerBlock: Int) {
-        guard solved, columnsPerBlock > 0, rowsPerBlock > 0, shape.columns % columnsPerBlock == 0,
-              shape.rows % rowsPerBlock == 0, shape.columns / columnsPerBlock == shape.rows / rowsPerBlock,
+        guard solved, columnsPerBlock > 0, rowsPerBlock > 0, columns % columnsPerBlock == 0,
+              rows % rowsPerBlock == 0, columns / columnsPerBlock == rows / rowsPerBlock,
               let status = Clp_statusArray(model) else { return }
         func shift(_ base: Int, _ count: Int, _ block: Int) {
             guard count > block else { return }
             for k in 0..<(count - block) { status[base + k] = status[base + k + block] }
         }
-        shift(0, shape.columns, columnsPerBlock)
-        shift(shape.columns, shape.rows, rowsPerBlock)
+        shift(0, columns, columnsPerBlock)
+        shift(columns, rows, rowsPerBlock)
     }
 
     /// The optimum, maximising: from the last basis when there is one. A
@@ -70,7 +71,7 @@ public final class ClpWarmModel {
         }
         try ClpSolver.check(model, maxSeconds: maxSeconds)
         solved = true
-        let x = Array(UnsafeBufferPointer(start: Clp_primalColumnSolution(model)!, count: shape.columns))
+        let x = Array(UnsafeBufferPointer(start: Clp_primalColumnSolution(model)!, count: columns))
         return LPSolution(objective: Clp_objectiveValue(model), x: x, iterations: Int(Clp_numberIterations(model)))
     }
 }

@@ -1,3 +1,4 @@
+import MantaEngine
 import MantaTestSupport
 import Testing
 @testable import MantaHost
@@ -73,10 +74,10 @@ import Testing
     }
 
     @Test func aProportionalResponseOwesInProportionToTheDeviationBeyondTheBand() {
-        #expect(FrequencyVerification.owed(at: 49.9, low: true, fullResponseHz: 0.5) == 0)
-        #expect(abs(FrequencyVerification.owed(at: 49.675, low: true, fullResponseHz: 0.5) - 0.5) < 1e-12)
-        #expect(FrequencyVerification.owed(at: 48.99, low: true, fullResponseHz: 0.5) == 1)
-        #expect(abs(FrequencyVerification.owed(at: 50.325, low: false, fullResponseHz: 0.5) - 0.5) < 1e-12)
-        #expect(FrequencyVerification.owed(at: 49.0, low: false, fullResponseHz: 0.5) == 0)
+        #expect(FrequencyDroop.share(at: 49.9, raise: true, fullResponseHz: 0.5) == 0)
+        #expect(abs(FrequencyDroop.share(at: 49.675, raise: true, fullResponseHz: 0.5) - 0.5) < 1e-12)
+        #expect(FrequencyDroop.share(at: 48.99, raise: true, fullResponseHz: 0.5) == 1)
+        #expect(abs(FrequencyDroop.share(at: 50.325, raise: false, fullResponseHz: 0.5) - 0.5) < 1e-12)
+        #expect(FrequencyDroop.share(at: 49.0, raise: false, fullResponseHz: 0.5) == 0)
     }
 }

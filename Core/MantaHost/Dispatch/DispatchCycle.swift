@@ -120,22 +120,22 @@ final class DispatchCycle {
             // An instruction that started, ended or was cancelled within the
             // interval: decide the rest of it again, at once.
             if !newInterval && instruction?.id == vpp.following { continue }
+            let price = prices.price(region: vpp.config.region.code, intervalEndMs: end)
             if !newInterval || instruction != nil {
-                begin(vpp, intervalEndMs: end, price: prices.price(region: vpp.config.region.code, intervalEndMs: end)?.rrp ?? .nan,
-                      now: now, instruction: instruction)
+                begin(vpp, intervalEndMs: end, price: price, now: now, instruction: instruction)
                 continue
             }
-            let price = prices.price(region: vpp.config.region.code, intervalEndMs: end)
             let waited = now - (end - MarketTime.intervalMs)
             if price != nil || waited >= dispatch.priceWaitMs {
-                begin(vpp, intervalEndMs: end, price: price?.rrp ?? .nan, now: now, instruction: nil)
+                begin(vpp, intervalEndMs: end, price: price, now: now, instruction: nil)
             }
         }
     }
 
     // MARK: asking the strategy
 
-    private func begin(_ vpp: VPPRuntime, intervalEndMs end: Int64, price: Double, now: Int64,
+    /// `price` is the interval's, when it has arrived.
+    private func begin(_ vpp: VPPRuntime, intervalEndMs end: Int64, price: Price?, now: Int64,
                        instruction: FleetInstructions.Instruction?) {
         let cycle = nextCycle
         nextCycle += 1
@@ -144,12 +144,12 @@ final class DispatchCycle {
         var obs = Observation(
             nowMs: now, intervalEndMs: end, intervalMs: MarketTime.intervalMs,
             deadlineMs: now + Int64(Double(deadlineWall) * clock.speed), vpp: vpp.config.id,
-            region: vpp.config.region.code, price: price,
+            region: vpp.config.region.code, price: price?.rrp ?? .nan,
             priceHistory: prices.history(region: vpp.config.region.code, before: end,
                                          count: dispatch.historyIntervals)[...],
             assets: views.map(\.asset))
         // FCAS is offered to a strategy, not to an operator's instruction (a power target).
-        if instruction == nil { obs.fcas = fcas.offer(prices.price(region: vpp.config.region.code, intervalEndMs: end), views: views) }
+        if instruction == nil { obs.fcas = fcas.offer(price, views: views) }
         vpp.lastDecidedEnd = end
         vpp.following = instruction?.id
         vpp.inFlight = VPPRuntime.InFlight(cycle: cycle, intervalEndMs: end, startedNs: WallClock.monotonicNs(),

@@ -1,4 +1,5 @@
 import DequeModule
+import MantaEngine
 import MantaMarket
 import MantaText
 
@@ -9,9 +10,8 @@ import MantaText
 /// event) at the end of each service's time frame: 1 s, 6 s, 60 s, 5 min.
 ///
 /// `expected_mw` is what a proportional response owes at the frequency
-/// measured then: the enablement times the deviation beyond the band's
-/// edge over the droop's span (full at `dispatch.full_response_hz`), at
-/// most the enablement. Regulation is not verified: it is not enabled live.
+/// measured then: the enablement times FrequencyDroop's share at
+/// `dispatch.full_response_hz`, the formula the batteries answer with. Regulation is not verified: it is not enabled live.
 @LoopActor
 final class FrequencyVerification {
     struct Row: Sendable {
@@ -58,14 +58,6 @@ final class FrequencyVerification {
         self.fullResponseHz = fullResponseHz
     }
 
-    /// The share of its enablement a proportional response owes at `hz`.
-    static func owed(at hz: Double, low: Bool, fullResponseHz: Double) -> Double {
-        guard hz.isFinite else { return 0 }
-        let span = fullResponseHz - (50 - FrequencyWatch.band.lowerBound)
-        let beyond = low ? FrequencyWatch.band.lowerBound - hz : hz - FrequencyWatch.band.upperBound
-        return min(1, max(0, beyond / span))
-    }
-
     /// An event began at `t`: keeps what each VPP had enabled for the
     /// interval it began in.
     func begin(atMs t: Int64) {
@@ -91,7 +83,7 @@ final class FrequencyVerification {
                     delivered += (e.low ? now - base : base - now) / 1e6
                 }
                 rows.append(Row(afterS: FrequencyWatch.offsetsS[k], service: s, enabledMW: enabled, hz: e.hz[k],
-                                expectedMW: enabled * Self.owed(at: e.hz[k], low: e.low, fullResponseHz: fullResponseHz),
+                                expectedMW: enabled * FrequencyDroop.share(at: e.hz[k], raise: e.low, fullResponseHz: fullResponseHz),
                                 deliveredMW: delivered))
             }
             out.append(VPPReport(vpp: vpp.config.id, members: measured.count, enabled: f != nil, rows: rows))

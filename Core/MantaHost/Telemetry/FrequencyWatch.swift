@@ -1,3 +1,4 @@
+import MantaEngine
 import MantaModel
 
 /// Frequency events, from what the fleet's frequency-responsive devices
@@ -28,8 +29,6 @@ final class FrequencyWatch {
         var hz: [Double]
     }
 
-    /// The normal operating frequency band.
-    static let band = 49.85...50.15
     /// When delivery is measured, seconds after the event starts.
     static let offsetsS: [Int64] = [1, 6, 60, 300]
     /// How long past the last offset a device that has not reported is waited for.
@@ -73,7 +72,7 @@ final class FrequencyWatch {
 
     private func frequencyReading(_ f: Double, _ t: Int64) {
         guard var e = open else {
-            if !Self.band.contains(f) { begin(at: t, low: f < Self.band.lowerBound, hz: f) }
+            if !FrequencyDroop.band.contains(f) { begin(at: t, low: f < FrequencyDroop.band.lowerBound, hz: f) }
             return
         }
         if t <= e.startMs + Self.offsetsS.last! * 1000 { e.extremeHz = e.low ? min(e.extremeHz, f) : max(e.extremeHz, f) }

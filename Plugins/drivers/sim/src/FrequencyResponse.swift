@@ -1,3 +1,4 @@
+import MantaEngine
 import MantaKit
 
 /// The homes' frequency controllers: what the host enabled each battery
@@ -50,17 +51,16 @@ struct FrequencyResponse {
         raise[home]?.inForce(at: t) == true || lower[home]?.inForce(at: t) == true
     }
 
-    /// The power `home`'s controller adds at `t`, W (+ = more output).
+    /// The power `home`'s controller adds at `t`, W (+ = more output): the
+    /// side the frequency is on answers, with its own enablement and droop.
     func extraW(_ home: Int, at t: Int64) -> Double {
         guard active(home, at: t) else { return 0 }
         let f = source.frequency(atMs: t - lagMs)
-        let r = raise[home].flatMap { $0.inForce(at: t) ? $0 : nil }, l = lower[home].flatMap { $0.inForce(at: t) ? $0 : nil }
-        // Each side has its own droop; only the side the frequency is on answers.
-        if f < FrequencySource.band.lowerBound, let r {
-            return FrequencySource.response(at: f, raiseW: r.valueW, lowerW: 0, fullHz: r.fullHz)
+        if f < FrequencyDroop.band.lowerBound, let r = raise[home], r.inForce(at: t) {
+            return r.valueW * FrequencyDroop.share(at: f, raise: true, fullResponseHz: r.fullHz)
         }
-        if f > FrequencySource.band.upperBound, let l {
-            return FrequencySource.response(at: f, raiseW: 0, lowerW: l.valueW, fullHz: l.fullHz)
+        if f > FrequencyDroop.band.upperBound, let l = lower[home], l.inForce(at: t) {
+            return -l.valueW * FrequencyDroop.share(at: f, raise: false, fullResponseHz: l.fullHz)
         }
         return 0
     }

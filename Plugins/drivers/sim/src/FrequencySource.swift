@@ -1,3 +1,4 @@
+import MantaEngine
 import MantaIO
 import MantaKit
 import MantaText
@@ -20,10 +21,6 @@ struct FrequencySource {
     /// A day of one-second readings in the regional layout is about 4 MB;
     /// anything much larger is not a trace this driver replays.
     static let maxFileBytes = 32 << 20
-
-    /// The normal operating frequency band: no response inside it.
-    static let band = 49.85...50.15
-    static let nominalHz = 50.0
 
     init(_ config: SimConfig.Frequency) throws(PluginError) {
         self.config = config
@@ -77,9 +74,9 @@ struct FrequencySource {
     /// The frequency at host time `t`.
     func frequency(atMs t: Int64) -> Double {
         let played = t - startMs - Int64(config.startAfterS * 1000)
-        guard played >= 0 else { return Self.nominalHz }
+        guard played >= 0 else { return FrequencyDroop.nominalHz }
         let i = Int(played / 1000) + Int(config.skipS)
-        return i < hz.count ? hz[i] : Self.nominalHz
+        return i < hz.count ? hz[i] : FrequencyDroop.nominalHz
     }
 
     /// Host time of the next change of reading after `t` (the next whole
@@ -88,17 +85,5 @@ struct FrequencySource {
         let origin = startMs + Int64(config.startAfterS * 1000)
         guard t >= origin else { return origin }
         return origin + ((t - origin) / 1000 + 1) * 1000
-    }
-
-    /// The battery's response at frequency `f`, W (+ = more output): a
-    /// proportional (droop) controller with its dead band at the normal
-    /// band's edges, full at `fullHz` from 50 Hz. `raiseW` and `lowerW` are
-    /// what the host enabled.
-    static func response(at f: Double, raiseW: Double, lowerW: Double, fullHz: Double) -> Double {
-        let span = fullHz - (nominalHz - band.lowerBound)
-        guard span > 0 else { return 0 }
-        if f < band.lowerBound { return raiseW * min(1, (band.lowerBound - f) / span) }
-        if f > band.upperBound { return -lowerW * min(1, (f - band.upperBound) / span) }
-        return 0
     }
 }
