@@ -8,6 +8,6 @@ struct Manta: ParsableCommand {
         commandName: "manta",
         abstract: "Operate a Manta VPP host and work with its plugins.",
         version: HostRuntime.version,
-        subcommands: [RPCCommand.self, PluginCommand.self, BacktestCommand.self, ArenaCommand.self, ForecastCommand.self, DiscoverCommand.self,
+        subcommands: [RPCCommand.self, ReportCommand.self, PluginCommand.self, BacktestCommand.self, ArenaCommand.self, ForecastCommand.self, DiscoverCommand.self,
                       TokenCommand.self])
 }

@@ -27,6 +27,12 @@ struct MarketRunOptions: ParsableArguments {
     @Flag(help: "Idle through missing intervals instead of refusing the data.")
     var allowGaps = false
 
+    @Option(help: "Loss breaker: hold the fleet for the rest of the run once it has lost more than this (AUD) over the trailing --loss-window intervals.")
+    var maxLossAud: Double?
+
+    @Option(help: "The loss breaker's trailing window, intervals (288: a day).")
+    var lossWindow = 288
+
     @Option(help: "Markets settled and co-optimised by the bound: energy,fcas (FCAS with energy wherever the prices hold FCAS) or energy.")
     var markets = "energy,fcas"
 
@@ -46,6 +52,12 @@ struct MarketRunOptions: ParsableArguments {
         guard history >= 0 else { throw ValidationError("--history: must be >= 0") }
         request.historyIntervals = history
         request.allowGaps = allowGaps
+        if let loss = maxLossAud {
+            guard loss.isFinite, loss > 0, loss <= 1e9 else { throw ValidationError("--max-loss-aud: give an amount above 0 (AUD)") }
+            guard (1...8640).contains(lossWindow) else { throw ValidationError("--loss-window: 1 to 8640 intervals") }
+            request.maxLossAUD = loss
+            request.lossWindowIntervals = lossWindow
+        }
         guard let m = BacktestMarkets(list: markets) else {
             throw ValidationError("--markets: expected energy,fcas or energy, got '\(markets)'")
         }

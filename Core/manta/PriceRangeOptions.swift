@@ -20,6 +20,9 @@ struct PriceRangeOptions: ParsableArguments {
     @Option(help: "Last instant (market time), e.g. 2023-01-01: intervals ending at or before it.")
     var to: String?
 
+    @Option(help: .hidden)  // mantad's replay horizon for an isolated backtest (no later interval is read)
+    var horizon: String?
+
     /// A request over these prices, every one checked (the paths exist)
     /// before any price is read, then `batteries` asked for; `purpose`
     /// finishes the missing-prices error.
@@ -33,6 +36,7 @@ struct PriceRangeOptions: ParsableArguments {
         }
         request.fromMs = try Self.time(from, "--from")
         request.toMs = try Self.time(to, "--to")
+        request.horizonMs = try Self.time(horizon, "--horizon")
         return request
     }
 

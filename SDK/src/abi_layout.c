@@ -11,7 +11,8 @@
  */
 #include "manta/manta.h"
 
-_Static_assert(MANTA_ABI_MAJOR == 1 && MANTA_ABI_MINOR == 3, "these pins describe ABI 1.3");
+/* 1.4 added constants only (the FCAS MANTA_SERVICE_* codes): no layout moved. */
+_Static_assert(MANTA_ABI_MAJOR == 1 && MANTA_ABI_MINOR == 4, "these pins describe ABI 1.4");
 
 #if UINTPTR_MAX == 0xffffffffffffffffu
 #define PIN(type, size) _Static_assert(sizeof(type) == (size), #type " size changed")

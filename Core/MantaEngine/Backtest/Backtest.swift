@@ -22,6 +22,9 @@ public enum Backtest {
         public var allowGaps: Bool
         /// The markets settled and co-optimised by the bound.
         public var markets: BacktestMarkets
+        /// Holds the fleet for the rest of the run once its trailing loss
+        /// passes the limit (the live risk guard's rule); nil: never.
+        public var breaker: LossBreaker?
 
         public init(prices: PriceFile, fleet: [BacktestBattery], historyIntervals: Int = 288, allowGaps: Bool = false,
                     markets: BacktestMarkets = .energyAndFCAS) {
@@ -96,6 +99,7 @@ public enum Backtest {
         // Every strategy is shown the interval's FCAS prices where the markets include them.
         let fcas = input.fcasServices.isEmpty ? [] : fcasGrid(input.prices)
         var enablement = FCASEnablement(assets: input.fleet.count)
+        var breaker = input.breaker
         var fcasAUD = [Double](repeating: 0, count: trader == nil ? 0 : FCASService.allCases.count)
         for i in rrp.indices {
             if let progress, i % step == 0 { progress(Double(i) / Double(rrp.count)) }
@@ -112,14 +116,15 @@ public enum Backtest {
             obs.priceHistory = rrp[max(0, i - input.historyIntervals)..<i]
             for j in energy.indices { obs.assets[j].soc = energy[j] / input.fleet[j].spec.capacityWh }
             for j in targets.indices { targets[j] = 0 }
+            let held = breaker?.tripped == true
             do {
-                _ = try strategy.decide(obs, targets: &targets)
+                if !held { _ = try strategy.decide(obs, targets: &targets) }
             } catch {
                 ledger.noteError("\(MarketTime.format(end)): \(error)")
                 for j in targets.indices { targets[j] = 0 }
             }
             enablement.clear()
-            if let trader {
+            if let trader, !held {
                 do {
                     _ = try trader.enable(obs, prices: fcas[i], targets: targets, enablement: &enablement)
                 } catch {
@@ -128,11 +133,12 @@ public enum Backtest {
                 }
             }
             for k in fcasAUD.indices { fcasAUD[k] = 0 }
-            var netW = 0.0, chargedWh = 0.0, dischargedWh = 0.0, costAUD = 0.0
+            var netW = 0.0, chargedWh = 0.0, dischargedWh = 0.0, costAUD = 0.0, energyAUD = 0.0
             for j in energy.indices {
                 let step = Settlement.step(limits: limits[j], spec: input.fleet[j].spec, energyWh: energy[j],
                                            requestW: targets[j], hours: dt, price: rrp[i])
                 let p = step.powerW
+                energyAUD += step.revenueAUD
                 energy[j] = step.energyWh
                 obs.assets[j].powerW = p
                 if trader != nil {
@@ -148,10 +154,13 @@ public enum Backtest {
             }
             ledger.settle(i, price: rrp[i], netW: netW, chargedWh: chargedWh, dischargedWh: dischargedWh,
                           costAUD: costAUD, energyWh: energy.reduce(0, +), fcasAUD: fcasAUD)
+            breaker?.record(totalAUD: energyAUD + fcasAUD.reduce(0, +) - costAUD, intervalEndMs: end)
         }
         progress?(1)
-        return ledger.result(region: input.prices.region, strategy: strategy.name, gaps: input.prices.gaps,
-                             fcasServices: trader == nil ? [] : input.fcasServices)
+        var result = ledger.result(region: input.prices.region, strategy: strategy.name, gaps: input.prices.gaps,
+                                   fcasServices: trader == nil ? [] : input.fcasServices)
+        result.breaker = breaker
+        return result
     }
 
     /// Holds asset `j`'s enablement to what its battery can deliver after the

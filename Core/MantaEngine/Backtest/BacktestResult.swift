@@ -66,6 +66,8 @@ public struct BacktestResult: Sendable {
     /// deliver (FCASLimits), and the first of them with its reason.
     public var fcasClamps = 0
     public var firstFCASClamp: String?
+    /// The loss breaker the run was given, as it ended (tripped or not).
+    public var breaker: LossBreaker?
 
     /// FCAS availability revenue over every service, AUD.
     public var fcasRevenueTotalAUD: Double { fcasRevenueAUD.reduce(0, +) }

@@ -17,8 +17,14 @@ public struct BacktestRequest: Sendable {
     /// Only intervals whose END lies in (fromMs, toMs].
     public var fromMs: Int64?
     public var toMs: Int64?
+    /// No interval ending after this is read, whatever the range: a replay
+    /// host's price horizon (PriceHorizon).
+    public var horizonMs: Int64?
     public var historyIntervals = 288
     public var allowGaps = false
+    /// The loss breaker (LossBreaker): none when nil.
+    public var maxLossAUD: Double?
+    public var lossWindowIntervals = 288
     /// The markets settled; the bound co-optimises FCAS with energy when
     /// the prices hold it, unless this is `.energy`.
     public var markets = BacktestMarkets.energyAndFCAS
@@ -63,8 +69,9 @@ public enum BacktestJob {
                            progress: ((Double) -> Void)? = nil) throws(BacktestError) -> BacktestOutcome {
         let t0 = WallClock.monotonicNs()
         let prices = try load(r)
-        let input = Backtest.Input(prices: prices, fleet: r.batteries, historyIntervals: r.historyIntervals, allowGaps: r.allowGaps,
+        var input = Backtest.Input(prices: prices, fleet: r.batteries, historyIntervals: r.historyIntervals, allowGaps: r.allowGaps,
                                    markets: r.markets)
+        input.breaker = r.maxLossAUD.map { LossBreaker(maxLossAUD: $0, windowIntervals: r.lossWindowIntervals) }
         let t1 = WallClock.monotonicNs()
         let result: BacktestResult
         do {
@@ -109,7 +116,10 @@ public enum BacktestJob {
         if let from = r.fromMs, let to = r.toMs, from >= to {
             throw BacktestError("--from \(MarketTime.format(from)) is not before --to \(MarketTime.format(to))")
         }
-        let from = r.fromMs ?? Int64.min, to = r.toMs ?? Int64.max
+        let from = r.fromMs ?? Int64.min, to = min(r.toMs ?? Int64.max, r.horizonMs ?? Int64.max)
+        if let h = r.horizonMs, from >= h || first > h {
+            throw BacktestError("the host's clock is a replay at \(MarketTime.format(h)): no price of the range has been published yet")
+        }
         file.points = file.points.filter { $0.intervalEndMs > from && $0.intervalEndMs <= to }
         file.gaps = file.gaps.filter { $0.beforeMs > from && $0.afterMs < to }
         return file

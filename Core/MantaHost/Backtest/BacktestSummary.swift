@@ -51,6 +51,11 @@ public enum BacktestSummary {
                 ("daily_revenue_stdev_aud", .number(round2(r.dailyStdDev))),
                 ("negative_days", .int(r.negativeDays)),
                 ("max_drawdown_aud", .number(round2(r.maxDrawdownAUD))),
+                ("breaker", r.breaker.map { b in .object(JSONObject([
+                    ("max_loss_aud", .number(b.maxLossAUD)), ("window_intervals", .int(Int64(b.windowIntervals))),
+                    ("tripped", .bool(b.tripped)), ("tripped_at", b.trippedAtMs.map { .string(MarketTime.iso($0)) } ?? .null),
+                    ("window_aud_at_trip", b.trippedAtAUD.map { .number(round2($0)) } ?? .null),
+                ])) } ?? .null),
             ]))),
             ("strategy_errors", .int(r.strategyErrors)),
             ("first_strategy_error", .optional(r.firstStrategyError)),

@@ -25,10 +25,12 @@ enum IsolatedBacktest {
         guard let cli else { return .failure(BacktestError("the manta CLI is not beside mantad: plugin strategies cannot be backtested")) }
         var args = [cli, "backtest", "--json", "--strategy", r.strategy, "--history", String(r.historyIntervals), "--log-level", "error"]
         if r.allowGaps { args.append("--allow-gaps") }
+        if let loss = r.maxLossAUD { args += ["--max-loss-aud", String(loss), "--loss-window", String(r.lossWindowIntervals)] }
         args += ["--markets", r.markets.rawValue]
         if let region = r.region { args += ["--region", region.code] }
         if let from = r.fromMs { args += ["--from", MarketTime.iso(from)] }
         if let to = r.toMs { args += ["--to", MarketTime.iso(to)] }
+        if let h = r.horizonMs { args += ["--horizon", MarketTime.iso(h)] }
         if let config = r.strategyConfig { args += ["--config", config.serialized()] }
         for d in r.pluginDirs { args += ["--plugin-dir", d] }
         for d in r.libraryDirs { args += ["--library-dir", d] }

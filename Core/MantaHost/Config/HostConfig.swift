@@ -144,6 +144,7 @@ public struct HostConfig: Sendable {
     public var devices: [DeviceOverride]
     public var vpps: [VPP]
     public var dispatch: Dispatch
+    public var trading: Trading
     public var maxQueuedSamples: Int
     /// Host-clock time without telemetry before a device is stale, then offline.
     public var staleAfterMs: Int64

@@ -81,10 +81,11 @@ struct HostConfigFile: Decodable {
     var devices: [HostConfig.DeviceOverride]
     var vpps: [HostConfig.VPP]
     var dispatch: HostConfig.Dispatch
+    var trading: HostConfig.Trading
     var telemetry: Telemetry
 
     enum CodingKeys: String, CodingKey {
-        case name, store, api, clock, log, catalog, plugins, sites, devices, vpps, dispatch, telemetry
+        case name, store, api, clock, log, catalog, plugins, sites, devices, vpps, dispatch, trading, telemetry
         case dataRoots = "data_roots"
         case pluginDirs = "plugin_dirs", libraryDirs = "library_dirs", pluginCallTimeoutMs = "plugin_call_timeout_ms"
     }
@@ -137,6 +138,7 @@ extension HostConfig {
         devices = f.devices
         vpps = f.vpps
         dispatch = f.dispatch
+        trading = f.trading
         maxQueuedSamples = f.telemetry.maxQueuedSamples
         staleAfterMs = f.telemetry.staleAfterMs
         offlineAfterMs = f.telemetry.offlineAfterMs

@@ -145,6 +145,7 @@ enum HostConfigSchema {
                                          "description": "frequency response (contingency FCAS): the deviation from 50 Hz at which an enabled battery answers with all it is enabled for; proportional from the 49.85-50.15 Hz band's edge"],
                 ],
             ],
+            "trading": TradingSchemas.section,
             "telemetry": [
                 "type": "object", "additionalProperties": false, "default": [:],
                 "properties": [

@@ -34,6 +34,7 @@ final class DispatchCycle {
         var instructions: FleetInstructions
         var setpoints: FleetSetpoints
         var fcas: FCASDispatch
+        var risk: RiskGuard
         var loop: ClosedLoop
         var ids: DispatchIDs
         var store: StorePipeline
@@ -50,6 +51,7 @@ final class DispatchCycle {
     private let instructions: FleetInstructions
     private let setpoints: FleetSetpoints
     private let fcas: FCASDispatch
+    private let risk: RiskGuard
     private let loop: ClosedLoop
     private let ids: DispatchIDs
     let store: StorePipeline
@@ -70,6 +72,7 @@ final class DispatchCycle {
         instructions = p.instructions
         setpoints = p.setpoints
         fcas = p.fcas
+        risk = p.risk
         loop = p.loop
         ids = p.ids
         store = p.store
@@ -110,16 +113,23 @@ final class DispatchCycle {
         if tick != nil { check() }
     }
 
+    /// What `vpp` must do in its interval changed (an FCAS bid cleared):
+    /// decide it again now.
+    func redecide(_ vpp: VPPRuntime) {
+        vpp.redecide = true
+        if tick != nil { check() }
+    }
+
     private func check() {
         let now = clock.nowMs()
         let end = MarketTime.intervalEnd(containing: now)
         instructions.sweep(nowMs: now)
-        for vpp in vpps.all where vpp.inFlight == nil && vpp.config.status == .active {
+        for vpp in vpps.all where vpp.inFlight == nil && vpp.clearing == 0 && vpp.config.status == .active {
             let instruction = instructions.current(vpp: vpp.config.id, nowMs: now)
             let newInterval = vpp.lastDecidedEnd < end
             // An instruction that started, ended or was cancelled within the
             // interval: decide the rest of it again, at once.
-            if !newInterval && instruction?.id == vpp.following { continue }
+            if !newInterval && instruction?.id == vpp.following && !vpp.redecide { continue }
             let price = prices.price(region: vpp.config.region.code, intervalEndMs: end)
             if !newInterval || instruction != nil {
                 begin(vpp, intervalEndMs: end, price: price, now: now, instruction: instruction)
@@ -148,8 +158,11 @@ final class DispatchCycle {
             priceHistory: prices.history(region: vpp.config.region.code, before: end,
                                          count: dispatch.historyIntervals)[...],
             assets: views.map(\.asset))
-        // FCAS is offered to a strategy, not to an operator's instruction (a power target).
-        if instruction == nil { obs.fcas = fcas.offer(price, views: views) }
+        // FCAS is offered to a strategy, not to an operator's instruction (a
+        // power target); cleared FCAS bids hold whichever decides.
+        let committed = vpp.fcasCleared[end]
+        if instruction == nil || committed != nil { obs.fcas = fcas.offer(price, views: views) }
+        vpp.redecide = false
         vpp.lastDecidedEnd = end
         vpp.following = instruction?.id
         vpp.inFlight = VPPRuntime.InFlight(cycle: cycle, intervalEndMs: end, startedNs: WallClock.monotonicNs(),
@@ -201,10 +214,18 @@ final class DispatchCycle {
             targets = d.targetsW
             fcasMW = d.fcasMW
             reason = d.reason
+            // A strategy's decision passes the risk guard; an operator's instruction does not.
+            if flight.instruction == nil {
+                let reviewed = risk.review(vpp: vpp.config.id, obs: obs, targets: targets)
+                targets = reviewed.targets
+                if let note = reviewed.note { reason = "\(note); \(reason)" }
+                if risk.tripped(vpp.config.id) != nil { fcasMW = [] }
+            }
         case .failure(let e):
             status = .fallback
             reason = "hold: \(e.message)"
             targets = [Double](repeating: 0, count: obs.assets.count)
+            if flight.instruction == nil { risk.strategyFailed(vpp: vpp.config.id, e.message) }
             events.record(.warning, source: vpp.config.id, kind: "dispatch.fallback",
                                 "\(MarketTime.format(obs.intervalEndMs)): \(e.message); holding", atMs: now)
         }
@@ -213,6 +234,9 @@ final class DispatchCycle {
         if status == .ok, let why = Self.degradation(obs) {
             status = .degraded
             reason = "\(why); \(reason)"
+        }
+        if let committed = vpp.fcasCleared[obs.intervalEndMs], !obs.fcas.isEmpty {
+            fcasMW = FCASDispatch.split(committed, views: flight.views)
         }
         let hours = Double(max(0, obs.intervalEndMs - now)) / 3_600_000
         let commands = DispatchPlan.commands(for: obs, targets: targets, hours: hours)
@@ -263,8 +287,11 @@ final class DispatchCycle {
             if followed.count > 2 * FleetInstructions.kept, let oldest = followed.keys.min() { followed[oldest] = nil }
         }
         setpoints.send(sends, vpp: vpp.config.id, intervalID: intervalID, validUntil: validUntil, decidedNs: decidedNs)
-        vpp.fcas = fcas.dispatch(vpp: vpp.config.id, obs: obs, views: flight.views, decisionMW: fcasMW, commands: commands,
-                                 validUntil: validUntil) ?? vpp.fcas
+        if let enabled = fcas.dispatch(vpp: vpp.config.id, obs: obs, views: flight.views, decisionMW: fcasMW, commands: commands,
+                                       validUntil: validUntil) {
+            vpp.fcas = enabled
+            vpp.noteEnabled(enabled)
+        }
         loop.watch(.init(vpp: vpp, intervalID: intervalID, intervalEndMs: obs.intervalEndMs, sentMs: now,
                          validUntilMs: validUntil, targets: zip(flight.views, commands).map { ($0.member, $1.targetW) },
                          instruction: flight.instruction))

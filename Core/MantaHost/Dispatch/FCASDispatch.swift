@@ -118,6 +118,27 @@ final class FCASDispatch {
                        firstClamp: clamps.first)
     }
 
+    /// A VPP's committed MW by service (cleared FCAS bids) as a decision:
+    /// each service's MW split over the members with a frequency controller
+    /// and a known state of charge, in proportion to their discharge
+    /// (raise) or charge (lower) rating. Price.fcasCount per member.
+    static func split(_ committed: [Double], views: [MemberStates.View]) -> [Double] {
+        let n = Price.fcasCount
+        var out = [Double](repeating: 0, count: views.count * n)
+        let able = views.indices.filter { views[$0].respondsToFrequency && views[$0].asset.soc.isFinite }
+        for s in FCASService.allCases where s.rawValue < committed.count && committed[s.rawValue] > 0 {
+            let rating = { (k: Int) -> Double in
+                let a = views[k].asset
+                let w = s.isRaise ? a.maxDischargeW : a.maxChargeW
+                return w.isFinite ? max(0, w) : 0
+            }
+            let total = able.reduce(0.0) { $0 + rating($1) }
+            guard total > 0 else { continue }
+            for k in able { out[k * n + s.rawValue] = committed[s.rawValue] * rating(k) / total }
+        }
+        return out
+    }
+
     /// One raise and one lower setpoint per member, batched per driver; a
     /// row in control_commands each, with its outcome.
     private func send(_ sends: [(view: MemberStates.View, raise: Double, lower: Double)], vpp: String, now: Int64,

@@ -26,6 +26,18 @@ final class VPPRuntime {
     var last: Summary?
     /// What it last enabled of FCAS, after the members' limits.
     var fcas: FCASDispatch.Enabled?
+    /// MW enabled by service, by interval end, until settlement takes it
+    /// (the last few intervals only).
+    var fcasEnabled: [Int64: [Double]] = [:]
+    /// MW by service its cleared FCAS bids commit it to, by interval end:
+    /// enabled in place of what its strategy would choose.
+    var fcasCleared: [Int64: [Double]] = [:]
+    /// Decide the current interval again at the next check (a bid cleared).
+    var redecide = false
+    /// Bids of the interval being cleared by the market connector: the
+    /// cycle waits for them (a connector answers within its call timeout),
+    /// so that the interval is decided once, on what cleared.
+    var clearing = 0
     let deadline: LoopTimer
     /// Contenders in shadow beside the fleet, when configured.
     var arena: LiveArena?
@@ -67,6 +79,13 @@ final class VPPRuntime {
         var discharging: Int
         var holding: Int
         var targetW: Double
+    }
+
+    /// Keeps what an interval enabled for its settlement; a later decision
+    /// in the same interval replaces it.
+    func noteEnabled(_ e: FCASDispatch.Enabled) {
+        fcasEnabled[e.intervalEndMs] = e.mw
+        for end in fcasEnabled.keys where end < e.intervalEndMs - 3 * 300_000 { fcasEnabled[end] = nil }
     }
 
     init(config: HostConfig.VPP, market: Int?, strategy: Int?) {

@@ -11,6 +11,9 @@ final class PriceIntake {
     private let store: StorePipeline
     private let events: EventLog
     private let cycle: DispatchCycle
+    /// Told of the prices filed, before the dispatch cycle (settlement
+    /// settles again what a revised price changes).
+    var onFiled: (([Price]) -> Void)?
 
     init(book: PriceBook, store: StorePipeline, events: EventLog, cycle: DispatchCycle) {
         self.book = book
@@ -34,6 +37,7 @@ final class PriceIntake {
             }
         }
         store.add { $0.prices += rows }
+        if !rows.isEmpty { onFiled?(rows.map(\.price)) }
         for r in regions.sorted() { cycle.priceArrived(region: r) }
     }
 

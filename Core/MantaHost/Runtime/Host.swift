@@ -48,8 +48,12 @@ final class Host {
     let frequency: FrequencyWatch
     let verification: FrequencyVerification
     let loop: ClosedLoop
+    let risk: RiskGuard
     let cycle: DispatchCycle
     let priceIntake: PriceIntake
+    let meter: EnergyMeter
+    let settlement: LiveSettlement
+    let bids: BidBook
     let control: DeviceControl
     let exportLimits: ExportLimitEnforcer
     let meterExport: MeterExportControl
@@ -82,8 +86,9 @@ final class Host {
         enrolment = DeviceEnrolment(registry: registry, overrides: config.devices, store: store, events: events, clock: clock)
         responses = ResponseWatch()
         frequency = FrequencyWatch(catalog: catalog)
+        meter = EnergyMeter(maxGapMs: config.dispatch.maxTelemetryAgeMs)
         ingest = TelemetryIngest(catalog: catalog, registry: registry, store: store, logger: logger, responses: responses,
-                                 frequency: frequency)
+                                 frequency: frequency, meter: meter)
         devices = DeviceWatch(staleAfterMs: config.staleAfterMs, offlineAfterMs: config.offlineAfterMs, registry: registry,
                               ingest: ingest, events: events, clock: clock)
         sites = SiteChecks(registry: registry, ingest: ingest, catalog: catalog, sites: config.sites,
@@ -110,10 +115,23 @@ final class Host {
         frequency.onEvent = { [unowned verification] event in verification.verify(event) }
         loop = ClosedLoop(members: members, setpoints: setpoints, store: store, events: events, clock: clock,
                           afterMs: dispatch.closedLoopAfterMs)
+        risk = RiskGuard(limits: config.trading.risk, store: store, events: events, clock: clock)
         cycle = DispatchCycle(.init(dispatch: dispatch, clock: clock, prices: prices, members: members,
-                                    plugins: plugins, vpps: vpps, instructions: instructions, setpoints: setpoints, fcas: fcas, loop: loop,
+                                    plugins: plugins, vpps: vpps, instructions: instructions, setpoints: setpoints, fcas: fcas,
+                                    risk: risk, loop: loop,
                                     ids: ids, store: store, events: events, logger: logger))
         priceIntake = PriceIntake(book: prices, store: store, events: events, cycle: cycle)
+        settlement = LiveSettlement(meter: meter, vpps: vpps, prices: prices, store: store, events: events, clock: clock,
+                                    settleAfterMs: config.trading.settleAfterMs,
+                                    costPerMWh: config.trading.throughputCostPerMWh)
+        bids = BidBook(lastID: try reader.maxBidID(), .init(vpps: vpps, plugins: plugins, instructions: instructions, cycle: cycle,
+                                                             ids: ids, store: store, events: events, clock: clock))
+        priceIntake.onFiled = { [unowned settlement, unowned bids] filed in
+            bids.pricesFiled(filed)
+            settlement.pricesFiled(filed)
+        }
+        settlement.onSettled.append { [unowned bids] row in bids.settled(row) }
+        settlement.onSettled.append { [unowned risk] row in risk.settled(row) }
         control = DeviceControl(plugins: plugins, ids: ids, store: store, events: events, clock: clock)
         exportLimits = ExportLimitEnforcer(sites: sites, registry: registry, vpps: vpps, prices: prices, control: control,
                                            events: events, clock: clock)
@@ -157,9 +175,14 @@ final class Host {
                        exportRoom: ExportRoom(registry: registry, limits: exportLimits, members: members),
                        registry: registry, store: store, clock: clock).methods,
             BacktestMethods(tasks: backtests, configPath: config.path, pluginDirs: config.pluginDirs,
-                            libraryDirs: config.libraryDirs, dataRoots: DataRoots(config.dataRoots)).methods,
+                            libraryDirs: config.libraryDirs, dataRoots: DataRoots(config.dataRoots), clock: clock).methods,
             ArenaMethods(vpps: vpps).methods,
             FCASMethods(verification: verification, vpps: vpps).methods,
+            SettlementMethods(reader: reader, store: store, vpps: vpps, run: run).methods,
+            TradingMethods(bids: bids, risk: risk, vpps: vpps, members: members, reader: reader, store: store, clock: clock,
+                           gateClosureMs: config.trading.gateClosureMs).methods,
+            RiskMethods(risk: risk, vpps: vpps).methods,
+            ReportMethods(reader: reader, store: store, run: run).methods,
             SiteMethods(registry: registry, devices: devices, sites: sites, exportLimits: exportLimits, clock: clock).methods,
             DeviceMethods(registry: registry, control: control, discovery: discovery).methods,
         ]
@@ -205,6 +228,7 @@ final class Host {
         clock.begin()
         timers.start()
         cycle.start()
+        settlement.start()
         meterExport.start()
         importCaps.start()
         let hk = LoopTimer()
@@ -242,6 +266,7 @@ final class Host {
         logger.info("host", "stopping (\(reason))")
         server.stopListening()
         cycle.stop()
+        settlement.stop()
         meterExport.stop()
         importCaps.stop()
         timers.cancelAll()

@@ -287,6 +287,7 @@ enum Migrations {
             ALTER TABLE prices ADD COLUMN lower5min REAL;
             ALTER TABLE prices ADD COLUMN lowerreg REAL;
             """),
+        Step(version: 8, description: "settlement and trading records", sql: TradingSchema.sql),
     ]
 
     static var latest: Int { steps.last?.version ?? 0 }

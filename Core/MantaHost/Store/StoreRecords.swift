@@ -153,18 +153,20 @@ public struct StoreBatch: Sendable {
     var importCaps: [(target: String, definition: String?)] = []
     var instructions: [InstructionRow] = []
     var loopChecks: [LoopCheckRow] = []
+    var trading = TradingRows()
     /// Called on the writer thread after the commit (or its failure).
     var onCommit: [@Sendable (StoreError?) -> Void] = []
 
     var isEmpty: Bool {
         runRow == nil && samples.isEmpty && devices.isEmpty && plugins.isEmpty && points.isEmpty && prices.isEmpty
             && intervals.isEmpty && commands.isEmpty && outcomes.isEmpty && timings.isEmpty && controls.isEmpty && audits.isEmpty && events.isEmpty
-            && backtests.isEmpty && vppDefinitions.isEmpty && importCaps.isEmpty && instructions.isEmpty && loopChecks.isEmpty && onCommit.isEmpty
+            && backtests.isEmpty && vppDefinitions.isEmpty && importCaps.isEmpty && instructions.isEmpty && loopChecks.isEmpty && trading.isEmpty
+            && onCommit.isEmpty
     }
 
     var rowCount: Int {
         samples.count + devices.count + plugins.count + points.count + prices.count + intervals.count
             + commands.count + outcomes.count + timings.count + controls.count + audits.count + events.count + backtests.count
-            + vppDefinitions.count + importCaps.count + instructions.count + loopChecks.count
+            + vppDefinitions.count + importCaps.count + instructions.count + loopChecks.count + trading.count
     }
 }

@@ -95,9 +95,11 @@ private final class Connection: @unchecked Sendable {
     let db: Database
     let sample, device, plugin, point, price, interval, command, outcome, control, audit, event, backtest, run, timing: Statement
     let vppDefinition, instruction, loopCheck, importCap, importCapCleared: Statement
+    let trading: TradingWriter
 
     init(_ db: Database) throws(StoreError) {
         self.db = db
+        trading = try TradingWriter(db)
         sample = try db.prepare("INSERT OR REPLACE INTO telemetry (device, point, t_ms, run, value, quality) VALUES (?, ?, ?, ?, ?, ?)")
         device = try db.prepare("""
             INSERT INTO devices (id, instance, key, kind, site, manufacturer, model, serial, rated_w, max_charge_w,
@@ -284,6 +286,7 @@ private final class Connection: @unchecked Sendable {
             if let d = i.deviationW { instruction.bind(12, d) } else { instruction.bindNull(12) }
             try instruction.run()
         }
+        try trading.insert(b.trading, run: b.run)
         for t in b.backtests {
             backtest.bind(1, t.id); backtest.bind(2, t.createdMs)
             if let f = t.finishedMs { backtest.bind(3, f) } else { backtest.bindNull(3) }

@@ -30,16 +30,19 @@ final class TelemetryIngest {
     let responses: ResponseWatch
     /// Finds frequency events in what responsive devices read and do.
     let frequency: FrequencyWatch
+    /// Meters the storage's energy by interval, for settlement.
+    let meter: EnergyMeter
     private let powerPoint: UInt32
 
     init(catalog: PointCatalog, registry: DeviceRegistry, store: StorePipeline, logger: Logger, responses: ResponseWatch,
-         frequency: FrequencyWatch) {
+         frequency: FrequencyWatch, meter: EnergyMeter) {
         self.catalog = catalog
         self.registry = registry
         self.store = store
         self.logger = logger
         self.responses = responses
         self.frequency = frequency
+        self.meter = meter
         powerPoint = catalog["ac.w"]?.id ?? UInt32.max
     }
 
@@ -70,6 +73,9 @@ final class TelemetryIngest {
                                     value: s.value, quality: quality)
                 latest.update(sample)
                 if responses.open > 0, s.point == powerPoint { responses.reading(device.number, valueW: s.value, timeMs: sample.timeMs) }
+                if s.point == powerPoint, quality == .good, device.ratings.capacityWh > 0 {
+                    meter.reading(device.number, w: s.value, timeMs: sample.timeMs)
+                }
                 if device.respondsToFrequency, s.point == powerPoint || s.point == frequency.hzPoint, quality == .good {
                     frequency.sample(device.number, point: s.point, value: s.value, timeMs: sample.timeMs)
                 }

@@ -57,7 +57,7 @@ extern "C" {
 /* The ABI generation these headers describe. A host accepts a module when the
  * majors are equal and the host's minor is >= the module's min_host_minor. */
 #define MANTA_ABI_MAJOR 1
-#define MANTA_ABI_MINOR 3
+#define MANTA_ABI_MINOR 4
 
 /* Marks the one symbol a module exports. Build modules with
  * -fvisibility=hidden so that nothing else leaks. */

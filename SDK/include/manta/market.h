@@ -22,8 +22,23 @@ extern "C" {
 #define MANTA_PRICE_FIRM 1     /* settled/dispatch price */
 #define MANTA_PRICE_FORECAST 2 /* pre-dispatch or model forecast */
 
-/* Market services. Values are never reused; FCAS services come later. */
+/* Market services: what a manta_bid_t is for. Values are never reused.
+ * The FCAS services (ABI 1.4) are 2 + the service's MANTA_FCAS_* index; a
+ * host sends them only to a connector that states minor >= 4, and a
+ * connector refuses (MANTA_BID_REJECTED) a service it does not trade. An
+ * FCAS bid's quantity is + MW of enablement and its price AUD/MW/h: it
+ * clears when the service's price is >= it. */
 #define MANTA_SERVICE_ENERGY 1
+#define MANTA_SERVICE_RAISE1SEC 2  /* ABI 1.4 */
+#define MANTA_SERVICE_RAISE6SEC 3  /* ABI 1.4 */
+#define MANTA_SERVICE_RAISE60SEC 4 /* ABI 1.4 */
+#define MANTA_SERVICE_RAISE5MIN 5  /* ABI 1.4 */
+#define MANTA_SERVICE_RAISEREG 6   /* ABI 1.4 */
+#define MANTA_SERVICE_LOWER1SEC 7  /* ABI 1.4 */
+#define MANTA_SERVICE_LOWER6SEC 8  /* ABI 1.4 */
+#define MANTA_SERVICE_LOWER60SEC 9 /* ABI 1.4 */
+#define MANTA_SERVICE_LOWER5MIN 10 /* ABI 1.4 */
+#define MANTA_SERVICE_LOWERREG 11  /* ABI 1.4 */
 
 /* FCAS markets: indices into manta_price_t.fcas and bits of its
  * fcas_priced (ABI 1.2). AEMO's names; the 1 s services exist from

@@ -15,6 +15,8 @@ struct BacktestMethods {
     let libraryDirs: [String]
     /// Where the prices (and a strategy given as a .so path) may be read from.
     let dataRoots: DataRoots
+    /// Under a replay clock a backtest ends at the host's now (PriceHorizon).
+    let clock: HostClock
 
     var methods: [RPCMethod] {
         let id: JSON = ["type": "integer", "minimum": 1]
@@ -33,6 +35,9 @@ struct BacktestMethods {
                           ("from", Schemas.time), ("to", Schemas.time),
                           ("history", ["type": "integer", "minimum": 0, "maximum": 105_120, "default": 288]),
                           ("allow_gaps", ["type": "boolean", "default": false]),
+                          ("max_loss_aud", ["type": "number", "exclusiveMinimum": 0, "maximum": 1e9,
+                                            "description": "loss breaker: hold the fleet for the rest of the run once it has lost more than this over the trailing window"]),
+                          ("loss_window_intervals", ["type": "integer", "minimum": 1, "maximum": 8640, "default": 288]),
                           ("markets", ["enum": .array(BacktestMarkets.allCases.map { .string($0.rawValue) }), "default": "energy,fcas",
                                        "description": "energy,fcas: the bound co-optimises every FCAS service the prices hold; energy: energy only"]),
                           ("predispatch", ["type": "string", "maxLength": 4096,
@@ -81,10 +86,13 @@ struct BacktestMethods {
         var from, to: RPCTime?
         var history: Int
         var allowGaps: Bool
+        var maxLossAUD: Double?
+        var lossWindowIntervals: Int
         var markets: String
         var predispatch: String?
         enum CodingKeys: String, CodingKey {
             case prices, region, strategy, config, battery, from, to, history, allowGaps = "allow_gaps", markets, predispatch
+            case maxLossAUD = "max_loss_aud", lossWindowIntervals = "loss_window_intervals"
         }
     }
 
@@ -143,8 +151,12 @@ struct BacktestMethods {
         r.strategyConfig = p.config
         r.fromMs = p.from?.ms
         r.toMs = p.to?.ms
+        // Under replay the files hold the host's future; a backtest sees none of it.
+        if clock.isReplay { r.horizonMs = clock.priceHorizonMs() }
         r.historyIntervals = p.history
         r.allowGaps = p.allowGaps
+        r.maxLossAUD = p.maxLossAUD
+        r.lossWindowIntervals = p.lossWindowIntervals
         r.markets = BacktestMarkets(rawValue: p.markets) ?? .energyAndFCAS  // the schema allows only the two
         if let given = p.predispatch {
             guard p.strategy == "mpc-predispatch" else { throw .invalidParams("predispatch: only for strategy mpc-predispatch") }

@@ -22,7 +22,8 @@ struct MarketMethods {
                                              required: ["region"]),
                       result: Schemas.objectList) { (p: PricesQuery, _, respond) in
                           let region = p.region.code, limit = p.limit
-                          let from = p.from?.ms ?? Int64.min, to = p.to?.ms ?? clock.nowMs()
+                          // Never past the horizon: a replay shows no interval that has not started.
+                          let from = p.from?.ms ?? Int64.min, to = min(p.to?.ms ?? clock.nowMs(), clock.priceHorizonMs())
                           guard p.fetch else {
                               return respond(.success(.array(book.range(region: region, fromMs: from, toMs: to, limit: limit).map(priceJSON))))
                           }
@@ -31,7 +32,10 @@ struct MarketMethods {
                           }
                           market.fetchPrices(region: region, fromMs: from, toMs: to) { result in
                               switch result {
-                              case .success(let prices)?: respond(.success(.array(prices.suffix(limit).map(priceJSON))))
+                              case .success(let prices)?:
+                                  // A connector is not trusted with the horizon either.
+                                  let seen = prices.lazy.filter { $0.intervalEndMs > from && $0.intervalEndMs <= to }
+                                  respond(.success(.array(Array(seen).suffix(limit).map(priceJSON))))
                               case .failure(let e)?: respond(.failure(.unavailable("\(market.name): \(e.message)")))
                               case nil: respond(.failure(.unavailable("\(market.name) cannot take calls (\(market.state.rawValue))")))
                               }

@@ -1,6 +1,7 @@
 import MantaIO
 import MantaJSON
 import MantaKit
+import MarketKit
 import MantaMarket
 import MantaMarketFiles
 import MantaSDK
@@ -89,8 +90,9 @@ final class NemFileMarket: MarketPlugin {
         guard Region(code: region) == series.region else {
             throw .invalid("this connector serves \(series.region.code), not \(region)")
         }
+        // The replay reveals no interval that has not started on the host clock.
         let lo = lowerBound { $0.intervalEndMs > fromMs }
-        let hi = lowerBound { $0.intervalEndMs > toMs }
+        let hi = min(lowerBound { $0.intervalEndMs > toMs }, firstNotStarted(at: host.nowMs))
         var i = lo
         while i < hi {
             let j = min(hi, i + 4096)
@@ -99,19 +101,13 @@ final class NemFileMarket: MarketPlugin {
         }
     }
 
-    /// Clears a bid against the recorded price, as the market would have:
-    /// an offer clears when the price reaches its limit, a bid when the
-    /// price falls to it. A bid for an interval that has not started yet is
-    /// only lodged: the replay does not reveal the future.
+    /// Clears a bid against the recorded price, as the market would have
+    /// (PriceTakerClearing). A bid for an interval that has not started yet
+    /// is only lodged: the replay does not reveal the future.
     func submitBid(_ bid: Bid) -> BidOutcome {
-        guard bid.service == MANTA_SERVICE_ENERGY else {
-            return BidOutcome(.rejected, "only the energy service is traded by nem-file")
-        }
+        if let refusal = PriceTakerClearing.refusal(bid) { return BidOutcome(.rejected, refusal) }
         guard Region(code: bid.region) == series.region else {
             return BidOutcome(.rejected, "this connector trades \(series.region.code), not \(bid.region)")
-        }
-        guard bid.quantityMW.isFinite, bid.quantityMW != 0, bid.price.isFinite else {
-            return BidOutcome(.rejected, "quantity must be non-zero and price finite")
         }
         guard bid.intervalEndMs - MarketTime.intervalMs <= host.nowMs else {
             return BidOutcome(.accepted, "lodged for \(MarketTime.format(bid.intervalEndMs))")
@@ -120,10 +116,6 @@ final class NemFileMarket: MarketPlugin {
         guard i < series.points.count, series.points[i].intervalEndMs == bid.intervalEndMs else {
             return BidOutcome(.rejected, "no price for the interval ending \(MarketTime.format(bid.intervalEndMs))")
         }
-        let rrp = series.points[i].rrp
-        let clears = bid.quantityMW > 0 ? rrp >= bid.price : rrp <= bid.price
-        return clears
-            ? BidOutcome(.cleared, clearedMW: bid.quantityMW, clearingPrice: rrp)
-            : BidOutcome(.notCleared, clearingPrice: rrp, "price \(rrp) did not reach the limit \(bid.price)")
+        return PriceTakerClearing.clear(bid, at: series.points[i])
     }
 }

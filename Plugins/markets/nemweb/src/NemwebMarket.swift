@@ -2,6 +2,7 @@ import MantaFetch
 import MantaIO
 import MantaJSON
 import MantaKit
+import MarketKit
 import MantaMarket
 import MantaSDK
 
@@ -129,9 +130,19 @@ final class NemwebMarket: MarketPlugin {
                                             status: $0.firm ? .firm : .forecast, fcas: $0.fcas.values) })
     }
 
-    /// NEMWeb publishes market data; bids go to AEMO through its bidding
-    /// interface, which this connector does not speak.
+    /// Clears a bid as a price-taker against the dispatch price NEMWeb
+    /// published (PriceTakerClearing); one for an interval not started yet
+    /// is only lodged. Real bids go to AEMO through its bidding interface,
+    /// which a connector of its own would speak behind the same ABI.
     func submitBid(_ bid: Bid) -> BidOutcome {
-        BidOutcome(.rejected, "nemweb is a price feed: bids are lodged through AEMO's bidding interface, not here")
+        if let refusal = PriceTakerClearing.refusal(bid) { return BidOutcome(.rejected, refusal) }
+        guard let region = Region(code: bid.region) else { return BidOutcome(.rejected, "\(bid.region) is not a NEM region") }
+        guard bid.intervalEndMs - MarketTime.intervalMs <= host.nowMs else {
+            return BidOutcome(.accepted, "lodged for \(MarketTime.format(bid.intervalEndMs))")
+        }
+        guard let point = cache[region]?[bid.intervalEndMs] else {
+            return BidOutcome(.rejected, "no \(region.code) price fetched for the interval ending \(MarketTime.format(bid.intervalEndMs))")
+        }
+        return PriceTakerClearing.clear(bid, at: point)
     }
 }

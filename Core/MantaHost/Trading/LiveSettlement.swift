@@ -1,0 +1,173 @@
+import MantaABI
+import MantaEngine
+import MantaMarket
+import MantaModel
+
+/// Settles the live fleet, interval by interval, from what was metered and
+/// the market's prices: the same `Settlement.interval` step the backtester
+/// uses, on each VPP's share of its members' metered energy and on the FCAS
+/// it enabled.
+///
+/// An interval is closed `settle_after_ms` after its end (late readings of
+/// it still count until then), then settled as soon as its region's price
+/// is in. A price the market revises afterwards (a newer firm price for the
+/// interval) settles it again as the next revision, with the old and new
+/// price in its reason; reports read the latest revision. Every row goes to
+/// the store's `settlements` table.
+@LoopActor
+final class LiveSettlement {
+    /// One VPP's interval, metered and waiting for its price or settled.
+    struct Metered {
+        var region: String
+        var strategy: String
+        var members: Int
+        var metered: Int
+        var coverage: Double
+        var energyWh: Double
+        var dischargedWh: Double
+        var fcasMW: [Double]
+    }
+
+    private let meter: EnergyMeter
+    private let vpps: VPPSet
+    private let prices: PriceBook
+    private let store: StorePipeline
+    private let events: EventLog
+    private let clock: HostClock
+    private let settleAfterMs: Int64
+    private let costPerMWh: Double
+    private var timer: LoopTimer?
+    /// The next interval end to close.
+    private var nextEnd: Int64 = 0
+    /// Closed but not yet priced, by VPP and interval end.
+    private var waiting: [String: [Int64: Metered]] = [:]
+    /// Settled, by VPP and interval end: kept a day for revisions and the guard.
+    private(set) var settled: [String: [Int64: (metered: Metered, row: SettlementRow)]] = [:]
+    /// Told of every settled row (the bid book, the risk guard).
+    var onSettled: [(SettlementRow) -> Void] = []
+    /// Intervals kept: a day waiting for a price, a day settled.
+    static let kept = 288
+
+    init(meter: EnergyMeter, vpps: VPPSet, prices: PriceBook, store: StorePipeline, events: EventLog, clock: HostClock,
+         settleAfterMs: Int64, costPerMWh: Double) {
+        self.meter = meter
+        self.vpps = vpps
+        self.prices = prices
+        self.store = store
+        self.events = events
+        self.clock = clock
+        self.settleAfterMs = settleAfterMs
+        self.costPerMWh = costPerMWh
+    }
+
+    /// Starts closing intervals, checking as often as the dispatch cycle.
+    func start() {
+        nextEnd = MarketTime.intervalEnd(containing: clock.nowMs())
+        let period = UInt64(min(1000, max(10, clock.wallMs(forHostMs: MarketTime.intervalMs) / 20)))
+        let t = LoopTimer()
+        t.schedule(afterMs: period, repeatMs: period) { [unowned self] in check() }
+        timer = t
+    }
+
+    func stop() {
+        timer?.close()
+        timer = nil
+    }
+
+    /// Closes what is due and settles what is priced.
+    func check() {
+        let now = clock.nowMs()
+        // Bounded: after a long stall only the last day is closed.
+        nextEnd = max(nextEnd, MarketTime.intervalEnd(containing: now) - Int64(Self.kept) * MarketTime.intervalMs)
+        while nextEnd + settleAfterMs <= now {
+            close(nextEnd)
+            nextEnd += MarketTime.intervalMs
+        }
+        for (vpp, byEnd) in waiting {
+            for end in byEnd.keys.sorted() { settle(vpp: vpp, end: end, reason: "") }
+        }
+    }
+
+    /// Prices were filed: a revised price settles its interval again.
+    func pricesFiled(_ filed: [Price]) {
+        for p in filed {
+            for (vpp, byEnd) in settled {
+                guard let s = byEnd[p.intervalEndMs], s.row.region == p.region else { continue }
+                guard p.rrp != s.row.rrp || !Self.sameFCAS(p.fcas, s.metered.fcasMW, s.row) else { continue }
+                resettle(vpp: vpp, end: p.intervalEndMs, price: p,
+                         reason: "price revised: RRP \(s.row.rrp) -> \(p.rrp)\(p.firm ? " (firm)" : "")")
+            }
+        }
+        check()
+    }
+
+    /// The rows settled for `vpp` in (from, to], latest revision, oldest first.
+    func rows(vpp: String, fromMs: Int64, toMs: Int64) -> [SettlementRow] {
+        (settled[vpp] ?? [:]).values.map(\.row).filter { $0.intervalEndMs > fromMs && $0.intervalEndMs <= toMs }
+            .sorted { $0.intervalEndMs < $1.intervalEndMs }
+    }
+
+    // MARK: closing and settling
+
+    private func close(_ end: Int64) {
+        let readings = meter.close(intervalEndingAt: end)
+        for vpp in vpps.all where vpp.config.status == .active && !vpp.retired {
+            var m = Metered(region: vpp.config.region.code, strategy: vpp.dispatchingName, members: vpp.members.count,
+                            metered: 0, coverage: 0, energyWh: 0, dischargedWh: 0,
+                            fcasMW: vpp.fcasEnabled.removeValue(forKey: end) ?? [])
+            var coveredMs = 0.0
+            for member in vpp.members {
+                guard let r = readings[member.number] else { continue }
+                m.metered += 1
+                m.energyWh += r.energyWh * member.allocation
+                m.dischargedWh += r.dischargedWh * member.allocation
+                coveredMs += Double(r.coveredMs)
+            }
+            m.coverage = m.members == 0 ? 0 : coveredMs / (Double(m.members) * Double(MarketTime.intervalMs))
+            waiting[vpp.config.id, default: [:]][end] = m
+            if let stale = waiting[vpp.config.id]?.keys.min(), stale <= end - Int64(Self.kept) * MarketTime.intervalMs {
+                waiting[vpp.config.id]?[stale] = nil
+                events.record(.warning, source: vpp.config.id, kind: "settlement.unpriced",
+                              "\(MarketTime.format(stale)): no price arrived within a day; not settled", atMs: clock.nowMs())
+            }
+        }
+    }
+
+    private func settle(vpp: String, end: Int64, reason: String) {
+        guard let m = waiting[vpp]?[end], let price = prices.price(region: m.region, intervalEndMs: end) else { return }
+        waiting[vpp]?[end] = nil
+        file(vpp: vpp, end: end, m, price: price, revision: 0, reason: reason)
+    }
+
+    private func resettle(vpp: String, end: Int64, price: Price, reason: String) {
+        guard let s = settled[vpp]?[end] else { return }
+        file(vpp: vpp, end: end, s.metered, price: price, revision: s.row.revision + 1, reason: reason)
+        events.record(.info, source: vpp, kind: "settlement.revised", "\(MarketTime.format(end)): \(reason)", atMs: clock.nowMs())
+    }
+
+    private func file(vpp: String, end: Int64, _ m: Metered, price: Price, revision: Int, reason: String) {
+        let hours = Double(MarketTime.intervalMs) / 3_600_000
+        let money = Settlement.interval(energyWh: m.energyWh, dischargedWh: m.dischargedWh, hours: hours, rrp: price.rrp,
+                                        enabledMW: m.fcasMW, fcasPrices: price.fcas, costPerMWh: costPerMWh)
+        let row = SettlementRow(
+            vpp: vpp, intervalEndMs: end, revision: revision, region: m.region, strategy: m.strategy, rrp: price.rrp,
+            firm: price.firm, members: m.members, metered: m.metered, coverage: m.coverage, energyWh: m.energyWh,
+            dischargedWh: m.dischargedWh, fcasMW: m.fcasMW, energyAUD: money.energyAUD, fcasAUD: money.fcasAUD,
+            costAUD: money.costAUD, reason: reason, settledMs: clock.nowMs())
+        settled[vpp, default: [:]][end] = (m, row)
+        if let oldest = settled[vpp]?.keys.min(), settled[vpp]!.count > Self.kept { settled[vpp]?[oldest] = nil }
+        store.add { $0.trading.settlements.append(row) }
+        for f in onSettled { f(row) }
+    }
+
+    /// True when `fcas` (a price's) holds what the row was settled at for
+    /// every service the VPP enabled.
+    private static func sameFCAS(_ fcas: [Double], _ enabledMW: [Double], _ row: SettlementRow) -> Bool {
+        let hours = Double(MarketTime.intervalMs) / 3_600_000
+        for (k, mw) in enabledMW.enumerated() where mw > 0 && k < row.fcasAUD.count {
+            let now = k < fcas.count && fcas[k].isFinite ? FCASService.availabilityRevenue(mw: mw, price: fcas[k], hours: hours) : 0
+            if now != row.fcasAUD[k] { return false }
+        }
+        return true
+    }
+}
