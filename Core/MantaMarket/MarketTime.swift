@@ -54,9 +54,15 @@ public enum MarketTime {
         return (day * 86_400 + seconds) * 1000 - offsetMs
     }
 
-    /// Market-time civil time of UTC ms (whole seconds).
+    /// The instants `civil(ms:)` renders as themselves: market-time years
+    /// 0 to 9999. Anything beyond (a client may send Int64.max) is shown as
+    /// the nearest of them rather than overflowing.
+    public static let renderableMs: ClosedRange<Int64> = (-62_167_219_200_000 - offsetMs)...(253_402_300_799_999 - offsetMs)
+
+    /// Market-time civil time of UTC ms (whole seconds), clamped to
+    /// `renderableMs`.
     public static func civil(ms: Int64) -> Civil {
-        let local = ms + offsetMs
+        let local = min(max(ms, renderableMs.lowerBound), renderableMs.upperBound) + offsetMs
         let day = local >= 0 ? local / dayMs : (local - dayMs + 1) / dayMs
         let secs = (local - day * dayMs) / 1000
         let (y, m, d) = civil(days: day)

@@ -17,6 +17,12 @@ import Testing
         }
     }
 
+    @Test func anyInstantAClientSendsRendersWithoutOverflow() {
+        // Int64.max once trapped in `ms + offset`: a request echoing a hostile time took the host down.
+        #expect(MarketTime.iso(.max) == "9999-12-31T23:59:59+10:00")
+        #expect(MarketTime.iso(.min) == "0-01-01T00:00:00+10:00")
+    }
+
     @Test func formattingRoundTrips() {
         let t: Int64 = 1_640_959_500_000
         #expect(MarketTime.format(t) == "2022-01-01 00:05")

@@ -1,5 +1,7 @@
 """Shared fixtures: a real mantad process and a JSON-RPC client written with
 nothing but Python's standard library (so it shares no code with Manta)."""
+import csv
+import datetime
 import json
 import re
 import signal
@@ -25,6 +27,24 @@ def price_file(region, yyyymm):
 
 
 needs_data = pytest.mark.skipif(not SHARED.exists(), reason="needs ../shared/data (real AEMO data)")
+
+# NEM market time: UTC+10 all year (AEMO's clock, whatever a file's suffix says).
+AEST = datetime.timezone(datetime.timedelta(hours=10))
+
+
+def iso(ms):
+    """ISO 8601 with offset, in market time, of ms since the epoch."""
+    return datetime.datetime.fromtimestamp(ms / 1000, AEST).isoformat()
+
+
+def file_rrp(region, yyyymm):
+    """RRP by interval end (ms) read from a PRICE_AND_DEMAND file itself, independently of Manta."""
+    out = {}
+    with open(price_file(region, yyyymm), newline="") as f:
+        for r in csv.DictReader(f):
+            end = datetime.datetime.strptime(r["SETTLEMENTDATE"], "%Y/%m/%d %H:%M:%S").replace(tzinfo=AEST)
+            out[int(end.timestamp() * 1000)] = float(r["RRP"])
+    return out
 
 
 def base_config(**overrides):

@@ -10,7 +10,7 @@ import time
 
 import pytest
 
-from conftest import BUILD, ROOT, SHARED, Example, Mantad, ModbusSim, base_config, needs_data, price_file
+from conftest import BUILD, ROOT, SHARED, Client, Example, Mantad, ModbusSim, base_config, needs_data, price_file
 
 EXAMPLE = ROOT / "examples" / "plugins" / "household-meter"
 AUSGRID = SHARED / "load_pv" / "ausgrid_solarhome_customer12_2011-2012.csv"
@@ -176,3 +176,23 @@ def test_the_device_tour_stops_one_simulator_and_only_its_devices_go_offline(tmp
         config_path.unlink(missing_ok=True)
         for p in sims:
             p.kill()
+
+
+@needs_data
+def test_the_tours_evening_offer_is_lodged_on_the_quickstart(tmp_path):
+    offer = json.loads((ROOT / "examples" / "trading" / "evening-offer.json").read_text())
+    with Example("quickstart", tmp_path).start() as q:
+        lodged = q.call("bids.submit", offer)
+        assert lodged["status"] == "submitted" and lodged["intervals"] == 12
+        [trade] = q.call("trades.list")
+        assert trade["bands"][5] == 300 and trade["reason"].startswith("evening peak")
+        bad = dict(offer, bands=[1, 2, 3, 4, 5, 6, 7, 8, 9, 9], intervals=offer["intervals"][:1], reason="")
+        with Client(q.port) as c:
+            e = c.request("bids.submit", bad)["error"]
+        assert "bands[9]" in e["message"] and "ascend" in e["message"]
+        report = tmp_path / "report"
+        assert q.call("settlement.summary", {"vpp": "vic-homes"})["vpp"] == "vic-homes"
+        subprocess.run([str(BUILD / "manta"), "report", "--rpc", f"127.0.0.1:{q.port}", "--out", str(report)],
+                       check=True, capture_output=True, timeout=60)
+        assert (report / "summary.json").exists() and (report / "settlement.csv").exists()
+    assert q.stop() == 0

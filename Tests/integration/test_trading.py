@@ -5,33 +5,18 @@ replay clock that never shows a price after the host's now.
 The host replays the real VIC1 July 2022 PRICE_AND_DEMAND file (nem-file) to
 four simulated homes (5 kW / 13.5 kWh each: 0.02 MW in all); every price the
 tests compare with is read from that file here, independently of Manta."""
-import csv
 import datetime
-import time
 
 import pytest
 
-from conftest import Mantad, base_config, needs_data, price_file, rpc_error
+from conftest import AEST, Mantad, base_config, file_rrp, iso, needs_data, price_file, rpc_error
 
-AEST = datetime.timezone(datetime.timedelta(hours=10))
 START = "2022-07-17T16:00:00+10:00"  # an evening: the VIC1 price is 280-380 AUD/MWh
 DAY = "2022-07-17"
 INTERVAL = 300_000
 BANDS = [-1000, -500, 0, 50, 100, 200, 300, 500, 1000, 15000]
 
 
-def iso(ms):
-    return datetime.datetime.fromtimestamp(ms / 1000, AEST).isoformat()
-
-
-def file_rrp():
-    """RRP by interval end (ms) from the AEMO file itself."""
-    out = {}
-    with open(price_file("VIC1", "202207"), newline="") as f:
-        for r in csv.DictReader(f):
-            end = datetime.datetime.strptime(r["SETTLEMENTDATE"], "%Y/%m/%d %H:%M:%S").replace(tzinfo=AEST)
-            out[int(end.timestamp() * 1000)] = float(r["RRP"])
-    return out
 
 
 def now_ms(h):
@@ -109,7 +94,7 @@ def test_a_bid_clears_dispatches_and_settles_through_every_status(desk):
     low = desk.call("bids.submit", bid(ends=ends[:1], side="load", bands=[-1000 + 10 * k for k in range(10)], band=9))
     assert desk.wait_for(lambda: desk.call("bids.get", {"id": lodged["id"]})["status"] == "settled", timeout=30)
     got = desk.call("bids.get", {"id": lodged["id"]})
-    rrp = file_rrp()
+    rrp = file_rrp("VIC1", "202207")
     settled = {r["interval_end_ms"]: r for r in desk.call("settlement.intervals", {"vpp": "vic", "limit": 1000})}
     for iv in got["intervals"]:
         end = iv["interval_ms"]

@@ -60,13 +60,20 @@ final class LiveSettlement {
         self.costPerMWh = costPerMWh
     }
 
-    /// Starts closing intervals, checking as often as the dispatch cycle.
+    /// Starts closing intervals (from the one containing now), checking as
+    /// often as the dispatch cycle.
     func start() {
-        nextEnd = MarketTime.intervalEnd(containing: clock.nowMs())
+        begin(atMs: clock.nowMs())
         let period = UInt64(min(1000, max(10, clock.wallMs(forHostMs: MarketTime.intervalMs) / 20)))
         let t = LoopTimer()
-        t.schedule(afterMs: period, repeatMs: period) { [unowned self] in check() }
+        t.schedule(afterMs: period, repeatMs: period) { [unowned self] in check(nowMs: clock.nowMs()) }
         timer = t
+    }
+
+    /// Settles from the interval containing `ms` on (what ended before the
+    /// host started is not its to settle).
+    func begin(atMs ms: Int64) {
+        nextEnd = MarketTime.intervalEnd(containing: ms)
     }
 
     func stop() {
@@ -74,9 +81,8 @@ final class LiveSettlement {
         timer = nil
     }
 
-    /// Closes what is due and settles what is priced.
-    func check() {
-        let now = clock.nowMs()
+    /// Closes what is due at host time `now` and settles what is priced.
+    func check(nowMs now: Int64) {
         // Bounded: after a long stall only the last day is closed.
         nextEnd = max(nextEnd, MarketTime.intervalEnd(containing: now) - Int64(Self.kept) * MarketTime.intervalMs)
         while nextEnd + settleAfterMs <= now {
@@ -98,7 +104,7 @@ final class LiveSettlement {
                          reason: "price revised: RRP \(s.row.rrp) -> \(p.rrp)\(p.firm ? " (firm)" : "")")
             }
         }
-        check()
+        check(nowMs: clock.nowMs())
     }
 
     /// The rows settled for `vpp` in (from, to], latest revision, oldest first.

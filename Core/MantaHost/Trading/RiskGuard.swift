@@ -33,6 +33,9 @@ final class RiskGuard {
         var signs: [Int] = []
         var interceptions: [String: Int] = [:]
         var lastInterception: String?
+        /// Host time of the last risk.reset: intervals that ended before it
+        /// were the operator's to review, and do not count again.
+        var resetAtMs = Int64.min
     }
 
     let limits: HostConfig.Risk
@@ -151,7 +154,7 @@ final class RiskGuard {
     func settled(_ row: SettlementRow) {
         var s = state(row.vpp)
         defer { states[row.vpp] = s }
-        guard s.breaker != nil else { return }
+        guard s.breaker != nil, row.intervalEndMs > s.resetAtMs else { return }
         if s.breaker!.record(totalAUD: row.totalAUD, intervalEndMs: row.intervalEndMs) {
             let lost = -(s.breaker!.trippedAtAUD ?? 0)
             trip(&s, vpp: row.vpp, "lost \(lost) AUD over the last \(limits.lossWindowIntervals) intervals, more than max_loss_aud \(limits.maxLossAUD ?? 0)")
@@ -166,6 +169,7 @@ final class RiskGuard {
         s.errorsInARow = 0
         s.breaker?.reset()
         s.signs = []
+        s.resetAtMs = clock.nowMs()
         states[vpp] = s
         events.record(.info, source: vpp, kind: "risk.reset", was ? "breaker reset: dispatching again" : "reset (was not tripped)")
         return was

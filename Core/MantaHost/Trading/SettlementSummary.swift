@@ -14,9 +14,10 @@ struct SettlementSummary {
         /// By service, FCASService order.
         var fcasAUD = [Double](repeating: 0, count: FCASService.allCases.count)
         var costAUD = 0.0
-
-        var fcasTotalAUD: Double { fcasAUD.reduce(0, +) }
-        var totalAUD: Double { energyAUD + fcasTotalAUD - costAUD }
+        /// Sums of the rows' own totals (not totals of the sums), so that
+        /// they equal a sum of the rows' `fcas_aud` and `total_aud` exactly.
+        var fcasTotalAUD = 0.0
+        var totalAUD = 0.0
 
         mutating func add(_ r: SettlementRow) {
             intervals += 1
@@ -26,6 +27,8 @@ struct SettlementSummary {
             energyAUD += r.energyAUD
             for (k, v) in r.fcasAUD.enumerated() where k < fcasAUD.count { fcasAUD[k] += v }
             costAUD += r.costAUD
+            fcasTotalAUD += r.fcasTotalAUD
+            totalAUD += r.totalAUD
         }
     }
 
