@@ -40,6 +40,7 @@ def vic():
         pytest.skip("needs ../shared/data")
     config = base_config(clock={"mode": "replay", "start": "2022-07-17T16:00:00+10:00", "speed": 300},
                          trading={"throughput_cost_aud_per_mwh": 12.5})
+    config["vpps"][0]["bidding"] = "plan"
     with Mantad(config).start() as h:
         assert h.wait_for(lambda: len(h.call("settlement.intervals", {"vpp": "vic"})) >= 6, timeout=30)
         yield h
@@ -65,6 +66,22 @@ def test_each_settled_interval_is_the_metered_energy_at_the_files_rrp(vic):
     assert checked == 5
     # The evening's prices are above the strategy's 300 AUD/MWh: the fleet sells, and earns.
     assert any(r["energy_wh"] > 1000 and r["energy_aud"] > 0.3 for r in rows)
+
+
+@needs_data
+def test_a_vpp_bidding_its_plan_has_a_record_of_every_interval_it_traded(vic):
+    history = {d["interval_end_ms"]: d for d in vic.call("dispatch.history", {"vpp": "vic", "limit": 100})}
+    settled = {r["interval_end_ms"]: r for r in vic.call("settlement.intervals", {"vpp": "vic", "limit": 1000})}
+    plans = [t for t in vic.call("trades.list", {"vpp": "vic", "status": "settled", "limit": 1000}) if t["source"] == "plan"]
+    assert len(plans) >= 4
+    for t in plans:
+        [iv] = vic.call("bids.get", {"id": t["id"]})["intervals"]
+        end = iv["interval_ms"]
+        # The evening's prices pass the strategy's 300 AUD/MWh: it sells, offering at the floor.
+        assert t["side"] == "generation" and t["market"] == "energy" and t["principal"] == "strategy:threshold"
+        assert iv["mw"][0] == pytest.approx(history[end]["target_w"] / 1e6) and iv["cleared_mw"] == iv["mw"][0]
+        assert iv["revenue_aud"] == pytest.approx(settled[end]["energy_aud"], rel=1e-12)
+        assert iv["status"] == "settled" and iv["submitted_at"] <= iv["cleared_at"] <= iv["settled_at"]
 
 
 @needs_data

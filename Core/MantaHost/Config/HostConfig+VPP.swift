@@ -31,11 +31,19 @@ extension HostConfig {
         /// At a negative price: export nothing more than the limit, or also
         /// charge batteries with room from the grid.
         public var negativePriceMode: NegativePriceMode
+        /// `plan`: what its strategy dispatches each interval is lodged and
+        /// recorded as a bid (the trading desk's records follow the plan);
+        /// nil or `none`: only operator bids.
+        public var bidding: Bidding?
 
         enum CodingKeys: String, CodingKey {
-            case id, region, market, strategy, status, drivers, sites, allocation, members, arena
+            case id, region, market, strategy, status, drivers, sites, allocation, members, arena, bidding
             case negativePriceExportLimitW = "negative_price_export_limit_w", negativePriceMode = "negative_price_mode"
         }
+    }
+
+    public enum Bidding: String, Sendable, Decodable, CaseIterable {
+        case none, plan
     }
 
     public enum NegativePriceMode: String, Sendable, Decodable, CaseIterable {
@@ -126,6 +134,7 @@ extension HostConfig.VPP {
         }
         if let n = negativePriceExportLimitW { o["negative_price_export_limit_w"] = .number(n) }
         o["negative_price_mode"] = .string(negativePriceMode.rawValue)
+        if let b = bidding, b != .none { o["bidding"] = .string(b.rawValue) }
         return .object(o)
     }
 }
@@ -189,6 +198,10 @@ enum VPPSchemas {
             "negative_price_export_limit_w": [
                 "type": "number", "minimum": 0, "maximum": 1e9,
                 "description": "while the price is below zero, member sites export at most this (negative-price protection)",
+            ],
+            "bidding": [
+                "enum": .array(HostConfig.Bidding.allCases.map { .string($0.rawValue) }),
+                "description": "plan: each interval, what the strategy dispatches is lodged with the market connector and recorded as a bid (bids.get, trades.list); none: only operator bids",
             ],
             "negative_price_mode": [
                 "enum": .array(HostConfig.NegativePriceMode.allCases.map { .string($0.rawValue) }), "default": "zero_export",

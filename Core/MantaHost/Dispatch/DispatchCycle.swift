@@ -61,6 +61,10 @@ final class DispatchCycle {
     private var nextCycle = 1
     /// Intervals that followed an instruction, for its outcome counts.
     private var followed: [Int64: FleetInstructions.Instruction] = [:]
+    /// Told of each strategy decision dispatched: the VPP, the interval's
+    /// end, the fleet's target W, the MW enabled by service and the price
+    /// (the trading desk records a VPP's plan bids from it).
+    var onDispatched: ((VPPRuntime, Int64, Double, [Double], Price?) -> Void)?
 
     init(_ p: Parts) {
         dispatch = p.dispatch
@@ -287,10 +291,15 @@ final class DispatchCycle {
             if followed.count > 2 * FleetInstructions.kept, let oldest = followed.keys.min() { followed[oldest] = nil }
         }
         setpoints.send(sends, vpp: vpp.config.id, intervalID: intervalID, validUntil: validUntil, decidedNs: decidedNs)
-        if let enabled = fcas.dispatch(vpp: vpp.config.id, obs: obs, views: flight.views, decisionMW: fcasMW, commands: commands,
-                                       validUntil: validUntil) {
+        let enabled = fcas.dispatch(vpp: vpp.config.id, obs: obs, views: flight.views, decisionMW: fcasMW, commands: commands,
+                                    validUntil: validUntil)
+        if let enabled {
             vpp.fcas = enabled
             vpp.noteEnabled(enabled)
+        }
+        if flight.instruction == nil, let onDispatched {
+            onDispatched(vpp, obs.intervalEndMs, totalW, enabled?.mw ?? [],
+                         prices.price(region: vpp.config.region.code, intervalEndMs: obs.intervalEndMs))
         }
         loop.watch(.init(vpp: vpp, intervalID: intervalID, intervalEndMs: obs.intervalEndMs, sentMs: now,
                          validUntilMs: validUntil, targets: zip(flight.views, commands).map { ($0.member, $1.targetW) },

@@ -131,6 +131,9 @@ final class Host {
             settlement.pricesFiled(filed)
         }
         settlement.onSettled.append { [unowned bids] row in bids.settled(row) }
+        cycle.onDispatched = { [unowned bids] vpp, end, targetW, enabledMW, price in
+            if vpp.config.bidding == .plan { bids.fromPlan(vpp, intervalEndMs: end, targetW: targetW, enabledMW: enabledMW, price: price) }
+        }
         settlement.onSettled.append { [unowned risk] row in risk.settled(row) }
         control = DeviceControl(plugins: plugins, ids: ids, store: store, events: events, clock: clock)
         exportLimits = ExportLimitEnforcer(sites: sites, registry: registry, vpps: vpps, prices: prices, control: control,

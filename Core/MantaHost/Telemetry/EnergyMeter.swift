@@ -22,31 +22,45 @@ final class EnergyMeter {
         var coveredMs: Int64 = 0
     }
 
+    /// One device: its last reading, held until the next, and the open
+    /// intervals it has energy in (one or two: the interval closes a few
+    /// seconds after its end, while the next one fills).
+    private struct Slot {
+        var timeMs = Int64.min
+        var w = 0.0
+        var open: [(end: Int64, reading: Reading)] = []
+    }
+
     private let maxGapMs: Int64
-    /// The last reading of each device: held until the next.
-    private var last: [UInt32: (timeMs: Int64, w: Double)] = [:]
-    /// Open intervals by end, each device's part.
-    private var open: [Int64: [UInt32: Reading]] = [:]
+    /// By device number (numbers are dense, from 1): the ingest path pays
+    /// an array index per sample, not a hash.
+    private var slots: [Slot] = []
     /// Interval ends at or before this are closed.
     private var closedThrough = Int64.min
-    /// Open intervals kept at most (a day): a clock jump cannot grow it.
+    /// Open intervals a device holds at most: a clock jump cannot grow it.
     static let maxOpen = 288
+    /// Device numbers beyond this are not metered (a fleet is far smaller).
+    static let maxDevice: UInt32 = 1 << 24
 
     init(maxGapMs: Int64) {
         self.maxGapMs = maxGapMs
     }
 
     /// Devices read so far.
-    var devices: Int { last.count }
+    var devices: Int { slots.reduce(0) { $0 + ($1.timeMs == .min ? 0 : 1) } }
 
     /// A power reading of `device`, W at `timeMs`.
     func reading(_ device: UInt32, w: Double, timeMs t: Int64) {
-        guard w.isFinite else { return }
-        if let p = last[device] {
-            guard t > p.timeMs else { return }  // late or repeated: the held value stands
-            if t - p.timeMs <= maxGapMs { integrate(device, from: p.timeMs, to: t, w: p.w) }
+        guard w.isFinite, device < Self.maxDevice else { return }
+        let i = Int(device)
+        if i >= slots.count { slots.append(contentsOf: repeatElement(Slot(), count: i + 1 - slots.count)) }
+        let last = slots[i].timeMs
+        if last != .min {
+            guard t > last else { return }  // late or repeated: the held value stands
+            if t - last <= maxGapMs { integrate(&slots[i], from: last, to: t) }
         }
-        last[device] = (t, w)
+        slots[i].timeMs = t
+        slots[i].w = w
     }
 
     /// Closes the interval ending at `end`: each device's energy, its held
@@ -54,28 +68,34 @@ final class EnergyMeter {
     /// devices' readings (none when already closed).
     func close(intervalEndingAt end: Int64) -> [UInt32: Reading] {
         guard end > closedThrough else { return [:] }
-        for (device, p) in last where p.timeMs < end && end - p.timeMs <= maxGapMs {
-            integrate(device, from: p.timeMs, to: end, w: p.w)
-            last[device] = (end, p.w)
+        var out: [UInt32: Reading] = [:]
+        for i in slots.indices where slots[i].timeMs != .min {
+            if slots[i].timeMs < end && end - slots[i].timeMs <= maxGapMs {
+                integrate(&slots[i], from: slots[i].timeMs, to: end)
+                slots[i].timeMs = end
+            }
+            guard !slots[i].open.isEmpty else { continue }
+            if let k = slots[i].open.firstIndex(where: { $0.end == end }) { out[UInt32(i)] = slots[i].open[k].reading }
+            slots[i].open.removeAll { $0.end <= end }
         }
         closedThrough = end
-        let readings = open.removeValue(forKey: end) ?? [:]
-        for e in open.keys where e <= end { open[e] = nil }
-        return readings
+        return out
     }
 
-    /// Adds `w` held over [from, to) to the intervals it spans.
-    private func integrate(_ device: UInt32, from: Int64, to: Int64, w: Double) {
+    /// Adds the slot's held power over [from, to) to the intervals it spans.
+    private func integrate(_ s: inout Slot, from: Int64, to: Int64) {
         var a = max(from, closedThrough)
         while a < to {
             let end = MarketTime.intervalEnd(containing: a)
             let b = min(to, end)
-            if open[end] == nil {
-                guard open.count < Self.maxOpen else { return }
-                open[end] = [:]
+            let wh = s.w * Double(b - a) / 3_600_000
+            if let k = s.open.lastIndex(where: { $0.end == end }) {
+                s.open[k].reading.add(wh, ms: b - a)
+            } else if s.open.count < Self.maxOpen {
+                var r = Reading()
+                r.add(wh, ms: b - a)
+                s.open.append((end, r))
             }
-            let hours = Double(b - a) / 3_600_000
-            open[end, default: [:]][device, default: Reading()].add(w * hours, ms: b - a)
             a = b
         }
     }

@@ -187,6 +187,7 @@ final class BidBook {
         iv.message = messages.joined(separator: "; ")
         bid.intervals[end] = iv
         save(bid, iv)
+        guard bid.row.source != "plan" else { return }  // it is what the strategy already dispatched
         switch bid.market {
         case .energy:
             // The net of every energy bid of the VPP cleared for the interval.
@@ -205,6 +206,44 @@ final class BidBook {
             vpp.fcasCleared[end] = cleared
             for e in vpp.fcasCleared.keys where e < end - 3 * MarketTime.intervalMs { vpp.fcasCleared[e] = nil }
             p.cycle.redecide(vpp)
+        }
+    }
+
+    // MARK: bids that follow the plan
+
+    /// Interval ends already bid from each VPP's plan.
+    private var planned: [String: Int64] = [:]
+
+    /// A VPP that bids its plan (`bidding: plan`): what its strategy
+    /// dispatched for the interval ending `end` (fleet W, + = discharge)
+    /// and enabled (MW by service) is lodged with its connector and
+    /// cleared at once, as a price-taker offers what it will run: energy
+    /// all in the band at the floor (generation) or at the cap (load), FCAS
+    /// all in the band at 0. Clearing them dispatches nothing more: they
+    /// are the records of what is dispatched. An interval decided again
+    /// keeps its first plan bids.
+    func fromPlan(_ vpp: VPPRuntime, intervalEndMs end: Int64, targetW: Double, enabledMW: [Double], price: Price?) {
+        guard let price, planned[vpp.config.id] ?? .min < end else { return }
+        planned[vpp.config.id] = end
+        let day = BidValidation.tradingDay(containing: end)
+        let cap = MarketLimits.cap(intervalEndMs: end) ?? MarketLimits.highestCap
+        var lots: [(BidValidation.Market, BidValidation.Side, [Double], Int, Double)] = []
+        if abs(targetW) >= 1 {
+            lots.append((.energy, targetW > 0 ? .generation : .load, [MarketLimits.floor, 0, 50, 100, 200, 300, 500, 1000, 5000, cap],
+                         targetW > 0 ? 0 : 9, abs(targetW) / 1e6))
+        }
+        for s in FCASService.allCases where s.rawValue < enabledMW.count && enabledMW[s.rawValue] > 0 {
+            lots.append((.fcas(s), s.isRaise ? .raise : .lower, [0, 1, 2, 5, 10, 20, 50, 100, 1000, cap], 0, enabledMW[s.rawValue]))
+        }
+        let name = vpp.dispatchingName
+        for (market, side, bands, band, mw) in lots {
+            var row = [Double](repeating: 0, count: BidValidation.bandCount)
+            row[band] = mw
+            let valid = BidValidation.Valid(market: market, side: side, day: day, bands: bands, intervals: [(end, row)])
+            guard let bid = try? submit(valid, vpp: vpp, source: "plan", principal: "strategy:\(name)",
+                                        reason: "the plan of \(name)", rebidOf: nil),
+                  let iv = bid.intervals[end] else { continue }
+            clear(bid, iv, price: price)
         }
     }
 

@@ -74,6 +74,12 @@ enum BidValidation {
         return (from, from + 86_400_000)
     }
 
+    /// The trading day (YYYY-MM-DD) an interval ending at `end` belongs to.
+    static func tradingDay(containing end: Int64) -> String {
+        let c = MarketTime.civil(ms: end - 1 - 4 * 3_600_000)
+        return "\(c.year)-\(c.month < 10 ? "0" : "")\(c.month)-\(c.day < 10 ? "0" : "")\(c.day)"
+    }
+
     static func check(market name: String, side sideName: String?, day: String, bands: [Double], intervals: [IntervalMW],
                       _ c: Context) throws(RPCError) -> Valid {
         guard let market = Market(name: name) else {
