@@ -22,13 +22,16 @@ final class EnergyMeter {
         var coveredMs: Int64 = 0
     }
 
-    /// One device: its last reading, held until the next, and the open
-    /// intervals it has energy in (one or two: the interval closes a few
-    /// seconds after its end, while the next one fills).
+    /// One device: its last reading, held until the next, the interval it
+    /// is filling now (kept inline: the ingest path's common case touches
+    /// nothing else) and earlier ones not yet closed (the interval closes
+    /// a few seconds after its end, while the next one fills).
     private struct Slot {
         var timeMs = Int64.min
         var w = 0.0
-        var open: [(end: Int64, reading: Reading)] = []
+        var end = Int64.min
+        var current = Reading()
+        var earlier: [(end: Int64, reading: Reading)] = []
     }
 
     private let maxGapMs: Int64
@@ -74,9 +77,16 @@ final class EnergyMeter {
                 integrate(&slots[i], from: slots[i].timeMs, to: end)
                 slots[i].timeMs = end
             }
-            guard !slots[i].open.isEmpty else { continue }
-            if let k = slots[i].open.firstIndex(where: { $0.end == end }) { out[UInt32(i)] = slots[i].open[k].reading }
-            slots[i].open.removeAll { $0.end <= end }
+            if slots[i].end == end {
+                out[UInt32(i)] = slots[i].current
+            } else if let k = slots[i].earlier.firstIndex(where: { $0.end == end }) {
+                out[UInt32(i)] = slots[i].earlier[k].reading
+            }
+            if slots[i].end <= end {
+                slots[i].end = .min
+                slots[i].current = Reading()
+            }
+            if !slots[i].earlier.isEmpty { slots[i].earlier.removeAll { $0.end <= end } }
         }
         closedThrough = end
         return out
@@ -89,12 +99,16 @@ final class EnergyMeter {
             let end = MarketTime.intervalEnd(containing: a)
             let b = min(to, end)
             let wh = s.w * Double(b - a) / 3_600_000
-            if let k = s.open.lastIndex(where: { $0.end == end }) {
-                s.open[k].reading.add(wh, ms: b - a)
-            } else if s.open.count < Self.maxOpen {
-                var r = Reading()
-                r.add(wh, ms: b - a)
-                s.open.append((end, r))
+            if end == s.end {
+                s.current.add(wh, ms: b - a)
+            } else if end > s.end {
+                // A new interval: the one filled so far waits to be closed.
+                if s.end != .min, s.earlier.count < Self.maxOpen { s.earlier.append((s.end, s.current)) }
+                s.end = end
+                s.current = Reading()
+                s.current.add(wh, ms: b - a)
+            } else if let k = s.earlier.lastIndex(where: { $0.end == end }) {
+                s.earlier[k].reading.add(wh, ms: b - a)
             }
             a = b
         }
