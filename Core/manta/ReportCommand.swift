@@ -13,7 +13,7 @@ struct ReportCommand: ParsableCommand {
         discussion: """
             Reads settlement.summary, settlement.intervals, reports.financial and reports.events, and \
             writes settlement.csv (one row per VPP and interval), daily.csv and monthly.csv (per VPP), \
-            by_hour.csv, by_strategy.csv, by_region.csv, vpp_events.csv, der_events.csv, summary.json \
+            by_hour.csv, by_strategy.csv, by_region.csv, by_site.csv, by_device.csv, vpp_events.csv, der_events.csv, summary.json \
             and daily-revenue.svg. Each CSV's money columns sum exactly to summary.json's totals.
 
             Examples:
@@ -72,11 +72,13 @@ struct ReportCommand: ParsableCommand {
                 for (k, v) in extra { p[k] = v }
                 return try client.result(method, .object(p)).array ?? []
             }
-            let input = SettlementReport.Input(
+            var input = SettlementReport.Input(
                 summary: summary, intervals: intervals,
                 daily: try list("reports.financial", [("period", "day")]), monthly: try list("reports.financial", [("period", "month")]),
                 vppEvents: try list("reports.events", [("category", "vpp"), ("limit", 100_000)]),
                 derEvents: try list("reports.events", [("category", "der"), ("limit", 100_000)]))
+            input.sites = try list("settlement.resources", [("by", "site"), ("limit", 100_000)])
+            input.devices = try list("settlement.resources", [("by", "device"), ("limit", 100_000)])
             try SettlementReport.write(input, to: out)
             print("wrote \(out): \(intervals.count) settled intervals, \(summary["total_aud"]?.number ?? 0) AUD")
         } catch let e as RPCClient.Failure {

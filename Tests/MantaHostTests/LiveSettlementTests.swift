@@ -58,7 +58,7 @@ import Testing
         vpps.insert(vpp)
         let meter = EnergyMeter(maxGapMs: 60_000)
         let book = PriceBook()
-        let settlement = LiveSettlement(meter: meter, vpps: vpps, prices: book, store: store, events: events, clock: clock,
+        let settlement = LiveSettlement(meter: meter, registry: DeviceRegistry(known: [:]), vpps: vpps, prices: book, store: store, events: events, clock: clock,
                                         settleAfterMs: 10_000, costPerMWh: 20)
         var told: [SettlementRow] = []
         settlement.onSettled.append { told.append($0) }

@@ -101,6 +101,21 @@ def test_the_summary_is_the_sum_of_its_intervals(vic):
 
 
 @needs_data
+def test_each_member_devices_and_sites_part_adds_up_to_the_vpp(vic):
+    to = vic.call("settlement.intervals", {"vpp": "vic", "limit": 1000})[-1]["interval_end"]
+    summary = vic.call("settlement.summary", {"vpp": "vic", "to": to})
+    devices = vic.call("settlement.resources", {"vpp": "vic", "to": to, "by": "device"})
+    sites = vic.call("settlement.resources", {"vpp": "vic", "to": to, "by": "site"})
+    batteries = sorted(d["id"] for d in vic.call("devices.list") if d["kind"] == "battery")
+    assert sorted(d["device"] for d in devices) == batteries and len(sites) == 4
+    for rows in (devices, sites):
+        assert sum(r["energy_aud"] for r in rows) == pytest.approx(summary["energy_aud"], rel=1e-9)
+        assert sum(r["energy_mwh"] for r in rows) == pytest.approx(summary["energy_mwh"], rel=1e-9)
+        assert sum(r["cost_aud"] for r in rows) == pytest.approx(summary["cost_aud"], rel=1e-9)
+        assert all(r["intervals"] == summary["intervals"] for r in rows)
+
+
+@needs_data
 def test_manta_report_writes_csv_that_reconciles_with_the_summary(vic, tmp_path):
     to = vic.call("settlement.intervals", {"vpp": "vic", "limit": 1000})[-1]["interval_end"]
     out = tmp_path / "report"
@@ -124,6 +139,11 @@ def test_manta_report_writes_csv_that_reconciles_with_the_summary(vic, tmp_path)
     assert list(rows[0])[:7] == ["vpp", "interval_end", "region", "strategy", "revision", "rrp", "energy_mwh"]
     assert "RAISE6SEC_aud" in rows[0] and "LOWERREG_aud" in rows[0]
     assert (out / "daily-revenue.svg").read_text().startswith("<svg")
+    for name in ("by_site.csv", "by_device.csv"):
+        with open(out / name, newline="") as f:
+            rows = list(csv.DictReader(f))
+        assert len(rows) == 4
+        assert sum(float(r["energy_aud"]) for r in rows) == pytest.approx(summary["energy_aud"], rel=1e-9), name
 
 
 @needs_data

@@ -121,7 +121,7 @@ final class Host {
                                     risk: risk, loop: loop,
                                     ids: ids, store: store, events: events, logger: logger))
         priceIntake = PriceIntake(book: prices, store: store, events: events, cycle: cycle)
-        settlement = LiveSettlement(meter: meter, vpps: vpps, prices: prices, store: store, events: events, clock: clock,
+        settlement = LiveSettlement(meter: meter, registry: registry, vpps: vpps, prices: prices, store: store, events: events, clock: clock,
                                     settleAfterMs: config.trading.settleAfterMs,
                                     costPerMWh: config.trading.throughputCostPerMWh)
         bids = BidBook(lastID: try reader.maxBidID(), .init(vpps: vpps, plugins: plugins, instructions: instructions, cycle: cycle,
@@ -181,7 +181,7 @@ final class Host {
                             libraryDirs: config.libraryDirs, dataRoots: DataRoots(config.dataRoots), clock: clock).methods,
             ArenaMethods(vpps: vpps).methods,
             FCASMethods(verification: verification, vpps: vpps).methods,
-            SettlementMethods(reader: reader, store: store, vpps: vpps, run: run).methods,
+            SettlementMethods(reader: reader, store: store, vpps: vpps, registry: registry, run: run).methods,
             TradingMethods(bids: bids, risk: risk, vpps: vpps, members: members, reader: reader, store: store, clock: clock,
                            gateClosureMs: config.trading.gateClosureMs).methods,
             RiskMethods(risk: risk, vpps: vpps).methods,

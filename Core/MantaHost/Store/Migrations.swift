@@ -288,6 +288,7 @@ enum Migrations {
             ALTER TABLE prices ADD COLUMN lowerreg REAL;
             """),
         Step(version: 8, description: "settlement and trading records", sql: TradingSchema.sql),
+        Step(version: 9, description: "settlement by device", sql: TradingSchema.devicesSQL),
     ]
 
     static var latest: Int { steps.last?.version ?? 0 }

@@ -152,3 +152,43 @@ extension StoreReader {
         return out
     }
 }
+
+/// A resource's settlement over a range: one device or one site.
+struct ResourceTotals: Sendable {
+    var key: String
+    var device: UInt32?
+    var site: String
+    var intervals: Int
+    var energyWh: Double
+    var dischargedWh: Double
+    var energyAUD: Double
+    var costAUD: Double
+}
+
+extension StoreReader {
+    /// Members' parts of settled intervals of `run` in (from, to], summed by
+    /// device or by site, in key order, at most `limit`.
+    func settlementByResource(run: Int64, vpp: String?, bySite: Bool, fromMs: Int64, toMs: Int64, limit: Int) throws(StoreError)
+        -> [ResourceTotals]
+    {
+        let key = bySite ? "site" : "device"
+        let s = try db.prepare("""
+            SELECT \(key), MIN(device), MIN(site), COUNT(*), SUM(energy_wh), SUM(discharged_wh), SUM(energy_aud), SUM(cost_aud)
+            FROM settlement_devices
+            WHERE run = ?1 AND (?2 IS NULL OR vpp = ?2) AND interval_end_ms > ?3 AND interval_end_ms <= ?4
+            GROUP BY \(key) ORDER BY \(key) LIMIT ?5
+            """)
+        s.bind(1, run)
+        s.bind(2, vpp)
+        s.bind(3, fromMs)
+        s.bind(4, toMs)
+        s.bind(5, limit)
+        var out: [ResourceTotals] = []
+        while try s.step() {
+            out.append(ResourceTotals(key: s.string(0), device: bySite ? nil : UInt32(truncatingIfNeeded: s.int(1)), site: s.string(2),
+                                      intervals: Int(s.int(3)), energyWh: s.double(4), dischargedWh: s.double(5),
+                                      energyAUD: s.double(6), costAUD: s.double(7)))
+        }
+        return out
+    }
+}

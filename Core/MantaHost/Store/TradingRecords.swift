@@ -28,6 +28,19 @@ public struct SettlementRow: Sendable, Equatable {
     var totalAUD: Double { energyAUD + fcasTotalAUD - costAUD }
 }
 
+/// One member's part of a VPP's settled interval.
+public struct DeviceSettlementRow: Sendable, Equatable {
+    var vpp: String
+    var intervalEndMs: Int64
+    var device: UInt32
+    var site: String
+    var energyWh: Double
+    var dischargedWh: Double
+    var energyAUD: Double
+    var costAUD: Double
+    var revision: Int
+}
+
 /// A bid as lodged, and written again at each change of its status.
 public struct BidRow: Sendable, Equatable {
     var id: Int64
@@ -66,9 +79,10 @@ public struct BidIntervalRow: Sendable, Equatable {
 /// The trading rows of one store batch.
 public struct TradingRows: Sendable {
     var settlements: [SettlementRow] = []
+    var devices: [DeviceSettlementRow] = []
     var bids: [BidRow] = []
     var bidIntervals: [BidIntervalRow] = []
 
-    var isEmpty: Bool { settlements.isEmpty && bids.isEmpty && bidIntervals.isEmpty }
-    var count: Int { settlements.count + bids.count + bidIntervals.count }
+    var isEmpty: Bool { settlements.isEmpty && devices.isEmpty && bids.isEmpty && bidIntervals.isEmpty }
+    var count: Int { settlements.count + devices.count + bids.count + bidIntervals.count }
 }

@@ -74,4 +74,26 @@ enum TradingSchema {
         ) WITHOUT ROWID;
         CREATE INDEX bid_intervals_by_end ON bid_intervals (interval_end_ms);
         """
+
+    /// Migration 9: each member's part of a VPP's settled interval.
+    static let devicesSQL = """
+        -- One row per VPP, interval and member device: the VPP's share of
+        -- the device's metered energy at the interval's price, and its
+        -- throughput cost. FCAS is paid to the VPP (settlements) and not
+        -- split by device. A revision replaces the row (the VPP's row keeps
+        -- the history).
+        CREATE TABLE settlement_devices (
+            run             INTEGER NOT NULL,
+            vpp             TEXT NOT NULL,
+            interval_end_ms INTEGER NOT NULL,
+            device          INTEGER NOT NULL,
+            site            TEXT NOT NULL,
+            energy_wh       REAL NOT NULL,
+            discharged_wh   REAL NOT NULL,
+            energy_aud      REAL NOT NULL,
+            cost_aud        REAL NOT NULL,
+            revision        INTEGER NOT NULL,
+            PRIMARY KEY (run, vpp, interval_end_ms, device)
+        ) WITHOUT ROWID;
+        """
 }

@@ -4,7 +4,7 @@ import MantaJSON
 ///
 /// [store writer thread] Owned by the writer's connection.
 final class TradingWriter {
-    private let settlement, bid, bidInterval: Statement
+    private let settlement, device, bid, bidInterval: Statement
 
     init(_ db: Database) throws(StoreError) {
         settlement = try db.prepare("""
@@ -13,6 +13,11 @@ final class TradingWriter {
                 raise60sec_aud, raise5min_aud, raisereg_aud, lower1sec_aud, lower6sec_aud, lower60sec_aud,
                 lower5min_aud, lowerreg_aud, fcas_aud, cost_aud, total_aud, reason, settled_ms)
             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            """)
+        device = try db.prepare("""
+            INSERT OR REPLACE INTO settlement_devices (run, vpp, interval_end_ms, device, site, energy_wh, discharged_wh,
+                energy_aud, cost_aud, revision)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
             """)
         bid = try db.prepare("""
             INSERT OR REPLACE INTO bids (id, run, vpp, market, side, day, bands, source, principal, reason, rebid_of,
@@ -37,6 +42,12 @@ final class TradingWriter {
             s.bind(26, r.fcasTotalAUD); s.bind(27, r.costAUD); s.bind(28, r.totalAUD); s.bind(29, r.reason)
             s.bind(30, r.settledMs)
             try s.run()
+        }
+        for d in t.devices {
+            device.bind(1, run); device.bind(2, d.vpp); device.bind(3, d.intervalEndMs); device.bind(4, Int64(d.device))
+            device.bind(5, d.site); device.bind(6, d.energyWh); device.bind(7, d.dischargedWh); device.bind(8, d.energyAUD)
+            device.bind(9, d.costAUD); device.bind(10, d.revision)
+            try device.run()
         }
         for b in t.bids {
             bid.bind(1, b.id); bid.bind(2, run); bid.bind(3, b.vpp); bid.bind(4, b.market); bid.bind(5, b.side)

@@ -55,7 +55,12 @@ final class BidBook {
     private var nextID: Int64
     /// Bids with intervals not yet settled or cancelled.
     private(set) var open: [Int64: Open] = [:]
+    /// Bounds on what is held open: bids, and their intervals in all (a
+    /// bid's intervals hold ten MW each).
     static let maxOpen = 10_000
+    static let maxOpenIntervals = 100_000
+    private var openIntervals = 0
+    private var nextSweepMs = Int64.min
 
     init(lastID: Int64, _ parts: Parts) {
         nextID = lastID + 1
@@ -65,7 +70,9 @@ final class BidBook {
     /// Lodges a checked bid. A rebid cancels what is still open of the bid it replaces.
     func submit(_ v: BidValidation.Valid, vpp: VPPRuntime, source: String, principal: String, reason: String,
                 rebidOf: Int64?) throws(RPCError) -> Open {
-        guard open.count < Self.maxOpen else { throw .unavailable("\(Self.maxOpen) bids are open: settle or cancel some first") }
+        guard open.count < Self.maxOpen, openIntervals + v.intervals.count <= Self.maxOpenIntervals else {
+            throw .unavailable("\(open.count) bids with \(openIntervals) intervals are open (at most \(Self.maxOpen) and \(Self.maxOpenIntervals)): let them settle or cancel some first")
+        }
         let now = p.clock.nowMs()
         if let old = rebidOf {
             guard let prior = open[old] else { throw .invalidParams("rebid_of: bid \(old) is not open") }
@@ -86,6 +93,7 @@ final class BidBook {
         }
         let bid = Open(row: row, market: v.market, region: vpp.config.region.code, intervals: intervals)
         open[id] = bid
+        openIntervals += intervals.count
         p.store.add {
             $0.trading.bids.append(row)
             $0.trading.bidIntervals += intervals.values.sorted { $0.intervalEndMs < $1.intervalEndMs }
@@ -114,6 +122,7 @@ final class BidBook {
     /// Prices were filed: bids for intervals that have started clear now.
     func pricesFiled(_ prices: [Price]) {
         let now = p.clock.nowMs()
+        if now >= nextSweepMs { sweep(nowMs: now) }
         for price in prices where price.intervalEndMs - MarketTime.intervalMs <= now && price.intervalEndMs > now {
             for bid in open.values where bid.region == price.region {
                 guard let iv = bid.intervals[price.intervalEndMs], iv.status == Status.submitted.rawValue else { continue }
@@ -294,6 +303,24 @@ final class BidBook {
 
     private func finishIfDone(_ bid: Open) {
         let live = bid.intervals.values.contains { $0.status != Status.settled.rawValue && $0.status != Status.cancelled.rawValue }
-        if !live { open[bid.row.id] = nil }
+        if !live, open.removeValue(forKey: bid.row.id) != nil { openIntervals -= bid.intervals.count }
+    }
+
+    /// Bids whose intervals all ended a day ago and still are not settled
+    /// (their VPP was deleted, suspended or never priced) are closed, each
+    /// interval cancelled with why: what is open stays bounded.
+    private func sweep(nowMs now: Int64) {
+        nextSweepMs = now + MarketTime.intervalMs
+        let stale = now - 86_400_000
+        for bid in Array(open.values) where bid.intervals.keys.allSatisfy({ $0 <= stale }) {
+            for (end, var iv) in bid.intervals where iv.status != Status.settled.rawValue && iv.status != Status.cancelled.rawValue {
+                iv.status = Status.cancelled.rawValue
+                iv.cancelledMs = now
+                iv.message = "not settled within a day of its interval (was \(bid.intervals[end]?.status ?? ""))"
+                bid.intervals[end] = iv
+                save(bid, iv)
+            }
+            finishIfDone(bid)
+        }
     }
 }

@@ -26,9 +26,19 @@ final class LiveSettlement {
         var energyWh: Double
         var dischargedWh: Double
         var fcasMW: [Double]
+        /// Each metered member's part (the VPP's allocation of it).
+        var parts: [Part] = []
+    }
+
+    struct Part {
+        var device: UInt32
+        var site: String
+        var energyWh: Double
+        var dischargedWh: Double
     }
 
     private let meter: EnergyMeter
+    private let registry: DeviceRegistry
     private let vpps: VPPSet
     private let prices: PriceBook
     private let store: StorePipeline
@@ -48,9 +58,10 @@ final class LiveSettlement {
     /// Intervals kept: a day waiting for a price, a day settled.
     static let kept = 288
 
-    init(meter: EnergyMeter, vpps: VPPSet, prices: PriceBook, store: StorePipeline, events: EventLog, clock: HostClock,
+    init(meter: EnergyMeter, registry: DeviceRegistry, vpps: VPPSet, prices: PriceBook, store: StorePipeline, events: EventLog, clock: HostClock,
          settleAfterMs: Int64, costPerMWh: Double) {
         self.meter = meter
+        self.registry = registry
         self.vpps = vpps
         self.prices = prices
         self.store = store
@@ -122,11 +133,15 @@ final class LiveSettlement {
                             metered: 0, coverage: 0, energyWh: 0, dischargedWh: 0,
                             fcasMW: vpp.fcasEnabled.removeValue(forKey: end) ?? [])
             var coveredMs = 0.0
+            let all = registry.devices
             for member in vpp.members {
                 guard let r = readings[member.number] else { continue }
                 m.metered += 1
-                m.energyWh += r.energyWh * member.allocation
-                m.dischargedWh += r.dischargedWh * member.allocation
+                let part = Part(device: member.number, site: registry.slot(number: member.number).map { all[$0].site } ?? "",
+                                energyWh: r.energyWh * member.allocation, dischargedWh: r.dischargedWh * member.allocation)
+                m.energyWh += part.energyWh
+                m.dischargedWh += part.dischargedWh
+                m.parts.append(part)
                 coveredMs += Double(r.coveredMs)
             }
             m.coverage = m.members == 0 ? 0 : coveredMs / (Double(m.members) * Double(MarketTime.intervalMs))
@@ -162,7 +177,16 @@ final class LiveSettlement {
             costAUD: money.costAUD, reason: reason, settledMs: clock.nowMs())
         settled[vpp, default: [:]][end] = (m, row)
         if let oldest = settled[vpp]?.keys.min(), settled[vpp]!.count > Self.kept { settled[vpp]?[oldest] = nil }
-        store.add { $0.trading.settlements.append(row) }
+        let parts = m.parts.map { p in
+            DeviceSettlementRow(vpp: vpp, intervalEndMs: end, device: p.device, site: p.site, energyWh: p.energyWh,
+                                dischargedWh: p.dischargedWh,
+                                energyAUD: Settlement.energyAUD(price: price.rrp, powerW: p.energyWh / hours, hours: hours),
+                                costAUD: costPerMWh * p.dischargedWh / 1e6, revision: revision)
+        }
+        store.add {
+            $0.trading.settlements.append(row)
+            $0.trading.devices += parts
+        }
         for f in onSettled { f(row) }
     }
 

@@ -8,6 +8,7 @@ import MantaMarket
 ///     settlement.csv   one row per VPP and interval (the latest revision)
 ///     daily.csv, monthly.csv  per period and VPP
 ///     by_hour.csv, by_strategy.csv, by_region.csv  revenue analysis
+///     by_site.csv, by_device.csv  energy by resource (FCAS is the VPP's)
 ///     vpp_events.csv, der_events.csv
 ///     summary.json     settlement.summary's answer
 ///     daily-revenue.svg
@@ -27,6 +28,8 @@ public enum SettlementReport {
         public var monthly: [JSON]
         public var vppEvents: [JSON]
         public var derEvents: [JSON]
+        public var sites: [JSON] = []
+        public var devices: [JSON] = []
         public init(summary: JSON, intervals: [JSON], daily: [JSON], monthly: [JSON], vppEvents: [JSON], derEvents: [JSON]) {
             self.summary = summary
             self.intervals = intervals
@@ -58,6 +61,12 @@ public enum SettlementReport {
                 try FileSystem.write(csv([key, "intervals", "energy_mwh"] + money, s[name]?.array ?? [], { r in
                     [r[key], r["intervals"], r["energy_mwh"]]
                 }), to: "\(staging)/\(name).csv")
+            }
+            for (name, rows, keys) in [("by_site", input.sites, ["site"]), ("by_device", input.devices, ["device", "site"])] {
+                let columns = keys + ["intervals", "energy_mwh", "discharged_mwh", "energy_aud", "cost_aud", "total_aud"]
+                var out = columns.joined(separator: ",") + "\n"
+                for r in rows { out += columns.map { cell(r[$0]) }.joined(separator: ",") + "\n" }
+                try FileSystem.write(out, to: "\(staging)/\(name).csv")
             }
             for (name, rows) in [("vpp_events", input.vppEvents), ("der_events", input.derEvents)] {
                 var out = "t,severity,source,kind,message\n"

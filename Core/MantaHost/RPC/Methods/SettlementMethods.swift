@@ -8,6 +8,7 @@ struct SettlementMethods {
     let reader: StoreReader
     let store: StorePipeline
     let vpps: VPPSet
+    let registry: DeviceRegistry
     let run: Int64
 
     var methods: [RPCMethod] {
@@ -34,7 +35,43 @@ struct SettlementMethods {
                 (p: Query, _, respond) in
                 me.read(p, limit: p.limit ?? 100, respond) { rows in .array(rows.map(\.json)) }
             },
+            .async("settlement.resources",
+                   "What each member device (or site) earned over (from, to]: its VPPs' shares of its metered energy at the RRP, less throughput cost, by device or site in key order. FCAS is paid to the VPP and is not split by resource.",
+                   params: Schemas.params(range + [("by", ["enum": ["device", "site"], "default": "device"]), ("limit", Schemas.limit)]),
+                   result: Schemas.objectList) { (p: Resources, _, respond) in
+                if let id = p.vpp, me.vpps.vpp(id) == nil, p.run == nil { return respond(.failure(.notFound("no VPP \(id)"))) }
+                let registry = me.registry
+                me.store.answerAfterCommit(respond) { () throws(RPCError) -> JSON in
+                    let rows = try stored { () throws(StoreError) in
+                        try me.reader.settlementByResource(run: p.run ?? me.run, vpp: p.vpp, bySite: p.by == "site",
+                                                           fromMs: p.from?.ms ?? .min, toMs: p.to?.ms ?? .max, limit: p.limit)
+                    }
+                    let all = registry.devices
+                    return .array(rows.map { r in
+                        var o = JSONObject()
+                        if let d = r.device {
+                            o["device"] = .string(registry.slot(number: d).map { all[$0].id } ?? "#\(d)")
+                        }
+                        o["site"] = .string(r.site)
+                        o["intervals"] = .int(Int64(r.intervals))
+                        o["energy_mwh"] = .number(r.energyWh / 1e6)
+                        o["discharged_mwh"] = .number(r.dischargedWh / 1e6)
+                        o["energy_aud"] = .number(r.energyAUD)
+                        o["cost_aud"] = .number(r.costAUD)
+                        o["total_aud"] = .number(r.energyAUD - r.costAUD)
+                        return .object(o)
+                    })
+                }
+            },
         ]
+    }
+
+    struct Resources: RPCParams {
+        var vpp: String?
+        var from, to: RPCTime?
+        var run: Int64?
+        var by: String
+        var limit: Int
     }
 
     struct Query: RPCParams {
