@@ -59,6 +59,19 @@ import Testing
         writer.close()
     }
 
+    @Test @LoopActor func aRampLimitHoldsEachMoveOfTheFleetToAShareOfItsRating() throws {
+        let (risk, store, writer, _) = try Self.guardWithStore(["max_ramp_fraction": 0.25])  // 2.5 kW of the 10 kW VPP
+        #expect(risk.review(vpp: "v", obs: Self.obs(price: 50), targets: [5000, 5000]).targets == [1250, 1250])
+        let second = risk.review(vpp: "v", obs: Self.obs(price: 50, at: 1), targets: [5000, 3000])
+        #expect(second.targets == [3125, 1875] && second.note?.contains("held to 0.005 MW") == true)
+        // A reversal beyond the limit holds; holding is always allowed; within the limit passes as asked.
+        #expect(risk.review(vpp: "v", obs: Self.obs(price: 50, at: 2), targets: [-5000, -5000]).targets == [0, 0])
+        #expect(risk.review(vpp: "v", obs: Self.obs(price: 50, at: 3), targets: [-1000, -1000]).note == nil)
+        #expect(risk.state("v").interceptions == ["ramp": 3])
+        store.close()
+        writer.close()
+    }
+
     @Test @LoopActor func strategyFailuresInARowTripTheBreakerUntilReset() throws {
         let (risk, store, writer, _) = try Self.guardWithStore(["max_strategy_errors": 3])
         risk.strategyFailed(vpp: "v", "timeout")

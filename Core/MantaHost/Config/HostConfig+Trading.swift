@@ -46,11 +46,15 @@ extension HostConfig {
         /// make an anomaly.
         public var maxFlips: Int
         public var flipWindowIntervals: Int
+        /// The most a VPP's fleet power may move from one interval's
+        /// decision to the next, as a share of the VPP's rating (nil: no limit).
+        public var maxRampFraction: Double?
 
         enum CodingKeys: String, CodingKey {
             case maxLossAUD = "max_loss_aud", lossWindowIntervals = "loss_window_intervals"
             case maxStrategyErrors = "max_strategy_errors", buyAbove = "buy_above", sellBelow = "sell_below"
             case maxJumpRatio = "max_jump_ratio", maxFlips = "max_flips", flipWindowIntervals = "flip_window_intervals"
+            case maxRampFraction = "max_ramp_fraction"
         }
     }
 }
@@ -81,6 +85,8 @@ enum TradingSchemas {
                     "max_jump_ratio": ["type": "number", "minimum": 2, "maximum": 1e6, "default": 10,
                                        "description": "a fleet request this many times the last one (and over 10% of the VPP's rating) is intercepted"],
                     "max_flips": ["type": "integer", "minimum": 1, "maximum": 288, "default": 2],
+                    "max_ramp_fraction": ["type": "number", "exclusiveMinimum": 0, "maximum": 2,
+                                          "description": "ramp limit: a VPP's fleet power moves at most this share of its rating from one interval's decision to the next (holding is always allowed)"],
                     "flip_window_intervals": ["type": "integer", "minimum": 2, "maximum": 288, "default": 3,
                                               "description": "max_flips sign changes of the fleet's power within this many intervals are intercepted (held)"],
                 ],

@@ -12,7 +12,9 @@ import MantaMarket
 /// is not a power (NaN, infinite), more than a member's rating, more than
 /// `max_jump_ratio` times the whole VPP's rating (a units slip), charging
 /// above `buy_above` or discharging below `sell_below`, or a third sign of
-/// the fleet's power within `flip_window_intervals` (`max_flips` flips).
+/// the fleet's power within `flip_window_intervals` (`max_flips` flips);
+/// and a move of the fleet's power beyond `max_ramp_fraction` of the VPP's
+/// rating from the last decision is held to it (holding is always allowed).
 /// Device limits, state of charge bands and export limits are then held
 /// downstream as always (DispatchPlan, export control).
 ///
@@ -31,6 +33,8 @@ final class RiskGuard {
         var tripped: (reason: String, atMs: Int64)?
         /// Fleet signs of the last decisions (-1, 0, 1), newest last.
         var signs: [Int] = []
+        /// The fleet power the last decision dispatched, W.
+        var lastW = 0.0
         var interceptions: [String: Int] = [:]
         var lastInterception: String?
         /// Host time of the last risk.reset: intervals that ended before it
@@ -67,6 +71,7 @@ final class RiskGuard {
         defer { states[vpp] = s }
         s.errorsInARow = 0
         if let t = s.tripped {
+            s.lastW = 0
             record(&s, vpp: vpp, kind: "breaker", "\(MarketTime.format(obs.intervalEndMs)): breaker tripped (\(t.reason)): holding")
             return ([Double](repeating: 0, count: targets.count), "risk breaker tripped: \(t.reason); holding until risk.reset")
         }
@@ -99,7 +104,15 @@ final class RiskGuard {
             notes.append(intercept(&s, vpp: vpp, kind: "price_band", "\(when): discharging at \(price) AUD/MWh, below sell_below \(sellBelow): held"))
             for k in out.indices where out[k] > 0 { out[k] = 0 }
         }
-        let total = out.reduce(0, +)
+        var total = out.reduce(0, +)
+        if let ramp = limits.maxRampFraction, ratingW > 0, total != 0, abs(total - s.lastW) > ramp * ratingW * (1 + 1e-9) {
+            let allowed = s.lastW + (total > s.lastW ? 1 : -1) * ramp * ratingW
+            notes.append(intercept(&s, vpp: vpp, kind: "ramp", "\(when): \((total - s.lastW) / 1e6) MW of ramp asked, more than \(ramp) of the VPP's \(ratingW / 1e6) MW: held to \(allowed / 1e6) MW"))
+            // Scaled as asked where the direction holds; a reversal beyond the limit holds this interval.
+            let scale = allowed * total > 0 ? allowed / total : 0
+            for k in out.indices { out[k] *= scale }
+            total = out.reduce(0, +)
+        }
         let sign = total > 1e-9 ? 1 : total < -1e-9 ? -1 : 0
         let window = (s.signs + [sign]).suffix(limits.flipWindowIntervals).filter { $0 != 0 }
         let flips = zip(window, window.dropFirst()).filter { $0 != $1 }.count
@@ -108,6 +121,7 @@ final class RiskGuard {
             out = [Double](repeating: 0, count: out.count)
         }
         s.signs.append(out.contains { $0 != 0 } ? sign : 0)
+        s.lastW = out.reduce(0, +)
         if s.signs.count > 288 { s.signs.removeFirst(s.signs.count - 288) }
         return (out, notes.isEmpty ? nil : "risk: " + notes.joined(separator: "; "))
     }
@@ -169,6 +183,7 @@ final class RiskGuard {
         s.errorsInARow = 0
         s.breaker?.reset()
         s.signs = []
+        s.lastW = 0
         s.resetAtMs = clock.nowMs()
         states[vpp] = s
         events.record(.info, source: vpp, kind: "risk.reset", was ? "breaker reset: dispatching again" : "reset (was not tripped)")
