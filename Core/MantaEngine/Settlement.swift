@@ -41,26 +41,32 @@ public enum Settlement {
     /// One metered interval of a fleet, settled: energy at the RRP, each
     /// FCAS enablement for availability (MW x price x hours, FCASService
     /// order; NaN prices earn nothing), less throughput cost on the energy
-    /// discharged.
+    /// discharged, network charges on the energy charged and demand
+    /// charges (worked out by the caller, who knows the month's peaks).
     public struct Interval: Sendable, Equatable {
         public var energyAUD: Double
         /// By service (FCASService order); empty when nothing was enabled.
         public var fcasAUD: [Double]
         public var costAUD: Double
+        public var networkAUD = 0.0
+        public var demandAUD = 0.0
         public var fcasTotalAUD: Double { fcasAUD.reduce(0, +) }
-        public var totalAUD: Double { energyAUD + fcasTotalAUD - costAUD }
+        public var totalAUD: Double { energyAUD + fcasTotalAUD - costAUD - networkAUD - demandAUD }
     }
 
     /// Settles `energyWh` (net, + = exported) and `dischargedWh` over an
     /// interval of `hours` at `rrp`, with `enabledMW` (by service) at
     /// `fcasPrices` and `costPerMWh` on what was discharged.
     public static func interval(energyWh: Double, dischargedWh: Double, hours: Double, rrp: Double,
-                                enabledMW: [Double], fcasPrices: [Double], costPerMWh: Double) -> Interval {
+                                enabledMW: [Double], fcasPrices: [Double], costPerMWh: Double,
+                                networkPerMWh: Double = 0, demandAUD: Double = 0) -> Interval {
         var fcas = [Double](repeating: 0, count: enabledMW.isEmpty ? 0 : enabledMW.count)
         for k in fcas.indices where k < fcasPrices.count && fcasPrices[k].isFinite && enabledMW[k] > 0 {
             fcas[k] = FCASService.availabilityRevenue(mw: enabledMW[k], price: fcasPrices[k], hours: hours)
         }
+        let chargedWh = max(0, dischargedWh - energyWh)
         return Interval(energyAUD: hours > 0 ? energyAUD(price: rrp, powerW: energyWh / hours, hours: hours) : 0,
-                        fcasAUD: fcas, costAUD: costPerMWh * dischargedWh / 1e6)
+                        fcasAUD: fcas, costAUD: costPerMWh * dischargedWh / 1e6, networkAUD: networkPerMWh * chargedWh / 1e6,
+                        demandAUD: demandAUD)
     }
 }

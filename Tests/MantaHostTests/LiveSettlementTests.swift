@@ -59,7 +59,7 @@ import Testing
         let meter = EnergyMeter(maxGapMs: 60_000)
         let book = PriceBook()
         let settlement = LiveSettlement(meter: meter, registry: DeviceRegistry(known: [:]), vpps: vpps, prices: book, store: store, events: events, clock: clock,
-                                        settleAfterMs: 10_000, costPerMWh: 20)
+                                        settleAfterMs: 10_000, rates: .init(costPerMWh: 20))
         var told: [SettlementRow] = []
         settlement.onSettled.append { told.append($0) }
         settlement.begin(atMs: Self.end - MarketTime.intervalMs)
@@ -96,6 +96,53 @@ import Testing
         #expect(try reader.settlementRevisions(run: 1, vpp: "vic", intervalEndMs: Self.end).map(\.revision) == [0, 1])
         let summary = SettlementSummary(rows)
         #expect(summary.total.totalAUD == rows[0].totalAUD && summary.total.revised == 1)
+        writer.close()
+    }
+}
+
+/// Network charges on what the fleet charges; demand charges as each
+/// member's monthly charging peak rises.
+@Suite struct NetworkAndDemandCharges {
+    @Test @LoopActor func theDemandChargeIsPaidAsTheMonthsPeakRises() throws {
+        let folder = TestPaths.temporaryFolder("charges")
+        let writer = try StoreWriter(path: "\(folder)/m.db", synchronous: .normal)
+        let store = StorePipeline(writer: writer, run: 1, commitIntervalMs: 1000, maxSamples: 1000)
+        let first = LiveSettlementBehaviour.end
+        let clock = HostClock(.replay(startMs: first - MarketTime.intervalMs, speed: 1))
+        let events = EventLog(store: store, logger: Logger(level: .error), clock: clock)
+        let config = try HostConfig(json: [
+            "plugins": [["instance": "homes", "plugin": "manta.sim"], ["instance": "prices", "plugin": "manta.nem-file"],
+                        ["instance": "t", "plugin": "manta.threshold"]],
+            "vpps": [["id": "vic", "region": "VIC1", "market": "prices", "strategy": "t", "drivers": ["homes"]]],
+        ], path: "\(folder)/manta.json")
+        let vpps = VPPSet()
+        let vpp = VPPRuntime(config: config.vpps[0], market: nil, strategy: nil)
+        vpp.members = [.init(number: 1, allocation: 0.5, priority: 0)]
+        vpps.insert(vpp)
+        let meter = EnergyMeter(maxGapMs: 60_000)
+        let book = PriceBook()
+        let settlement = LiveSettlement(meter: meter, registry: DeviceRegistry(known: [:]), vpps: vpps, prices: book, store: store,
+                                        events: events, clock: clock, settleAfterMs: 10_000,
+                                        rates: .init(networkPerMWh: 50, demandPerKWMonth: 10))
+        var told: [SettlementRow] = []
+        settlement.onSettled.append { told.append($0) }
+        settlement.begin(atMs: first - MarketTime.intervalMs)
+        // Charging at 4 kW, then 6 kW, then 3 kW: the VPP holds half of each.
+        let start = first - MarketTime.intervalMs
+        for (k, w) in [-4000.0, -6000, -3000].enumerated() {
+            for j in 0..<10 { meter.reading(1, w: w, timeMs: start + Int64(k) * MarketTime.intervalMs + Int64(j) * 30_000) }
+            book.add(Price(intervalEndMs: first + Int64(k) * MarketTime.intervalMs, region: "VIC1", rrp: 100, demandMW: 0,
+                           status: .firm, fcas: []))
+        }
+        meter.reading(1, w: 0, timeMs: start + 3 * MarketTime.intervalMs)
+        settlement.check(nowMs: first + 2 * MarketTime.intervalMs + 10_000)
+        #expect(told.map(\.demandAUD) == [2 * 10, 1 * 10, 0])  // peaks 2 kW, then 3 kW (+1), then none higher
+        for (row, kW) in zip(told, [2.0, 3, 1.5]) {
+            let chargedWh = kW * 1000 * 5 / 60
+            #expect(abs(row.networkAUD - 50 * chargedWh / 1e6) < 1e-12)
+            #expect(abs(row.totalAUD - (row.energyAUD - row.networkAUD - row.demandAUD)) < 1e-12)
+        }
+        store.close()
         writer.close()
     }
 }

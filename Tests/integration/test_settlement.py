@@ -39,7 +39,8 @@ def vic():
     if not SHARED.exists():
         pytest.skip("needs ../shared/data")
     config = base_config(clock={"mode": "replay", "start": "2022-07-17T16:00:00+10:00", "speed": 300},
-                         trading={"throughput_cost_aud_per_mwh": 12.5})
+                         trading={"throughput_cost_aud_per_mwh": 12.5, "network_aud_per_mwh": 30,
+                                  "demand_aud_per_kw_month": 9.5})
     config["vpps"][0]["bidding"] = "plan"
     with Mantad(config).start() as h:
         assert h.wait_for(lambda: len(h.call("settlement.intervals", {"vpp": "vic"})) >= 6, timeout=30)
@@ -60,7 +61,10 @@ def test_each_settled_interval_is_the_metered_energy_at_the_files_rrp(vic):
         assert r["rrp"] == rrp[end]
         assert r["energy_aud"] == pytest.approx(rrp[end] * wh / 1e6, rel=1e-9, abs=1e-12)
         assert r["cost_aud"] == pytest.approx(12.5 * r["discharged_wh"] / 1e6, rel=1e-12)
-        assert r["total_aud"] == pytest.approx(r["energy_aud"] + r["fcas_aud"] - r["cost_aud"], rel=1e-12)
+        charged = max(0.0, r["discharged_wh"] - r["energy_wh"])
+        assert r["network_aud"] == pytest.approx(30 * charged / 1e6, abs=1e-12)
+        assert r["total_aud"] == pytest.approx(r["energy_aud"] + r["fcas_aud"] - r["cost_aud"] - r["network_aud"]
+                                               - r["demand_aud"], rel=1e-12)
         assert r["members"] == 4 and r["metered"] == 4 and r["revision"] == 0
         checked += 1
     assert checked == 5
@@ -90,7 +94,7 @@ def test_the_summary_is_the_sum_of_its_intervals(vic):
     rows = vic.call("settlement.intervals", {"vpp": "vic", "to": to, "limit": 1000})
     s = vic.call("settlement.summary", {"vpp": "vic", "to": to})
     assert s["intervals"] == len(rows)
-    for key in ("energy_aud", "fcas_aud", "cost_aud", "total_aud"):
+    for key in ("energy_aud", "fcas_aud", "cost_aud", "network_aud", "demand_aud", "total_aud"):
         total = 0.0
         for r in rows:
             total += r[key]
@@ -128,7 +132,7 @@ def test_manta_report_writes_csv_that_reconciles_with_the_summary(vic, tmp_path)
     for name in ("settlement.csv", "daily.csv", "monthly.csv", "by_hour.csv", "by_strategy.csv", "by_region.csv"):
         with open(out / name, newline="") as f:
             rows = list(csv.DictReader(f))
-        for key in ("energy_aud", "fcas_aud", "cost_aud", "total_aud"):
+        for key in ("energy_aud", "fcas_aud", "cost_aud", "network_aud", "demand_aud", "total_aud"):
             total = 0.0
             for r in rows:
                 total += float(r[key])

@@ -10,11 +10,17 @@ extension HostConfig {
         public var settleAfterMs: Int64
         /// Throughput (degradation) cost, AUD per MWh discharged.
         public var throughputCostPerMWh: Double
+        /// Network charge, AUD per MWh the fleet charges from the grid.
+        public var networkPerMWh: Double
+        /// Demand charge, AUD per kW of each member's monthly peak charging
+        /// power (the average of its highest interval).
+        public var demandPerKWMonth: Double
         public var risk: Risk
 
         enum CodingKeys: String, CodingKey {
             case gateClosureMs = "gate_closure_s", settleAfterMs = "settle_after_ms"
             case throughputCostPerMWh = "throughput_cost_aud_per_mwh", risk
+            case networkPerMWh = "network_aud_per_mwh", demandPerKWMonth = "demand_aud_per_kw_month"
         }
 
         public init(from decoder: any Decoder) throws {
@@ -22,6 +28,8 @@ extension HostConfig {
             gateClosureMs = try c.decode(Int64.self, forKey: .gateClosureMs) * 1000
             settleAfterMs = try c.decode(Int64.self, forKey: .settleAfterMs)
             throughputCostPerMWh = try c.decode(Double.self, forKey: .throughputCostPerMWh)
+            networkPerMWh = try c.decode(Double.self, forKey: .networkPerMWh)
+            demandPerKWMonth = try c.decode(Double.self, forKey: .demandPerKWMonth)
             risk = try c.decode(Risk.self, forKey: .risk)
         }
     }
@@ -70,6 +78,10 @@ enum TradingSchemas {
                                 "description": "host time after an interval's end at which the fleet's metered energy is settled"],
             "throughput_cost_aud_per_mwh": ["type": "number", "minimum": 0, "maximum": 10_000, "default": 0,
                                             "description": "degradation cost charged per MWh discharged"],
+            "network_aud_per_mwh": ["type": "number", "minimum": 0, "maximum": 10_000, "default": 0,
+                                    "description": "network charge per MWh the fleet's batteries charge from the grid"],
+            "demand_aud_per_kw_month": ["type": "number", "minimum": 0, "maximum": 10_000, "default": 0,
+                                        "description": "demand charge per kW of each member's monthly peak charging power, charged in the interval that raises the peak"],
             "risk": [
                 "type": "object", "additionalProperties": false, "default": [:],
                 "properties": [

@@ -123,7 +123,9 @@ final class Host {
         priceIntake = PriceIntake(book: prices, store: store, events: events, cycle: cycle)
         settlement = LiveSettlement(meter: meter, registry: registry, vpps: vpps, prices: prices, store: store, events: events, clock: clock,
                                     settleAfterMs: config.trading.settleAfterMs,
-                                    costPerMWh: config.trading.throughputCostPerMWh)
+                                    rates: .init(costPerMWh: config.trading.throughputCostPerMWh,
+                                                 networkPerMWh: config.trading.networkPerMWh,
+                                                 demandPerKWMonth: config.trading.demandPerKWMonth))
         bids = BidBook(lastID: try reader.maxBidID(), .init(vpps: vpps, plugins: plugins, instructions: instructions, cycle: cycle,
                                                              ids: ids, store: store, events: events, clock: clock))
         priceIntake.onFiled = { [unowned settlement, unowned bids] filed in

@@ -289,6 +289,7 @@ enum Migrations {
             """),
         Step(version: 8, description: "settlement and trading records", sql: TradingSchema.sql),
         Step(version: 9, description: "settlement by device", sql: TradingSchema.devicesSQL),
+        Step(version: 10, description: "network and demand charges", sql: TradingSchema.chargesSQL),
     ]
 
     static var latest: Int { steps.last?.version ?? 0 }

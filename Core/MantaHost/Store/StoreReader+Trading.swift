@@ -9,7 +9,7 @@ extension StoreReader {
             SELECT vpp, interval_end_ms, revision, region, strategy, rrp, firm, members, metered, coverage, energy_wh,
                    discharged_wh, fcas_mw, energy_aud, raise1sec_aud, raise6sec_aud, raise60sec_aud, raise5min_aud,
                    raisereg_aud, lower1sec_aud, lower6sec_aud, lower60sec_aud, lower5min_aud, lowerreg_aud, cost_aud,
-                   reason, settled_ms
+                   reason, settled_ms, network_aud, demand_aud
             FROM settlements s
             WHERE run = ?1 AND (?2 IS NULL OR vpp = ?2) AND interval_end_ms > ?3 AND interval_end_ms <= ?4
               AND revision = (SELECT MAX(revision) FROM settlements t
@@ -28,8 +28,8 @@ extension StoreReader {
                 vpp: s.string(0), intervalEndMs: s.int(1), revision: Int(s.int(2)), region: s.string(3), strategy: s.string(4),
                 rrp: s.double(5), firm: s.int(6) != 0, members: Int(s.int(7)), metered: Int(s.int(8)), coverage: s.double(9),
                 energyWh: s.double(10), dischargedWh: s.double(11), fcasMW: Self.numbers(s.string(12)), energyAUD: s.double(13),
-                fcasAUD: fcasAUD.allSatisfy { $0 == 0 } ? [] : fcasAUD, costAUD: s.double(24), reason: s.string(25),
-                settledMs: s.int(26)))
+                fcasAUD: fcasAUD.allSatisfy { $0 == 0 } ? [] : fcasAUD, costAUD: s.double(24), networkAUD: s.double(27),
+                demandAUD: s.double(28), reason: s.string(25), settledMs: s.int(26)))
         }
         return out
     }
@@ -163,6 +163,8 @@ struct ResourceTotals: Sendable {
     var dischargedWh: Double
     var energyAUD: Double
     var costAUD: Double
+    var networkAUD: Double
+    var demandAUD: Double
 }
 
 extension StoreReader {
@@ -173,7 +175,8 @@ extension StoreReader {
     {
         let key = bySite ? "site" : "device"
         let s = try db.prepare("""
-            SELECT \(key), MIN(device), MIN(site), COUNT(*), SUM(energy_wh), SUM(discharged_wh), SUM(energy_aud), SUM(cost_aud)
+            SELECT \(key), MIN(device), MIN(site), COUNT(*), SUM(energy_wh), SUM(discharged_wh), SUM(energy_aud), SUM(cost_aud),
+                   SUM(network_aud), SUM(demand_aud)
             FROM settlement_devices
             WHERE run = ?1 AND (?2 IS NULL OR vpp = ?2) AND interval_end_ms > ?3 AND interval_end_ms <= ?4
             GROUP BY \(key) ORDER BY \(key) LIMIT ?5
@@ -187,7 +190,8 @@ extension StoreReader {
         while try s.step() {
             out.append(ResourceTotals(key: s.string(0), device: bySite ? nil : UInt32(truncatingIfNeeded: s.int(1)), site: s.string(2),
                                       intervals: Int(s.int(3)), energyWh: s.double(4), dischargedWh: s.double(5),
-                                      energyAUD: s.double(6), costAUD: s.double(7)))
+                                      energyAUD: s.double(6), costAUD: s.double(7), networkAUD: s.double(8),
+                                      demandAUD: s.double(9)))
         }
         return out
     }

@@ -21,11 +21,13 @@ public struct SettlementRow: Sendable, Equatable {
     /// By service (FCASService order; empty: none).
     var fcasAUD: [Double]
     var costAUD: Double
+    var networkAUD = 0.0
+    var demandAUD = 0.0
     var reason: String
     var settledMs: Int64
 
     var fcasTotalAUD: Double { fcasAUD.reduce(0, +) }
-    var totalAUD: Double { energyAUD + fcasTotalAUD - costAUD }
+    var totalAUD: Double { energyAUD + fcasTotalAUD - costAUD - networkAUD - demandAUD }
 }
 
 /// One member's part of a VPP's settled interval.
@@ -38,6 +40,8 @@ public struct DeviceSettlementRow: Sendable, Equatable {
     var dischargedWh: Double
     var energyAUD: Double
     var costAUD: Double
+    var networkAUD: Double
+    var demandAUD: Double
     var revision: Int
 }
 

@@ -75,6 +75,14 @@ enum TradingSchema {
         CREATE INDEX bid_intervals_by_end ON bid_intervals (interval_end_ms);
         """
 
+    /// Migration 10: network and demand charges.
+    static let chargesSQL = """
+        ALTER TABLE settlements ADD COLUMN network_aud REAL NOT NULL DEFAULT 0;
+        ALTER TABLE settlements ADD COLUMN demand_aud REAL NOT NULL DEFAULT 0;
+        ALTER TABLE settlement_devices ADD COLUMN network_aud REAL NOT NULL DEFAULT 0;
+        ALTER TABLE settlement_devices ADD COLUMN demand_aud REAL NOT NULL DEFAULT 0;
+        """
+
     /// Migration 9: each member's part of a VPP's settled interval.
     static let devicesSQL = """
         -- One row per VPP, interval and member device: the VPP's share of

@@ -11,13 +11,13 @@ final class TradingWriter {
             INSERT OR REPLACE INTO settlements (run, vpp, interval_end_ms, revision, region, strategy, rrp, firm, members,
                 metered, coverage, energy_wh, discharged_wh, fcas_mw, energy_aud, raise1sec_aud, raise6sec_aud,
                 raise60sec_aud, raise5min_aud, raisereg_aud, lower1sec_aud, lower6sec_aud, lower60sec_aud,
-                lower5min_aud, lowerreg_aud, fcas_aud, cost_aud, total_aud, reason, settled_ms)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                lower5min_aud, lowerreg_aud, fcas_aud, cost_aud, total_aud, reason, settled_ms, network_aud, demand_aud)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
             """)
         device = try db.prepare("""
             INSERT OR REPLACE INTO settlement_devices (run, vpp, interval_end_ms, device, site, energy_wh, discharged_wh,
-                energy_aud, cost_aud, revision)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                energy_aud, cost_aud, revision, network_aud, demand_aud)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
             """)
         bid = try db.prepare("""
             INSERT OR REPLACE INTO bids (id, run, vpp, market, side, day, bands, source, principal, reason, rebid_of,
@@ -40,13 +40,13 @@ final class TradingWriter {
             s.bind(15, r.energyAUD)
             for k in 0..<10 { s.bind(Int32(16 + k), k < r.fcasAUD.count ? r.fcasAUD[k] : 0) }
             s.bind(26, r.fcasTotalAUD); s.bind(27, r.costAUD); s.bind(28, r.totalAUD); s.bind(29, r.reason)
-            s.bind(30, r.settledMs)
+            s.bind(30, r.settledMs); s.bind(31, r.networkAUD); s.bind(32, r.demandAUD)
             try s.run()
         }
         for d in t.devices {
             device.bind(1, run); device.bind(2, d.vpp); device.bind(3, d.intervalEndMs); device.bind(4, Int64(d.device))
             device.bind(5, d.site); device.bind(6, d.energyWh); device.bind(7, d.dischargedWh); device.bind(8, d.energyAUD)
-            device.bind(9, d.costAUD); device.bind(10, d.revision)
+            device.bind(9, d.costAUD); device.bind(10, d.revision); device.bind(11, d.networkAUD); device.bind(12, d.demandAUD)
             try device.run()
         }
         for b in t.bids {

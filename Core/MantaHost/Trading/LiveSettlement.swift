@@ -28,6 +28,8 @@ final class LiveSettlement {
         var fcasMW: [Double]
         /// Each metered member's part (the VPP's allocation of it).
         var parts: [Part] = []
+        /// Demand charges the interval raised (the sum of its parts').
+        var demandAUD = 0.0
     }
 
     struct Part {
@@ -35,6 +37,14 @@ final class LiveSettlement {
         var site: String
         var energyWh: Double
         var dischargedWh: Double
+        var demandAUD = 0.0
+    }
+
+    /// What the trading section sets: throughput cost, network and demand charges.
+    struct Rates {
+        var costPerMWh = 0.0
+        var networkPerMWh = 0.0
+        var demandPerKWMonth = 0.0
     }
 
     private let meter: EnergyMeter
@@ -45,7 +55,11 @@ final class LiveSettlement {
     private let events: EventLog
     private let clock: HostClock
     private let settleAfterMs: Int64
-    private let costPerMWh: Double
+    private let rates: Rates
+    /// Each VPP's members' peak charging kW this month (month "YYYY-MM"):
+    /// the demand charge is paid as the peak rises, so a month's sum is
+    /// its peak's charge.
+    private var peaks: [String: [UInt32: (month: String, kW: Double)]] = [:]
     private var timer: LoopTimer?
     /// The next interval end to close.
     private var nextEnd: Int64 = 0
@@ -59,7 +73,7 @@ final class LiveSettlement {
     static let kept = 288
 
     init(meter: EnergyMeter, registry: DeviceRegistry, vpps: VPPSet, prices: PriceBook, store: StorePipeline, events: EventLog, clock: HostClock,
-         settleAfterMs: Int64, costPerMWh: Double) {
+         settleAfterMs: Int64, rates: Rates) {
         self.meter = meter
         self.registry = registry
         self.vpps = vpps
@@ -68,7 +82,7 @@ final class LiveSettlement {
         self.events = events
         self.clock = clock
         self.settleAfterMs = settleAfterMs
-        self.costPerMWh = costPerMWh
+        self.rates = rates
     }
 
     /// Starts closing intervals (from the one containing now), checking as
@@ -137,8 +151,10 @@ final class LiveSettlement {
             for member in vpp.members {
                 guard let r = readings[member.number] else { continue }
                 m.metered += 1
-                let part = Part(device: member.number, site: registry.slot(number: member.number).map { all[$0].site } ?? "",
+                var part = Part(device: member.number, site: registry.slot(number: member.number).map { all[$0].site } ?? "",
                                 energyWh: r.energyWh * member.allocation, dischargedWh: r.dischargedWh * member.allocation)
+                part.demandAUD = demandCharge(vpp: vpp.config.id, part, end: end)
+                m.demandAUD += part.demandAUD
                 m.energyWh += part.energyWh
                 m.dischargedWh += part.dischargedWh
                 m.parts.append(part)
@@ -152,6 +168,19 @@ final class LiveSettlement {
                               "\(MarketTime.format(stale)): no price arrived within a day; not settled", atMs: clock.nowMs())
             }
         }
+    }
+
+    /// What a member's part raised its VPP's demand charge by: its average
+    /// charging kW over the interval past the month's peak so far, at the rate.
+    private func demandCharge(vpp: String, _ p: Part, end: Int64) -> Double {
+        guard rates.demandPerKWMonth > 0 else { return 0 }
+        let hours = Double(MarketTime.intervalMs) / 3_600_000
+        let kW = max(0, p.dischargedWh - p.energyWh) / hours / 1000
+        let month = String(SettlementSummary.day(end).prefix(7))
+        let was = peaks[vpp]?[p.device].flatMap { $0.month == month ? $0.kW : nil } ?? 0
+        guard kW > was else { return 0 }
+        peaks[vpp, default: [:]][p.device] = (month, kW)
+        return (kW - was) * rates.demandPerKWMonth
     }
 
     private func settle(vpp: String, end: Int64, reason: String) {
@@ -169,19 +198,23 @@ final class LiveSettlement {
     private func file(vpp: String, end: Int64, _ m: Metered, price: Price, revision: Int, reason: String) {
         let hours = Double(MarketTime.intervalMs) / 3_600_000
         let money = Settlement.interval(energyWh: m.energyWh, dischargedWh: m.dischargedWh, hours: hours, rrp: price.rrp,
-                                        enabledMW: m.fcasMW, fcasPrices: price.fcas, costPerMWh: costPerMWh)
+                                        enabledMW: m.fcasMW, fcasPrices: price.fcas, costPerMWh: rates.costPerMWh,
+                                        networkPerMWh: rates.networkPerMWh, demandAUD: m.demandAUD)
         let row = SettlementRow(
             vpp: vpp, intervalEndMs: end, revision: revision, region: m.region, strategy: m.strategy, rrp: price.rrp,
             firm: price.firm, members: m.members, metered: m.metered, coverage: m.coverage, energyWh: m.energyWh,
             dischargedWh: m.dischargedWh, fcasMW: m.fcasMW, energyAUD: money.energyAUD, fcasAUD: money.fcasAUD,
-            costAUD: money.costAUD, reason: reason, settledMs: clock.nowMs())
+            costAUD: money.costAUD, networkAUD: money.networkAUD, demandAUD: money.demandAUD, reason: reason,
+            settledMs: clock.nowMs())
         settled[vpp, default: [:]][end] = (m, row)
         if let oldest = settled[vpp]?.keys.min(), settled[vpp]!.count > Self.kept { settled[vpp]?[oldest] = nil }
         let parts = m.parts.map { p in
             DeviceSettlementRow(vpp: vpp, intervalEndMs: end, device: p.device, site: p.site, energyWh: p.energyWh,
                                 dischargedWh: p.dischargedWh,
                                 energyAUD: Settlement.energyAUD(price: price.rrp, powerW: p.energyWh / hours, hours: hours),
-                                costAUD: costPerMWh * p.dischargedWh / 1e6, revision: revision)
+                                costAUD: rates.costPerMWh * p.dischargedWh / 1e6,
+                                networkAUD: rates.networkPerMWh * max(0, p.dischargedWh - p.energyWh) / 1e6,
+                                demandAUD: p.demandAUD, revision: revision)
         }
         store.add {
             $0.trading.settlements.append(row)

@@ -14,6 +14,8 @@ struct SettlementSummary {
         /// By service, FCASService order.
         var fcasAUD = [Double](repeating: 0, count: FCASService.allCases.count)
         var costAUD = 0.0
+        var networkAUD = 0.0
+        var demandAUD = 0.0
         /// Sums of the rows' own totals (not totals of the sums), so that
         /// they equal a sum of the rows' `fcas_aud` and `total_aud` exactly.
         var fcasTotalAUD = 0.0
@@ -27,6 +29,8 @@ struct SettlementSummary {
             energyAUD += r.energyAUD
             for (k, v) in r.fcasAUD.enumerated() where k < fcasAUD.count { fcasAUD[k] += v }
             costAUD += r.costAUD
+            networkAUD += r.networkAUD
+            demandAUD += r.demandAUD
             fcasTotalAUD += r.fcasTotalAUD
             totalAUD += r.totalAUD
         }
@@ -78,7 +82,8 @@ struct SettlementSummary {
          ("energy_mwh", .number(t.energyWh / 1e6)), ("discharged_mwh", .number(t.dischargedWh / 1e6)),
          ("energy_aud", .number(t.energyAUD)), ("fcas_aud", .number(t.fcasTotalAUD)),
          ("fcas", .object(JSONObject(zip(FCASService.allCases, t.fcasAUD).filter { $0.1 != 0 }.map { ($0.0.name, .number($0.1)) }))),
-         ("cost_aud", .number(t.costAUD)), ("total_aud", .number(t.totalAUD))]
+         ("cost_aud", .number(t.costAUD)), ("network_aud", .number(t.networkAUD)), ("demand_aud", .number(t.demandAUD)),
+         ("total_aud", .number(t.totalAUD))]
     }
 
     static func groups<K: Comparable>(_ g: [K: Totals], key: String, _ text: (K) -> JSON) -> JSON {
@@ -107,7 +112,8 @@ extension SettlementRow {
             ("fcas_mw", .object(JSONObject(zip(FCASService.allCases, fcasMW).filter { $0.1 > 0 }.map { ($0.0.name, .number($0.1)) }))),
             ("energy_aud", .number(energyAUD)),
             ("fcas", .object(JSONObject(zip(FCASService.allCases, fcasAUD).filter { $0.1 != 0 }.map { ($0.0.name, .number($0.1)) }))),
-            ("fcas_aud", .number(fcasTotalAUD)), ("cost_aud", .number(costAUD)), ("total_aud", .number(totalAUD)),
+            ("fcas_aud", .number(fcasTotalAUD)), ("cost_aud", .number(costAUD)), ("network_aud", .number(networkAUD)),
+            ("demand_aud", .number(demandAUD)), ("total_aud", .number(totalAUD)),
             ("reason", .string(reason)),
         ]))
     }

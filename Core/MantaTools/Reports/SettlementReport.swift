@@ -19,7 +19,7 @@ import MantaMarket
 public enum SettlementReport {
     /// AEMO's FCAS service names in MANTA_FCAS_* order.
     static let services = FCASService.allCases.map(\.name)
-    static let money = ["energy_aud"] + services.map { "\($0)_aud" } + ["fcas_aud", "cost_aud", "total_aud"]
+    static let money = ["energy_aud"] + services.map { "\($0)_aud" } + ["fcas_aud", "cost_aud", "network_aud", "demand_aud", "total_aud"]
 
     public struct Input {
         public var summary: JSON
@@ -63,7 +63,8 @@ public enum SettlementReport {
                 }), to: "\(staging)/\(name).csv")
             }
             for (name, rows, keys) in [("by_site", input.sites, ["site"]), ("by_device", input.devices, ["device", "site"])] {
-                let columns = keys + ["intervals", "energy_mwh", "discharged_mwh", "energy_aud", "cost_aud", "total_aud"]
+                let columns = keys + ["intervals", "energy_mwh", "discharged_mwh", "energy_aud", "cost_aud", "network_aud", "demand_aud",
+                                      "total_aud"]
                 var out = columns.joined(separator: ",") + "\n"
                 for r in rows { out += columns.map { cell(r[$0]) }.joined(separator: ",") + "\n" }
                 try FileSystem.write(out, to: "\(staging)/\(name).csv")
@@ -88,7 +89,8 @@ public enum SettlementReport {
         var out = header.joined(separator: ",") + "\n"
         for r in rows {
             let fcas = r["fcas"]
-            let amounts: [JSON?] = [r["energy_aud"]] + services.map { fcas?[$0] ?? .int(0) } + [r["fcas_aud"], r["cost_aud"], r["total_aud"]]
+            let amounts: [JSON?] = [r["energy_aud"]] + services.map { fcas?[$0] ?? .int(0) }
+                + [r["fcas_aud"], r["cost_aud"], r["network_aud"], r["demand_aud"], r["total_aud"]]
             out += (keys(r) + amounts).map(cell).joined(separator: ",") + "\n"
         }
         return out

@@ -58,7 +58,9 @@ struct SettlementMethods {
                         o["discharged_mwh"] = .number(r.dischargedWh / 1e6)
                         o["energy_aud"] = .number(r.energyAUD)
                         o["cost_aud"] = .number(r.costAUD)
-                        o["total_aud"] = .number(r.energyAUD - r.costAUD)
+                        o["network_aud"] = .number(r.networkAUD)
+                        o["demand_aud"] = .number(r.demandAUD)
+                        o["total_aud"] = .number(r.energyAUD - r.costAUD - r.networkAUD - r.demandAUD)
                         return .object(o)
                     })
                 }
