@@ -6,6 +6,40 @@ import MantaTestSupport
 import Testing
 @testable import MantaHost
 
+/// A live settlement over one VPP holding half of device 1, with a real
+/// store, from the interval before `end`.
+@LoopActor
+struct SettlementFixture {
+    let writer: StoreWriter
+    let store: StorePipeline
+    let path: String
+    let vpp: VPPRuntime
+    let meter = EnergyMeter(maxGapMs: 60_000)
+    let book = PriceBook()
+    let settlement: LiveSettlement
+
+    init(_ name: String, end: Int64, rates: LiveSettlement.Rates) throws {
+        let folder = TestPaths.temporaryFolder(name)
+        path = "\(folder)/m.db"
+        writer = try StoreWriter(path: path, synchronous: .normal)
+        store = StorePipeline(writer: writer, run: 1, commitIntervalMs: 1000, maxSamples: 1000)
+        let clock = HostClock(.replay(startMs: end - MarketTime.intervalMs, speed: 1))
+        let events = EventLog(store: store, logger: Logger(level: .error), clock: clock)
+        let config = try HostConfig(json: [
+            "plugins": [["instance": "homes", "plugin": "manta.sim"], ["instance": "prices", "plugin": "manta.nem-file"],
+                        ["instance": "t", "plugin": "manta.threshold"]],
+            "vpps": [["id": "vic", "region": "VIC1", "market": "prices", "strategy": "t", "drivers": ["homes"]]],
+        ], path: "\(folder)/manta.json")
+        let vpps = VPPSet()
+        vpp = VPPRuntime(config: config.vpps[0], market: nil, strategy: nil)
+        vpp.members = [.init(number: 1, allocation: 0.5, priority: 0)]
+        vpps.insert(vpp)
+        settlement = LiveSettlement(meter: meter, registry: DeviceRegistry(known: [:]), vpps: vpps, prices: book, store: store,
+                                    events: events, clock: clock, settleAfterMs: 10_000, rates: rates)
+        settlement.begin(atMs: end - MarketTime.intervalMs)
+    }
+}
+
 /// The meter integrates what devices report; live settlement prices a VPP's
 /// share of it, settles again when the market revises a price, and the
 /// store gives back the latest revision.
@@ -41,28 +75,11 @@ import Testing
     }
 
     @Test @LoopActor func aVPPsShareIsSettledAtThePriceAndAgainWhenThePriceIsRevised() throws {
-        let folder = TestPaths.temporaryFolder("settlement")
-        let writer = try StoreWriter(path: "\(folder)/m.db", synchronous: .normal)
-        let store = StorePipeline(writer: writer, run: 1, commitIntervalMs: 1000, maxSamples: 1000)
-        let clock = HostClock(.replay(startMs: Self.end - MarketTime.intervalMs, speed: 1))
-        let events = EventLog(store: store, logger: Logger(level: .error), clock: clock)
-        let config = try HostConfig(json: [
-            "plugins": [["instance": "homes", "plugin": "manta.sim"], ["instance": "prices", "plugin": "manta.nem-file"],
-                        ["instance": "t", "plugin": "manta.threshold"]],
-            "vpps": [["id": "vic", "region": "VIC1", "market": "prices", "strategy": "t", "drivers": ["homes"]]],
-        ], path: "\(folder)/manta.json")
-        let vpps = VPPSet()
-        let vpp = VPPRuntime(config: config.vpps[0], market: nil, strategy: nil)
-        vpp.members = [.init(number: 1, allocation: 0.5, priority: 0)]
-        vpp.fcasEnabled[Self.end] = [0, 0.004, 0, 0, 0, 0, 0, 0, 0, 0]  // 4 kW of RAISE6SEC
-        vpps.insert(vpp)
-        let meter = EnergyMeter(maxGapMs: 60_000)
-        let book = PriceBook()
-        let settlement = LiveSettlement(meter: meter, registry: DeviceRegistry(known: [:]), vpps: vpps, prices: book, store: store, events: events, clock: clock,
-                                        settleAfterMs: 10_000, rates: .init(costPerMWh: 20))
+        let f = try SettlementFixture("settlement", end: Self.end, rates: .init(costPerMWh: 20))
+        let (store, writer, meter, book, settlement) = (f.store, f.writer, f.meter, f.book, f.settlement)
+        f.vpp.fcasEnabled[Self.end] = [0, 0.004, 0, 0, 0, 0, 0, 0, 0, 0]  // 4 kW of RAISE6SEC
         var told: [SettlementRow] = []
         settlement.onSettled.append { told.append($0) }
-        settlement.begin(atMs: Self.end - MarketTime.intervalMs)
         // 10 kW all interval: 833.3 Wh, of which the VPP holds half.
         for k in 0...10 { meter.reading(1, w: 10_000, timeMs: Self.end - MarketTime.intervalMs + Int64(k) * 30_000) }
         var fcas = [Double](repeating: .nan, count: 10)
@@ -90,7 +107,7 @@ import Testing
         #expect(told.count == 2)
         store.close()
         _ = writer.flush()
-        let reader = try StoreReader(path: "\(folder)/m.db")
+        let reader = try StoreReader(path: f.path)
         let rows = try reader.settlements(run: 1, vpp: "vic", fromMs: .min, toMs: .max, limit: 100)
         #expect(rows.count == 1 && rows[0].revision == 1 && rows[0].rrp == 380.0)
         #expect(try reader.settlementRevisions(run: 1, vpp: "vic", intervalEndMs: Self.end).map(\.revision) == [0, 1])
@@ -104,29 +121,11 @@ import Testing
 /// member's monthly charging peak rises.
 @Suite struct NetworkAndDemandCharges {
     @Test @LoopActor func theDemandChargeIsPaidAsTheMonthsPeakRises() throws {
-        let folder = TestPaths.temporaryFolder("charges")
-        let writer = try StoreWriter(path: "\(folder)/m.db", synchronous: .normal)
-        let store = StorePipeline(writer: writer, run: 1, commitIntervalMs: 1000, maxSamples: 1000)
         let first = LiveSettlementBehaviour.end
-        let clock = HostClock(.replay(startMs: first - MarketTime.intervalMs, speed: 1))
-        let events = EventLog(store: store, logger: Logger(level: .error), clock: clock)
-        let config = try HostConfig(json: [
-            "plugins": [["instance": "homes", "plugin": "manta.sim"], ["instance": "prices", "plugin": "manta.nem-file"],
-                        ["instance": "t", "plugin": "manta.threshold"]],
-            "vpps": [["id": "vic", "region": "VIC1", "market": "prices", "strategy": "t", "drivers": ["homes"]]],
-        ], path: "\(folder)/manta.json")
-        let vpps = VPPSet()
-        let vpp = VPPRuntime(config: config.vpps[0], market: nil, strategy: nil)
-        vpp.members = [.init(number: 1, allocation: 0.5, priority: 0)]
-        vpps.insert(vpp)
-        let meter = EnergyMeter(maxGapMs: 60_000)
-        let book = PriceBook()
-        let settlement = LiveSettlement(meter: meter, registry: DeviceRegistry(known: [:]), vpps: vpps, prices: book, store: store,
-                                        events: events, clock: clock, settleAfterMs: 10_000,
-                                        rates: .init(networkPerMWh: 50, demandPerKWMonth: 10))
+        let f = try SettlementFixture("charges", end: first, rates: .init(networkPerMWh: 50, demandPerKWMonth: 10))
+        let (store, writer, meter, book, settlement) = (f.store, f.writer, f.meter, f.book, f.settlement)
         var told: [SettlementRow] = []
         settlement.onSettled.append { told.append($0) }
-        settlement.begin(atMs: first - MarketTime.intervalMs)
         // Charging at 4 kW, then 6 kW, then 3 kW: the VPP holds half of each.
         let start = first - MarketTime.intervalMs
         for (k, w) in [-4000.0, -6000, -3000].enumerated() {
