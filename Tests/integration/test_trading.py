@@ -163,3 +163,27 @@ def test_a_replay_clock_shows_no_price_after_the_hosts_now(desk):
     assert desk.wait_for(lambda: desk.call("backtest.status", {"id": late["id"]})["state"] != "running", timeout=60)
     status = desk.call("backtest.status", {"id": late["id"]})
     assert status["state"] == "failed" and "replay" in status["error"], status
+
+
+@needs_data
+def test_open_bids_survive_a_restart_under_the_wall_clock_and_not_a_new_replay(tmp_path):
+    wall = base_config(clock={"mode": "realtime"})
+    (tmp_path / "wall").mkdir()
+    (tmp_path / "replay").mkdir()
+    with Mantad(wall, folder=tmp_path / "wall").start() as h:
+        now = now_ms(h)
+        ends = [(now // INTERVAL + 12 + k) * INTERVAL for k in range(2)]  # an hour ahead
+        day = datetime.datetime.fromtimestamp((ends[0] - 1) / 1000 - 4 * 3600, AEST).strftime("%Y-%m-%d")
+        lodged = h.call("bids.submit", bid(ends=ends, day=day))
+        h.stop()
+        h.start()
+        got = h.call("bids.get", {"id": lodged["id"]})
+        assert got["status"] == "submitted" and [iv["status"] for iv in got["intervals"]] == ["submitted"] * 2
+        assert h.call("bids.cancel", {"id": lodged["id"]})["cancelled"] == 2  # open in the new run
+    with Mantad(base_config(clock={"mode": "replay", "start": START, "speed": 300}), folder=tmp_path / "replay").start() as h:
+        lodged = h.call("bids.submit", bid(ends=next_ends(h, 2, skip=6)))
+        h.stop()
+        h.start()
+        got = h.call("bids.get", {"id": lodged["id"]})
+        assert got["status"] == "cancelled"
+        assert all(iv["message"] == "a new run of the replay started" for iv in got["intervals"])

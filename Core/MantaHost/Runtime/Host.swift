@@ -221,6 +221,10 @@ final class Host {
             try vpps.form(config, stored: stored.vpps, plugins: plugins, registry: registry, events: events, logger: logger)
             do { importCaps.restore(try reader.importCaps()) } catch { throw BootError("store: \(error)") }
             do {
+                let taken = bids.restore(try reader.openBids(), replay: clock.isReplay)
+                if taken > 0 { logger.info("host", "\(taken) open bids taken up from the store") }
+            } catch { throw BootError("store: \(error)") }
+            do {
                 try server.listen(host: config.api.host, port: config.api.port)
             } catch {
                 throw BootError("api.listen: \(error.message)")

@@ -196,3 +196,21 @@ extension StoreReader {
         return out
     }
 }
+
+extension StoreReader {
+    /// Bids left open by earlier runs (neither settled nor cancelled), with
+    /// their intervals, oldest first.
+    func openBids() throws(StoreError) -> [(bid: BidRow, intervals: [BidIntervalRow])] {
+        let s = try db.prepare("""
+            SELECT id FROM bids WHERE status IN ('submitted', 'cleared', 'dispatched') ORDER BY id LIMIT 10000
+            """)
+        var ids: [Int64] = []
+        while try s.step() { ids.append(s.int(0)) }
+        var out: [(bid: BidRow, intervals: [BidIntervalRow])] = []
+        for id in ids {
+            guard let t = try trades(id: id, vpp: nil, day: nil, market: nil, status: nil, limit: 1).first else { continue }
+            out.append((t.bid, try bidIntervals(id)))
+        }
+        return out
+    }
+}

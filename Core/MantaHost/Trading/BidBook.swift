@@ -218,6 +218,44 @@ final class BidBook {
         }
     }
 
+    // MARK: after a restart
+
+    /// Takes up the bids an earlier run left open. Under the wall clock an
+    /// interval still to start is open again as it was; one that started
+    /// while the host was down, or was cleared but not settled before it
+    /// stopped, is cancelled with why (its dispatch and metering are gone).
+    /// Under a replay clock a new run replays its own day: every one is
+    /// cancelled. Returns how many bids were taken up.
+    @discardableResult
+    func restore(_ stored: [(bid: BidRow, intervals: [BidIntervalRow])], replay: Bool) -> Int {
+        let now = p.clock.nowMs()
+        var taken = 0
+        for (row, rows) in stored {
+            guard open[row.id] == nil, let market = BidValidation.Market(name: row.market) else { continue }
+            let vpp = p.vpps.vpp(row.vpp)
+            var intervals: [Int64: BidIntervalRow] = [:]
+            for r in rows { intervals[r.intervalEndMs] = r }
+            let bid = Open(row: row, market: market, region: vpp?.config.region.code ?? "", intervals: intervals)
+            for (end, var iv) in intervals where iv.status != Status.settled.rawValue && iv.status != Status.cancelled.rawValue {
+                let why: String? = replay ? "a new run of the replay started"
+                    : vpp == nil ? "its VPP no longer exists"
+                    : iv.status != Status.submitted.rawValue ? "the host stopped before it settled"
+                    : end - MarketTime.intervalMs <= now ? "the host was down when it started" : nil
+                guard let why else { continue }
+                iv.status = Status.cancelled.rawValue
+                iv.cancelledMs = now
+                iv.message = why
+                bid.intervals[end] = iv
+                save(bid, iv)
+            }
+            open[row.id] = bid
+            openIntervals += bid.intervals.count
+            finishIfDone(bid)
+            if open[row.id] != nil { taken += 1 }
+        }
+        return taken
+    }
+
     // MARK: bids that follow the plan
 
     /// Interval ends already bid from each VPP's plan.
