@@ -59,14 +59,14 @@ public enum Settlement {
     /// `fcasPrices` and `costPerMWh` on what was discharged.
     public static func interval(energyWh: Double, dischargedWh: Double, hours: Double, rrp: Double,
                                 enabledMW: [Double], fcasPrices: [Double], costPerMWh: Double,
-                                networkPerMWh: Double = 0, demandAUD: Double = 0) -> Interval {
+                                tariff: NetworkTariff = NetworkTariff(), demandAUD: Double = 0) -> Interval {
         var fcas = [Double](repeating: 0, count: enabledMW.isEmpty ? 0 : enabledMW.count)
         for k in fcas.indices where k < fcasPrices.count && fcasPrices[k].isFinite && enabledMW[k] > 0 {
             fcas[k] = FCASService.availabilityRevenue(mw: enabledMW[k], price: fcasPrices[k], hours: hours)
         }
         let chargedWh = max(0, dischargedWh - energyWh)
         return Interval(energyAUD: hours > 0 ? energyAUD(price: rrp, powerW: energyWh / hours, hours: hours) : 0,
-                        fcasAUD: fcas, costAUD: costPerMWh * dischargedWh / 1e6, networkAUD: networkPerMWh * chargedWh / 1e6,
+                        fcasAUD: fcas, costAUD: costPerMWh * dischargedWh / 1e6, networkAUD: tariff.networkAUD(chargedWh: chargedWh),
                         demandAUD: demandAUD)
     }
 }

@@ -33,6 +33,12 @@ struct MarketRunOptions: ParsableArguments {
     @Option(help: "The loss breaker's trailing window, intervals (288: a day).")
     var lossWindow = 288
 
+    @Option(help: "Network charge, AUD per MWh the batteries charge.")
+    var networkAudPerMwh = 0.0
+
+    @Option(help: "Demand charge, AUD per kW of each battery's monthly peak charging power (an interval's average).")
+    var demandAudPerKwMonth = 0.0
+
     @Option(help: "Markets settled and co-optimised by the bound: energy,fcas (FCAS with energy wherever the prices hold FCAS) or energy.")
     var markets = "energy,fcas"
 
@@ -52,6 +58,10 @@ struct MarketRunOptions: ParsableArguments {
         guard history >= 0 else { throw ValidationError("--history: must be >= 0") }
         request.historyIntervals = history
         request.allowGaps = allowGaps
+        for (value, flag) in [(networkAudPerMwh, "--network-aud-per-mwh"), (demandAudPerKwMonth, "--demand-aud-per-kw-month")] {
+            guard value.isFinite, value >= 0, value <= 10_000 else { throw ValidationError("\(flag): 0 to 10000 AUD") }
+        }
+        request.tariff = NetworkTariff(perMWh: networkAudPerMwh, demandPerKWMonth: demandAudPerKwMonth)
         if let loss = maxLossAud {
             guard loss.isFinite, loss > 0, loss <= 1e9 else { throw ValidationError("--max-loss-aud: give an amount above 0 (AUD)") }
             guard (1...8640).contains(lossWindow) else { throw ValidationError("--loss-window: 1 to 8640 intervals") }

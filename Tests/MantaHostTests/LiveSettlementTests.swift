@@ -122,7 +122,7 @@ struct SettlementFixture {
 @Suite struct NetworkAndDemandCharges {
     @Test @LoopActor func theDemandChargeIsPaidAsTheMonthsPeakRises() throws {
         let first = LiveSettlementBehaviour.end
-        let f = try SettlementFixture("charges", end: first, rates: .init(networkPerMWh: 50, demandPerKWMonth: 10))
+        let f = try SettlementFixture("charges", end: first, rates: .init(tariff: NetworkTariff(perMWh: 50, demandPerKWMonth: 10)))
         let (store, writer, meter, book, settlement) = (f.store, f.writer, f.meter, f.book, f.settlement)
         var told: [SettlementRow] = []
         settlement.onSettled.append { told.append($0) }

@@ -25,6 +25,8 @@ public enum Backtest {
         /// Holds the fleet for the rest of the run once its trailing loss
         /// passes the limit (the live risk guard's rule); nil: never.
         public var breaker: LossBreaker?
+        /// Network and demand charges on each battery's charging; none when nil.
+        public var tariff: NetworkTariff?
 
         public init(prices: PriceFile, fleet: [BacktestBattery], historyIntervals: Int = 288, allowGaps: Bool = false,
                     markets: BacktestMarkets = .energyAndFCAS) {
@@ -100,6 +102,7 @@ public enum Backtest {
         let fcas = input.fcasServices.isEmpty ? [] : fcasGrid(input.prices)
         var enablement = FCASEnablement(assets: input.fleet.count)
         var breaker = input.breaker
+        var peaks = [DemandPeak](repeating: DemandPeak(), count: input.tariff == nil ? 0 : input.fleet.count)
         var fcasAUD = [Double](repeating: 0, count: trader == nil ? 0 : FCASService.allCases.count)
         for i in rrp.indices {
             if let progress, i % step == 0 { progress(Double(i) / Double(rrp.count)) }
@@ -133,7 +136,8 @@ public enum Backtest {
                 }
             }
             for k in fcasAUD.indices { fcasAUD[k] = 0 }
-            var netW = 0.0, chargedWh = 0.0, dischargedWh = 0.0, costAUD = 0.0, energyAUD = 0.0
+            var netW = 0.0, chargedWh = 0.0, dischargedWh = 0.0, costAUD = 0.0, energyAUD = 0.0, demandAUD = 0.0
+            let month = input.tariff == nil ? 0 : Self.month(ofIntervalEnd: end)
             for j in energy.indices {
                 let step = Settlement.step(limits: limits[j], spec: input.fleet[j].spec, energyWh: energy[j],
                                            requestW: targets[j], hours: dt, price: rrp[i])
@@ -150,11 +154,16 @@ public enum Backtest {
                     costAUD += input.fleet[j].costPerMWh * p * dt / 1e6
                 } else {
                     chargedWh -= p * dt
+                    if let tariff = input.tariff {
+                        demandAUD += peaks[j].charge(kW: -p / 1000, month: month, rate: tariff.demandPerKWMonth)
+                    }
                 }
             }
             ledger.settle(i, price: rrp[i], netW: netW, chargedWh: chargedWh, dischargedWh: dischargedWh,
-                          costAUD: costAUD, energyWh: energy.reduce(0, +), fcasAUD: fcasAUD)
-            breaker?.record(totalAUD: energyAUD + fcasAUD.reduce(0, +) - costAUD, intervalEndMs: end)
+                          costAUD: costAUD, energyWh: energy.reduce(0, +), fcasAUD: fcasAUD,
+                          networkAUD: input.tariff?.networkAUD(chargedWh: chargedWh) ?? 0, demandAUD: demandAUD)
+            let charges = (input.tariff?.networkAUD(chargedWh: chargedWh) ?? 0) + demandAUD
+            breaker?.record(totalAUD: energyAUD + fcasAUD.reduce(0, +) - costAUD - charges, intervalEndMs: end)
         }
         progress?(1)
         var result = ledger.result(region: input.prices.region, strategy: strategy.name, gaps: input.prices.gaps,
@@ -179,6 +188,12 @@ public enum Backtest {
             enablement[j, s] = v
             aud[s.rawValue] += FCASService.availabilityRevenue(mw: v, price: prices[s], hours: dt)
         }
+    }
+
+    /// The month (year x 100 + month, market time) an interval starts in.
+    public static func month(ofIntervalEnd end: Int64) -> Int {
+        let c = MarketTime.civil(ms: end - MarketTime.intervalMs)
+        return c.year * 100 + c.month
     }
 
     /// The fleet's batteries grouped by physics, start and cost.

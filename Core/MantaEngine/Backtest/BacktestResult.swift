@@ -43,6 +43,10 @@ public struct BacktestResult: Sendable {
     public var chargeCostAUD: Double
     public var dischargeIncomeAUD: Double
     public var throughputCostAUD: Double
+    /// Network and demand charges on the fleet's charging (NetworkTariff),
+    /// AUD; in revenueAUD already, taken off.
+    public var networkAUD = 0.0
+    public var demandAUD = 0.0
     /// Fleet nameplate power (MW) and energy (MWh).
     public var fleetPowerMW: Double
     public var fleetEnergyMWh: Double
@@ -106,7 +110,7 @@ public struct BacktestResult: Sendable {
 /// Accumulates a backtest as it runs.
 struct Ledger {
     var series: BacktestResult.Series
-    var totals = (revenue: 0.0, charged: 0.0, discharged: 0.0, buy: 0.0, sell: 0.0, cost: 0.0)
+    var totals = (revenue: 0.0, charged: 0.0, discharged: 0.0, buy: 0.0, sell: 0.0, cost: 0.0, network: 0.0, demand: 0.0)
     var fcas = [Double](repeating: 0, count: FCASService.allCases.count)
     var decided = 0, idle = 0
     var errors = 0
@@ -146,9 +150,15 @@ struct Ledger {
     /// Settles interval `i`: energy at `price`, and `fcasAUD` (availability
     /// revenue per service by rawValue; empty for none) on top.
     mutating func settle(_ i: Int, price: Double, netW: Double, chargedWh: Double, dischargedWh: Double,
-                         costAUD: Double, energyWh: Double, fcasAUD: [Double] = []) {
+                         costAUD: Double, energyWh: Double, fcasAUD: [Double] = [], networkAUD: Double = 0,
+                         demandAUD: Double = 0) {
         let charged = chargedWh / 1e6, discharged = dischargedWh / 1e6
         var revenue = price * (discharged - charged) - costAUD
+        if networkAUD != 0 || demandAUD != 0 {
+            revenue -= networkAUD + demandAUD
+            totals.network += networkAUD
+            totals.demand += demandAUD
+        }
         var fcasTotal = 0.0
         for (k, aud) in fcasAUD.enumerated() {
             fcas[k] += aud
@@ -196,6 +206,8 @@ struct Ledger {
             fleetPowerMW: fleetPowerMW, fleetEnergyMWh: fleetEnergyMWh, days: days, months: months, series: series,
             startEnergyMWh: startEnergyMWh, strategyErrors: errors, firstStrategyError: firstError, gaps: gaps)
         r.fcasRevenueAUD = fcas
+        r.networkAUD = totals.network
+        r.demandAUD = totals.demand
         r.fcasServices = fcasServices
         r.fcasClamps = clamps
         r.firstFCASClamp = firstClamp

@@ -25,6 +25,8 @@ public struct BacktestRequest: Sendable {
     /// The loss breaker (LossBreaker): none when nil.
     public var maxLossAUD: Double?
     public var lossWindowIntervals = 288
+    /// Network and demand charges on the fleet's charging (none when both are 0).
+    public var tariff = NetworkTariff()
     /// The markets settled; the bound co-optimises FCAS with energy when
     /// the prices hold it, unless this is `.energy`.
     public var markets = BacktestMarkets.energyAndFCAS
@@ -72,6 +74,7 @@ public enum BacktestJob {
         var input = Backtest.Input(prices: prices, fleet: r.batteries, historyIntervals: r.historyIntervals, allowGaps: r.allowGaps,
                                    markets: r.markets)
         input.breaker = r.maxLossAUD.map { LossBreaker(maxLossAUD: $0, windowIntervals: r.lossWindowIntervals) }
+        input.tariff = r.tariff.isZero ? nil : r.tariff
         let t1 = WallClock.monotonicNs()
         let result: BacktestResult
         do {

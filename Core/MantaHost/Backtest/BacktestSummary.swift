@@ -43,6 +43,8 @@ public enum BacktestSummary {
             ("avg_sell_price", .number(round2(r.averageSellPrice))),
             ("revenue_per_mw", .number(round2(r.revenuePerMW))),
             ("throughput_cost_aud", .number(round2(r.throughputCostAUD))),
+            ("network_aud", .number(round2(r.networkAUD))),
+            ("demand_aud", .number(round2(r.demandAUD))),
             ("optimal_revenue_aud", .number(round2(o.optimalRevenueAUD))),
             ("capture_ratio", .number(round6(o.captureRatio))),
             ("worst_day", r.worstDay.map(day) ?? .null),

@@ -25,6 +25,9 @@ enum IsolatedBacktest {
         guard let cli else { return .failure(BacktestError("the manta CLI is not beside mantad: plugin strategies cannot be backtested")) }
         var args = [cli, "backtest", "--json", "--strategy", r.strategy, "--history", String(r.historyIntervals), "--log-level", "error"]
         if r.allowGaps { args.append("--allow-gaps") }
+        if !r.tariff.isZero {
+            args += ["--network-aud-per-mwh", String(r.tariff.perMWh), "--demand-aud-per-kw-month", String(r.tariff.demandPerKWMonth)]
+        }
         if let loss = r.maxLossAUD { args += ["--max-loss-aud", String(loss), "--loss-window", String(r.lossWindowIntervals)] }
         args += ["--markets", r.markets.rawValue]
         if let region = r.region { args += ["--region", region.code] }

@@ -1,3 +1,4 @@
+import MantaEngine
 import MantaIO
 import MantaJSON
 import MantaMarket
@@ -124,8 +125,8 @@ final class Host {
         settlement = LiveSettlement(meter: meter, registry: registry, vpps: vpps, prices: prices, store: store, events: events, clock: clock,
                                     settleAfterMs: config.trading.settleAfterMs,
                                     rates: .init(costPerMWh: config.trading.throughputCostPerMWh,
-                                                 networkPerMWh: config.trading.networkPerMWh,
-                                                 demandPerKWMonth: config.trading.demandPerKWMonth))
+                                                 tariff: NetworkTariff(perMWh: config.trading.networkPerMWh,
+                                                                       demandPerKWMonth: config.trading.demandPerKWMonth)))
         bids = BidBook(lastID: try reader.maxBidID(), .init(vpps: vpps, plugins: plugins, instructions: instructions, cycle: cycle,
                                                              ids: ids, store: store, events: events, clock: clock))
         priceIntake.onFiled = { [unowned settlement, unowned bids] filed in

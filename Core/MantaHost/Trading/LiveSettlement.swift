@@ -43,8 +43,7 @@ final class LiveSettlement {
     /// What the trading section sets: throughput cost, network and demand charges.
     struct Rates {
         var costPerMWh = 0.0
-        var networkPerMWh = 0.0
-        var demandPerKWMonth = 0.0
+        var tariff = NetworkTariff()
     }
 
     private let meter: EnergyMeter
@@ -59,7 +58,7 @@ final class LiveSettlement {
     /// Each VPP's members' peak charging kW this month (month "YYYY-MM"):
     /// the demand charge is paid as the peak rises, so a month's sum is
     /// its peak's charge.
-    private var peaks: [String: [UInt32: (month: String, kW: Double)]] = [:]
+    private var peaks: [String: [UInt32: DemandPeak]] = [:]
     private var timer: LoopTimer?
     /// The next interval end to close.
     private var nextEnd: Int64 = 0
@@ -173,14 +172,11 @@ final class LiveSettlement {
     /// What a member's part raised its VPP's demand charge by: its average
     /// charging kW over the interval past the month's peak so far, at the rate.
     private func demandCharge(vpp: String, _ p: Part, end: Int64) -> Double {
-        guard rates.demandPerKWMonth > 0 else { return 0 }
+        guard rates.tariff.demandPerKWMonth > 0 else { return 0 }
         let hours = Double(MarketTime.intervalMs) / 3_600_000
         let kW = max(0, p.dischargedWh - p.energyWh) / hours / 1000
-        let month = String(SettlementSummary.day(end).prefix(7))
-        let was = peaks[vpp]?[p.device].flatMap { $0.month == month ? $0.kW : nil } ?? 0
-        guard kW > was else { return 0 }
-        peaks[vpp, default: [:]][p.device] = (month, kW)
-        return (kW - was) * rates.demandPerKWMonth
+        return peaks[vpp, default: [:]][p.device, default: DemandPeak()].charge(kW: kW, month: Backtest.month(ofIntervalEnd: end),
+                                                                               rate: rates.tariff.demandPerKWMonth)
     }
 
     private func settle(vpp: String, end: Int64, reason: String) {
@@ -199,7 +195,7 @@ final class LiveSettlement {
         let hours = Double(MarketTime.intervalMs) / 3_600_000
         let money = Settlement.interval(energyWh: m.energyWh, dischargedWh: m.dischargedWh, hours: hours, rrp: price.rrp,
                                         enabledMW: m.fcasMW, fcasPrices: price.fcas, costPerMWh: rates.costPerMWh,
-                                        networkPerMWh: rates.networkPerMWh, demandAUD: m.demandAUD)
+                                        tariff: rates.tariff, demandAUD: m.demandAUD)
         let row = SettlementRow(
             vpp: vpp, intervalEndMs: end, revision: revision, region: m.region, strategy: m.strategy, rrp: price.rrp,
             firm: price.firm, members: m.members, metered: m.metered, coverage: m.coverage, energyWh: m.energyWh,
@@ -213,7 +209,7 @@ final class LiveSettlement {
                                 dischargedWh: p.dischargedWh,
                                 energyAUD: Settlement.energyAUD(price: price.rrp, powerW: p.energyWh / hours, hours: hours),
                                 costAUD: rates.costPerMWh * p.dischargedWh / 1e6,
-                                networkAUD: rates.networkPerMWh * max(0, p.dischargedWh - p.energyWh) / 1e6,
+                                networkAUD: rates.tariff.networkAUD(chargedWh: p.dischargedWh - p.energyWh),
                                 demandAUD: p.demandAUD, revision: revision)
         }
         store.add {

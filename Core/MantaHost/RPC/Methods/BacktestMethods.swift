@@ -38,6 +38,10 @@ struct BacktestMethods {
                           ("max_loss_aud", ["type": "number", "exclusiveMinimum": 0, "maximum": 1e9,
                                             "description": "loss breaker: hold the fleet for the rest of the run once it has lost more than this over the trailing window"]),
                           ("loss_window_intervals", ["type": "integer", "minimum": 1, "maximum": 8640, "default": 288]),
+                          ("network_aud_per_mwh", ["type": "number", "minimum": 0, "maximum": 10_000, "default": 0,
+                                                   "description": "network charge per MWh the batteries charge"]),
+                          ("demand_aud_per_kw_month", ["type": "number", "minimum": 0, "maximum": 10_000, "default": 0,
+                                                       "description": "demand charge per kW of each battery's monthly peak charging power"]),
                           ("markets", ["enum": .array(BacktestMarkets.allCases.map { .string($0.rawValue) }), "default": "energy,fcas",
                                        "description": "energy,fcas: the bound co-optimises every FCAS service the prices hold; energy: energy only"]),
                           ("predispatch", ["type": "string", "maxLength": 4096,
@@ -88,11 +92,14 @@ struct BacktestMethods {
         var allowGaps: Bool
         var maxLossAUD: Double?
         var lossWindowIntervals: Int
+        var networkPerMWh: Double
+        var demandPerKWMonth: Double
         var markets: String
         var predispatch: String?
         enum CodingKeys: String, CodingKey {
             case prices, region, strategy, config, battery, from, to, history, allowGaps = "allow_gaps", markets, predispatch
             case maxLossAUD = "max_loss_aud", lossWindowIntervals = "loss_window_intervals"
+            case networkPerMWh = "network_aud_per_mwh", demandPerKWMonth = "demand_aud_per_kw_month"
         }
     }
 
@@ -157,6 +164,7 @@ struct BacktestMethods {
         r.allowGaps = p.allowGaps
         r.maxLossAUD = p.maxLossAUD
         r.lossWindowIntervals = p.lossWindowIntervals
+        r.tariff = NetworkTariff(perMWh: p.networkPerMWh, demandPerKWMonth: p.demandPerKWMonth)
         r.markets = BacktestMarkets(rawValue: p.markets) ?? .energyAndFCAS  // the schema allows only the two
         if let given = p.predispatch {
             guard p.strategy == "mpc-predispatch" else { throw .invalidParams("predispatch: only for strategy mpc-predispatch") }
