@@ -187,3 +187,23 @@ def test_open_bids_survive_a_restart_under_the_wall_clock_and_not_a_new_replay(t
         got = h.call("bids.get", {"id": lodged["id"]})
         assert got["status"] == "cancelled"
         assert all(iv["message"] == "a new run of the replay started" for iv in got["intervals"])
+
+
+@needs_data
+def test_what_bids_hold_open_is_bounded(tmp_path):
+    """100,000 open intervals at most (ten MW each): a client lodging day-long bids in a loop is refused, not obeyed."""
+    config = base_config(clock={"mode": "replay", "start": "2022-07-17T04:05:00+10:00", "speed": 1})
+    with Mantad(config, folder=tmp_path).start() as h, h.client() as c:
+        first = (now_ms(h) // INTERVAL + 2) * INTERVAL
+        day_end = int(datetime.datetime(2022, 7, 18, 4, tzinfo=AEST).timestamp() * 1000)
+        ends = list(range(first, day_end + 1, INTERVAL))
+        assert 250 <= len(ends) <= 288
+        lodged = 0
+        for _ in range(100_000 // len(ends) + 2):
+            r = c.request("bids.submit", bid(ends=ends, mw=0.0001))
+            if "error" in r:
+                break
+            lodged += 1
+        assert r["error"]["code"] == -32003 and "are open" in r["error"]["message"], r
+        assert lodged == 100_000 // len(ends)
+        assert h.call("host.info")["clock"]["now_ms"] > 0  # the host is still there, and answers
