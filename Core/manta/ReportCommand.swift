@@ -42,6 +42,11 @@ struct ReportCommand: ParsableCommand {
     @Option(help: "The report folder (replaced).")
     var out: String
 
+    /// Settled intervals asked for per reply: 20,000 (about 14 MB) is well
+    /// inside the host's reply limit (api.max_reply_bytes, 64 MB).
+    @Option(help: .hidden)
+    var pageRows = 20_000
+
     func run() throws {
         var range = JSONObject()
         if let vpp { range["vpp"] = .string(vpp) }
@@ -59,11 +64,11 @@ struct ReportCommand: ParsableCommand {
                 guard let id = v["vpp"]?.string else { continue }
                 var page = range
                 page["vpp"] = .string(id)
-                page["limit"] = .int(100_000)
+                page["limit"] = .int(Int64(max(1, min(pageRows, 100_000))))
                 while true {
                     let rows = try client.result("settlement.intervals", .object(page)).array ?? []
                     intervals += rows
-                    guard rows.count == 100_000, let last = rows.last?["interval_end_ms"] else { break }
+                    guard rows.count == max(1, min(pageRows, 100_000)), let last = rows.last?["interval_end_ms"] else { break }
                     page["from"] = last
                 }
             }

@@ -143,6 +143,11 @@ def test_manta_report_writes_csv_that_reconciles_with_the_summary(vic, tmp_path)
     assert list(rows[0])[:7] == ["vpp", "interval_end", "region", "strategy", "revision", "rrp", "energy_mwh"]
     assert "RAISE6SEC_aud" in rows[0] and "LOWERREG_aud" in rows[0]
     assert (out / "daily-revenue.svg").read_text().startswith("<svg")
+    # Read a page of 2 intervals at a time, the report is the same file.
+    paged = tmp_path / "paged"
+    subprocess.run([str(BUILD / "manta"), "report", "--rpc", f"127.0.0.1:{vic.port}", "--to", to, "--out", str(paged),
+                    "--page-rows", "2"], check=True, capture_output=True, timeout=60)
+    assert (paged / "settlement.csv").read_text() == (out / "settlement.csv").read_text()
     for name in ("by_site.csv", "by_device.csv"):
         with open(out / name, newline="") as f:
             rows = list(csv.DictReader(f))

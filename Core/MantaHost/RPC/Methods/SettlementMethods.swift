@@ -88,8 +88,8 @@ struct SettlementMethods {
         if let id = p.vpp, vpps.vpp(id) == nil, p.run == nil {
             return respond(.failure(.notFound("no VPP \(id)")))
         }
-        if let f = p.from, let t = p.to, f.ms >= t.ms {
-            return respond(.failure(.invalidParams("from: \(MarketTime.iso(f.ms)) is not before to \(MarketTime.iso(t.ms))")))
+        if let f = p.from, let t = p.to, f.ms > t.ms {
+            return respond(.failure(.invalidParams("from: \(MarketTime.iso(f.ms)) is after to \(MarketTime.iso(t.ms))")))
         }
         let reader = self.reader, run = p.run ?? self.run
         store.answerAfterCommit(respond) { () throws(RPCError) -> JSON in
