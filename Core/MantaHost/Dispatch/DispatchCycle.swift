@@ -170,7 +170,7 @@ final class DispatchCycle {
         vpp.lastDecidedEnd = end
         vpp.following = instruction?.id
         vpp.inFlight = VPPRuntime.InFlight(cycle: cycle, intervalEndMs: end, startedNs: WallClock.monotonicNs(),
-                                           observation: obs, views: views, instruction: instruction)
+                                           observation: obs, views: views, instruction: instruction, price: price)
         if let instruction {
             // The operator's target, split by headroom, priority and SOC.
             let hours = Double(max(1, end - now)) / 3_600_000
@@ -298,8 +298,7 @@ final class DispatchCycle {
             vpp.noteEnabled(enabled)
         }
         if flight.instruction == nil, let onDispatched {
-            onDispatched(vpp, obs.intervalEndMs, totalW, enabled?.mw ?? [],
-                         prices.price(region: vpp.config.region.code, intervalEndMs: obs.intervalEndMs))
+            onDispatched(vpp, obs.intervalEndMs, totalW, enabled?.mw ?? [], flight.price)
         }
         loop.watch(.init(vpp: vpp, intervalID: intervalID, intervalEndMs: obs.intervalEndMs, sentMs: now,
                          validUntilMs: validUntil, targets: zip(flight.views, commands).map { ($0.member, $1.targetW) },

@@ -67,6 +67,8 @@ final class VPPRuntime {
         var views: [MemberStates.View]
         /// The operator instruction this decision follows, if any.
         var instruction: FleetInstructions.Instruction?
+        /// The interval's price when the decision began (nil: not yet in).
+        var price: Price?
     }
 
     /// What the last interval came to, for logs and vpps.list.

@@ -49,9 +49,6 @@ final class EnergyMeter {
         self.maxGapMs = maxGapMs
     }
 
-    /// Devices read so far.
-    var devices: Int { slots.reduce(0) { $0 + ($1.timeMs == .min ? 0 : 1) } }
-
     /// A power reading of `device`, W at `timeMs`.
     func reading(_ device: UInt32, w: Double, timeMs t: Int64) {
         guard w.isFinite, device < Self.maxDevice else { return }

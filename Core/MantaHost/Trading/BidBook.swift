@@ -27,6 +27,8 @@ final class BidBook {
         var market: BidValidation.Market
         var region: String
         var intervals: [Int64: BidIntervalRow]
+        /// Intervals whose bands the connector is clearing now (not sent twice).
+        var clearing = Set<Int64>()
         init(row: BidRow, market: BidValidation.Market, region: String, intervals: [Int64: BidIntervalRow]) {
             self.row = row
             self.market = market
@@ -125,7 +127,8 @@ final class BidBook {
         if now >= nextSweepMs { sweep(nowMs: now) }
         for price in prices where price.intervalEndMs - MarketTime.intervalMs <= now && price.intervalEndMs > now {
             for bid in open.values where bid.region == price.region {
-                guard let iv = bid.intervals[price.intervalEndMs], iv.status == Status.submitted.rawValue else { continue }
+                guard let iv = bid.intervals[price.intervalEndMs], iv.status == Status.submitted.rawValue,
+                      !bid.clearing.contains(price.intervalEndMs) else { continue }
                 clear(bid, iv, price: price)
             }
         }
@@ -147,9 +150,7 @@ final class BidBook {
         }
         let sign = bid.row.side == BidValidation.Side.load.rawValue ? -1.0 : 1.0
         let bands = zip(bid.row.bands, iv.mw).filter { $0.1 > 0 }
-        var marked = iv
-        marked.status = "clearing"  // in memory only: not cleared twice
-        bid.intervals[end] = marked
+        bid.clearing.insert(end)
         guard !bands.isEmpty else { return cleared(bid, end, mw: 0, price: .nan, messages: ["no MW offered"]) }
         let vpp = p.vpps.vpp(bid.row.vpp)
         vpp?.clearing += 1
@@ -176,6 +177,7 @@ final class BidBook {
     }
 
     private func refuse(_ bid: Open, _ end: Int64, _ why: String) {
+        bid.clearing.remove(end)
         guard var iv = bid.intervals[end] else { return }
         iv.status = Status.cancelled.rawValue
         iv.cancelledMs = p.clock.nowMs()
@@ -187,6 +189,7 @@ final class BidBook {
     }
 
     private func cleared(_ bid: Open, _ end: Int64, mw: Double, price: Double, messages: [String]) {
+        bid.clearing.remove(end)
         guard var iv = bid.intervals[end], let vpp = p.vpps.vpp(bid.row.vpp) else { return }
         let now = p.clock.nowMs()
         iv.status = Status.cleared.rawValue

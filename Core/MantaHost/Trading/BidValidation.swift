@@ -66,18 +66,15 @@ enum BidValidation {
     /// The trading day `day` (YYYY-MM-DD) as the interval ends it holds,
     /// (from, to]; nil when it is not a date.
     static func tradingDay(_ day: String) -> (from: Int64, to: Int64)? {
-        let parts = day.split(separator: "-", omittingEmptySubsequences: false)
-        guard day.utf8.count == 10, parts.count == 3, let y = Int(parts[0]), let m = Int(parts[1]), let d = Int(parts[2]),
-              (2000...2100).contains(y), (1...12).contains(m), d >= 1, d <= MarketTime.daysInMonth(year: y, month: m)
-        else { return nil }
-        let from = MarketTime.ms(MarketTime.Civil(year: y, month: m, day: d, hour: 4))
+        // Only the date itself: MarketTime.parse also takes times, which a day is not.
+        guard day.utf8.count == 10, let midnight = MarketTime.parse(day), MarketTime.formatDate(midnight) == day else { return nil }
+        let from = midnight + 4 * 3_600_000
         return (from, from + 86_400_000)
     }
 
     /// The trading day (YYYY-MM-DD) an interval ending at `end` belongs to.
     static func tradingDay(containing end: Int64) -> String {
-        let c = MarketTime.civil(ms: end - 1 - 4 * 3_600_000)
-        return "\(c.year)-\(c.month < 10 ? "0" : "")\(c.month)-\(c.day < 10 ? "0" : "")\(c.day)"
+        MarketTime.formatDate(end - 1 - 4 * 3_600_000)
     }
 
     static func check(market name: String, side sideName: String?, day: String, bands: [Double], intervals: [IntervalMW],

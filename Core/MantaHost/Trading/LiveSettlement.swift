@@ -65,7 +65,7 @@ final class LiveSettlement {
     /// Closed but not yet priced, by VPP and interval end.
     private var waiting: [String: [Int64: Metered]] = [:]
     /// Settled, by VPP and interval end: kept a day for revisions and the guard.
-    private(set) var settled: [String: [Int64: (metered: Metered, row: SettlementRow)]] = [:]
+    private var settled: [String: [Int64: (metered: Metered, row: SettlementRow)]] = [:]
     /// Told of every settled row (the bid book, the risk guard).
     var onSettled: [(SettlementRow) -> Void] = []
     /// Intervals kept: a day waiting for a price, a day settled.
@@ -129,12 +129,6 @@ final class LiveSettlement {
             }
         }
         check(nowMs: clock.nowMs())
-    }
-
-    /// The rows settled for `vpp` in (from, to], latest revision, oldest first.
-    func rows(vpp: String, fromMs: Int64, toMs: Int64) -> [SettlementRow] {
-        (settled[vpp] ?? [:]).values.map(\.row).filter { $0.intervalEndMs > fromMs && $0.intervalEndMs <= toMs }
-            .sorted { $0.intervalEndMs < $1.intervalEndMs }
     }
 
     // MARK: closing and settling

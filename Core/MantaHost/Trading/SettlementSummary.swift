@@ -70,10 +70,7 @@ struct SettlementSummary {
     }
 
     /// The market day (AEST) an interval belongs to, by its start.
-    static func day(_ intervalEndMs: Int64) -> String {
-        let c = MarketTime.civil(ms: intervalEndMs - MarketTime.intervalMs)
-        return "\(c.year)-\(c.month < 10 ? "0" : "")\(c.month)-\(c.day < 10 ? "0" : "")\(c.day)"
-    }
+    static func day(_ intervalEndMs: Int64) -> String { MarketTime.formatDate(intervalEndMs - MarketTime.intervalMs) }
 
     // MARK: JSON
 

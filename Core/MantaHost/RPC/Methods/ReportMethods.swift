@@ -15,8 +15,7 @@ struct ReportMethods {
 
     var methods: [RPCMethod] {
         let me = self
-        let range: [(String, JSON)] = [("vpp", ["type": "string", "maxLength": 256]), ("from", Schemas.time), ("to", Schemas.time),
-                                       ("run", ["type": "integer", "minimum": 1])]
+        let range = SettlementMethods.range
         return [
             .async("reports.financial",
                    "The financial summary by day or month and VPP: energy, each FCAS service, cost and total, from the settled intervals (latest revisions); rows sum exactly to settlement.summary.",

@@ -11,13 +11,15 @@ struct SettlementMethods {
     let registry: DeviceRegistry
     let run: Int64
 
+    /// The range every settlement read takes (reports.* too).
+    static let range: [(String, JSON)] = [
+        ("vpp", ["type": "string", "maxLength": 256, "description": "one VPP; all when omitted"]),
+        ("from", Schemas.time), ("to", Schemas.time),
+        ("run", ["type": "integer", "minimum": 1, "description": "a run of mantad (runs.id); this one when omitted"]),
+    ]
+
     var methods: [RPCMethod] {
-        let me = self
-        let range: [(String, JSON)] = [
-            ("vpp", ["type": "string", "maxLength": 256, "description": "one VPP; all when omitted"]),
-            ("from", Schemas.time), ("to", Schemas.time),
-            ("run", ["type": "integer", "minimum": 1, "description": "a run of mantad (runs.id); this one when omitted"]),
-        ]
+        let me = self, range = Self.range
         return [
             .async("settlement.summary",
                    "What the fleet earned over (from, to]: energy at the RRP on metered energy, FCAS availability (enabled MW x price x 5/60) by service, less throughput cost; totals, and by day, VPP, region, strategy and hour. Latest revision of each interval.",

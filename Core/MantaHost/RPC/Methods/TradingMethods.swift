@@ -8,6 +8,7 @@ struct TradingMethods {
     let risk: RiskGuard
     let vpps: VPPSet
     let members: MemberStates
+    let responses: ResponseWatch
     let reader: StoreReader
     let store: StorePipeline
     let clock: HostClock
@@ -101,18 +102,14 @@ struct TradingMethods {
         let reason = p.reason ?? ""
         if p.rebidOf != nil, reason.isEmpty { throw .invalidParams("reason: a rebid needs its reason") }
         let now = clock.nowMs()
-        var c = BidValidation.Context(nowMs: now, gateClosureMs: gateClosureMs, dischargeMW: 0, chargeMW: 0,
-                                      responsiveDischargeMW: 0, responsiveChargeMW: 0)
-        for v in members.views(vpp, nowMs: now) {
-            let d = v.asset.maxDischargeW.isFinite ? v.asset.maxDischargeW / 1e6 : 0
-            let ch = v.asset.maxChargeW.isFinite ? v.asset.maxChargeW / 1e6 : 0
-            c.dischargeMW += d
-            c.chargeMW += ch
-            if v.respondsToFrequency && vpps.shared[v.device.number] == nil {
-                c.responsiveDischargeMW += d
-                c.responsiveChargeMW += ch
-            }
-        }
+        // The VPP's aggregated ratings (vpps.capacity's), and those of the members FCAS can enable (FCASDispatch's rule).
+        let views = members.views(vpp, nowMs: now)
+        let all = VPPCapacity.of(views, responses: responses, exportRoomW: { _ in nil })
+        let responsive = VPPCapacity.of(views.filter { $0.respondsToFrequency && vpps.shared[$0.device.number] == nil },
+                                        responses: responses, exportRoomW: { _ in nil })
+        let c = BidValidation.Context(nowMs: now, gateClosureMs: gateClosureMs, dischargeMW: all.maxDischargeW / 1e6,
+                                      chargeMW: all.maxChargeW / 1e6, responsiveDischargeMW: responsive.maxDischargeW / 1e6,
+                                      responsiveChargeMW: responsive.maxChargeW / 1e6)
         let valid: BidValidation.Valid
         do throws(RPCError) {
             valid = try BidValidation.check(market: p.market, side: p.side, day: p.day, bands: p.bands, intervals: p.intervals, c)
