@@ -1,3 +1,4 @@
+import CLinux
 import Glibc
 import MantaText
 
@@ -24,7 +25,9 @@ enum ForkedRun {
 
     static func run(_ body: (Emitter) -> Void) -> [CheckReport.Line] {
         var fds: [Int32] = [0, 0]
-        guard pipe(&fds) == 0 else { return [CheckReport.Line(status: .fail, step: "fork", detail: "pipe failed")] }
+        // Close-on-exec: a child another thread spawns meanwhile must not
+        // hold the write end (the read below would wait for it to exit).
+        guard pipe2(&fds, O_CLOEXEC) == 0 else { return [CheckReport.Line(status: .fail, step: "fork", detail: "pipe failed")] }
         let pid = fork()
         if pid == 0 {
             close(fds[0])
