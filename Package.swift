@@ -56,6 +56,11 @@ let package = Package(
         // Linux calls glibc declares only under _GNU_SOURCE (pipe2).
         .systemLibrary(name: "CLinux", path: "Core/System/CLinux"),
 
+        // HTTP/1.1, WebSocket and TLS on the host's loop (libwebsockets with
+        // its libuv event library): a small C server the host's JSON-RPC rides.
+        .target(name: "CWebServer", path: "Core/System/CWebServer",
+                linkerSettings: [.linkedLibrary("websockets"), .linkedLibrary("ssl")]),
+
         // Support below the layers: string helpers every layer may use, JSON
         // values, and OS support (files, clocks, threads, child processes).
         .target(name: "MantaText", path: "Core/MantaText"),
@@ -84,7 +89,7 @@ let package = Package(
 
         // Layer 5: the host.
         .target(name: "MantaHost",
-                dependencies: ["CLibUV", "CSQLite", "COpenSSL", "MantaSDK", "MantaABI", "MantaJSON", "MantaIO",
+                dependencies: ["CLibUV", "CSQLite", "COpenSSL", "CWebServer", "MantaSDK", "MantaABI", "MantaJSON", "MantaIO",
                                "MantaModel", "MantaMarket", "MantaMarketFiles", "MantaEngine", "MantaText", "MantaFetch",
                                .product(name: "DequeModule", package: "swift-collections")],
                 path: "Core/MantaHost"),

@@ -114,9 +114,12 @@ class Mantad(Stops):
                                      stdout=self.log, stderr=subprocess.STDOUT)
         deadline = time.time() + timeout
         while time.time() < deadline:
-            m = re.search(rb"serving JSON-RPC on [0-9.]+:(\d+)", self.log_path.read_bytes()[offset:])
-            if m:
+            out = self.log_path.read_bytes()[offset:]
+            m = re.search(rb"serving JSON-RPC on [0-9.]+:(\d+)", out)
+            web = re.search(rb"serving HTTP on https?://[0-9.]+:(\d+)/", out)
+            if m and (web or "http" not in self.config.get("api", {})):
                 self.port = int(m.group(1))
+                self.http_port = int(web.group(1)) if web else None
                 return self
             if self.proc.poll() is not None:
                 raise RuntimeError(f"mantad exited {self.proc.returncode}:\n{self.log_path.read_text()}")

@@ -41,6 +41,10 @@ public struct HostConfig: Sendable {
         public var maxReplyBytes: Int
         /// Each token's name and SHA-256: the host never keeps a token itself.
         public var tokens: [(name: String, sha256: [UInt8])]
+        /// JSON-RPC over HTTP and WebSocket (and the console), when configured.
+        public var http: HTTP?
+        /// TLS for HTTP and WebSocket.
+        public var tls: TLS?
 
         /// HOST:PORT as it is written back (an IPv6 host in brackets).
         public var address: String { host.contains(":") ? "[\(host)]:\(port)" : "\(host):\(port)" }

@@ -19,9 +19,11 @@ struct HostConfigFile: Decodable {
         var maxBatch: Int
         var maxReplyBytes: Int
         var tokens: [Token]
+        var http: HTTPFile?
+        var tls: HostConfig.TLS?
 
         enum CodingKeys: String, CodingKey {
-            case listen, tokens
+            case listen, tokens, http, tls
             case maxMessageBytes = "max_message_bytes", maxConnections = "max_connections"
             case maxConnectionsPerPeer = "max_connections_per_peer"
             case partialTimeoutMs = "partial_timeout_ms", idleTimeoutMs = "idle_timeout_ms"
@@ -121,6 +123,8 @@ extension HostConfig {
                   maxConnectionsPerPeer: f.api.maxConnectionsPerPeer, partialTimeoutMs: f.api.partialTimeoutMs,
                   idleTimeoutMs: f.api.idleTimeoutMs, maxBatch: f.api.maxBatch, maxReplyBytes: f.api.maxReplyBytes,
                   tokens: tokens)
+        api.http = HostConfig.http(f.api.http, problems: &problems)
+        api.tls = HostConfig.tls(f.api.tls, problems: &problems)
         clock = .realtime
         switch f.log.level {
         case .debug: logLevel = .debug
@@ -146,6 +150,7 @@ extension HostConfig {
         do {
             try api.listen(on: f.api.listen)
             problems += apiExposureProblems()
+            if let http = api.http { problems += apiExposureProblems(host: http.host, address: http.address, field: "api.http.listen") }
         } catch {
             problems.append("api.listen: \(error)")
         }
@@ -201,8 +206,12 @@ extension HostConfig {
     /// by the config reader and again after any override of the address;
     /// `field` names where the address came from.
     public func apiExposureProblems(field: String = "api.listen") -> [String] {
-        guard api.tokens.isEmpty, !HostPort.isLoopback(api.host) else { return [] }
-        return ["\(field): \(api.address) is reachable from other machines; set api.tokens, or listen on 127.0.0.1"]
+        apiExposureProblems(host: api.host, address: api.address, field: field)
+    }
+
+    func apiExposureProblems(host: String, address: String, field: String) -> [String] {
+        guard api.tokens.isEmpty, !HostPort.isLoopback(host) else { return [] }
+        return ["\(field): \(address) is reachable from other machines; set api.tokens, or listen on 127.0.0.1"]
     }
 
     /// `apiExposureProblems` as an error, for a caller that changed the address.

@@ -38,6 +38,16 @@ enum HostConfigSchema {
                                   "description": "requests one batch may hold; a longer batch is answered with one -32600"],
                     "max_reply_bytes": ["type": "integer", "minimum": 65536, "maximum": 1_073_741_824, "default": 67_108_864,
                                         "description": "replies one connection may have queued, and the largest one reply"],
+                    "http": [
+                        "type": "object", "additionalProperties": false,
+                        "description": "JSON-RPC over HTTP (POST /rpc) and WebSocket (/ws); absent: not served",
+                        "properties": ["listen": ["type": "string", "default": "127.0.0.1:7480"]],
+                    ],
+                    "tls": [
+                        "type": "object", "additionalProperties": false, "required": ["cert", "key"],
+                        "description": "TLS 1.2+ for HTTP and WebSocket: PEM files",
+                        "properties": ["cert": ["type": "string", "format": "path"], "key": ["type": "string", "format": "path"]],
+                    ],
                     "tokens": [
                         "type": "array", "default": [],
                         "items": [

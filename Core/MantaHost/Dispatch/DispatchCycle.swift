@@ -65,6 +65,9 @@ final class DispatchCycle {
     /// end, the fleet's target W, the MW enabled by service and the price
     /// (the trading desk records a VPP's plan bids from it).
     var onDispatched: ((VPPRuntime, Int64, Double, [Double], Price?) -> Void)?
+    /// Told of every decision recorded: the VPP, what was decided and by
+    /// whom (subscriptions follow them).
+    var onDecided: ((VPPRuntime, VPPRuntime.Summary, String) -> Void)?
 
     init(_ p: Parts) {
         dispatch = p.dispatch
@@ -285,6 +288,7 @@ final class DispatchCycle {
             intervalEndMs: obs.intervalEndMs, price: obs.price, status: status, reason: reason, charging: charging,
             discharging: discharging, holding: commands.count - charging - discharging, targetW: totalW)
         vpp.last = summary
+        onDecided?(vpp, summary, strategy)
         logger.info(vpp.config.id, Self.describe(summary, region: vpp.config.region.code))
         if let i = flight.instruction {
             followed[intervalID] = i

@@ -42,6 +42,7 @@ final class RPCConnection {
         tcp.pointee.data = Unmanaged.passRetained(self).toOpaque()
         // A batch handed out a slice at a time lets this client's next messages in when it is done.
         session.resume = { [weak self] in self?.process() }
+        session.push = { [weak self] note in self?.push(note) ?? false }
     }
 
     /// Where the search for the next newline resumes: bytes before it (past
@@ -175,10 +176,6 @@ final class RPCConnection {
         var line = raw
         if let last = line.last, last == 0x0D { line = UnsafeRawBufferPointer(rebasing: line.dropLast()) }
         if line.allSatisfy({ $0 == 0x20 || $0 == 0x09 }) { return }
-        if let base = line.baseAddress, let nul = memchr(base, 0, line.count) {
-            let offset = base.distance(to: UnsafeRawPointer(nul))
-            return sendLine(RPCEnvelope.response(id: .null, .failure(.parseError("a raw NUL byte at offset \(offset)"))))
-        }
         let limit = server.limits.maxMessageBytes
         guard line.count <= limit else {
             return sendLine(RPCEnvelope.response(id: .null, .failure(.invalidRequest("message exceeds the \(limit)-byte limit"))))
@@ -200,6 +197,18 @@ final class RPCConnection {
 
     private var writeBlocked: Bool {
         uv_stream_get_write_queue_size(stream(tcp)) > server.limits.writeHighWater
+    }
+
+    /// Unsent bytes above which a notification is dropped rather than
+    /// queued: a subscriber that does not read falls behind, the host
+    /// does not grow.
+    static let pushHighWater = 1 << 20
+
+    /// Queues one notification unless the client is behind on reading.
+    func push(_ note: JSON) -> Bool {
+        guard !closed, output.count + uv_stream_get_write_queue_size(stream(tcp)) < RPCConnection.pushHighWater else { return false }
+        sendLine(note)
+        return true
     }
 
     /// Queues one response line; it goes out at the end of the current
@@ -286,6 +295,7 @@ final class RPCConnection {
         guard !closed else { return }
         flush()
         closed = true
+        session.push = nil
         server.forget(self)
         uv_close(handle(tcp)) { h in
             let conn = Unmanaged<RPCConnection>.fromOpaque(h!.pointee.data)

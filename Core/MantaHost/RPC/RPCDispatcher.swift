@@ -1,3 +1,4 @@
+import Glibc
 import MantaIO
 import MantaJSON
 
@@ -42,6 +43,10 @@ public final class RPCDispatcher {
         if RequestSalvage.batchExceeds(maxBatch, bytes) {
             return reply(RPCEnvelope.response(id: .null, .failure(.invalidRequest(
                 "a batch of more than \(maxBatch) requests (api.max_batch)"))))
+        }
+        if let base = bytes.baseAddress, let nul = memchr(base, 0, bytes.count) {
+            let offset = base.distance(to: UnsafeRawPointer(nul))
+            return reply(RPCEnvelope.response(id: .null, .failure(.parseError("a raw NUL byte at offset \(offset)"))))
         }
         let message: JSON
         do {

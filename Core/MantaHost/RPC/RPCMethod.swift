@@ -13,6 +13,11 @@ public final class RPCSession {
     /// time: its connection takes no new message until `resume` is called.
     var busy = false
     var resume: (@LoopActor () -> Void)?
+    /// Sends this session a notification unasked, when its transport can
+    /// (a TCP connection or a WebSocket; not an HTTP request). False when it
+    /// was not sent because the client is behind on reading (a producer
+    /// drops it and counts), or the connection is gone. Cleared on close.
+    var push: (@LoopActor (JSON) -> Bool)?
 
     init(peer: String, loopback: Bool) {
         self.peer = peer

@@ -64,6 +64,10 @@ final class Host {
     let audit: AuditLog
     let dispatcher: RPCDispatcher
     let server: RPCServer
+    /// JSON-RPC over HTTP and WebSocket, when api.http is configured.
+    let web: WebServer?
+    let hub: SubscriptionHub
+    let logins = LoginGuard()
     let callbacks: PluginCallbacks
     private lazy var signals = SignalWatch(logger: logger) { [unowned self] reason in beginShutdown(reason: reason) }
     private var housekeeping: LoopTimer?
@@ -155,10 +159,36 @@ final class Host {
                                          partialTimeoutMs: api.partialTimeoutMs, idleTimeoutMs: api.idleTimeoutMs,
                                          maxConnectionsPerPeer: api.maxConnectionsPerPeer, maxReplyBytes: api.maxReplyBytes),
                            logger: logger)
+        web = api.http == nil ? nil
+            : WebServer(dispatcher: dispatcher, logins: logins, audit: audit,
+                        limits: .init(maxMessageBytes: api.maxMessageBytes, maxConnections: api.maxConnections,
+                                      idleTimeoutMs: api.idleTimeoutMs, maxReplyBytes: api.maxReplyBytes), logger: logger)
+        hub = SubscriptionHub(registry: registry, catalog: catalog)
         callbacks = PluginCallbacks(clock: clock, logger: logger, catalog: catalog, plugins: plugins, ingest: ingest,
                                     prices: priceIntake, devices: devices, timers: timers, events: events,
                                     maxQueuedSamples: config.maxQueuedSamples)
         registerMethods()
+        follow()
+    }
+
+    /// What subscriptions see: accepted samples, decisions, filed prices, events.
+    private func follow() {
+        let hub = self.hub
+        ingest.onAccepted = { [unowned hub] samples in hub.samples(samples) }
+        events.onRecord = { [unowned hub] e in hub.publish(.events, e.json) }
+        cycle.onDecided = { [unowned hub] vpp, summary, strategy in
+            hub.publish(.dispatch, {
+                var o = summary.json
+                o["vpp"] = .string(vpp.config.id)
+                o["strategy"] = .string(strategy)
+                return o
+            }())
+        }
+        let filed = priceIntake.onFiled
+        priceIntake.onFiled = { [unowned hub] prices in
+            filed?(prices)
+            hub.publish(.prices, JSONObject([("prices", .array(prices.map(priceJSON)))]))
+        }
     }
 
     /// The API's method groups, each with what it reads.
@@ -166,8 +196,13 @@ final class Host {
         let status = HostStatus(config: config, version: HostRuntime.version, clock: clock,
                                 startedWallMs: WallClock.nowMs(), run: run, server: server, store: store, ingest: ingest,
                                 plugins: plugins, registry: registry, vpps: vpps, events: events, devices: devices)
+        let vppMethods = VPPMethods(vpps: vpps, editor: editor, members: members, responses: responses,
+                                    exportRoom: ExportRoom(registry: registry, limits: exportLimits, members: members),
+                                    registry: registry, store: store, clock: clock)
+        hub.capacities = { vppMethods.capacities() }
         let groups: [[RPCMethod]] = [
-            SystemMethods(dispatcher: dispatcher, status: status, audit: audit, events: events, logins: LoginGuard()) {
+            SubscriptionMethods(hub: hub).methods,
+            SystemMethods(dispatcher: dispatcher, status: status, audit: audit, events: events, logins: logins) {
                 [unowned self] reason in
                 beginShutdown(reason: reason)
             }.methods,
@@ -177,9 +212,7 @@ final class Host {
             DispatchMethods(reader: reader, registry: registry, run: run).methods,
             CapMethods(caps: importCaps, registry: registry, vpps: vpps, reader: reader, members: members, clock: clock).methods,
             InstructionMethods(instructions: instructions, vpps: vpps, cycle: cycle, members: members, clock: clock).methods,
-            VPPMethods(vpps: vpps, editor: editor, members: members, responses: responses,
-                       exportRoom: ExportRoom(registry: registry, limits: exportLimits, members: members),
-                       registry: registry, store: store, clock: clock).methods,
+            vppMethods.methods,
             BacktestMethods(tasks: backtests, configPath: config.path, pluginDirs: config.pluginDirs,
                             libraryDirs: config.libraryDirs, dataRoots: DataRoots(config.dataRoots), clock: clock).methods,
             ArenaMethods(vpps: vpps).methods,
@@ -230,6 +263,13 @@ final class Host {
             } catch {
                 throw BootError("api.listen: \(error.message)")
             }
+            if let web, let http = config.api.http {
+                do {
+                    try web.listen(host: http.host, port: http.port, tls: config.api.tls)
+                } catch {
+                    throw BootError("api.http.listen: \(error.message)")
+                }
+            }
         } catch {
             return error
         }
@@ -258,6 +298,10 @@ final class Host {
         healthTimer = health
         signals.start()
         logger.info("host", "mantad \(HostRuntime.version) serving JSON-RPC on \(config.api.host):\(server.boundPort)")
+        if let web, let http = config.api.http {
+            let scheme = config.api.tls == nil ? "http" : "https"
+            logger.info("host", "serving HTTP on \(scheme)://\(HostConfig.HTTP(host: http.host, port: web.boundPort).address)/ (POST /rpc, WebSocket /ws)")
+        }
         return nil
     }
 
@@ -295,6 +339,8 @@ final class Host {
 
     private func finishShutdown() {
         server.close()
+        web?.close()
+        hub.close()
         timers.close()
         signals.close()
         store.close()

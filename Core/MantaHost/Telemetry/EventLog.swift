@@ -29,6 +29,8 @@ final class EventLog {
     }
 
     private(set) var recent = Deque<Event>()
+    /// Told of each event as it is recorded (subscriptions follow them).
+    var onRecord: ((Event) -> Void)?
     private var nextID = 1
     let capacity: Int
     private let store: StorePipeline
@@ -49,6 +51,7 @@ final class EventLog {
         nextID += 1
         recent.append(e)
         if recent.count > capacity { recent.removeFirst() }
+        onRecord?(e)
         store.add { $0.events.append(EventRow(tMs: t, severity: severity.rawValue, source: source, kind: kind, message: message)) }
         logger.log(severity.logLevel, source, "\(kind): \(message)")
     }

@@ -32,6 +32,8 @@ final class TelemetryIngest {
     let frequency: FrequencyWatch
     /// Meters the storage's energy by interval, for settlement.
     let meter: EnergyMeter
+    /// Told of each batch's accepted samples (subscriptions follow them).
+    var onAccepted: (([Sample]) -> Void)?
     private let powerPoint: UInt32
 
     init(catalog: PointCatalog, registry: DeviceRegistry, store: StorePipeline, logger: Logger, responses: ResponseWatch,
@@ -82,6 +84,7 @@ final class TelemetryIngest {
                 accepted.append(sample)
             }
         }
+        if !accepted.isEmpty { onAccepted?(accepted) }
         store.addSamples(accepted)
     }
 

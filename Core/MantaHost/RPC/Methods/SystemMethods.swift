@@ -142,12 +142,7 @@ struct SystemMethods {
                                           ("severity", ["enum": ["info", "warning", "error"]])]),
                   result: Schemas.objectList) { (p: EventsQuery, _) in
                           let matching = events.recent.filter { $0.id > p.sinceID && (p.severity == nil || $0.severity == p.severity) }
-                          return .array(matching.suffix(p.limit).map { e in
-                              .object(JSONObject([("id", .int(e.id))] + timeFields("t", e.tMs) + [
-                                  ("severity", .string(e.severity.rawValue)), ("source", .string(e.source)),
-                                  ("kind", .string(e.kind)), ("message", .string(e.message)),
-                              ]))
-                          })
+                          return .array(matching.suffix(p.limit).map { .object($0.json) })
                       },
         ]
     }
@@ -161,5 +156,15 @@ struct SystemMethods {
         var sinceID: Int
         var severity: Severity?
         enum CodingKeys: String, CodingKey { case limit, sinceID = "since_id", severity }
+    }
+}
+
+extension EventLog.Event {
+    /// An event as events.list and the `events` topic give it.
+    var json: JSONObject {
+        JSONObject([("id", .int(id))] + timeFields("t", tMs) + [
+            ("severity", .string(severity.rawValue)), ("source", .string(source)),
+            ("kind", .string(kind)), ("message", .string(message)),
+        ])
     }
 }

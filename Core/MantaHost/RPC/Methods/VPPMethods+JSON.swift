@@ -13,13 +13,7 @@ extension VPPMethods {
             ("members", .int(v.members.count)), ("allocated", .number(v.members.reduce(0) { $0 + $1.allocation })),
             ("definition", c.json),
         ])
-        if let s = v.last {
-            o["last"] = .object(JSONObject(timeFields("interval_end", s.intervalEndMs) + [
-                ("price", .number(s.price)), ("status", .string(s.status.name)), ("reason", .string(s.reason)),
-                ("target_w", .number(s.targetW)), ("charging", .int(s.charging)),
-                ("discharging", .int(s.discharging)), ("holding", .int(s.holding)),
-            ]))
-        }
+        if let s = v.last { o["last"] = .object(s.json) }
         if let f = v.fcas {
             o["fcas"] = .object(JSONObject(timeFields("interval_end", f.intervalEndMs) + [
                 ("enabled_mw", .object(JSONObject(FCASService.allCases.filter { f.mw[$0.rawValue] > 0 }.map {
@@ -126,5 +120,16 @@ extension VPPMethods {
 
     struct ConflictParams: RPCParams {
         var threshold: Double
+    }
+}
+
+extension VPPRuntime.Summary {
+    /// A decision as vpps.list's `last` and the `dispatch` topic give it.
+    var json: JSONObject {
+        JSONObject(timeFields("interval_end", intervalEndMs) + [
+            ("price", .number(price)), ("status", .string(status.name)), ("reason", .string(reason)),
+            ("target_w", .number(targetW)), ("charging", .int(charging)),
+            ("discharging", .int(discharging)), ("holding", .int(holding)),
+        ])
     }
 }

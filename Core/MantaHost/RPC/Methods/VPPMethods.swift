@@ -125,6 +125,16 @@ struct VPPMethods {
         ]
     }
 
+    /// Every VPP's capacity as vpps.capacity gives it, by id (the `vpps` topic).
+    func capacities() -> [String: JSON] {
+        let now = clock.nowMs()
+        return Dictionary(uniqueKeysWithValues: vpps.all.map { v in
+            var o = capacityJSON(capacity(v, now: now))
+            o["status"] = .string(v.config.status.rawValue)
+            return (v.config.id, .object(o))
+        })
+    }
+
     func capacity(_ v: VPPRuntime, now: Int64) -> VPPCapacity {
         cache.value(v.config.id) {
             VPPCapacity.of(members.views(v, nowMs: now), responses: responses, exportRoomW: { exportRoom.roomW(site: $0, nowMs: now) })

@@ -1,0 +1,48 @@
+import MantaIO
+
+extension HostConfig {
+    /// Where JSON-RPC over HTTP (`POST /rpc`) and WebSocket (`/ws`) are served.
+    public struct HTTP: Sendable {
+        public var host: String
+        public var port: Int
+        /// HOST:PORT as it is written back (an IPv6 host in brackets).
+        public var address: String { host.contains(":") ? "[\(host)]:\(port)" : "\(host):\(port)" }
+    }
+
+    /// A PEM certificate (chain) and its private key, for HTTPS and WSS.
+    public struct TLS: Sendable, Decodable {
+        public var cert: String
+        public var key: String
+    }
+
+    static func http(_ f: HostConfigFile.HTTPFile?, problems: inout [String]) -> HTTP? {
+        guard let f else { return nil }
+        do {
+            let parsed = try HostPort.parse(f.listen)
+            return HTTP(host: parsed.host, port: parsed.port)
+        } catch {
+            problems.append("api.http.listen: \(error)")
+            return nil
+        }
+    }
+
+    /// The TLS files, each checked readable now: a typo is a config error
+    /// naming the field, not a listener that fails later.
+    static func tls(_ t: TLS?, problems: inout [String]) -> TLS? {
+        guard let t else { return nil }
+        var ok = true
+        for (field, path) in [("api.tls.cert", t.cert), ("api.tls.key", t.key)] {
+            do { _ = try FileSystem.read(path, maxBytes: 1 << 20) } catch {
+                problems.append("\(field): \(error)")
+                ok = false
+            }
+        }
+        return ok ? t : nil
+    }
+}
+
+extension HostConfigFile {
+    struct HTTPFile: Decodable {
+        var listen: String
+    }
+}
