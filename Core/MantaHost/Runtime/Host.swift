@@ -194,7 +194,7 @@ final class Host {
     /// The API's method groups, each with what it reads.
     private func registerMethods() {
         let status = HostStatus(config: config, version: HostRuntime.version, clock: clock,
-                                startedWallMs: WallClock.nowMs(), run: run, server: server, store: store, ingest: ingest,
+                                startedWallMs: WallClock.nowMs(), run: run, server: server, web: web, hub: hub, store: store, ingest: ingest,
                                 plugins: plugins, registry: registry, vpps: vpps, events: events, devices: devices)
         let vppMethods = VPPMethods(vpps: vpps, editor: editor, members: members, responses: responses,
                                     exportRoom: ExportRoom(registry: registry, limits: exportLimits, members: members),

@@ -48,8 +48,10 @@ static void name_peer(struct mw_conn *c) {
     }
 }
 
-/* Tells the host once, and frees what the connection holds. */
+/* Tells the host once, and frees what the connection holds. A socket closed
+ * before any request has no per-session data: nothing to do. */
 static void closed(struct mw_conn *c) {
+    if (!c) return;
     mw_server *s = c->server;
     if (c->shown && s && !s->stopped && s->callbacks.on_closed) s->callbacks.on_closed(s->callbacks.user, c);
     c->shown = 0;
@@ -57,35 +59,87 @@ static void closed(struct mw_conn *c) {
     mw_ws_reset(c);
 }
 
+/* Ends a connection now: shutdown() wakes the loop on the socket at once
+ * (a kill by timeout alone waits for the socket's next event). */
+static void cut(struct lws *wsi) {
+    shutdown(lws_get_socket_fd(wsi), SHUT_RDWR);
+    lws_set_timeout(wsi, PENDING_TIMEOUT_USER_OK, LWS_TO_KILL_ASYNC);
+}
+
+static void deadline_passed(lws_sorted_usec_list_t *sul) {
+    cut(lws_container_of(sul, struct mw_socket, deadline)->wsi);
+}
+
+void mw_deadline_arm(struct lws *wsi) {
+    struct mw_socket *k = lws_get_opaque_user_data(wsi);
+    if (!k) return;
+    lws_sul_schedule(lws_get_context(wsi), 0, &k->deadline, deadline_passed,
+                     (lws_usec_t)k->server->limits.idle_timeout_s * LWS_US_PER_SEC);
+}
+
+void mw_deadline_cancel(struct lws *wsi) {
+    struct mw_socket *k = lws_get_opaque_user_data(wsi);
+    if (k) lws_sul_cancel(&k->deadline);
+}
+
 static int callback(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in, size_t len) {
     struct mw_conn *c = user;
+    struct mw_socket *k;
     mw_server *s;
     char uri[16];
 
     switch (reason) {
-    case LWS_CALLBACK_FILTER_NETWORK_CONNECTION:
+    case LWS_CALLBACK_SERVER_NEW_CLIENT_INSTANTIATED:
         s = server_of(wsi);
-        return s->stopped || s->open >= s->limits.max_connections;
+        k = calloc(1, sizeof *k);
+        if (!k) return -1;
+        k->wsi = wsi;
+        k->server = s;
+        lws_set_opaque_user_data(wsi, k);
+        s->open++;
+        /* One over the limit is closed at once (not refused at the network
+         * filter, whose wsi is the listener's: refusing there ends it). */
+        if (s->stopped || s->open > s->limits.max_connections) {
+            cut(wsi);
+            break;
+        }
+        mw_deadline_arm(wsi);
+        break;
+
+    case LWS_CALLBACK_WSI_DESTROY:
+        k = lws_get_opaque_user_data(wsi);
+        if (!k) break;
+        lws_sul_cancel(&k->deadline);
+        lws_set_opaque_user_data(wsi, NULL);
+        k->server->open--;
+        free(k);
+        break;
 
     case LWS_CALLBACK_HTTP_BIND_PROTOCOL:
-        if (!c || c->counted) break;
-        s = server_of(wsi);
+        if (!c || c->server) break;
         c->wsi = wsi;
-        c->server = s;
-        c->counted = 1;
-        s->open++;
+        c->server = server_of(wsi);
         name_peer(c);
-        /* Until its request line and headers are in. */
-        lws_set_timeout(wsi, PENDING_TIMEOUT_HTTP_CONTENT, s->limits.idle_timeout_s);
         break;
 
     case LWS_CALLBACK_HTTP_DROP_PROTOCOL:
-        if (!c) break;
-        closed(c);
-        if (c->counted && c->server) c->server->open--;
-        c->counted = 0;
+        if (c) closed(c);
         break;
 
+    case LWS_CALLBACK_HTTP:
+    case LWS_CALLBACK_HTTP_BODY:
+    case LWS_CALLBACK_HTTP_BODY_COMPLETION:
+    case LWS_CALLBACK_HTTP_WRITEABLE:
+    case LWS_CALLBACK_ESTABLISHED:
+    case LWS_CALLBACK_RECEIVE:
+    case LWS_CALLBACK_SERVER_WRITEABLE:
+        if (!c) return -1;  /* not ours: every connection of this protocol has its data */
+        break;
+    default:
+        break;
+    }
+
+    switch (reason) {
     case LWS_CALLBACK_HTTP:
         return mw_http_request(c, in);
     case LWS_CALLBACK_HTTP_BODY:
@@ -110,6 +164,7 @@ static int callback(struct lws *wsi, enum lws_callback_reasons reason, void *use
         c->server = s = server_of(wsi);
         c->is_ws = 1;
         c->closing = 0;
+        mw_deadline_cancel(wsi);
         if (!c->peer[0]) name_peer(c);
         mw_touch(c);
         if (s->stopped) return -1;

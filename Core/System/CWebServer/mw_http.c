@@ -43,7 +43,6 @@ int mw_http_refuse(struct mw_conn *c, int status, const char *message) {
 int mw_http_request(struct mw_conn *c, const char *uri) {
     char *type;
     mw_http_reset(c);
-    lws_set_timeout(c->wsi, PENDING_TIMEOUT_HTTP_CONTENT, c->server->limits.idle_timeout_s);
     int post = lws_hdr_total_length(c->wsi, WSI_TOKEN_POST_URI) > 0;
     if (strcmp(uri, "/rpc") != 0) {
         c->close_after = post;  /* its body, if any, is not read */
@@ -96,6 +95,7 @@ int mw_http_body_done(struct mw_conn *c) {
     if (s->stopped) return -1;
     c->waiting = 1;
     c->shown = 1;
+    mw_deadline_cancel(c->wsi);
     s->callbacks.on_rpc(s->callbacks.user, c, c->body ? c->body : "", c->body_len, c->bearer);
     free(c->body);
     c->body = NULL;
@@ -164,5 +164,6 @@ int mw_http_writable(struct mw_conn *c) {
     int close_after = c->close_after;
     mw_http_reset(c);
     if (close_after) return -1;
+    mw_deadline_arm(c->wsi);  /* the next request has as long as the first */
     return lws_http_transaction_completed(c->wsi) ? -1 : 0;
 }

@@ -19,11 +19,22 @@ struct mw_server {
     mw_limits limits;
     mw_callbacks callbacks;
     int port;
-    int open;      /* connections bound to the protocol now */
+    int open;      /* accepted sockets not yet destroyed */
     int stopped;   /* mw_server_stop was called: no more callbacks */
     /* LWS_PRE bytes of headroom, then one slice: every write is copied here
      * first, since libwebsockets writes its framing in front of the data. */
     unsigned char scratch[LWS_PRE + MW_SLICE];
+};
+
+/* What the server keeps for every accepted socket from its first byte (the
+ * per-session data below exists only once a request's headers are in): the
+ * count of open connections, and a deadline for finishing each request, so a
+ * client trickling header lines cannot hold a connection for ever. Hung on
+ * the wsi as its opaque user data; freed when libwebsockets destroys it. */
+struct mw_socket {
+    lws_sorted_usec_list_t deadline;
+    struct lws *wsi;
+    mw_server *server;
 };
 
 /* One queued WebSocket message; `data` is the message itself. */
@@ -40,7 +51,6 @@ struct mw_conn {
     struct lws *wsi;
     mw_server *server;
     char peer[64];
-    int counted;   /* included in server->open */
     int shown;     /* the host has seen it: on_closed is owed */
     int is_ws;
     int closing;
@@ -69,6 +79,10 @@ struct mw_conn {
     struct mw_msg *tail;
     size_t queued;
 };
+
+/* manta_web.c: (re)starts or stops the socket's request deadline. */
+void mw_deadline_arm(struct lws *wsi);
+void mw_deadline_cancel(struct lws *wsi);
 
 /* mw_http.c */
 int mw_http_request(struct mw_conn *c, const char *uri);

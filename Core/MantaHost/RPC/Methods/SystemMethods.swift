@@ -12,6 +12,8 @@ struct HostStatus {
     let startedWallMs: Int64
     let run: Int64
     let server: RPCServer
+    let web: WebServer?
+    let hub: SubscriptionHub
     let store: StorePipeline
     let ingest: TelemetryIngest
     let plugins: PluginTable
@@ -67,7 +69,7 @@ struct HostStatus {
             ("started_ms", .int(startedWallMs)),
             ("uptime_s", .number(Double(WallClock.nowMs() - startedWallMs) / 1000)),
             ("clock", .object(clockInfo)),
-            ("api", ["port": .int(server.boundPort), "connections": .int(server.connections.count)]),
+            ("api", .object(apiJSON)),
             ("store", [
                 "path": .string(writer.path), "samples_committed": .int(writer.committedSamples),
                 "samples_pending": .int(writer.pendingSamples + Int64(store.pendingSamples)),
@@ -156,6 +158,21 @@ struct SystemMethods {
         var sinceID: Int
         var severity: Severity?
         enum CodingKeys: String, CodingKey { case limit, sinceID = "since_id", severity }
+    }
+}
+
+extension HostStatus {
+    /// The API's listeners and what they carry now.
+    var apiJSON: JSONObject {
+        var o = JSONObject([("port", .int(server.boundPort)), ("connections", .int(server.connections.count)),
+                            ("subscribers", .int(hub.count)), ("notifications", .int(hub.sent))])
+        if let web, let http = config.api.http {
+            o["http"] = .object(JSONObject([
+                ("listen", .string(HostConfig.HTTP(host: http.host, port: web.boundPort).address)),
+                ("tls", .bool(config.api.tls != nil)), ("connections", .int(web.connections)), ("requests", .int(web.requests)),
+            ]))
+        }
+        return o
     }
 }
 
