@@ -42,7 +42,7 @@ final class RPCConnection {
         tcp.pointee.data = Unmanaged.passRetained(self).toOpaque()
         // A batch handed out a slice at a time lets this client's next messages in when it is done.
         session.resume = { [weak self] in self?.process() }
-        session.push = { [weak self] note in self?.push(note) ?? false }
+        session.push = { [weak self] note, highWater in self?.push(note, highWater: highWater) ?? false }
     }
 
     /// Where the search for the next newline resumes: bytes before it (past
@@ -199,14 +199,11 @@ final class RPCConnection {
         uv_stream_get_write_queue_size(stream(tcp)) > server.limits.writeHighWater
     }
 
-    /// Unsent bytes above which a notification is dropped rather than
-    /// queued: a subscriber that does not read falls behind, the host
-    /// does not grow.
-    static let pushHighWater = 1 << 20
-
-    /// Queues one notification unless the client is behind on reading.
-    func push(_ note: JSON) -> Bool {
-        guard !closed, output.count + uv_stream_get_write_queue_size(stream(tcp)) < RPCConnection.pushHighWater else { return false }
+    /// Queues one notification unless the client is behind on reading
+    /// (more than `highWater` bytes unsent): a subscriber that does not
+    /// read falls behind, the host does not grow.
+    func push(_ note: JSON, highWater: Int) -> Bool {
+        guard !closed, output.count + uv_stream_get_write_queue_size(stream(tcp)) < highWater else { return false }
         sendLine(note)
         return true
     }

@@ -14,10 +14,11 @@ public final class RPCSession {
     var busy = false
     var resume: (@LoopActor () -> Void)?
     /// Sends this session a notification unasked, when its transport can
-    /// (a TCP connection or a WebSocket; not an HTTP request). False when it
-    /// was not sent because the client is behind on reading (a producer
-    /// drops it and counts), or the connection is gone. Cleared on close.
-    var push: (@LoopActor (JSON) -> Bool)?
+    /// (a TCP connection or a WebSocket; not an HTTP request), unless the
+    /// client has more than `highWater` bytes still unread: false then (a
+    /// producer drops it and counts), or when the connection is gone.
+    /// Cleared on close.
+    var push: (@LoopActor (_ note: JSON, _ highWater: Int) -> Bool)?
 
     init(peer: String, loopback: Bool) {
         self.peer = peer

@@ -38,6 +38,14 @@ final class SubscriptionHub {
         }
     }
 
+    /// Unread bytes above which a subscriber gets no more notifications
+    /// until it catches up. Telemetry (coalesced, so nothing but
+    /// intermediate values is lost) stops well before the rest, so that a
+    /// client taking in a large fleet's telemetry as fast as it can still
+    /// gets every decision and event.
+    static let telemetryHighWater = 256 << 10
+    static let highWater = 1 << 20
+
     /// How often telemetry is flushed and `vpps` checked for changes (wall ms).
     static let tickMs: UInt64 = 100
     static let capacityEveryMs: Int64 = 2000
@@ -123,7 +131,7 @@ final class SubscriptionHub {
             if built == nil { built = params() }
             var p = built!
             p["dropped"] = .int(s.dropped)
-            if push(Self.note(topic, p)) { sent += 1 } else { s.dropped += 1 }
+            if push(Self.note(topic, p), Self.highWater) { sent += 1 } else { s.dropped += 1 }
         }
         if gone { changed() }
     }
@@ -148,7 +156,8 @@ final class SubscriptionHub {
                 }
             }
             // Behind on reading: keep coalescing, try again next tick.
-            guard push(Self.note(.telemetry, JSONObject([("samples", .array(samples)), ("dropped", .int(s.dropped))]))) else { continue }
+            guard push(Self.note(.telemetry, JSONObject([("samples", .array(samples)), ("dropped", .int(s.dropped))])),
+                       Self.telemetryHighWater) else { continue }
             sent += 1
             s.pending = [:]
             s.lastFlushMs = now

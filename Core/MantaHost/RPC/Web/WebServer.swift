@@ -21,9 +21,6 @@ public final class WebServer {
         var maxReplyBytes: Int
     }
 
-    /// Unsent bytes above which a notification to a WebSocket is dropped:
-    /// a slow browser misses throttled updates, the host does not grow.
-    static let pushHighWater = 1 << 20
     /// Messages a WebSocket may send while its batch is still being handed
     /// out; one more closes it.
     static let maxHeldMessages = 64
@@ -173,7 +170,7 @@ public final class WebServer {
 
     private func opened(_ conn: OpaquePointer) {
         let socket = Socket(conn: conn, session: session(conn))
-        socket.session.push = { [weak self, unowned socket] note in self?.push(socket, note) ?? false }
+        socket.session.push = { [weak self, unowned socket] note, highWater in self?.push(socket, note, highWater) ?? false }
         socket.session.resume = { [weak self, unowned socket] in self?.release(socket) }
         sockets[conn] = socket
     }
@@ -211,8 +208,8 @@ public final class WebServer {
         }
     }
 
-    private func push(_ socket: Socket, _ note: JSON) -> Bool {
-        guard socket.open, mw_ws_queued(socket.conn) < Self.pushHighWater else { return false }
+    private func push(_ socket: Socket, _ note: JSON, _ highWater: Int) -> Bool {
+        guard socket.open, mw_ws_queued(socket.conn) < highWater else { return false }
         var out: [UInt8] = []
         note.write(to: &out)
         return send(socket, out)
