@@ -40,7 +40,7 @@ public struct HostConfig: Sendable {
         public var maxBatch: Int
         public var maxReplyBytes: Int
         /// Each token's name and SHA-256: the host never keeps a token itself.
-        public var tokens: [(name: String, sha256: [UInt8])]
+        public var tokens: [APIToken]
         /// JSON-RPC over HTTP and WebSocket (and the console), when configured.
         public var http: HTTP?
         /// TLS for HTTP and WebSocket.

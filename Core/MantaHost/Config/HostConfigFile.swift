@@ -37,8 +37,9 @@ struct HostConfigFile: Decodable {
         var sha256: String?
         var tokenFile: String?
         var tokenEnv: String?
+        var role: RPCRole
 
-        enum CodingKeys: String, CodingKey { case name, token, sha256, tokenFile = "token_file", tokenEnv = "token_env" }
+        enum CodingKeys: String, CodingKey { case name, token, sha256, role, tokenFile = "token_file", tokenEnv = "token_env" }
     }
 
     struct Clock: Decodable {
@@ -118,7 +119,9 @@ extension HostConfig {
         self.path = path
         name = f.name
         store = f.store
-        let tokens = f.api.tokens.enumerated().compactMap { i, t in HostConfig.digest(t, at: "api.tokens[\(i)]", problems: &problems) }
+        let tokens = f.api.tokens.enumerated().compactMap { i, t in
+            HostConfig.digest(t, at: "api.tokens[\(i)]", problems: &problems).map { APIToken(name: $0.name, sha256: $0.sha256, role: t.role) }
+        }
         api = API(host: "127.0.0.1", port: 7420, maxMessageBytes: f.api.maxMessageBytes, maxConnections: f.api.maxConnections,
                   maxConnectionsPerPeer: f.api.maxConnectionsPerPeer, partialTimeoutMs: f.api.partialTimeoutMs,
                   idleTimeoutMs: f.api.idleTimeoutMs, maxBatch: f.api.maxBatch, maxReplyBytes: f.api.maxReplyBytes,

@@ -62,6 +62,8 @@ enum HostConfigSchema {
                                                "description": "a file holding the token (its first line)"],
                                 "token_env": ["type": "string", "minLength": 1, "maxLength": 256,
                                               "description": "an environment variable holding the token"],
+                                "role": ["enum": ["viewer", "operator", "admin"], "default": "admin",
+                                         "description": "what the token may do: viewer (read), operator (run the fleet), admin (run the host)"],
                             ],
                         ],
                     ],

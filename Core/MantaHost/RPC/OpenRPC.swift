@@ -17,8 +17,9 @@ enum OpenRPC {
                 ("name", .string(m.name)), ("summary", .string(m.summary)), ("paramStructure", "either"),
                 ("params", .array(params)), ("result", ["name": .string("\(m.name).result"), "schema": m.result]),
             ])
+            entry["x-role"] = .string(m.role.rawValue)
             if m.mutating {
-                entry["description"] = "Changes state: needs authorisation (auth.login when tokens are configured) and is recorded in the audit log."
+                entry["description"] = .string("Changes state: needs a token with the \(m.role.rawValue) role (auth.login, or a Bearer header over HTTP) when tokens are configured, and is recorded in the audit log.")
                 entry["x-mutating"] = true
             }
             return .object(entry)
@@ -28,7 +29,7 @@ enum OpenRPC {
             "info": [
                 "title": "Manta VPP host API",
                 "version": .string(version),
-                "description": "JSON-RPC 2.0, one message per line over TCP. Times are ms since the Unix epoch (UTC); interval times are interval ENDs; power in W (+ = export/discharge), prices in AUD/MWh.",
+                "description": "JSON-RPC 2.0: one message per line over TCP, POST /rpc over HTTP, one message per frame over the WebSocket /ws. Times are ms since the Unix epoch (UTC); interval times are interval ENDs; power in W (+ = export/discharge), prices in AUD/MWh.",
             ],
             "methods": .array(list),
         ]

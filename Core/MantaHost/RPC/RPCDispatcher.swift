@@ -12,14 +12,14 @@ import MantaJSON
 public final class RPCDispatcher {
     private(set) var methods: [String: RPCMethod] = [:]
     private(set) var order: [String] = []
-    private let tokens: [(name: String, sha256: [UInt8])]
+    private let tokens: [APIToken]
     private let auditLog: AuditLog
     private(set) var handled = 0
 
     /// Requests one batch may hold (api.max_batch).
     private let maxBatch: Int
 
-    init(tokens: [(name: String, sha256: [UInt8])], audit: AuditLog, maxBatch: Int = 1000) {
+    init(tokens: [APIToken], audit: AuditLog, maxBatch: Int = 1000) {
         self.tokens = tokens
         auditLog = audit
         self.maxBatch = maxBatch
@@ -125,7 +125,7 @@ public final class RPCDispatcher {
         // Authorisation comes before anything else about the call: an
         // unauthorised caller learns nothing from params checks, and its
         // attempt is on record whatever its params were.
-        if method.mutating, let denied = authorise(session) {
+        if method.mutating, let denied = authorise(session, for: method) {
             let given = request.params?.object.map(RPCDispatcher.redacted).map { JSON.object($0) } ?? request.params ?? .null
             let row = AuditRow(tMs: WallClock.nowMs(), principal: principal, peer: session.peer, method: method.name,
                                params: RPCDispatcher.auditText(given), outcome: "denied: \(denied)")
@@ -198,10 +198,14 @@ public final class RPCDispatcher {
         return .success(m.params.applyingDefaults(to: .object(object)).object ?? object)
     }
 
-    /// nil when the session may change state, else why not.
-    private func authorise(_ session: RPCSession) -> String? {
+    /// nil when the session may call `method` (a state-changing one), else why not.
+    private func authorise(_ session: RPCSession, for method: RPCMethod) -> String? {
         if tokens.isEmpty { return session.loopback ? nil : "no tokens are configured and the peer is not local" }
-        return session.principal == nil ? "call auth.login with an API token first" : nil
+        guard let principal = session.principal, let role = session.role else { return "call auth.login with an API token first" }
+        guard role >= method.role else {
+            return "\(method.name) needs the \(method.role.rawValue) role; token \(principal) is \(role.rawValue)"
+        }
+        return nil
     }
 
     /// Checks a token; sets the session's principal when it is valid.
@@ -210,9 +214,11 @@ public final class RPCDispatcher {
         let digest = TokenHash.digest(token)
         guard let match = tokens.first(where: { TokenHash.equal($0.sha256, digest) }) else {
             session.principal = nil
+            session.role = nil
             return false
         }
         session.principal = match.name
+        session.role = match.role
         return true
     }
 

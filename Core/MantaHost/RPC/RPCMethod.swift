@@ -4,8 +4,9 @@ import MantaJSON
 @LoopActor
 public final class RPCSession {
     public let peer: String
-    /// Set by auth.login: the token's name.
+    /// Set by auth.login: the token's name, and its role.
     public var principal: String?
+    public var role: RPCRole?
     /// Loopback peers may change state without a token when the host has
     /// no tokens configured.
     public let loopback: Bool
@@ -54,6 +55,11 @@ public struct RPCMethod: Sendable {
     public let result: JSON
     /// State-changing: needs authorisation and is written to the audit log.
     public let mutating: Bool
+    /// The role a token needs to call it (when tokens are configured).
+    public var role: RPCRole {
+        guard mutating else { return .viewer }
+        return RPCRole.adminMethods.contains(name) ? .admin : .operator
+    }
     public let handler: RPCHandler
 
     public init(_ name: String, _ summary: String, params: JSON, result: JSON, mutating: Bool = false,

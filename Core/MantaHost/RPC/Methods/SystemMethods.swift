@@ -132,8 +132,8 @@ struct SystemMethods {
                 }
                 if ok {
                     logins.succeeded(session.host)
-                    let principal = session.principal
-                    return audit.write(row("ok")) { respond(.success(["principal": .optional(principal)])) }
+                    let principal = session.principal, role = session.role?.rawValue
+                    return audit.write(row("ok")) { respond(.success(["principal": .optional(principal), "role": .optional(role)])) }
                 }
                 guard let note = logins.failed(session.host) else { return respond(.failure(.unauthorized("unknown token"))) }
                 audit.write(row("denied: \(note)")) { respond(.failure(.unauthorized("unknown token"))) }
