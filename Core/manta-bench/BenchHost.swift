@@ -9,13 +9,13 @@ final class BenchHost: @unchecked Sendable {
     let folder: String
     private let done = DispatchSemaphore(value: 0)
 
-    init(root: String, plugins: [JSON], vpps: [JSON] = [], store: JSON = [:]) throws {
+    init(root: String, plugins: [JSON], vpps: [JSON] = [], store: JSON = [:], api: JSON = ["listen": "127.0.0.1:0"]) throws {
         folder = NSTemporaryDirectory() + "manta-bench-\(UUID().uuidString.prefix(8))"
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
         var storeConfig = store.object ?? JSONObject()
         storeConfig["path"] = .string("\(folder)/manta.db")
         let config: JSON = [
-            "api": ["listen": "127.0.0.1:0"],
+            "api": api,
             "log": ["level": "warn"],
             "store": .object(storeConfig),
             "catalog": .string("\(root)/registry/catalog/points.json"),

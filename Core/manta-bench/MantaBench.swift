@@ -21,7 +21,7 @@ struct MantaBench: ParsableCommand {
     @Option(help: "Batteries in the fleet-dispatch run.")
     var batteries = 100_000
 
-    @Option(help: "Only these sections, comma-separated: abi, ingest, rpc, markets, timemachine, fcas, arena, devices, dispatch.")
+    @Option(help: "Only these sections, comma-separated: abi, ingest, rpc, web, markets, timemachine, fcas, arena, devices, dispatch.")
     var only: String?
 
     func run() throws {
@@ -44,6 +44,10 @@ struct MantaBench: ParsableCommand {
         if want("rpc") {
             print("JSON-RPC (\(requests) requests)...")
             try RPCBench.run(root: root, requests: requests, into: &report)
+        }
+        if want("web") {
+            print("JSON-RPC over HTTP and WebSocket fan-out...")
+            try WebBench.run(root: root, into: &report)
         }
         if want("markets") {
             print("Market files (parse speed)...")

@@ -16,6 +16,9 @@ struct Mantad: ParsableCommand {
     @Option(help: "Override api.listen, e.g. 127.0.0.1:0 for any free port.")
     var listen: String?
 
+    @Option(help: "Serve HTTP and WebSocket on this address (overrides api.http.listen), e.g. 127.0.0.1:0 for any free port.")
+    var httpListen: String?
+
     @Option(help: "Override store.path (the SQLite database).")
     var db: String?
 
@@ -47,6 +50,19 @@ struct Mantad: ParsableCommand {
                 try cfg.validateAPIExposure(field: "--listen")
             } catch {
                 logger.error("config", error.description)
+                throw ExitCode(2)
+            }
+        }
+        if let httpListen {
+            do {
+                try cfg.api.serveHTTP(on: httpListen)
+            } catch {
+                logger.error("config", "--http-listen: \(error)")
+                throw ExitCode(2)
+            }
+            let exposed = cfg.apiExposureProblems(host: cfg.api.http!.host, address: cfg.api.http!.address, field: "--http-listen")
+            if !exposed.isEmpty {
+                logger.error("config", exposed.joined(separator: "; "))
                 throw ExitCode(2)
             }
         }

@@ -175,7 +175,8 @@ class Example(Stops):
     def start(self, timeout=30):
         with open(self.log, "wb") as out:
             self.proc = subprocess.Popen([str(MANTAD), "--config", str(self.config), "--listen", "127.0.0.1:0",
-                                          "--db", str(self.db)], stdout=out, stderr=subprocess.STDOUT)
+                                          "--http-listen", "127.0.0.1:0", "--db", str(self.db)],
+                                         stdout=out, stderr=subprocess.STDOUT)
         deadline = time.time() + timeout
         while time.time() < deadline and self.port is None:
             m = re.search(r"serving JSON-RPC on [0-9.]+:(\d+)", self.log.read_text())
@@ -206,6 +207,7 @@ class Client:
         self.sock = socket.create_connection(("127.0.0.1", port), timeout=timeout)
         self.buf = b""
         self.next_id = 1
+        self.notifications = []
 
     def __enter__(self):
         return self
@@ -229,7 +231,21 @@ class Client:
         return line
 
     def recv(self):
-        return json.loads(self.read_line())
+        """The next response; notifications the host pushes (after `subscribe`) are kept aside."""
+        while True:
+            m = json.loads(self.read_line())
+            if isinstance(m, dict) and "method" in m and "id" not in m:
+                self.notifications.append(m)
+                continue
+            return m
+
+    def notification(self):
+        """The next notification the host pushed."""
+        while not self.notifications:
+            m = json.loads(self.read_line())
+            if isinstance(m, dict) and "method" in m and "id" not in m:
+                self.notifications.append(m)
+        return self.notifications.pop(0)
 
     def request(self, method, params=None, id=None):
         req = {"jsonrpc": "2.0", "method": method, "id": self.next_id if id is None else id}

@@ -144,7 +144,7 @@ def test_the_tcp_api_takes_subscriptions_too():
             assert c.result("subscribe", {"topics": ["dispatch"]})["topics"] == ["dispatch"]
             got = []
             while len(got) < 3:
-                m = c.recv()
+                m = c.notification()
                 if m.get("method") == "dispatch":
                     got.append(m["params"])
             assert [g["vpp"] for g in got] == ["vic"] * 3

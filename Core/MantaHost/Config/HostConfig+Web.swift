@@ -5,6 +5,10 @@ extension HostConfig {
     public struct HTTP: Sendable {
         public var host: String
         public var port: Int
+        public init(host: String, port: Int) {
+            self.host = host
+            self.port = port
+        }
         /// HOST:PORT as it is written back (an IPv6 host in brackets).
         public var address: String { host.contains(":") ? "[\(host)]:\(port)" : "\(host):\(port)" }
     }
@@ -44,5 +48,14 @@ extension HostConfig {
 extension HostConfigFile {
     struct HTTPFile: Decodable {
         var listen: String
+    }
+}
+
+extension HostConfig.API {
+    /// Serves HTTP and WebSocket on `address`, HOST:PORT as HostPort reads
+    /// it (as `mantad --http-listen` does).
+    public mutating func serveHTTP(on address: String) throws(HostPort.Invalid) {
+        let parsed = try HostPort.parse(address)
+        http = HostConfig.HTTP(host: parsed.host, port: parsed.port)
     }
 }

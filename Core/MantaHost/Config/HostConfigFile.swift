@@ -212,7 +212,7 @@ extension HostConfig {
         apiExposureProblems(host: api.host, address: api.address, field: field)
     }
 
-    func apiExposureProblems(host: String, address: String, field: String) -> [String] {
+    public func apiExposureProblems(host: String, address: String, field: String) -> [String] {
         guard api.tokens.isEmpty, !HostPort.isLoopback(host) else { return [] }
         return ["\(field): \(address) is reachable from other machines; set api.tokens, or listen on 127.0.0.1"]
     }

@@ -98,6 +98,12 @@ public final class HostRuntime: Sendable {
         }
     }
 
+    /// The port HTTP and WebSocket are served on, if they are.
+    public var httpPort: Int? {
+        let host = self.host
+        return EventLoop.shared.sync { host.web?.boundPort }
+    }
+
     /// The port the API listens on (useful with port 0).
     public var rpcPort: Int {
         let host = self.host
