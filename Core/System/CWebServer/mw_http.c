@@ -17,6 +17,7 @@ void mw_http_reset(struct mw_conn *c) {
     c->body = c->bearer = c->answer = NULL;
     c->body_len = c->answer_len = c->answer_sent = 0;
     c->reading = c->too_large = c->waiting = c->answer_ready = c->headers_sent = 0;
+    c->method[0] = 0;
     c->close_after = 0;
 }
 
@@ -44,11 +45,31 @@ int mw_http_request(struct mw_conn *c, const char *uri) {
     char *type;
     mw_http_reset(c);
     int post = lws_hdr_total_length(c->wsi, WSI_TOKEN_POST_URI) > 0;
-    if (strcmp(uri, "/rpc") != 0) {
+    int get = lws_hdr_total_length(c->wsi, WSI_TOKEN_GET_URI) > 0 || lws_hdr_total_length(c->wsi, WSI_TOKEN_HEAD_URI) > 0;
+    int rpc = strcmp(uri, "/rpc") == 0;
+    int one = strncmp(uri, "/rpc/", 5) == 0;
+    if (get && !rpc && !one) {
+        mw_server *s = c->server;
+        if (s->stopped) return -1;
+        c->waiting = 1;
+        c->shown = 1;
+        mw_deadline_cancel(c->wsi);
+        s->callbacks.on_get(s->callbacks.user, c, uri);
+        return 0;
+    }
+    if (!rpc && !one) {
         c->close_after = post;  /* its body, if any, is not read */
         return mw_http_refuse(c, 404, "no such path: JSON-RPC is POST /rpc, and a WebSocket on /ws");
     }
-    if (!post) return mw_http_refuse(c, 405, "JSON-RPC over HTTP is POST /rpc");
+    if (!post) return mw_http_refuse(c, 405, "JSON-RPC over HTTP is POST /rpc or POST /rpc/<method>");
+    if (one) {
+        size_t n = strlen(uri + 5);
+        if (n == 0 || n >= sizeof c->method) {
+            c->close_after = 1;
+            return mw_http_refuse(c, 404, "POST /rpc/<method> names a method of at most 127 bytes");
+        }
+        memcpy(c->method, uri + 5, n + 1);
+    }
     c->close_after = 1;  /* until the body has been read whole */
     type = header(c, WSI_TOKEN_HTTP_CONTENT_TYPE);
     /* Only application/json: a cross-site form cannot send it without the
@@ -96,7 +117,7 @@ int mw_http_body_done(struct mw_conn *c) {
     c->waiting = 1;
     c->shown = 1;
     mw_deadline_cancel(c->wsi);
-    s->callbacks.on_rpc(s->callbacks.user, c, c->body ? c->body : "", c->body_len, c->bearer);
+    s->callbacks.on_rpc(s->callbacks.user, c, c->method[0] ? c->method : NULL, c->body ? c->body : "", c->body_len, c->bearer);
     free(c->body);
     c->body = NULL;
     c->body_len = 0;

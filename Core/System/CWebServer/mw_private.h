@@ -64,6 +64,7 @@ struct mw_conn {
     char *body;
     size_t body_len;
     char *bearer;
+    char method[128];  /* POST /rpc/<method>, or empty */
     int status;
     const char *content_type;
     char *answer;

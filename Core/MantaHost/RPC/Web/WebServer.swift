@@ -65,11 +65,13 @@ public final class WebServer {
                           idle_timeout_s: Int32(max(1, (limits.idleTimeoutMs + 999) / 1000)))
         var callbacks = mw_callbacks()
         callbacks.user = Unmanaged.passUnretained(self).toOpaque()
-        callbacks.on_rpc = { user, conn, body, len, bearer in
+        callbacks.on_rpc = { user, conn, method, body, len, bearer in
             LoopActor.assumeIsolated {
-                WebServer.of(user).rpc(conn!, UnsafeRawBufferPointer(start: body, count: len), bearer: bearer.map { String(cString: $0) })
+                WebServer.of(user).rpc(conn!, method: method.map { String(cString: $0) }, UnsafeRawBufferPointer(start: body, count: len),
+                                       bearer: bearer.map { String(cString: $0) })
             }
         }
+        callbacks.on_get = { user, conn, path in LoopActor.assumeIsolated { WebServer.of(user).get(conn!, String(cString: path!)) } }
         callbacks.on_ws_open = { user, conn in LoopActor.assumeIsolated { WebServer.of(user).opened(conn!) } }
         callbacks.on_ws_message = { user, conn, message, len in
             LoopActor.assumeIsolated { WebServer.of(user).message(conn!, UnsafeRawBufferPointer(start: message, count: len)) }
@@ -116,19 +118,55 @@ public final class WebServer {
 
     // MARK: HTTP
 
-    private func rpc(_ conn: OpaquePointer, _ body: UnsafeRawBufferPointer, bearer: String?) {
+    private func rpc(_ conn: OpaquePointer, method: String?, _ body: UnsafeRawBufferPointer, bearer: String?) {
         requests += 1
         let socket = Socket(conn: conn, session: session(conn))
         sockets[conn] = socket
         if let bearer, let refusal = authenticate(bearer, socket.session) {
             return answer(socket, status: 401, RPCEnvelope.response(id: .null, .failure(refusal)))
         }
+        if let method { return route(socket, method, body) }
         dispatcher.handle(body, session: socket.session) { [weak self] response in
             guard let self, socket.open else { return }
             // JSON-RPC over HTTP: any JSON-RPC answer, errors included, is 200;
             // a message of notifications only has none (204).
             guard let response else { return answer(socket, status: 204, nil) }
             answer(socket, status: 200, response)
+        }
+    }
+
+    /// POST /rpc/<method>: the body is the params; 200 with the result, or
+    /// the error with the status OpenAPI.status gives.
+    private func route(_ socket: Socket, _ method: String, _ body: UnsafeRawBufferPointer) {
+        var request = JSONObject([("jsonrpc", "2.0"), ("id", 1), ("method", .string(method))])
+        if body.contains(where: { $0 != 0x20 && $0 != 0x0A && $0 != 0x0D && $0 != 0x09 }) {
+            do { request["params"] = try JSON.parse(body) } catch {
+                return answer(socket, status: 400, ["error": ["code": -32700, "message": .string("Parse error: \(error.description)")]])
+            }
+        }
+        var bytes: [UInt8] = []
+        JSON.object(request).write(to: &bytes)
+        bytes.withUnsafeBytes { raw in
+            dispatcher.handle(raw, session: socket.session) { [weak self] response in
+                guard let self, socket.open, let response = response?.object else { return }
+                if let result = response["result"] { return answer(socket, status: 200, result) }
+                let code = Int(response["error"]?.object?["code"]?.integer ?? -32603)
+                answer(socket, status: OpenAPI.status(ofError: code), ["error": response["error"] ?? .null])
+            }
+        }
+    }
+
+    /// GET: the OpenAPI document, and an index at `/`.
+    private func get(_ conn: OpaquePointer, _ path: String) {
+        requests += 1
+        let socket = Socket(conn: conn, session: session(conn))
+        switch path {
+        case "/openapi.json":
+            answer(socket, status: 200, OpenAPI.document(dispatcher.allMethods, version: HostRuntime.version))
+        case "/":
+            answer(socket, status: 200, ["jsonrpc": "/rpc", "routes": "/rpc/<method>", "websocket": "/ws", "openapi": "/openapi.json"])
+        default:
+            answer(socket, status: 404, ["error": ["code": -32601, "message": .string("no such path: \(path) (JSON-RPC is POST /rpc or /rpc/<method>, the WebSocket /ws, OpenAPI /openapi.json)")]])
         }
     }
 

@@ -3,11 +3,13 @@
  * host's own libuv loop, through libwebsockets (Debian's libwebsockets-dev,
  * whose libuv event library joins a loop it does not own).
  *
- * The server knows two routes: POST /rpc (one JSON-RPC message a request:
- * a call, a notification or a batch) and /ws (a WebSocket whose every text
- * message is one JSON-RPC message, and over which the host may push
- * notifications). What the messages mean is the host's business; this file
- * moves bytes, bounds them and keeps the connections.
+ * The server knows three kinds of route: POST /rpc (one JSON-RPC message a
+ * request: a call, a notification or a batch) and POST /rpc/<method> (the
+ * params of one call of <method>), /ws (a WebSocket whose every text message
+ * is one JSON-RPC message, and over which the host may push notifications),
+ * and GET of any other path (the host answers or refuses). What the
+ * messages mean is the host's business; this file moves bytes, bounds them
+ * and keeps the connections.
  *
  * Threads: every function here is [loop]: it may be called only on the
  * thread running the uv_loop_t given to mw_server_start, and every callback
@@ -60,10 +62,14 @@ typedef struct mw_tls {
 /** The host's side. `user` is passed back to each callback. */
 typedef struct mw_callbacks {
     void *user;
-    /** A POST /rpc body arrived whole (`body`, `len`; borrowed). `bearer` is
+    /** A POST /rpc body arrived whole (`body`, `len`; borrowed). `method` is
+     *  the <method> of POST /rpc/<method>, or NULL for POST /rpc. `bearer` is
      *  the token of an "Authorization: Bearer" header, or NULL. Answer with
      *  mw_http_answer, during the callback or later. */
-    void (*on_rpc)(void *user, mw_conn *conn, const char *body, size_t len, const char *bearer);
+    void (*on_rpc)(void *user, mw_conn *conn, const char *method, const char *body, size_t len, const char *bearer);
+    /** A GET (or HEAD) of `path` (borrowed; without its query). Answer with
+     *  mw_http_answer (404 for what the host does not serve). */
+    void (*on_get)(void *user, mw_conn *conn, const char *path);
     /** A WebSocket on /ws is open. */
     void (*on_ws_open)(void *user, mw_conn *conn);
     /** One whole WebSocket message (reassembled from its fragments). */
