@@ -5,6 +5,8 @@ extension HostConfig {
     public struct HTTP: Sendable {
         public var host: String
         public var port: Int
+        /// How long a browser session (`POST /login`) lasts.
+        public var sessionTTLMs: Int64 = 28_800_000
         public init(host: String, port: Int) {
             self.host = host
             self.port = port
@@ -23,7 +25,9 @@ extension HostConfig {
         guard let f else { return nil }
         do {
             let parsed = try HostPort.parse(f.listen)
-            return HTTP(host: parsed.host, port: parsed.port)
+            var http = HTTP(host: parsed.host, port: parsed.port)
+            http.sessionTTLMs = f.sessionTTLs * 1000
+            return http
         } catch {
             problems.append("api.http.listen: \(error)")
             return nil
@@ -48,6 +52,9 @@ extension HostConfig {
 extension HostConfigFile {
     struct HTTPFile: Decodable {
         var listen: String
+        var sessionTTLs: Int64
+
+        enum CodingKeys: String, CodingKey { case listen, sessionTTLs = "session_ttl_s" }
     }
 }
 
@@ -56,6 +63,8 @@ extension HostConfig.API {
     /// it (as `mantad --http-listen` does).
     public mutating func serveHTTP(on address: String) throws(HostPort.Invalid) {
         let parsed = try HostPort.parse(address)
+        let ttl = http?.sessionTTLMs
         http = HostConfig.HTTP(host: parsed.host, port: parsed.port)
+        if let ttl { http?.sessionTTLMs = ttl }
     }
 }

@@ -41,7 +41,11 @@ enum HostConfigSchema {
                     "http": [
                         "type": "object", "additionalProperties": false,
                         "description": "JSON-RPC over HTTP (POST /rpc) and WebSocket (/ws); absent: not served",
-                        "properties": ["listen": ["type": "string", "default": "127.0.0.1:7480"]],
+                        "properties": [
+                            "listen": ["type": "string", "default": "127.0.0.1:7480"],
+                            "session_ttl_s": ["type": "integer", "minimum": 1, "maximum": 604_800, "default": 28_800,
+                                              "description": "how long a browser session (POST /login) lasts"],
+                        ],
                     ],
                     "tls": [
                         "type": "object", "additionalProperties": false, "required": ["cert", "key"],

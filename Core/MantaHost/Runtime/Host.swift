@@ -162,7 +162,8 @@ final class Host {
         web = api.http == nil ? nil
             : WebServer(dispatcher: dispatcher, logins: logins, audit: audit,
                         limits: .init(maxMessageBytes: api.maxMessageBytes, maxConnections: api.maxConnections,
-                                      idleTimeoutMs: api.idleTimeoutMs, maxReplyBytes: api.maxReplyBytes), logger: logger)
+                                      idleTimeoutMs: api.idleTimeoutMs, maxReplyBytes: api.maxReplyBytes),
+                        sessionTTLMs: api.http?.sessionTTLMs ?? 28_800_000, logger: logger)
         hub = SubscriptionHub(registry: registry, catalog: catalog)
         callbacks = PluginCallbacks(clock: clock, logger: logger, catalog: catalog, plugins: plugins, ingest: ingest,
                                     prices: priceIntake, devices: devices, timers: timers, events: events,

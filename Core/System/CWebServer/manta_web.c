@@ -169,7 +169,12 @@ static int callback(struct lws *wsi, enum lws_callback_reasons reason, void *use
         mw_touch(c);
         if (s->stopped) return -1;
         c->shown = 1;
-        if (s->callbacks.on_ws_open) s->callbacks.on_ws_open(s->callbacks.user, c);
+        {
+            mw_request r;
+            mw_http_headers(c, "/ws", &r);
+            if (s->callbacks.on_ws_open) s->callbacks.on_ws_open(s->callbacks.user, c, &r);
+            mw_http_reset(c);  /* the headers were for the callback only */
+        }
         break;
     case LWS_CALLBACK_RECEIVE:
         return mw_ws_receive(c, in, len);

@@ -12,12 +12,16 @@
 
 void mw_http_reset(struct mw_conn *c) {
     free(c->body);
-    free(c->bearer);
     free(c->answer);
-    c->body = c->bearer = c->answer = NULL;
+    free(c->path);
+    free(c->bearer);
+    free(c->cookie);
+    free(c->origin);
+    free(c->host);
+    free(c->set_cookie);
+    c->body = c->answer = c->path = c->bearer = c->cookie = c->origin = c->host = c->set_cookie = NULL;
     c->body_len = c->answer_len = c->answer_sent = 0;
     c->reading = c->too_large = c->waiting = c->answer_ready = c->headers_sent = 0;
-    c->method[0] = 0;
     c->close_after = 0;
 }
 
@@ -38,54 +42,57 @@ int mw_http_refuse(struct mw_conn *c, int status, const char *message) {
     int n = snprintf(body, sizeof body,
                      "{\"jsonrpc\":\"2.0\",\"id\":null,\"error\":{\"code\":-32600,\"message\":\"%s\"}}", message);
     c->waiting = 1;
-    return mw_http_answer(c, status, NULL, body, (size_t)n) == 0 ? 0 : -1;
+    return mw_http_answer(c, status, NULL, NULL, body, (size_t)n) == 0 ? 0 : -1;
+}
+
+void mw_http_headers(struct mw_conn *c, const char *path, mw_request *r) {
+    free(c->path);
+    free(c->bearer);
+    free(c->cookie);
+    free(c->origin);
+    free(c->host);
+    c->path = strdup(path);
+    char *auth = header(c, WSI_TOKEN_HTTP_AUTHORIZATION);
+    c->bearer = auth && strncmp(auth, "Bearer ", 7) == 0 ? strdup(auth + 7) : NULL;
+    free(auth);
+    c->cookie = header(c, WSI_TOKEN_HTTP_COOKIE);
+    c->origin = header(c, WSI_TOKEN_ORIGIN);
+    c->host = header(c, WSI_TOKEN_HOST);
+    r->path = c->path;
+    r->bearer = c->bearer;
+    r->cookie = c->cookie;
+    r->origin = c->origin;
+    r->host = c->host;
 }
 
 int mw_http_request(struct mw_conn *c, const char *uri) {
-    char *type;
+    mw_server *s = c->server;
+    mw_request r;
     mw_http_reset(c);
     int post = lws_hdr_total_length(c->wsi, WSI_TOKEN_POST_URI) > 0;
     int get = lws_hdr_total_length(c->wsi, WSI_TOKEN_GET_URI) > 0 || lws_hdr_total_length(c->wsi, WSI_TOKEN_HEAD_URI) > 0;
-    int rpc = strcmp(uri, "/rpc") == 0;
-    int one = strncmp(uri, "/rpc/", 5) == 0;
-    if (get && !rpc && !one) {
-        mw_server *s = c->server;
+    if (get) {
         if (s->stopped) return -1;
+        mw_http_headers(c, uri, &r);
         c->waiting = 1;
         c->shown = 1;
         mw_deadline_cancel(c->wsi);
-        s->callbacks.on_get(s->callbacks.user, c, uri);
+        s->callbacks.on_get(s->callbacks.user, c, &r);
         return 0;
     }
-    if (!rpc && !one) {
-        c->close_after = post;  /* its body, if any, is not read */
-        return mw_http_refuse(c, 404, "no such path: JSON-RPC is POST /rpc, and a WebSocket on /ws");
-    }
-    if (!post) return mw_http_refuse(c, 405, "JSON-RPC over HTTP is POST /rpc or POST /rpc/<method>");
-    if (one) {
-        size_t n = strlen(uri + 5);
-        if (n == 0 || n >= sizeof c->method) {
-            c->close_after = 1;
-            return mw_http_refuse(c, 404, "POST /rpc/<method> names a method of at most 127 bytes");
-        }
-        memcpy(c->method, uri + 5, n + 1);
-    }
-    c->close_after = 1;  /* until the body has been read whole */
-    type = header(c, WSI_TOKEN_HTTP_CONTENT_TYPE);
+    c->close_after = 1;  /* its body, if any, is not read unless it is a POST taken below */
+    if (!post) return mw_http_refuse(c, 405, "the host answers GET and POST only");
+    char *type = header(c, WSI_TOKEN_HTTP_CONTENT_TYPE);
     /* Only application/json: a cross-site form cannot send it without the
      * browser asking first, so no page elsewhere can post calls here. */
     int json = type && strncmp(type, "application/json", 16) == 0;
     free(type);
     if (!json) return mw_http_refuse(c, 415, "the body must be Content-Type: application/json");
     char *length = header(c, WSI_TOKEN_HTTP_CONTENT_LENGTH);
-    int over = length && strtoull(length, NULL, 10) > c->server->limits.max_message_bytes;
+    int over = length && strtoull(length, NULL, 10) > s->limits.max_message_bytes;
     free(length);
     if (over) return mw_http_refuse(c, 413, "the body is over api.max_message_bytes");
-    char *auth = header(c, WSI_TOKEN_HTTP_AUTHORIZATION);
-    if (auth && strncmp(auth, "Bearer ", 7) == 0) {
-        c->bearer = strdup(auth + 7);
-    }
-    free(auth);
+    mw_http_headers(c, uri, &r);
     c->reading = 1;
     return 0;
 }
@@ -117,17 +124,20 @@ int mw_http_body_done(struct mw_conn *c) {
     c->waiting = 1;
     c->shown = 1;
     mw_deadline_cancel(c->wsi);
-    s->callbacks.on_rpc(s->callbacks.user, c, c->method[0] ? c->method : NULL, c->body ? c->body : "", c->body_len, c->bearer);
+    mw_request r = {c->path, c->bearer, c->cookie, c->origin, c->host};
+    s->callbacks.on_post(s->callbacks.user, c, &r, c->body ? c->body : "", c->body_len);
     free(c->body);
     c->body = NULL;
     c->body_len = 0;
     return 0;
 }
 
-int mw_http_answer(mw_conn *c, int status, const char *content_type, const char *body, size_t len) {
+int mw_http_answer(mw_conn *c, int status, const char *content_type, const char *set_cookie, const char *body, size_t len) {
     if (!c->waiting || c->closing) return -1;
     char *copy = malloc(len ? len : 1);
     if (!copy) return -1;
+    free(c->set_cookie);
+    c->set_cookie = set_cookie ? strdup(set_cookie) : NULL;
     if (len) memcpy(copy, body, len);
     c->waiting = 0;
     c->status = status;
@@ -151,6 +161,10 @@ static int write_headers(struct mw_conn *c) {
         return -1;
     if (c->status == 405 &&
         lws_add_http_header_by_name(c->wsi, (const unsigned char *)"allow:", (const unsigned char *)"POST", 4, &p, end))
+        return -1;
+    if (c->set_cookie &&
+        lws_add_http_header_by_name(c->wsi, (const unsigned char *)"set-cookie:", (const unsigned char *)c->set_cookie,
+                                    (int)strlen(c->set_cookie), &p, end))
         return -1;
     if (c->close_after &&
         lws_add_http_header_by_name(c->wsi, (const unsigned char *)"connection:", (const unsigned char *)"close", 5, &p, end))

@@ -63,9 +63,10 @@ struct mw_conn {
     int close_after;   /* close instead of keeping alive after the answer */
     char *body;
     size_t body_len;
-    char *bearer;
-    char method[128];  /* POST /rpc/<method>, or empty */
+    /* The request's headers the host is shown (mw_request), owned here. */
+    char *path, *bearer, *cookie, *origin, *host;
     int status;
+    char *set_cookie;
     const char *content_type;
     char *answer;
     size_t answer_len;
@@ -94,6 +95,8 @@ int mw_http_writable(struct mw_conn *c);
  * host never sees: a wrong path or method, a body too large. */
 int mw_http_refuse(struct mw_conn *c, int status, const char *message);
 void mw_http_reset(struct mw_conn *c);
+/* Copies the headers the host is shown into `c` and points `r` at them. */
+void mw_http_headers(struct mw_conn *c, const char *path, mw_request *r);
 
 /* mw_ws.c */
 int mw_ws_receive(struct mw_conn *c, const void *in, size_t len);

@@ -3,7 +3,9 @@ import MantaIO
 import MantaJSON
 
 /// JSON-RPC over HTTP (`POST /rpc`) and WebSocket (`/ws`) on the host's
-/// loop, through libwebsockets (the C side is Core/System/CWebServer).
+/// loop, through libwebsockets (the C side is Core/System/CWebServer). This
+/// file keeps the connections and the WebSockets; WebServer+HTTP.swift
+/// routes the HTTP requests.
 ///
 /// The same dispatcher as the TCP API answers, so methods, errors, batches
 /// and authorisation are the same. An HTTP request is a session of its own:
@@ -12,7 +14,7 @@ import MantaJSON
 /// life, like a TCP connection: auth.login on it, and `subscribe` pushes
 /// notifications to it.
 @LoopActor
-public final class WebServer {
+final class WebServer {
     struct Limits: Sendable {
         var maxMessageBytes: Int
         var maxConnections: Int
@@ -25,19 +27,36 @@ public final class WebServer {
     /// out; one more closes it.
     static let maxHeldMessages = 64
 
-    private let dispatcher: RPCDispatcher
-    private let logins: LoginGuard
-    private let audit: AuditLog
-    private let limits: Limits
+    let dispatcher: RPCDispatcher
+    let logins: LoginGuard
+    let audit: AuditLog
+    let limits: Limits
     private let logger: Logger
     private var server: OpaquePointer?
     private(set) var boundPort = 0
     /// Each connection the host has seen and not yet seen close.
-    private var sockets: [OpaquePointer: Socket] = [:]
-    private(set) var requests = 0
+    var sockets: [OpaquePointer: Socket] = [:]
+    var requests = 0
+
+    /// A request's headers, copied out of the C server's.
+    struct Request {
+        var path: String
+        var bearer: String?
+        var cookie: String?
+        var origin: String?
+        var host: String?
+
+        init(_ r: mw_request) {
+            path = r.path.map { String(cString: $0) } ?? "/"
+            bearer = r.bearer.map { String(cString: $0) }
+            cookie = r.cookie.map { String(cString: $0) }
+            origin = r.origin.map { String(cString: $0) }
+            host = r.host.map { String(cString: $0) }
+        }
+    }
 
     /// One connection: an HTTP request waiting for its answer, or a WebSocket.
-    private final class Socket {
+    final class Socket {
         let conn: OpaquePointer
         let session: RPCSession
         var open = true
@@ -49,7 +68,13 @@ public final class WebServer {
         }
     }
 
-    init(dispatcher: RPCDispatcher, logins: LoginGuard, audit: AuditLog, limits: Limits, logger: Logger) {
+    /// Browser sessions (`POST /login`).
+    let sessions: BrowserSessions
+    /// Served over TLS: cookies are Secure.
+    private(set) var secure = false
+
+    init(dispatcher: RPCDispatcher, logins: LoginGuard, audit: AuditLog, limits: Limits, sessionTTLMs: Int64, logger: Logger) {
+        sessions = BrowserSessions(ttlMs: sessionTTLMs)
         self.dispatcher = dispatcher
         self.logins = logins
         self.audit = audit
@@ -65,14 +90,17 @@ public final class WebServer {
                           idle_timeout_s: Int32(max(1, (limits.idleTimeoutMs + 999) / 1000)))
         var callbacks = mw_callbacks()
         callbacks.user = Unmanaged.passUnretained(self).toOpaque()
-        callbacks.on_rpc = { user, conn, method, body, len, bearer in
+        callbacks.on_post = { user, conn, request, body, len in
             LoopActor.assumeIsolated {
-                WebServer.of(user).rpc(conn!, method: method.map { String(cString: $0) }, UnsafeRawBufferPointer(start: body, count: len),
-                                       bearer: bearer.map { String(cString: $0) })
+                WebServer.of(user).post(conn!, Request(request!.pointee), UnsafeRawBufferPointer(start: body, count: len))
             }
         }
-        callbacks.on_get = { user, conn, path in LoopActor.assumeIsolated { WebServer.of(user).get(conn!, String(cString: path!)) } }
-        callbacks.on_ws_open = { user, conn in LoopActor.assumeIsolated { WebServer.of(user).opened(conn!) } }
+        callbacks.on_get = { user, conn, request in
+            LoopActor.assumeIsolated { WebServer.of(user).get(conn!, Request(request!.pointee)) }
+        }
+        callbacks.on_ws_open = { user, conn, request in
+            LoopActor.assumeIsolated { WebServer.of(user).opened(conn!, Request(request!.pointee)) }
+        }
         callbacks.on_ws_message = { user, conn, message, len in
             LoopActor.assumeIsolated { WebServer.of(user).message(conn!, UnsafeRawBufferPointer(start: message, count: len)) }
         }
@@ -91,6 +119,7 @@ public final class WebServer {
         }
         guard let started else { throw RPCError.internalError(String(decoding: error.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)) }
         server = started
+        secure = tls != nil
         boundPort = Int(mw_server_port(started))
     }
 
@@ -110,104 +139,21 @@ public final class WebServer {
         mw_server_stop(s)
     }
 
-    private func session(_ conn: OpaquePointer) -> RPCSession {
+    func session(_ conn: OpaquePointer) -> RPCSession {
         let peer = String(cString: mw_peer(conn))
         let host = peer.hasPrefix("[") ? String(peer.dropFirst().prefix(while: { $0 != "]" })) : String(peer.prefix(while: { $0 != ":" }))
         return RPCSession(peer: peer, loopback: HostConfig.isLoopback(host) || host == "::ffff:127.0.0.1")
     }
 
-    // MARK: HTTP
-
-    private func rpc(_ conn: OpaquePointer, method: String?, _ body: UnsafeRawBufferPointer, bearer: String?) {
-        requests += 1
-        let socket = Socket(conn: conn, session: session(conn))
-        sockets[conn] = socket
-        if let bearer, let refusal = authenticate(bearer, socket.session) {
-            return answer(socket, status: 401, RPCEnvelope.response(id: .null, .failure(refusal)))
-        }
-        if let method { return route(socket, method, body) }
-        dispatcher.handle(body, session: socket.session) { [weak self] response in
-            guard let self, socket.open else { return }
-            // JSON-RPC over HTTP: any JSON-RPC answer, errors included, is 200;
-            // a message of notifications only has none (204).
-            guard let response else { return answer(socket, status: 204, nil) }
-            answer(socket, status: 200, response)
-        }
-    }
-
-    /// POST /rpc/<method>: the body is the params; 200 with the result, or
-    /// the error with the status OpenAPI.status gives.
-    private func route(_ socket: Socket, _ method: String, _ body: UnsafeRawBufferPointer) {
-        var request = JSONObject([("jsonrpc", "2.0"), ("id", 1), ("method", .string(method))])
-        if body.contains(where: { $0 != 0x20 && $0 != 0x0A && $0 != 0x0D && $0 != 0x09 }) {
-            do { request["params"] = try JSON.parse(body) } catch {
-                return answer(socket, status: 400, ["error": ["code": -32700, "message": .string("Parse error: \(error.description)")]])
-            }
-        }
-        var bytes: [UInt8] = []
-        JSON.object(request).write(to: &bytes)
-        bytes.withUnsafeBytes { raw in
-            dispatcher.handle(raw, session: socket.session) { [weak self] response in
-                guard let self, socket.open, let response = response?.object else { return }
-                if let result = response["result"] { return answer(socket, status: 200, result) }
-                let code = Int(response["error"]?.object?["code"]?.integer ?? -32603)
-                answer(socket, status: OpenAPI.status(ofError: code), ["error": response["error"] ?? .null])
-            }
-        }
-    }
-
-    /// GET: the OpenAPI document, and an index at `/`.
-    private func get(_ conn: OpaquePointer, _ path: String) {
-        requests += 1
-        let socket = Socket(conn: conn, session: session(conn))
-        switch path {
-        case "/openapi.json":
-            answer(socket, status: 200, OpenAPI.document(dispatcher.allMethods, version: HostRuntime.version))
-        case "/":
-            answer(socket, status: 200, ["jsonrpc": "/rpc", "routes": "/rpc/<method>", "websocket": "/ws", "openapi": "/openapi.json"])
-        default:
-            answer(socket, status: 404, ["error": ["code": -32601, "message": .string("no such path: \(path) (JSON-RPC is POST /rpc or /rpc/<method>, the WebSocket /ws, OpenAPI /openapi.json)")]])
-        }
-    }
-
-    private func answer(_ socket: Socket, status: Int32, _ value: JSON?) {
-        var bytes: [UInt8] = []
-        if let value { value.write(to: &bytes) }
-        if bytes.count > limits.maxReplyBytes, let value {
-            let size = bytes.count
-            bytes.removeAll()
-            RPCEnvelope.response(id: value.object?["id"] ?? .null, .failure(.tooLarge(
-                "the reply would be \(size) bytes; the limit is \(limits.maxReplyBytes) (api.max_reply_bytes): ask for less")))
-                .write(to: &bytes)
-        }
-        if sockets[socket.conn] === socket { sockets[socket.conn] = nil }
-        socket.open = false
-        _ = bytes.withUnsafeBufferPointer { b in
-            b.withMemoryRebound(to: CChar.self) { mw_http_answer(socket.conn, status, nil, $0.baseAddress, $0.count) }
-        }
-    }
-
-    /// nil when `token` names a token; else why not. A wrong token counts
-    /// against the peer as a failed auth.login does, and is audited the same.
-    private func authenticate(_ token: String, _ session: RPCSession) -> RPCError? {
-        if let wait = logins.wait(session.host) {
-            return .unauthorized("too many failed logins from \(session.host): try again in \(wait) ms")
-        }
-        if dispatcher.login(session, token: token) {
-            logins.succeeded(session.host)
-            return nil
-        }
-        if let note = logins.failed(session.host) {
-            audit.write(AuditRow(tMs: WallClock.nowMs(), principal: "anonymous", peer: session.peer, method: "http.bearer",
-                                 params: "{}", outcome: "denied: \(note)")) {}
-        }
-        return .unauthorized("unknown token in the Authorization header")
-    }
-
     // MARK: WebSocket
 
-    private func opened(_ conn: OpaquePointer) {
+    private func opened(_ conn: OpaquePointer, _ request: Request) {
         let socket = Socket(conn: conn, session: session(conn))
+        // A browser's session cookie authorises its WebSocket, from this host's own pages only.
+        if sameOrigin(request), let e = sessions.find(cookie: request.cookie) {
+            socket.session.principal = e.principal
+            socket.session.role = e.role
+        }
         socket.session.push = { [weak self, unowned socket] note, highWater in self?.push(socket, note, highWater) ?? false }
         socket.session.resume = { [weak self, unowned socket] in self?.release(socket) }
         sockets[conn] = socket

@@ -3,13 +3,11 @@
  * host's own libuv loop, through libwebsockets (Debian's libwebsockets-dev,
  * whose libuv event library joins a loop it does not own).
  *
- * The server knows three kinds of route: POST /rpc (one JSON-RPC message a
- * request: a call, a notification or a batch) and POST /rpc/<method> (the
- * params of one call of <method>), /ws (a WebSocket whose every text message
- * is one JSON-RPC message, and over which the host may push notifications),
- * and GET of any other path (the host answers or refuses). What the
- * messages mean is the host's business; this file moves bytes, bounds them
- * and keeps the connections.
+ * The server hands the host three things: POST requests with their JSON
+ * bodies (Content-Type: application/json only), GET and HEAD requests, and
+ * WebSockets on /ws (every text message one JSON-RPC message; the host may
+ * push notifications). Routing, and what the messages mean, are the host's
+ * business; this file moves bytes, bounds them and keeps the connections.
  *
  * Threads: every function here is [loop]: it may be called only on the
  * thread running the uv_loop_t given to mw_server_start, and every callback
@@ -59,19 +57,27 @@ typedef struct mw_tls {
     const char *key_path;
 } mw_tls;
 
+/** What the host needs of a request's headers; each NULL when absent. All
+ *  borrowed for the callback. */
+typedef struct mw_request {
+    const char *path;    /**< without its query */
+    const char *bearer;  /**< the token of "Authorization: Bearer <token>" */
+    const char *cookie;  /**< the Cookie header */
+    const char *origin;  /**< the Origin header (browsers send it cross-site) */
+    const char *host;    /**< the Host header */
+} mw_request;
+
 /** The host's side. `user` is passed back to each callback. */
 typedef struct mw_callbacks {
     void *user;
-    /** A POST /rpc body arrived whole (`body`, `len`; borrowed). `method` is
-     *  the <method> of POST /rpc/<method>, or NULL for POST /rpc. `bearer` is
-     *  the token of an "Authorization: Bearer" header, or NULL. Answer with
+    /** A POST's body arrived whole (`body`, `len`; borrowed). Answer with
      *  mw_http_answer, during the callback or later. */
-    void (*on_rpc)(void *user, mw_conn *conn, const char *method, const char *body, size_t len, const char *bearer);
-    /** A GET (or HEAD) of `path` (borrowed; without its query). Answer with
-     *  mw_http_answer (404 for what the host does not serve). */
-    void (*on_get)(void *user, mw_conn *conn, const char *path);
-    /** A WebSocket on /ws is open. */
-    void (*on_ws_open)(void *user, mw_conn *conn);
+    void (*on_post)(void *user, mw_conn *conn, const mw_request *request, const char *body, size_t len);
+    /** A GET (or HEAD). Answer with mw_http_answer (404 for what the host
+     *  does not serve). */
+    void (*on_get)(void *user, mw_conn *conn, const mw_request *request);
+    /** A WebSocket on /ws is open; `request` is its upgrade request's. */
+    void (*on_ws_open)(void *user, mw_conn *conn, const mw_request *request);
     /** One whole WebSocket message (reassembled from its fragments). */
     void (*on_ws_message)(void *user, mw_conn *conn, const char *message, size_t len);
     /** The connection is gone; `conn` is invalid after this returns. Called
@@ -103,13 +109,13 @@ int mw_server_connections(const mw_server *server);
 void mw_server_stop(mw_server *server);
 
 /**
- * [loop] Answers the request on_rpc showed: `status` (200, 401, 413...),
- * `content_type` (NULL: application/json) and a body (copied; may be 0
- * bytes). The body is written a slice per writable turn, so a large answer
+ * [loop] Answers the request on_post or on_get showed: `status` (200, 401,
+ * 413...), `content_type` (NULL: application/json), a Set-Cookie value
+ * (NULL: none) and a body (copied; may be 0 bytes). The body is written a slice per writable turn, so a large answer
  * never holds the loop. Returns 0, or -1 if the connection is not waiting
  * for an answer.
  */
-int mw_http_answer(mw_conn *conn, int status, const char *content_type, const char *body, size_t len);
+int mw_http_answer(mw_conn *conn, int status, const char *content_type, const char *set_cookie, const char *body, size_t len);
 
 /**
  * [loop] Queues one text message on a WebSocket (copied), written in
