@@ -70,6 +70,15 @@ def base_config(**overrides):
     return config
 
 
+def rss_mb(pid):
+    """A process's resident memory now, MB."""
+    with open(f"/proc/{pid}/status") as f:
+        for line in f:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+    return 0
+
+
 def rpc_error(h, method, params):
     """The error object of a call that must fail."""
     with h.client() as c:

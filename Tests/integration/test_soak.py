@@ -11,17 +11,9 @@ import socket
 import threading
 import time
 
-from conftest import Client, Mantad, base_config, needs_data
+from conftest import Client, Mantad, base_config, needs_data, rss_mb
 
 SECONDS = 12
-
-
-def rss_mb(pid):
-    with open(f"/proc/{pid}/status") as f:
-        for line in f:
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1]) / 1024
-    return 0
 
 
 def abuse(port, stop):

@@ -3,12 +3,11 @@ TCP API, checked against what the host records (dispatch.history, the price file
 events.list, vpps.capacity), telemetry throttled and filtered, and a subscriber that stops
 reading costing the host nothing."""
 import json
-import resource
 import time
 
 import websocket
 
-from conftest import Client, Mantad, base_config, file_rrp, needs_data
+from conftest import Client, Mantad, base_config, file_rrp, needs_data, rss_mb
 
 pytestmark = needs_data
 
@@ -148,14 +147,6 @@ def test_the_tcp_api_takes_subscriptions_too():
                 if m.get("method") == "dispatch":
                     got.append(m["params"])
             assert [g["vpp"] for g in got] == ["vic"] * 3
-
-
-def rss_mb(pid):
-    with open(f"/proc/{pid}/status") as f:
-        for line in f:
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1]) / 1024
-    return 0
 
 
 def test_a_subscriber_that_stops_reading_costs_the_host_nothing():
