@@ -36,13 +36,12 @@ final class RPCConnection {
     init(tcp: UnsafeMutablePointer<uv_tcp_t>, server: RPCServer, peer: String) {
         self.tcp = tcp
         self.server = server
-        let host = peer.hasPrefix("[") ? String(peer.dropFirst().prefix(while: { $0 != "]" })) : String(peer.prefix(while: { $0 != ":" }))
-        peerHost = host
-        session = RPCSession(peer: peer, loopback: HostConfig.isLoopback(host) || host == "::ffff:127.0.0.1")
+        session = RPCSession(connectedFrom: peer)
+        peerHost = session.host
         tcp.pointee.data = Unmanaged.passRetained(self).toOpaque()
         // A batch handed out a slice at a time lets this client's next messages in when it is done.
         session.resume = { [weak self] in self?.process() }
-        session.push = { [weak self] note, highWater in self?.push(note, highWater: highWater) ?? false }
+        session.push = { [weak self] highWater, note in self?.push(highWater: highWater, note) ?? false }
     }
 
     /// Where the search for the next newline resumes: bytes before it (past
@@ -202,9 +201,10 @@ final class RPCConnection {
     /// Queues one notification unless the client is behind on reading
     /// (more than `highWater` bytes unsent): a subscriber that does not
     /// read falls behind, the host does not grow.
-    func push(_ note: JSON, highWater: Int) -> Bool {
+    func push(highWater: Int, _ note: () -> [UInt8]) -> Bool {
         guard !closed, output.count + uv_stream_get_write_queue_size(stream(tcp)) < highWater else { return false }
-        sendLine(note)
+        output.append(contentsOf: note())
+        queued()
         return true
     }
 
@@ -222,6 +222,13 @@ final class RPCConnection {
             RPCEnvelope.response(id: id, .failure(.tooLarge(
                 "the reply would be \(output.count - before) bytes or more; the limit is \(cap) (api.max_reply_bytes): ask for less"))).write(to: &output)
         }
+        queued()
+    }
+
+    /// Ends the line just appended to `output` and sends it, or closes a
+    /// client that has let more than api.max_reply_bytes pile up.
+    private func queued() {
+        let cap = server.limits.maxReplyBytes
         output.append(0x0A)
         if output.count + uv_stream_get_write_queue_size(stream(tcp)) > cap {
             server.logger.warn("api", "\(session.peer): closing: \(cap) bytes of replies queued and not read (api.max_reply_bytes)")

@@ -1,3 +1,4 @@
+import MantaIO
 import MantaJSON
 
 /// Who is calling, over which connection.
@@ -17,17 +18,29 @@ public final class RPCSession {
     /// Sends this session a notification unasked, when its transport can
     /// (a TCP connection or a WebSocket; not an HTTP request), unless the
     /// client has more than `highWater` bytes still unread: false then (a
-    /// producer drops it and counts), or when the connection is gone.
-    /// Cleared on close.
-    var push: (@LoopActor (_ note: JSON, _ highWater: Int) -> Bool)?
+    /// producer drops it and counts), or when the connection is gone. The
+    /// notification's JSON text is asked of `note` only when it will be
+    /// sent: a subscriber behind on reading costs no serialising. Cleared
+    /// on close.
+    var push: (@LoopActor (_ highWater: Int, _ note: () -> [UInt8]) -> Bool)?
+
+    /// The peer's address without its port.
+    public let host: String
 
     init(peer: String, loopback: Bool) {
         self.peer = peer
         self.loopback = loopback
+        host = Self.host(of: peer)
     }
 
-    /// The peer's address without its port.
-    public var host: String {
+    /// A session for a connection from `peer` ("HOST:PORT" or "[V6]:PORT"):
+    /// loopback when the host part names this machine (IPv4-mapped too).
+    convenience init(connectedFrom peer: String) {
+        let host = Self.host(of: peer)
+        self.init(peer: peer, loopback: HostPort.isLoopback(host) || host == "::ffff:127.0.0.1")
+    }
+
+    private nonisolated static func host(of peer: String) -> String {
         peer.hasPrefix("[") ? String(peer.dropFirst().prefix(while: { $0 != "]" })) : String(peer.prefix(while: { $0 != ":" }))
     }
 }

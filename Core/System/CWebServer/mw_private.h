@@ -7,6 +7,8 @@
 #define MW_PRIVATE_H
 
 #include <libwebsockets.h>
+#include <stdlib.h>
+#include <string.h>
 
 #include "manta_web.h"
 
@@ -85,6 +87,19 @@ struct mw_conn {
 /* manta_web.c: (re)starts or stops the socket's request deadline. */
 void mw_deadline_arm(struct lws *wsi);
 void mw_deadline_cancel(struct lws *wsi);
+
+/* Appends `len` bytes to the heap buffer `*buf` of `*buf_len` bytes and
+ * keeps it NUL-terminated (the JSON parser reads to its length, the NUL is
+ * for logging). 0, or -1 when out of memory (the buffer is unchanged). */
+static inline int mw_append(char **buf, size_t *buf_len, const void *in, size_t len) {
+    char *grown = realloc(*buf, *buf_len + len + 1);
+    if (!grown) return -1;
+    memcpy(grown + *buf_len, in, len);
+    *buf = grown;
+    *buf_len += len;
+    grown[*buf_len] = 0;
+    return 0;
+}
 
 /* mw_http.c */
 int mw_http_request(struct mw_conn *c, const char *uri);

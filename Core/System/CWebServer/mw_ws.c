@@ -35,12 +35,7 @@ int mw_ws_receive(struct mw_conn *c, const void *in, size_t len) {
         lws_close_reason(c->wsi, LWS_CLOSE_STATUS_MESSAGE_TOO_LARGE, (unsigned char *)why, sizeof why - 1);
         return -1;
     }
-    char *grown = realloc(c->rx, c->rx_len + len + 1);
-    if (!grown) return -1;
-    c->rx = grown;
-    memcpy(c->rx + c->rx_len, in, len);
-    c->rx_len += len;
-    c->rx[c->rx_len] = 0;
+    if (mw_append(&c->rx, &c->rx_len, in, len)) return -1;
     if (!lws_is_final_fragment(c->wsi) || lws_remaining_packet_payload(c->wsi)) return 0;
     /* Hand the message over, then forget it: the host copies what it keeps. */
     char *message = c->rx;

@@ -119,25 +119,46 @@ final class SubscriptionHub {
     }
 
     /// Sends a notification of `topic` to each follower; `params` is built
-    /// only when someone follows.
+    /// only when someone follows and can take it, and written once for all
+    /// the followers that have dropped as many (usually all of them: none).
     func publish(_ topic: Topic, _ params: @autoclosure () -> JSONObject) {
         var built: JSONObject?
+        var written: [Int: [UInt8]] = [:]
         var gone = false
         for s in subscribers.values where s.topics.contains(topic) {
             guard let push = s.session?.push else {
                 gone = true
                 continue
             }
-            if built == nil { built = params() }
-            var p = built!
-            p["dropped"] = .int(s.dropped)
-            if push(Self.note(topic, p), Self.highWater) { sent += 1 } else { s.dropped += 1 }
+            let sent = push(Self.highWater) {
+                if let bytes = written[s.dropped] { return bytes }
+                if built == nil { built = params() }
+                let bytes = Self.note(topic, built!, dropped: s.dropped)
+                written[s.dropped] = bytes
+                return bytes
+            }
+            if sent { self.sent += 1 } else { s.dropped += 1 }
         }
         if gone { changed() }
     }
 
-    private static func note(_ topic: Topic, _ params: JSONObject) -> JSON {
-        ["jsonrpc": "2.0", "method": .string(topic.rawValue), "params": .object(params)]
+    private static func note(_ topic: Topic, _ params: JSONObject, dropped: Int) -> [UInt8] {
+        var p = params
+        p["dropped"] = .int(dropped)
+        var bytes: [UInt8] = []
+        JSON.object(JSONObject([("jsonrpc", "2.0"), ("method", .string(topic.rawValue)), ("params", .object(p))])).write(to: &bytes)
+        return bytes
+    }
+
+    private static func samples(_ pending: [String: [String: (Double, Int64)]]) -> [JSON] {
+        var samples: [JSON] = []
+        for (device, points) in pending.sorted(by: { $0.key < $1.key }) {
+            for (point, v) in points.sorted(by: { $0.key < $1.key }) {
+                samples.append(.object(JSONObject([("device", .string(device)), ("point", .string(point)),
+                                                    ("value", v.0.isFinite ? .number(v.0) : .null)] + timeFields("t", v.1))))
+            }
+        }
+        return samples
     }
 
     private func tick() {
@@ -148,16 +169,9 @@ final class SubscriptionHub {
                 gone = true
                 continue
             }
-            var samples: [JSON] = []
-            for (device, points) in s.pending.sorted(by: { $0.key < $1.key }) {
-                for (point, v) in points.sorted(by: { $0.key < $1.key }) {
-                    samples.append(.object(JSONObject([("device", .string(device)), ("point", .string(point)),
-                                                        ("value", v.0.isFinite ? .number(v.0) : .null)] + timeFields("t", v.1))))
-                }
-            }
             // Behind on reading: keep coalescing, try again next tick.
-            guard push(Self.note(.telemetry, JSONObject([("samples", .array(samples)), ("dropped", .int(s.dropped))])),
-                       Self.telemetryHighWater) else { continue }
+            guard push(Self.telemetryHighWater, { Self.note(.telemetry, JSONObject([("samples", .array(Self.samples(s.pending)))]),
+                                                           dropped: s.dropped) }) else { continue }
             sent += 1
             s.pending = [:]
             s.lastFlushMs = now

@@ -140,9 +140,7 @@ final class WebServer {
     }
 
     func session(_ conn: OpaquePointer) -> RPCSession {
-        let peer = String(cString: mw_peer(conn))
-        let host = peer.hasPrefix("[") ? String(peer.dropFirst().prefix(while: { $0 != "]" })) : String(peer.prefix(while: { $0 != ":" }))
-        return RPCSession(peer: peer, loopback: HostConfig.isLoopback(host) || host == "::ffff:127.0.0.1")
+        RPCSession(connectedFrom: String(cString: mw_peer(conn)))
     }
 
     // MARK: WebSocket
@@ -154,7 +152,7 @@ final class WebServer {
             socket.session.principal = e.principal
             socket.session.role = e.role
         }
-        socket.session.push = { [weak self, unowned socket] note, highWater in self?.push(socket, note, highWater) ?? false }
+        socket.session.push = { [weak self, unowned socket] highWater, note in self?.push(socket, highWater, note) ?? false }
         socket.session.resume = { [weak self, unowned socket] in self?.release(socket) }
         sockets[conn] = socket
     }
@@ -192,11 +190,9 @@ final class WebServer {
         }
     }
 
-    private func push(_ socket: Socket, _ note: JSON, _ highWater: Int) -> Bool {
+    private func push(_ socket: Socket, _ highWater: Int, _ note: () -> [UInt8]) -> Bool {
         guard socket.open, mw_ws_queued(socket.conn) < highWater else { return false }
-        var out: [UInt8] = []
-        note.write(to: &out)
-        return send(socket, out)
+        return send(socket, note())
     }
 
     private func send(_ socket: Socket, _ bytes: [UInt8]) -> Bool {
