@@ -2,7 +2,7 @@
 SWIFT ?= swift
 CONFIG ?= examples/quickstart/manta.json
 
-.PHONY: run test build deps bench clean
+.PHONY: run test build deps bench screenshots clean
 
 deps:
 	@scripts/install-deps
@@ -10,8 +10,10 @@ deps:
 build: deps
 	$(SWIFT) build
 
-# The quickstart: 36 simulated VIC1 homes trading a real day, 300x faster.
+# The quickstart: 36 simulated VIC1 homes trading a real day, 300x faster,
+# with the operator console at http://127.0.0.1:7480/ (mantad prints it).
 run: build
+	@echo "make run: the console will be at http://127.0.0.1:7480/ (JSON-RPC on 127.0.0.1:7420)"
 	.build/debug/mantad --config $(CONFIG)
 
 # Every test: Swift unit and integration tests, then the Python tests that
@@ -26,6 +28,13 @@ bench:
 	@scripts/install-deps --test
 	$(SWIFT) build -c release
 	.build/release/manta-bench --out BENCHMARKS.md
+
+# Each console page on the quickstart fleet, in headless Chromium, for the
+# docs (docs/console/*.png), and each page's time to first render.
+screenshots:
+	@scripts/install-deps --test
+	$(SWIFT) build
+	python3 scripts/console_screenshots.py --out docs/console
 
 clean:
 	rm -rf .build var

@@ -87,9 +87,11 @@ let package = Package(
                                .product(name: "DequeModule", package: "swift-collections")],
                 path: "Core/MantaEngine"),
 
-        // Layer 5: the host.
+        // Layer 5: the host, and the operator console's pages it serves
+        // (plain HTML, CSS and JavaScript modules, compiled into mantad).
+        .target(name: "MantaConsole", path: "Core/MantaConsole", resources: [.embedInCode("Assets")]),
         .target(name: "MantaHost",
-                dependencies: ["CLibUV", "CSQLite", "COpenSSL", "CWebServer", "CLinux", "MantaSDK", "MantaABI", "MantaJSON", "MantaIO",
+                dependencies: ["CLibUV", "CSQLite", "COpenSSL", "CWebServer", "CLinux", "MantaConsole", "MantaSDK", "MantaABI", "MantaJSON", "MantaIO",
                                "MantaModel", "MantaMarket", "MantaMarketFiles", "MantaEngine", "MantaText", "MantaFetch",
                                .product(name: "DequeModule", package: "swift-collections")],
                 path: "Core/MantaHost"),

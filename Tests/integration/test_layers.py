@@ -24,7 +24,8 @@ ALLOWED = {
     "MantaFetch": {"CCurl", "CZlib"},
     "MantaModbus": {"MantaIO", "MantaJSON", "MantaText"},
     "MantaModbusSim": {"MantaIO", "MantaModbus"},
-    "MantaHost": {"CLibUV", "CSQLite", "COpenSSL", "CWebServer", "CLinux", "MantaSDK", "MantaABI", "MantaJSON", "MantaIO", "MantaModel",
+    "MantaConsole": set(),
+    "MantaHost": {"CLibUV", "CSQLite", "COpenSSL", "CWebServer", "CLinux", "MantaConsole", "MantaSDK", "MantaABI", "MantaJSON", "MantaIO", "MantaModel",
                   "MantaMarket", "MantaMarketFiles", "MantaEngine", "MantaText", "MantaFetch", "DequeModule"},
     "MantaTools": {"MantaHost", "MantaEngine", "MantaIO", "MantaJSON", "MantaMarket", "MantaText"},
 }

@@ -19,6 +19,9 @@ public final class RPCDispatcher {
     /// Requests one batch may hold (api.max_batch).
     private let maxBatch: Int
 
+    /// The host asks for tokens (else loopback peers need none).
+    var tokensConfigured: Bool { !tokens.isEmpty }
+
     init(tokens: [APIToken], audit: AuditLog, maxBatch: Int = 1000) {
         self.tokens = tokens
         auditLog = audit

@@ -217,6 +217,7 @@ final class Host {
             BacktestMethods(tasks: backtests, configPath: config.path, pluginDirs: config.pluginDirs,
                             libraryDirs: config.libraryDirs, dataRoots: DataRoots(config.dataRoots), clock: clock).methods,
             ArenaMethods(vpps: vpps).methods,
+            RuleMethods().methods,
             FCASMethods(verification: verification, vpps: vpps).methods,
             SettlementMethods(reader: reader, store: store, vpps: vpps, registry: registry, run: run).methods,
             TradingMethods(bids: bids, risk: risk, vpps: vpps, members: members, responses: responses, reader: reader, store: store,
@@ -301,7 +302,7 @@ final class Host {
         logger.info("host", "mantad \(HostRuntime.version) serving JSON-RPC on \(config.api.host):\(server.boundPort)")
         if let web, let http = config.api.http {
             let scheme = config.api.tls == nil ? "http" : "https"
-            logger.info("host", "serving HTTP on \(scheme)://\(HostConfig.HTTP(host: http.host, port: web.boundPort).address)/ (POST /rpc, WebSocket /ws)")
+            logger.info("host", "serving HTTP on \(scheme)://\(HostConfig.HTTP(host: http.host, port: web.boundPort).address)/ (the console at /, POST /rpc, WebSocket /ws)")
         }
         return nil
     }

@@ -105,13 +105,7 @@ int mw_http_body(struct mw_conn *c, const void *in, size_t len) {
         c->body = NULL;
         return 0;
     }
-    char *grown = realloc(c->body, c->body_len + len + 1);
-    if (!grown) return -1;
-    c->body = grown;
-    memcpy(c->body + c->body_len, in, len);
-    c->body_len += len;
-    c->body[c->body_len] = 0;
-    return 0;
+    return mw_append(&c->body, &c->body_len, in, len);
 }
 
 int mw_http_body_done(struct mw_conn *c) {
@@ -153,11 +147,22 @@ int mw_http_answer(mw_conn *c, int status, const char *content_type, const char 
 
 static int write_headers(struct mw_conn *c) {
     unsigned char *start = c->server->scratch + LWS_PRE, *p = start, *end = start + MW_SLICE;
-    if (lws_add_http_common_headers(c->wsi, (unsigned int)c->status, c->content_type, c->answer_len, &p, end)) return -1;
+    /* A 204 has no body, so no type either. */
+    const char *type = c->status == 204 ? NULL : c->content_type;
+    if (lws_add_http_common_headers(c->wsi, (unsigned int)c->status, type, c->answer_len, &p, end)) return -1;
     if (lws_add_http_header_by_name(c->wsi, (const unsigned char *)"cache-control:", (const unsigned char *)"no-store", 8, &p, end))
         return -1;
     if (lws_add_http_header_by_name(c->wsi, (const unsigned char *)"x-content-type-options:", (const unsigned char *)"nosniff", 7,
                                     &p, end))
+        return -1;
+    /* The console's page runs only its own scripts and talks only to this host. */
+    static const char csp[] = "default-src 'self'; img-src 'self' data:; connect-src 'self'; frame-ancestors 'none'; "
+                              "form-action 'self'; base-uri 'none'";
+    if (type && strncmp(type, "text/html", 9) == 0 &&
+        (lws_add_http_header_by_name(c->wsi, (const unsigned char *)"content-security-policy:", (const unsigned char *)csp,
+                                     (int)sizeof csp - 1, &p, end) ||
+         lws_add_http_header_by_name(c->wsi, (const unsigned char *)"referrer-policy:", (const unsigned char *)"no-referrer", 11,
+                                     &p, end)))
         return -1;
     if (c->status == 405 &&
         lws_add_http_header_by_name(c->wsi, (const unsigned char *)"allow:", (const unsigned char *)"POST", 4, &p, end))

@@ -1,10 +1,12 @@
 import CWebServer
+import MantaConsole
 import MantaIO
 import MantaJSON
 
 /// The HTTP routes: `POST /rpc` (any JSON-RPC message), `POST /rpc/<method>`
 /// (a method's params as the body), `POST /login` and `POST /logout`
-/// (browser sessions), `GET /openapi.json` and `GET /`.
+/// (browser sessions), `GET /openapi.json`, `GET /session`, and the
+/// console's files at `GET /` and `GET /<file>`.
 extension WebServer {
     func post(_ conn: OpaquePointer, _ request: Request, _ body: UnsafeRawBufferPointer) {
         requests += 1
@@ -32,16 +34,18 @@ extension WebServer {
 
     static let entryPoints = "JSON-RPC is POST /rpc or /rpc/<method>, the WebSocket /ws, OpenAPI /openapi.json"
 
-    /// GET: the OpenAPI document, and an index at `/`.
+    /// GET: the OpenAPI document, who the browser's session is, and the console.
     func get(_ conn: OpaquePointer, _ request: Request) {
         requests += 1
         let socket = Socket(conn: conn, session: session(conn))
         switch request.path {
         case "/openapi.json":
             answer(socket, status: 200, OpenAPI.document(dispatcher.allMethods, version: HostRuntime.version))
-        case "/":
-            answer(socket, status: 200, ["jsonrpc": "/rpc", "routes": "/rpc/<method>", "websocket": "/ws", "openapi": "/openapi.json",
-                                         "login": "/login", "logout": "/logout"])
+        case "/session":
+            answer(socket, status: 200, whoami(socket.session, request))
+        case let p where ConsoleAssets.asset(p) != nil:
+            let asset = ConsoleAssets.asset(p)!
+            send(socket, status: 200, contentType: asset.contentType, asset.bytes)
         case let p where p == "/rpc" || p.hasPrefix("/rpc/") || p == "/login" || p == "/logout":
             answer(socket, status: 405, Self.error(-32600, "\(p) takes POST (\(Self.entryPoints))"))
         default:
@@ -124,6 +128,15 @@ extension WebServer {
         answer(socket, status: 200, ["logged_out": .bool(ended)], setCookie: sessions.setCookie(nil, secure: secure))
     }
 
+    /// GET /session: who the request speaks for, and whether the host asks
+    /// for a login at all (not when it has no tokens and the peer is local).
+    private func whoami(_ session: RPCSession, _ request: Request) -> JSON {
+        let refusal = authorise(session, request)
+        let open = dispatcher.tokensConfigured == false && session.loopback
+        return ["principal": session.principal.map(JSON.string) ?? .null, "role": session.role.map { .string($0.rawValue) } ?? .null,
+                "login_required": .bool(!open), "refused": refusal.map { .string($0.message) } ?? .null]
+    }
+
     func answer(_ socket: Socket, status: Int32, _ value: JSON?, setCookie: String? = nil) {
         var bytes: [UInt8] = []
         if let value { value.write(to: &bytes) }
@@ -134,12 +147,18 @@ extension WebServer {
                 "the reply would be \(size) bytes; the limit is \(limits.maxReplyBytes) (api.max_reply_bytes): ask for less")))
                 .write(to: &bytes)
         }
+        send(socket, status: status, contentType: nil, bytes, setCookie: setCookie)
+    }
+
+    /// Hands the answer to the C server (nil type: JSON); the socket is done.
+    private func send(_ socket: Socket, status: Int32, contentType: String?, _ bytes: [UInt8], setCookie: String? = nil) {
         if sockets[socket.conn] === socket { sockets[socket.conn] = nil }
         socket.open = false
         _ = bytes.withUnsafeBufferPointer { b in
             b.withMemoryRebound(to: CChar.self) { body in
-                if let setCookie { return setCookie.withCString { mw_http_answer(socket.conn, status, nil, $0, body.baseAddress, body.count) } }
-                return mw_http_answer(socket.conn, status, nil, nil, body.baseAddress, body.count)
+                withOptionalCString(contentType) { type in
+                    withOptionalCString(setCookie) { mw_http_answer(socket.conn, status, type, $0, body.baseAddress, body.count) }
+                }
             }
         }
     }
@@ -160,4 +179,9 @@ extension WebServer {
         }
         return .unauthorized("unknown token \(given)")
     }
+}
+
+private func withOptionalCString<R>(_ s: String?, _ body: (UnsafePointer<CChar>?) -> R) -> R {
+    guard let s else { return body(nil) }
+    return s.withCString(body)
 }
