@@ -87,3 +87,37 @@ def test_a_token_without_a_role_is_an_admin_as_before_roles_and_a_bad_role_is_na
         raise AssertionError("a config with role root started")
     except RuntimeError as failed:
         assert "api.tokens[0].role" in str(failed)
+
+
+def test_without_anonymous_reads_every_read_needs_a_viewer_token_and_refusals_are_audited():
+    config = base_config()
+    config["api"] = dict(config["api"], http={"listen": "127.0.0.1:0"}, anonymous_reads=False,
+                         tokens=[{"name": f"{r}-1", "token": t, "role": r} for r, t in TOKENS.items()])
+    with Mantad(config) as h:
+        h.start()
+        with Client(h.port) as anonymous:
+            r = anonymous.request("vpps.list")
+            assert r["error"]["code"] == -32001 and "auth.login" in r["error"]["message"]
+            assert anonymous.request("subscribe", {"topics": ["dispatch"]})["error"]["code"] == -32001
+            # What anyone needs to find the API and log in stays open.
+            assert len(anonymous.result("rpc.discover")["methods"]) > 40
+            assert anonymous.result("auth.login", {"token": TOKENS["viewer"]})["role"] == "viewer"
+            assert anonymous.result("vpps.list")[0]["id"] == "vic"
+        conn = http.client.HTTPConnection("127.0.0.1", h.http_port, timeout=10)
+        body = json.dumps({"jsonrpc": "2.0", "id": 1, "method": "host.info"})
+        conn.request("POST", "/rpc", body=body, headers={"Content-Type": "application/json"})
+        assert json.loads(conn.getresponse().read())["error"]["code"] == -32001
+        conn.request("POST", "/rpc", body=body, headers={"Content-Type": "application/json", "Authorization": f"Bearer {TOKENS['viewer']}"})
+        assert json.loads(conn.getresponse().read())["result"]["name"]
+        time.sleep(0.3)
+        rows = sqlite3.connect(h.db).execute("SELECT principal, method, outcome FROM audit_log").fetchall()
+        assert ("anonymous", "vpps.list", "denied: call auth.login with an API token first") in rows \
+            or ("local", "vpps.list", "denied: call auth.login with an API token first") in rows
+    # It needs tokens: with none nobody could read.
+    config["api"].pop("tokens")
+    bad = Mantad(config)
+    try:
+        bad.start()
+        raise AssertionError("anonymous_reads false without tokens started")
+    except RuntimeError as failed:
+        assert "api.anonymous_reads" in str(failed)

@@ -41,6 +41,9 @@ public struct HostConfig: Sendable {
         public var maxReplyBytes: Int
         /// Each token's name and SHA-256: the host never keeps a token itself.
         public var tokens: [APIToken]
+        /// With tokens: read methods answer callers that have not logged in.
+        /// False: every method but rpc.discover and auth.login needs a token.
+        public var anonymousReads = true
         /// JSON-RPC over HTTP and WebSocket (and the console), when configured.
         public var http: HTTP?
         /// TLS for HTTP and WebSocket.

@@ -19,6 +19,7 @@ struct HostConfigFile: Decodable {
         var maxBatch: Int
         var maxReplyBytes: Int
         var tokens: [Token]
+        var anonymousReads: Bool
         var http: HTTPFile?
         var tls: HostConfig.TLS?
 
@@ -27,7 +28,7 @@ struct HostConfigFile: Decodable {
             case maxMessageBytes = "max_message_bytes", maxConnections = "max_connections"
             case maxConnectionsPerPeer = "max_connections_per_peer"
             case partialTimeoutMs = "partial_timeout_ms", idleTimeoutMs = "idle_timeout_ms"
-            case maxBatch = "max_batch", maxReplyBytes = "max_reply_bytes"
+            case maxBatch = "max_batch", maxReplyBytes = "max_reply_bytes", anonymousReads = "anonymous_reads"
         }
     }
 
@@ -126,6 +127,10 @@ extension HostConfig {
                   maxConnectionsPerPeer: f.api.maxConnectionsPerPeer, partialTimeoutMs: f.api.partialTimeoutMs,
                   idleTimeoutMs: f.api.idleTimeoutMs, maxBatch: f.api.maxBatch, maxReplyBytes: f.api.maxReplyBytes,
                   tokens: tokens)
+        api.anonymousReads = f.api.anonymousReads
+        if !f.api.anonymousReads, f.api.tokens.isEmpty {
+            problems.append("api.anonymous_reads: false needs api.tokens (with none, nobody could read)")
+        }
         api.http = HostConfig.http(f.api.http, problems: &problems)
         api.tls = HostConfig.tls(f.api.tls, problems: &problems)
         clock = .realtime

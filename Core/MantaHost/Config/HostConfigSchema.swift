@@ -38,6 +38,8 @@ enum HostConfigSchema {
                                   "description": "requests one batch may hold; a longer batch is answered with one -32600"],
                     "max_reply_bytes": ["type": "integer", "minimum": 65536, "maximum": 1_073_741_824, "default": 67_108_864,
                                         "description": "replies one connection may have queued, and the largest one reply"],
+                    "anonymous_reads": ["type": "boolean", "default": true,
+                                        "description": "with tokens set, whether read methods answer without one (false: a viewer token at least)"],
                     "http": [
                         "type": "object", "additionalProperties": false,
                         "description": "JSON-RPC over HTTP (POST /rpc) and WebSocket (/ws); absent: not served",

@@ -22,8 +22,14 @@ public final class RPCDispatcher {
     /// The host asks for tokens (else loopback peers need none).
     var tokensConfigured: Bool { !tokens.isEmpty }
 
-    init(tokens: [APIToken], audit: AuditLog, maxBatch: Int = 1000) {
+    /// Read methods answer without a token (when tokens are configured).
+    let anonymousReads: Bool
+    /// What anyone may call, to learn the API and to log in.
+    static let openMethods: Set<String> = ["rpc.discover", "auth.login"]
+
+    init(tokens: [APIToken], audit: AuditLog, maxBatch: Int = 1000, anonymousReads: Bool = true) {
         self.tokens = tokens
+        self.anonymousReads = anonymousReads
         auditLog = audit
         self.maxBatch = maxBatch
     }
@@ -128,7 +134,8 @@ public final class RPCDispatcher {
         // Authorisation comes before anything else about the call: an
         // unauthorised caller learns nothing from params checks, and its
         // attempt is on record whatever its params were.
-        if method.mutating, let denied = authorise(session, for: method) {
+        let gated = method.mutating || (!anonymousReads && !Self.openMethods.contains(method.name))
+        if gated, let denied = authorise(session, for: method) {
             let given = request.params?.object.map(RPCDispatcher.redacted).map { JSON.object($0) } ?? request.params ?? .null
             let row = AuditRow(tMs: WallClock.nowMs(), principal: principal, peer: session.peer, method: method.name,
                                params: RPCDispatcher.auditText(given), outcome: "denied: \(denied)")

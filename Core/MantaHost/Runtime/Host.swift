@@ -153,7 +153,7 @@ final class Host {
         backtests = try BacktestTasks(reader: reader, store: store, events: events, catalog: catalog, logger: logger)
         audit = AuditLog(store: store, logger: logger)
         let api = config.api
-        dispatcher = RPCDispatcher(tokens: api.tokens, audit: audit, maxBatch: api.maxBatch)
+        dispatcher = RPCDispatcher(tokens: api.tokens, audit: audit, maxBatch: api.maxBatch, anonymousReads: api.anonymousReads)
         server = RPCServer(dispatcher: dispatcher,
                            limits: .init(maxMessageBytes: api.maxMessageBytes, maxConnections: api.maxConnections,
                                          partialTimeoutMs: api.partialTimeoutMs, idleTimeoutMs: api.idleTimeoutMs,
