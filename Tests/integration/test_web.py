@@ -95,6 +95,16 @@ def test_what_is_not_a_json_rpc_post_is_refused_with_a_status(web):
     # A form post (what a page on another site could send without asking) is not JSON-RPC.
     status, _, answer = post(web.http_port, b"method=host.shutdown", {"Content-Type": "application/x-www-form-urlencoded"})
     assert status == 415 and "application/json" in answer["error"]["message"]
+    # A POST with no length would never be complete: 411 at once, not a wait for the deadline.
+    raw = socket.create_connection(("127.0.0.1", web.http_port), timeout=5)
+    raw.sendall(b"POST /rpc HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n\r\n")
+    assert raw.recv(4096).startswith(b"HTTP/1.1 411")
+    raw.close()
+    # A WebSocket handshake anywhere but /ws is answered 404, not dropped.
+    for path in ("/elsewhere", "/rpc", "/ws2"):
+        with pytest.raises(websocket.WebSocketBadStatusException) as refused:
+            websocket.create_connection(f"ws://127.0.0.1:{web.http_port}{path}", timeout=5)
+        assert refused.value.status_code == 404 and b"/ws" in refused.value.resp_body
     assert tcp(web, {"jsonrpc": "2.0", "id": 1, "method": "host.info"})["result"]["name"] == "manta"
 
 

@@ -153,9 +153,10 @@ static int callback(struct lws *wsi, enum lws_callback_reasons reason, void *use
         break;
 
     case LWS_CALLBACK_FILTER_PROTOCOL_CONNECTION:
-        /* WebSockets only on /ws. */
-        if (lws_hdr_copy(wsi, uri, sizeof uri, WSI_TOKEN_GET_URI) < 0) return 1;
-        return strcmp(uri, "/ws") != 0;
+        /* WebSockets only on /ws; elsewhere the handshake gets a 404 that says so. */
+        if (lws_hdr_copy(wsi, uri, sizeof uri, WSI_TOKEN_GET_URI) >= 0 && strcmp(uri, "/ws") == 0) return 0;
+        lws_return_http_status(wsi, HTTP_STATUS_NOT_FOUND, "WebSockets are served on /ws");
+        return 1;
 
     case LWS_CALLBACK_ESTABLISHED:
         mw_http_reset(c);

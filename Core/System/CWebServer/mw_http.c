@@ -90,7 +90,10 @@ int mw_http_request(struct mw_conn *c, const char *uri) {
     if (!json) return mw_http_refuse(c, 415, "the body must be Content-Type: application/json");
     char *length = header(c, WSI_TOKEN_HTTP_CONTENT_LENGTH);
     int over = length && strtoull(length, NULL, 10) > s->limits.max_message_bytes;
+    /* Without a length (or chunks) no body would ever be complete: say so rather than wait. */
+    int unsized = !length && lws_hdr_total_length(c->wsi, WSI_TOKEN_HTTP_TRANSFER_ENCODING) == 0;
     free(length);
+    if (unsized) return mw_http_refuse(c, 411, "a POST needs a Content-Length header (Content-Length: 0 for no params)");
     if (over) return mw_http_refuse(c, 413, "the body is over api.max_message_bytes");
     mw_http_headers(c, uri, &r);
     c->reading = 1;
