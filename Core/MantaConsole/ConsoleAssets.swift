@@ -38,6 +38,7 @@ public enum ConsoleAssets {
         "der.js": PackageResources.der_js,
         "arena.js": PackageResources.arena_js,
         "instruct.js": PackageResources.instruct_js,
+        "nem.js": PackageResources.nem_js,
     ]
 
     private static func contentType(of name: String) -> String {

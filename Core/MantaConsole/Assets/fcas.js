@@ -2,11 +2,10 @@
 // and frequency events with the response the fleet delivered.
 
 import { call } from "./api.js";
+import { SERVICES } from "./nem.js";
 import { el, fill, table, nemDay, nemTime } from "./dom.js";
 import { timeChart } from "./charts.js";
 
-const SERVICES = ["RAISE1SEC", "RAISE6SEC", "RAISE60SEC", "RAISE5MIN", "RAISEREG",
-  "LOWER1SEC", "LOWER6SEC", "LOWER60SEC", "LOWER5MIN", "LOWERREG"];
 const mw = (x) => (x === null || x === undefined ? "–" : `${x.toFixed(3)} MW`);
 
 export default {

@@ -79,11 +79,12 @@ export default {
     });
     const offPrices = live.on("prices", (p) => {
       for (const item of p.prices ?? []) if (item.region === region) prices.push(item);
+      drawChart();
     });
     const offVpps = live.on("vpps", async () => {
       const now = await call("vpps.capacity").catch(() => null);
-      const el = document.getElementById("fleet-power");
-      if (now && el) el.textContent = kw(Object.values(now.regions ?? {}).reduce((s, r) => s + (r.power_w ?? 0), 0));
+      const node = document.getElementById("fleet-power");
+      if (now && node) node.textContent = kw(Object.values(now.regions ?? {}).reduce((s, r) => s + (r.power_w ?? 0), 0));
     });
     return () => { offDispatch(); offPrices(); offVpps(); };
   },

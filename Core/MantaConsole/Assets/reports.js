@@ -3,10 +3,9 @@
 // with the columns `manta report` writes (docs/TRADING.md).
 
 import { call } from "./api.js";
+import { SERVICES } from "./nem.js";
 import { el, fill, table, field, stat, aud } from "./dom.js";
 
-const SERVICES = ["RAISE1SEC", "RAISE6SEC", "RAISE60SEC", "RAISE5MIN", "RAISEREG",
-  "LOWER1SEC", "LOWER6SEC", "LOWER60SEC", "LOWER5MIN", "LOWERREG"];
 const MONEY = ["energy_aud", ...SERVICES.map((s) => `${s}_aud`), "fcas_aud", "cost_aud", "network_aud", "demand_aud", "total_aud"];
 
 /** One CSV cell: numbers at full precision, text quoted when it must be. */

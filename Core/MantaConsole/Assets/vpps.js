@@ -5,8 +5,8 @@
 import { call } from "./api.js";
 import { el, fill, table, field, notice, kw, kwh, pct, badge } from "./dom.js";
 import { instructionForm } from "./instruct.js";
+import { REGIONS } from "./nem.js";
 
-const REGIONS = ["NSW1", "QLD1", "SA1", "TAS1", "VIC1"];
 const DISPATCHABLE = new Set(["battery", "hybrid_inverter", "ev_charger"]);
 
 /** The selector a member entry names: {device}, {site}, {region}, {retailer} or {tag}. */

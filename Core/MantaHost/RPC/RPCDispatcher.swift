@@ -19,8 +19,9 @@ public final class RPCDispatcher {
     /// Requests one batch may hold (api.max_batch).
     private let maxBatch: Int
 
-    /// The host asks for tokens (else loopback peers need none).
-    var tokensConfigured: Bool { !tokens.isEmpty }
+    /// The one case that needs no token: a host with none configured
+    /// trusts its own machine.
+    func trustsWithoutToken(_ session: RPCSession) -> Bool { tokens.isEmpty && session.loopback }
 
     /// Read methods answer without a token (when tokens are configured).
     let anonymousReads: Bool
@@ -210,7 +211,8 @@ public final class RPCDispatcher {
 
     /// nil when the session may call `method` (a state-changing one), else why not.
     private func authorise(_ session: RPCSession, for method: RPCMethod) -> String? {
-        if tokens.isEmpty { return session.loopback ? nil : "no tokens are configured and the peer is not local" }
+        if trustsWithoutToken(session) { return nil }
+        if tokens.isEmpty { return "no tokens are configured and the peer is not local" }
         guard let principal = session.principal, let role = session.role else { return "call auth.login with an API token first" }
         guard role >= method.role else {
             return "\(method.name) needs the \(method.role.rawValue) role; token \(principal) is \(role.rawValue)"

@@ -43,13 +43,13 @@ extension WebServer {
             answer(socket, status: 200, OpenAPI.document(dispatcher.allMethods, version: HostRuntime.version))
         case "/session":
             answer(socket, status: 200, whoami(socket.session, request))
-        case let p where ConsoleAssets.asset(p) != nil:
-            let asset = ConsoleAssets.asset(p)!
-            send(socket, status: 200, contentType: asset.contentType, asset.bytes)
         case let p where p == "/rpc" || p.hasPrefix("/rpc/") || p == "/login" || p == "/logout":
             answer(socket, status: 405, Self.error(-32600, "\(p) takes POST (\(Self.entryPoints))"))
         default:
-            answer(socket, status: 404, Self.error(-32601, "no such path: \(request.path) (\(Self.entryPoints))"))
+            guard let asset = ConsoleAssets.asset(request.path) else {
+                return answer(socket, status: 404, Self.error(-32601, "no such path: \(request.path) (\(Self.entryPoints))"))
+            }
+            send(socket, status: 200, contentType: asset.contentType, asset.bytes)
         }
     }
 
@@ -132,9 +132,8 @@ extension WebServer {
     /// for a login at all (not when it has no tokens and the peer is local).
     private func whoami(_ session: RPCSession, _ request: Request) -> JSON {
         let refusal = authorise(session, request)
-        let open = dispatcher.tokensConfigured == false && session.loopback
         return ["principal": session.principal.map(JSON.string) ?? .null, "role": session.role.map { .string($0.rawValue) } ?? .null,
-                "login_required": .bool(!open), "refused": refusal.map { .string($0.message) } ?? .null]
+                "login_required": .bool(!dispatcher.trustsWithoutToken(session)), "refused": refusal.map { .string($0.message) } ?? .null]
     }
 
     func answer(_ socket: Socket, status: Int32, _ value: JSON?, setCookie: String? = nil) {
