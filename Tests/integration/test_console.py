@@ -54,6 +54,14 @@ def wait(driver, condition, timeout=15):
     return WebDriverWait(driver, timeout, ignored_exceptions=(StaleElementReferenceException,)).until(condition)
 
 
+def click(driver, css, timeout=15):
+    # A list redrawn by a pushed notification replaces its rows: find the element again and click it.
+    def found_and_clicked(d):
+        d.find_element(By.CSS_SELECTOR, css).click()
+        return True
+    wait(driver, found_and_clicked, timeout)
+
+
 def rendered(driver, page, timeout=15):
     wait(driver, lambda d: d.find_element(By.ID, "page").get_attribute("data-rendered") == page, timeout)
 
@@ -133,8 +141,7 @@ def test_a_vpp_created_and_filled_in_the_ui_is_the_one_the_api_has(host, browser
     assert created["status"] == "active" and created["region"] == "VIC1" and created["members"] == 0
 
     def choose(member):
-        box = browser.find_element(By.CSS_SELECTOR, f"#candidates input[value='{json.dumps(member, separators=(',', ':'))}']")
-        box.click()
+        click(browser, f"#candidates input[value='{json.dumps(member, separators=(',', ':'))}']")
 
     def allocation(x):
         field = browser.find_element(By.CSS_SELECTOR, "#vpp-editor input[name=allocation]")
@@ -182,7 +189,7 @@ def test_a_vpp_created_and_filled_in_the_ui_is_the_one_the_api_has(host, browser
          in d.find_element(By.CSS_SELECTOR, "#vpp-list tr[data-vpp='ui-vpp']").text, 10)
 
     # Removing the device's entry in the UI.
-    browser.find_element(By.CSS_SELECTOR, "#entries input[value='{\"device\":\"homes/vic-home-001.battery\"}']").click()
+    click(browser, "#entries input[value='{\"device\":\"homes/vic-home-001.battery\"}']")
     browser.find_element(By.ID, "remove-selected").click()
     wait(browser, lambda d: "homes/vic-home-001.battery" not in d.find_element(By.ID, "member-devices").text)
     assert {d["id"] for d in host.call("devices.list", {"vpp": "ui-vpp"})} == {"homes/vic-home-002.battery"}
@@ -233,7 +240,7 @@ def test_a_viewer_sees_but_is_refused_dispatching(host, browser):
     assert browser.find_element(By.ID, "whoami").text == "viewer-1 (viewer)"
     browser.get(url(host, "vpps"))
     rendered(browser, "vpps")
-    browser.find_element(By.CSS_SELECTOR, "button[data-vpp='vic-homes']").click()
+    click(browser, "button[data-vpp='vic-homes']")
     submit = wait(browser, EC.presence_of_element_located((By.ID, "instruct-submit")))
     assert not submit.is_enabled()
     assert "need the operator role" in browser.find_element(By.ID, "instruct").text
