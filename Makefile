@@ -2,7 +2,7 @@
 SWIFT ?= swift
 CONFIG ?= examples/quickstart/manta.json
 
-.PHONY: run test build deps bench screenshots clean
+.PHONY: run run-tls test build deps bench screenshots clean
 
 deps:
 	@scripts/install-deps
@@ -15,6 +15,20 @@ build: deps
 run: build
 	@echo "make run: the console will be at http://127.0.0.1:7480/ (JSON-RPC on 127.0.0.1:7420)"
 	.build/debug/mantad --config $(CONFIG)
+
+# The quickstart with both APIs over TLS, using a self-signed certificate
+# for 127.0.0.1 and localhost made on first use (var/tls/). Clients trust it
+# with `manta rpc --tls-ca var/tls/cert.pem host.info` or MANTA_TLS_CA.
+run-tls: build var/tls/cert.pem
+	@echo "make run-tls: the console will be at https://127.0.0.1:7480/ (JSON-RPC over TLS on 127.0.0.1:7420)"
+	.build/debug/mantad --config $(CONFIG) --tls-cert var/tls/cert.pem --tls-key var/tls/key.pem
+
+var/tls/cert.pem:
+	@mkdir -p var/tls
+	openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 825 \
+		-subj "/CN=manta quickstart" -addext "subjectAltName=IP:127.0.0.1,DNS:localhost" \
+		-keyout var/tls/key.pem -out var/tls/cert.pem
+	@chmod 600 var/tls/key.pem
 
 # Every test: Swift unit and integration tests, then the Python tests that
 # talk to a real mantad over TCP and cross-check against external tools.

@@ -61,6 +61,10 @@ let package = Package(
         .target(name: "CWebServer", path: "Core/System/CWebServer",
                 linkerSettings: [.linkedLibrary("websockets"), .linkedLibrary("ssl")]),
 
+        // TLS for the TCP API and its clients: OpenSSL over memory buffers
+        // under the host's loop, and a blocking client over a socket.
+        .target(name: "CTLS", path: "Core/System/CTLS", linkerSettings: [.linkedLibrary("ssl"), .linkedLibrary("crypto")]),
+
         // Support below the layers: string helpers every layer may use, JSON
         // values, and OS support (files, clocks, threads, child processes).
         .target(name: "MantaText", path: "Core/MantaText"),
@@ -91,12 +95,12 @@ let package = Package(
         // (plain HTML, CSS and JavaScript modules, compiled into mantad).
         .target(name: "MantaConsole", path: "Core/MantaConsole", resources: [.embedInCode("Assets")]),
         .target(name: "MantaHost",
-                dependencies: ["CLibUV", "CSQLite", "COpenSSL", "CWebServer", "CLinux", "MantaConsole", "MantaSDK", "MantaABI", "MantaJSON", "MantaIO",
+                dependencies: ["CLibUV", "CSQLite", "COpenSSL", "CTLS", "CWebServer", "CLinux", "MantaConsole", "MantaSDK", "MantaABI", "MantaJSON", "MantaIO",
                                "MantaModel", "MantaMarket", "MantaMarketFiles", "MantaEngine", "MantaText", "MantaFetch",
                                .product(name: "DequeModule", package: "swift-collections")],
                 path: "Core/MantaHost"),
         // What the executables share above the host: reports and the RPC client.
-        .target(name: "MantaTools", dependencies: ["MantaHost", "MantaEngine", "MantaIO", "MantaJSON", "MantaMarket", "MantaText"],
+        .target(name: "MantaTools", dependencies: ["CTLS", "MantaHost", "MantaEngine", "MantaIO", "MantaJSON", "MantaMarket", "MantaText"],
                 path: "Core/MantaTools"),
 
         // Layer 6: executables.

@@ -25,7 +25,7 @@ public enum Paths {
     public static var current: String {
         var buf = [CChar](repeating: 0, count: Int(PATH_MAX))
         guard getcwd(&buf, buf.count) != nil else { return "." }
-        return String(decoding: buf.prefix(while: { $0 != 0 }).map { UInt8(bitPattern: $0) }, as: UTF8.self)
+        return String(nulTerminated: buf)
     }
 
     /// An absolute path for `path`, relative ones taken from the current

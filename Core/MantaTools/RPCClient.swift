@@ -1,3 +1,4 @@
+import CTLS
 import Glibc
 import MantaIO
 import MantaJSON
@@ -6,6 +7,8 @@ import MantaJSON
 /// and the benchmarks use. One request at a time, or a pipelined burst.
 public final class RPCClient {
     private let fd: Int32
+    /// The TLS session when the host's API is served over TLS (`api.tls`).
+    private var tls: OpaquePointer?
     private var buffer: [UInt8] = []
     private var nextID: Int64 = 1
 
@@ -16,7 +19,9 @@ public final class RPCClient {
     }
 
     /// Connects to `address` ("HOST:PORT"), giving up after `timeoutMs`.
-    public init(address: String, timeoutMs: Int = 5000) throws(Failure) {
+    /// With `tlsCA` (a PEM file of the certificates to trust) the
+    /// connection is TLS and the host's certificate must match its address.
+    public init(address: String, timeoutMs: Int = 5000, tlsCA: String? = nil) throws(Failure) {
         let parsed: HostPort
         do { parsed = try HostPort.parse(address) } catch { throw Failure(message: "--rpc: \(error)") }
         let port = UInt16(clamping: parsed.port)
@@ -41,9 +46,26 @@ public final class RPCClient {
             close(fd)
             throw Failure(message: "cannot reach mantad at \(address): \(reason) (is it running? start it with `make run`)")
         }
+        if let tlsCA {
+            // OpenSSL writes with write(2), not send(MSG_NOSIGNAL): a host
+            // that went away must be an error here, not a killed process.
+            signal(SIGPIPE, SIG_IGN)
+            var reason = [CChar](repeating: 0, count: 256)
+            guard let session = mt_client_connect(fd, tlsCA, parsed.host, &reason, reason.count) else {
+                close(fd)
+                throw Failure(message: "TLS to \(address) failed: \(String(nulTerminated: reason))")
+            }
+            tls = session
+        }
     }
 
-    deinit { close(fd) }
+    deinit {
+        if let tls { mt_client_free(tls) }
+        close(fd)
+    }
+
+    /// The negotiated TLS version ("TLSv1.3"), or nil on a plain connection.
+    public var tlsVersion: String? { tls.map { String(cString: mt_client_version($0)) } }
 
     /// Sends one request and waits for its response object.
     public func call(_ method: String, _ params: JSON? = nil) throws(Failure) -> JSON {
@@ -73,6 +95,11 @@ public final class RPCClient {
     }
 
     public func sendRaw(_ bytes: [UInt8]) throws(Failure) {
+        if let tls {
+            let rc = bytes.withUnsafeBytes { mt_client_write(tls, $0.baseAddress, $0.count) }
+            guard rc == 0 else { throw Failure(message: "send: \(String(cString: mt_client_error(tls)))") }
+            return
+        }
         var sent = 0
         while sent < bytes.count {
             let n = bytes.withUnsafeBytes { send(fd, $0.baseAddress! + sent, bytes.count - sent, Int32(MSG_NOSIGNAL)) }
@@ -99,11 +126,17 @@ public final class RPCClient {
                 buffer.removeSubrange(...nl)
                 return line
             }
-            let n = chunk.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
+            let n = chunk.withUnsafeMutableBytes { receive(into: $0) }
             guard n > 0 else {
-                throw Failure(message: n == 0 ? "mantad closed the connection" : "no answer from mantad: \(String(cString: strerror(errno)))")
+                let reason = tls.map { String(cString: mt_client_error($0)) } ?? String(cString: strerror(errno))
+                throw Failure(message: n == 0 ? "mantad closed the connection" : "no answer from mantad: \(reason)")
             }
             buffer.append(contentsOf: chunk[0..<n])
         }
+    }
+
+    private func receive(into buffer: UnsafeMutableRawBufferPointer) -> Int {
+        if let tls { return mt_client_read(tls, buffer.baseAddress, buffer.count) }
+        return recv(fd, buffer.baseAddress, buffer.count, 0)
     }
 }

@@ -26,11 +26,7 @@ struct RPCCommand: ParsableCommand {
     @Argument(help: "Params: a JSON object/array, or key=value pairs.")
     var params: [String] = []
 
-    @Option(name: .customLong("rpc"), help: "Host address.")
-    var address = "127.0.0.1:7420"
-
-    @Option(help: "API token for state-changing calls (or set MANTA_TOKEN).")
-    var token: String?
+    @OptionGroup var host: HostOptions
 
     @Flag(help: "Print the raw JSON result.")
     var json = false
@@ -39,10 +35,7 @@ struct RPCCommand: ParsableCommand {
         let p: JSON?
         do { p = try RPCCommand.parseParams(params) } catch { throw ValidationError(error.description) }
         do {
-            let client = try RPCClient(address: address)
-            if let t = token ?? getenv("MANTA_TOKEN").map({ String(cString: $0) }) {
-                _ = try client.result("auth.login", ["token": .string(t)])
-            }
+            let client = try host.connect(timeoutMs: 5000)
             let response = try client.call(method, p)
             if let error = response["error"] {
                 if json { print(error.pretty()) } else {

@@ -21,11 +21,7 @@ struct ReportCommand: ParsableCommand {
               manta report --vpp vic-homes --from 2022-01-18 --to 2022-01-19 --out reports/vic-0118
             """)
 
-    @Option(name: .customLong("rpc"), help: "Host address.")
-    var address = "127.0.0.1:7420"
-
-    @Option(help: "API token (or set MANTA_TOKEN); reports need none unless the host asks for one.")
-    var token: String?
+    @OptionGroup var host: HostOptions
 
     @Option(help: "One VPP; every VPP when omitted.")
     var vpp: String?
@@ -54,10 +50,7 @@ struct ReportCommand: ParsableCommand {
         if let to { range["to"] = .string(to) }
         if let runID { range["run"] = .int(Int64(runID)) }
         do {
-            let client = try RPCClient(address: address, timeoutMs: 60_000)
-            if let t = token ?? getenv("MANTA_TOKEN").map({ String(cString: $0) }) {
-                _ = try client.result("auth.login", ["token": .string(t)])
-            }
+            let client = try host.connect(timeoutMs: 60_000)
             let summary = try client.result("settlement.summary", .object(range))
             var intervals: [JSON] = []
             for v in summary["by_vpp"]?.array ?? [] {

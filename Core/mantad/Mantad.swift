@@ -19,6 +19,12 @@ struct Mantad: ParsableCommand {
     @Option(help: "Serve HTTP and WebSocket on this address (overrides api.http.listen), e.g. 127.0.0.1:0 for any free port.")
     var httpListen: String?
 
+    @Option(help: "Serve the APIs over TLS with this PEM certificate chain (overrides api.tls; give --tls-key too).")
+    var tlsCert: String?
+
+    @Option(help: "The PEM private key for --tls-cert.")
+    var tlsKey: String?
+
     @Option(help: "Override store.path (the SQLite database).")
     var db: String?
 
@@ -65,6 +71,18 @@ struct Mantad: ParsableCommand {
                 logger.error("config", exposed.joined(separator: "; "))
                 throw ExitCode(2)
             }
+        }
+        switch (tlsCert, tlsKey) {
+        case (nil, nil): break
+        case let (cert?, key?):
+            let problems = cfg.api.serveTLS(cert: cert, key: key)
+            if !problems.isEmpty {
+                logger.error("config", problems.joined(separator: "; "))
+                throw ExitCode(2)
+            }
+        default:
+            logger.error("config", "--tls-cert and --tls-key go together (\(tlsCert == nil ? "--tls-cert" : "--tls-key") is missing)")
+            throw ExitCode(2)
         }
         if let db { cfg.store.path = db }
         if let logLevel {

@@ -6,6 +6,7 @@ import json
 import re
 import signal
 import socket
+import ssl
 import subprocess
 import sys
 import tempfile
@@ -68,6 +69,15 @@ def base_config(**overrides):
     }
     config.update(overrides)
     return config
+
+
+def self_signed(folder):
+    """A self-signed certificate for 127.0.0.1 (its own CA) and its key, made by openssl."""
+    cert, key = folder / "cert.pem", folder / "key.pem"
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2", "-subj", "/CN=127.0.0.1",
+                    "-addext", "subjectAltName=IP:127.0.0.1", "-keyout", str(key), "-out", str(cert)],
+                   check=True, capture_output=True)
+    return cert, key
 
 
 def rss_mb(pid):
@@ -136,7 +146,9 @@ class Mantad(Stops):
         raise RuntimeError("mantad did not start:\n" + self.log_path.read_text())
 
     def client(self):
-        return Client(self.port)
+        # With api.tls the TCP API is TLS too; a test's self-signed cert is its own CA.
+        tls = self.config.get("api", {}).get("tls")
+        return Client(self.port, tls_ca=tls["cert"] if tls else None)
 
     def call(self, method, params=None):
         with self.client() as c:
@@ -210,10 +222,13 @@ class Example(Stops):
 
 
 class Client:
-    """Newline-delimited JSON-RPC 2.0 over a plain socket."""
+    """Newline-delimited JSON-RPC 2.0 over a socket: plain, or TLS verified against `tls_ca`."""
 
-    def __init__(self, port, timeout=10):
+    def __init__(self, port, timeout=10, tls_ca=None):
         self.sock = socket.create_connection(("127.0.0.1", port), timeout=timeout)
+        if tls_ca:
+            context = ssl.create_default_context(cafile=str(tls_ca))
+            self.sock = context.wrap_socket(self.sock, server_hostname="127.0.0.1")
         self.buf = b""
         self.next_id = 1
         self.notifications = []

@@ -25,9 +25,9 @@ ALLOWED = {
     "MantaModbus": {"MantaIO", "MantaJSON", "MantaText"},
     "MantaModbusSim": {"MantaIO", "MantaModbus"},
     "MantaConsole": set(),
-    "MantaHost": {"CLibUV", "CSQLite", "COpenSSL", "CWebServer", "CLinux", "MantaConsole", "MantaSDK", "MantaABI", "MantaJSON", "MantaIO", "MantaModel",
+    "MantaHost": {"CLibUV", "CSQLite", "COpenSSL", "CTLS", "CWebServer", "CLinux", "MantaConsole", "MantaSDK", "MantaABI", "MantaJSON", "MantaIO", "MantaModel",
                   "MantaMarket", "MantaMarketFiles", "MantaEngine", "MantaText", "MantaFetch", "DequeModule"},
-    "MantaTools": {"MantaHost", "MantaEngine", "MantaIO", "MantaJSON", "MantaMarket", "MantaText"},
+    "MantaTools": {"CTLS", "MantaHost", "MantaEngine", "MantaIO", "MantaJSON", "MantaMarket", "MantaText"},
 }
 PLUGIN_FORBIDDEN = {"MantaHost", "MantaTools", "CLibUV", "CSQLite"}
 PURE = {"MantaText", "MantaModel", "MantaMarket", "MantaEngine"}

@@ -11,7 +11,7 @@ import time
 import pytest
 import websocket
 
-from conftest import Mantad, base_config, needs_data
+from conftest import Mantad, base_config, needs_data, self_signed
 
 pytestmark = needs_data
 
@@ -176,14 +176,7 @@ def test_bearer_tokens_authorise_a_request_and_wrong_ones_are_refused_and_audite
         assert statuses == [401] * 8 and "too many failed logins" in last["error"]["message"]
 
 
-def self_signed(folder):
-    cert, key = folder / "cert.pem", folder / "key.pem"
-    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2", "-subj", "/CN=127.0.0.1",
-                    "-addext", "subjectAltName=IP:127.0.0.1", "-keyout", str(key), "-out", str(cert)],
-                   check=True, capture_output=True)
-    return cert, key
-
-
+@pytest.mark.filterwarnings("ignore:ssl.TLSVersion:DeprecationWarning")
 def test_tls_serves_https_and_wss_at_tls_1_2_or_later(tmp_path):
     cert, key = self_signed(tmp_path)
     with Mantad(web_config(tls={"cert": str(cert), "key": str(key)})) as h:
@@ -210,6 +203,26 @@ def test_tls_serves_https_and_wss_at_tls_1_2_or_later(tmp_path):
         # Plain HTTP on the TLS port is not served.
         with pytest.raises((http.client.HTTPException, ConnectionError, OSError)):
             post(h.http_port, {"jsonrpc": "2.0", "id": 1, "method": "host.info"})
+
+
+def test_http2_refusals_end_their_stream_cleanly_and_keep_the_connection(tmp_path):
+    """curl (nghttp2) speaks HTTP/2 over TLS: a refused POST (wrong type, no body read) is a
+    clean 415 on its stream, with no HTTP/1.1 `connection: close`, and a call on the same
+    connection after it is answered."""
+    cert, key = self_signed(tmp_path)
+    with Mantad(web_config(tls={"cert": str(cert), "key": str(key)})) as h:
+        h.start()
+        url = f"https://127.0.0.1:{h.http_port}/rpc"
+        body = '{"jsonrpc":"2.0","id":1,"method":"host.info"}'
+        r = subprocess.run(["curl", "-sS", "--http2", "--cacert", str(cert), "-o", "/dev/null",
+                            "-w", "%{http_version} %{http_code} %{num_connects}\\n",
+                            "-H", "Content-Type: text/plain", "-d", body, url,
+                            "--next", "--http2", "--cacert", str(cert), "-o", "/dev/null",
+                            "-w", "%{http_version} %{http_code} %{num_connects}\\n",
+                            "-H", "Content-Type: application/json", "-d", body, url],
+                           capture_output=True, text=True, timeout=30)
+        assert r.returncode == 0, r.stderr
+        assert r.stdout.split("\n")[:2] == ["2 415 1", "2 200 0"]  # the second reused the connection
 
 
 def test_tls_files_that_cannot_be_read_are_config_errors_naming_the_field(tmp_path):

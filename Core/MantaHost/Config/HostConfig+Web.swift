@@ -36,10 +36,11 @@ extension HostConfig {
 
     /// The TLS files, each checked readable now: a typo is a config error
     /// naming the field, not a listener that fails later.
-    static func tls(_ t: TLS?, problems: inout [String]) -> TLS? {
+    static func tls(_ t: TLS?, fields: (cert: String, key: String) = ("api.tls.cert", "api.tls.key"),
+                    problems: inout [String]) -> TLS? {
         guard let t else { return nil }
         var ok = true
-        for (field, path) in [("api.tls.cert", t.cert), ("api.tls.key", t.key)] {
+        for (field, path) in [(fields.cert, t.cert), (fields.key, t.key)] {
             do { _ = try FileSystem.read(path, maxBytes: 1 << 20) } catch {
                 problems.append("\(field): \(error)")
                 ok = false
@@ -66,5 +67,13 @@ extension HostConfig.API {
         let ttl = http?.sessionTTLMs
         http = HostConfig.HTTP(host: parsed.host, port: parsed.port)
         if let ttl { http?.sessionTTLMs = ttl }
+    }
+
+    /// Serves both APIs over TLS with these PEM files (mantad's
+    /// `--tls-cert` and `--tls-key`). Returns the problems, each naming its flag.
+    public mutating func serveTLS(cert: String, key: String) -> [String] {
+        var problems: [String] = []
+        tls = HostConfig.tls(HostConfig.TLS(cert: cert, key: key), fields: ("--tls-cert", "--tls-key"), problems: &problems)
+        return problems
     }
 }

@@ -46,7 +46,7 @@ public struct HostConfig: Sendable {
         public var anonymousReads = true
         /// JSON-RPC over HTTP and WebSocket (and the console), when configured.
         public var http: HTTP?
-        /// TLS for HTTP and WebSocket.
+        /// TLS for the TCP JSON-RPC API, HTTP and WebSocket.
         public var tls: TLS?
 
         /// HOST:PORT as it is written back (an IPv6 host in brackets).

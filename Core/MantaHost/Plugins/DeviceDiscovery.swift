@@ -66,7 +66,7 @@ final class DeviceDiscovery {
                 }
             }
             guard rc == MANTA_OK else {
-                let why = String(decoding: error.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+                let why = String(nulTerminated: error)
                 return .failure(rc == MANTA_ERR_INVALID ? .invalidParams(why) : .unavailable("\(manifest.id): \(why)"))
             }
             found += sink.found

@@ -4,7 +4,8 @@ import MantaIO
 import MantaJSON
 
 /// One client of the RPC server: its read buffer, its framing state and
-/// its queued output.
+/// its queued output, and under `api.tls` its TLS session (the socket
+/// carries ciphertext; everything above reads and writes plaintext).
 ///
 /// Kept alive by the server's table and by the handle's data pointer until
 /// libuv has closed the socket.
@@ -12,6 +13,7 @@ import MantaJSON
 final class RPCConnection {
     private let tcp: UnsafeMutablePointer<uv_tcp_t>
     private unowned let server: RPCServer
+    private let tls: TLSStream?
     let session: RPCSession
     private var buffer: [UInt8] = []
     /// Skipping the rest of an over-long message, up to its newline.
@@ -24,6 +26,8 @@ final class RPCConnection {
     private var turnQueued = false
     private var readingPaused = false
     private(set) var closed = false
+    /// closeAfterWriting has begun: nothing more is read or handled.
+    private var ending = false
     /// Monotonic ms of the last byte in or reply out: what the idle timeout measures.
     private(set) var lastActivityMs = WallClock.monotonicMs()
     /// Monotonic ms of the first byte of the message not yet complete, if
@@ -33,9 +37,10 @@ final class RPCConnection {
     /// The peer's address without its port: what per-peer limits count.
     let peerHost: String
 
-    init(tcp: UnsafeMutablePointer<uv_tcp_t>, server: RPCServer, peer: String) {
+    init(tcp: UnsafeMutablePointer<uv_tcp_t>, server: RPCServer, peer: String, tls: TLSStream?) {
         self.tcp = tcp
         self.server = server
+        self.tls = tls
         session = RPCSession(connectedFrom: peer)
         peerHost = session.host
         tcp.pointee.data = Unmanaged.passRetained(self).toOpaque()
@@ -53,7 +58,11 @@ final class RPCConnection {
 
     /// Holding part of a message that has not been completed: what the
     /// partial-message timeout is about (not lines waiting for their turn).
-    var hasPartial: Bool { discarding || (!buffer.isEmpty && endsInPartial) }
+    /// A TLS handshake begun and not finished counts too: trickling it is
+    /// held to the same timeout.
+    var hasPartial: Bool {
+        discarding || (!buffer.isEmpty && endsInPartial) || (tls.map { $0.started && !$0.ready } ?? false)
+    }
 
     /// The next newline at or after `from`, by memchr (fast in any build).
     private func newline(from: Int) -> Int? {
@@ -66,6 +75,8 @@ final class RPCConnection {
     /// One read buffer for every connection: libuv fills it and calls
     /// read_cb before anything else runs on the loop.
     nonisolated(unsafe) private static let readBuffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 1 << 16, alignment: 16)
+    /// Where TLS sessions decrypt into, likewise shared (used within one read callback).
+    nonisolated(unsafe) private static let plainBuffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 1 << 16, alignment: 16)
 
     func startReading() {
         uv_read_start(stream(tcp), { _, _, buf in
@@ -75,9 +86,51 @@ final class RPCConnection {
             LoopActor.assumeIsolated {
                 let conn = Unmanaged<RPCConnection>.fromOpaque(s!.pointee.data).takeUnretainedValue()
                 if n < 0 { return conn.close() }
-                if n > 0 { conn.received(UnsafeRawBufferPointer(start: buf!.pointee.base, count: n)) }
+                guard n > 0 else { return }
+                let bytes = UnsafeRawBufferPointer(start: buf!.pointee.base, count: n)
+                if let tls = conn.tls { conn.decrypt(bytes, tls) } else { conn.received(bytes) }
             }
         })
+    }
+
+    /// Ciphertext from the socket: plaintext goes on to `received`, and
+    /// whatever the session has to say (handshake, tickets) is written.
+    private func decrypt(_ bytes: UnsafeRawBufferPointer, _ tls: TLSStream) {
+        let wasReady = tls.ready
+        lastActivityMs = WallClock.monotonicMs()
+        if partialSinceMs == nil { partialSinceMs = lastActivityMs }
+        if !tls.started, let first = bytes.first, first == UInt8(ascii: "{") || first == UInt8(ascii: "[") {
+            return refusePlaintext()
+        }
+        guard tls.feed(bytes) else { return close() }
+        while !closed && !ending {
+            switch tls.read(into: RPCConnection.plainBuffer) {
+            case .plain(let n): received(UnsafeRawBufferPointer(rebasing: RPCConnection.plainBuffer[0..<n]))
+            case .needMore:
+                // The handshake is done: the partial-message clock starts again with the first message.
+                if !wasReady && tls.ready && !hasPartial { partialSinceMs = nil }
+                return flush()
+            case .closed: return closeAfterWriting()
+            case .failed(let why):
+                server.logger.info("api", "\(session.peer): \(why); closing")
+                return close()
+            }
+        }
+    }
+
+    /// A plain JSON-RPC client on the TLS port (a TLS session opens with
+    /// 0x16, never `{` or `[`): one unencrypted error saying so, as an HTTPS
+    /// server answers plain HTTP, then close. It says nothing about the host.
+    private func refusePlaintext() {
+        server.logger.info("api", "\(session.peer): sent plain JSON to the TLS port; closing")
+        var line = [UInt8]()
+        RPCEnvelope.response(id: .null, .failure(.invalidRequest(
+            "this port speaks TLS (api.tls): connect over TLS, e.g. manta --tls-ca CERT"))).write(to: &line)
+        line.append(0x0A)
+        let memory = UnsafeMutableRawPointer.allocate(byteCount: line.count, alignment: 1)
+        line.withUnsafeBytes { memory.copyMemory(from: $0.baseAddress!, byteCount: line.count) }
+        write(memory, line.count)
+        closeAfterWriting()
     }
 
     private func received(_ bytes: UnsafeRawBufferPointer) {
@@ -160,7 +213,7 @@ final class RPCConnection {
     /// both below their marks; otherwise leaves the rest in the kernel's
     /// buffers (TCP back-pressure on the client).
     private func updateReading() {
-        guard !closed else { return }
+        guard !closed, !ending else { return }
         let pause = writeBlocked || buffer.count > inputHighWater
         if pause && !readingPaused {
             readingPaused = true
@@ -238,12 +291,34 @@ final class RPCConnection {
         if !inRead { flush() }
     }
 
+    /// Writes what is queued: the replies as they are, or under TLS once
+    /// the handshake is done, encrypted (and the session's own messages).
     private func flush() {
-        guard !output.isEmpty, !closed else { return }
+        guard !closed else { return }
+        if let tls {
+            if tls.ready && !output.isEmpty {
+                let failed = output.withUnsafeBytes { tls.write($0) }
+                output.removeAll(keepingCapacity: true)
+                if let failed {
+                    server.logger.info("api", "\(session.peer): \(failed); closing")
+                    return close()
+                }
+            }
+            let count = tls.pending
+            guard count > 0 else { return }
+            let memory = UnsafeMutableRawPointer.allocate(byteCount: count, alignment: 1)
+            return write(memory, tls.take(into: memory, capacity: count))
+        }
+        guard !output.isEmpty else { return }
         let count = output.count
         let memory = UnsafeMutableRawPointer.allocate(byteCount: count, alignment: 1)
         output.withUnsafeBytes { memory.copyMemory(from: $0.baseAddress!, byteCount: count) }
         output.removeAll(keepingCapacity: true)
+        write(memory, count)
+    }
+
+    /// Writes `count` bytes at `memory` to the socket, and frees it when written.
+    private func write(_ memory: UnsafeMutableRawPointer, _ count: Int) {
         let req = UnsafeMutablePointer<uv_write_t>.allocate(capacity: 1)
         req.pointee.data = memory
         var buf = uv_buf_init(memory.assumingMemoryBound(to: CChar.self), UInt32(count))
@@ -276,10 +351,14 @@ final class RPCConnection {
     /// Sends what is queued, then closes: for closing on an error the
     /// client should still read.
     func closeAfterWriting() {
-        guard !closed else { return }
+        guard !closed, !ending else { return }
+        ending = true
         buffer.removeAll()
         searchedUpTo = 0
         discarding = false
+        flush()
+        // Under TLS the session ends with close_notify, after the replies.
+        tls?.shutdown()
         flush()
         uv_read_stop(stream(tcp))
         let req = UnsafeMutablePointer<uv_shutdown_t>.allocate(capacity: 1)

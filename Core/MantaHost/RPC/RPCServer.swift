@@ -9,7 +9,8 @@ import MantaJSON
 /// client hold it up: a message over the size limit is answered with an
 /// error and skipped to the next newline; a half-sent message times out;
 /// a client that does not read its responses stops being read from until
-/// it catches up (so its replies cannot pile up in memory).
+/// it catches up (so its replies cannot pile up in memory). Under `api.tls`
+/// every connection is TLS 1.2 or later (RPCConnection, TLSStream).
 @LoopActor
 public final class RPCServer {
     struct Limits: Sendable {
@@ -35,6 +36,10 @@ public final class RPCServer {
     private(set) var boundPort: Int = 0
     private(set) var accepted = 0
     private var listenerClosed = false
+    /// The certificate connections present, under `api.tls`.
+    private var tls: TLSServerContext?
+    /// Whether connections speak TLS.
+    var secure: Bool { tls != nil }
 
     init(dispatcher: RPCDispatcher, limits: Limits, logger: Logger) {
         self.dispatcher = dispatcher
@@ -45,8 +50,10 @@ public final class RPCServer {
         listener.pointee.data = Unmanaged.passUnretained(self).toOpaque()
     }
 
-    /// Binds and listens. Port 0 picks a free port (see `boundPort`).
-    func listen(host: String, port: Int) throws(RPCError) {
+    /// Binds and listens, with TLS when `tls` is given (its files are
+    /// loaded now). Port 0 picks a free port (see `boundPort`).
+    func listen(host: String, port: Int, tls: HostConfig.TLS? = nil) throws(RPCError) {
+        if let tls { self.tls = try TLSServerContext(tls) }
         var addr = sockaddr_in()
         guard uv_ip4_addr(host == "localhost" ? "127.0.0.1" : host, Int32(port), &addr) == 0 else {
             throw RPCError.internalError("api.listen: \(host) is not an IPv4 address")
@@ -81,8 +88,16 @@ public final class RPCServer {
             return
         }
         uv_tcp_nodelay(client, 1)
+        var session: TLSStream?
+        if let tls {
+            guard let made = TLSStream(tls) else {
+                uv_close(handle(client)) { $0?.deallocate() }
+                return
+            }
+            session = made
+        }
         accepted += 1
-        let conn = RPCConnection(tcp: client, server: self, peer: RPCServer.peerName(client))
+        let conn = RPCConnection(tcp: client, server: self, peer: RPCServer.peerName(client), tls: session)
         let fromPeer = connections.values.filter { $0.peerHost == conn.peerHost }.count
         connections[ObjectIdentifier(conn)] = conn
         if connections.count > limits.maxConnections {

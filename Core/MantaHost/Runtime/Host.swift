@@ -261,7 +261,7 @@ final class Host {
                 if taken > 0 { logger.info("host", "\(taken) open bids taken up from the store") }
             } catch { throw BootError("store: \(error)") }
             do {
-                try server.listen(host: config.api.host, port: config.api.port)
+                try server.listen(host: config.api.host, port: config.api.port, tls: config.api.tls)
             } catch {
                 throw BootError("api.listen: \(error.message)")
             }
@@ -299,7 +299,7 @@ final class Host {
         health.schedule(afterMs: period, repeatMs: period) { [unowned self] in devices.check() }
         healthTimer = health
         signals.start()
-        logger.info("host", "mantad \(HostRuntime.version) serving JSON-RPC on \(config.api.host):\(server.boundPort)")
+        logger.info("host", "mantad \(HostRuntime.version) serving JSON-RPC on \(config.api.host):\(server.boundPort)\(server.secure ? " (TLS)" : "")")
         if let web, let http = config.api.http {
             let scheme = config.api.tls == nil ? "http" : "https"
             logger.info("host", "serving HTTP on \(scheme)://\(HostConfig.HTTP(host: http.host, port: web.boundPort).address)/ (the console at /, POST /rpc, WebSocket /ws)")

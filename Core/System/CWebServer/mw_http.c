@@ -80,7 +80,11 @@ int mw_http_request(struct mw_conn *c, const char *uri) {
         s->callbacks.on_get(s->callbacks.user, c, &r);
         return 0;
     }
-    c->close_after = 1;  /* its body, if any, is not read unless it is a POST taken below */
+    /* A body not taken below is not read: over HTTP/1.1 its bytes would be
+     * parsed as the next request, so the connection closes after the answer.
+     * An HTTP/2 stream's body is framed apart (and RFC 9113 8.2.2 forbids
+     * `connection: close`): it is dropped as it arrives and the connection stays. */
+    c->close_after = lws_get_network_wsi(c->wsi) == c->wsi;
     if (!post) return mw_http_refuse(c, 405, "the host answers GET and POST only");
     char *type = header(c, WSI_TOKEN_HTTP_CONTENT_TYPE);
     /* Only application/json: a cross-site form cannot send it without the

@@ -164,7 +164,8 @@ struct SystemMethods {
 extension HostStatus {
     /// The API's listeners and what they carry now.
     var apiJSON: JSONObject {
-        var o = JSONObject([("port", .int(server.boundPort)), ("connections", .int(server.connections.count)),
+        var o = JSONObject([("port", .int(server.boundPort)), ("tls", .bool(config.api.tls != nil)),
+                            ("connections", .int(server.connections.count)),
                             ("subscribers", .int(hub.count)), ("notifications", .int(hub.sent))])
         if let web, let http = config.api.http {
             o["http"] = .object(JSONObject([

@@ -117,7 +117,7 @@ final class WebServer {
             }
             return mw_server_start(EventLoop.shared.uvLoop, host, Int32(port), &l, nil, &callbacks, &error, error.count)
         }
-        guard let started else { throw RPCError.internalError(String(decoding: error.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)) }
+        guard let started else { throw RPCError.internalError(String(nulTerminated: error)) }
         server = started
         secure = tls != nil
         boundPort = Int(mw_server_port(started))
