@@ -64,9 +64,6 @@ public final class RPCClient {
         close(fd)
     }
 
-    /// The negotiated TLS version ("TLSv1.3"), or nil on a plain connection.
-    public var tlsVersion: String? { tls.map { String(cString: mt_client_version($0)) } }
-
     /// Sends one request and waits for its response object.
     public func call(_ method: String, _ params: JSON? = nil) throws(Failure) -> JSON {
         let id = nextID

@@ -127,9 +127,7 @@ final class RPCConnection {
         RPCEnvelope.response(id: .null, .failure(.invalidRequest(
             "this port speaks TLS (api.tls): connect over TLS, e.g. manta --tls-ca CERT"))).write(to: &line)
         line.append(0x0A)
-        let memory = UnsafeMutableRawPointer.allocate(byteCount: line.count, alignment: 1)
-        line.withUnsafeBytes { memory.copyMemory(from: $0.baseAddress!, byteCount: line.count) }
-        write(memory, line.count)
+        write(line.withUnsafeBytes(RPCConnection.copy), line.count)
         closeAfterWriting()
     }
 
@@ -311,10 +309,17 @@ final class RPCConnection {
         }
         guard !output.isEmpty else { return }
         let count = output.count
-        let memory = UnsafeMutableRawPointer.allocate(byteCount: count, alignment: 1)
-        output.withUnsafeBytes { memory.copyMemory(from: $0.baseAddress!, byteCount: count) }
+        let memory = output.withUnsafeBytes(RPCConnection.copy)
+        // Emptied before the write: a failed write closes, and closing flushes.
         output.removeAll(keepingCapacity: true)
         write(memory, count)
+    }
+
+    /// A copy of `bytes` for libuv, which needs them until written (`write` frees it).
+    private static func copy(_ bytes: UnsafeRawBufferPointer) -> UnsafeMutableRawPointer {
+        let memory = UnsafeMutableRawPointer.allocate(byteCount: bytes.count, alignment: 1)
+        memory.copyMemory(from: bytes.baseAddress!, byteCount: bytes.count)
+        return memory
     }
 
     /// Writes `count` bytes at `memory` to the socket, and frees it when written.

@@ -38,8 +38,6 @@ public final class RPCServer {
     private var listenerClosed = false
     /// The certificate connections present, under `api.tls`.
     private var tls: TLSServerContext?
-    /// Whether connections speak TLS.
-    var secure: Bool { tls != nil }
 
     init(dispatcher: RPCDispatcher, limits: Limits, logger: Logger) {
         self.dispatcher = dispatcher

@@ -44,7 +44,6 @@ final class TLSStream {
     deinit { mt_stream_free(stream) }
 
     var ready: Bool { mt_stream_ready(stream) != 0 }
-    var version: String { String(cString: mt_stream_version(stream)) }
     var pending: Int { mt_stream_pending(stream) }
 
     /// Hands in bytes read from the socket; false when out of memory.

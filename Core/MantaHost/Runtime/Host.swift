@@ -299,7 +299,7 @@ final class Host {
         health.schedule(afterMs: period, repeatMs: period) { [unowned self] in devices.check() }
         healthTimer = health
         signals.start()
-        logger.info("host", "mantad \(HostRuntime.version) serving JSON-RPC on \(config.api.host):\(server.boundPort)\(server.secure ? " (TLS)" : "")")
+        logger.info("host", "mantad \(HostRuntime.version) serving JSON-RPC on \(config.api.host):\(server.boundPort)\(config.api.tls == nil ? "" : " (TLS)")")
         if let web, let http = config.api.http {
             let scheme = config.api.tls == nil ? "http" : "https"
             logger.info("host", "serving HTTP on \(scheme)://\(HostConfig.HTTP(host: http.host, port: web.boundPort).address)/ (the console at /, POST /rpc, WebSocket /ws)")

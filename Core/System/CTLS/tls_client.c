@@ -124,8 +124,6 @@ long mt_client_read(mt_client *client, void *out, size_t cap) {
     return -1;
 }
 
-const char *mt_client_version(const mt_client *client) { return SSL_get_version(client->ssl); }
-
 const char *mt_client_error(const mt_client *client) { return client->error; }
 
 void mt_client_free(mt_client *client) {

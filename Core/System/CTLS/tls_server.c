@@ -156,8 +156,4 @@ void mt_stream_shutdown(mt_stream *stream) {
     ERR_clear_error();
 }
 
-const char *mt_stream_version(const mt_stream *stream) {
-    return SSL_is_init_finished(stream->ssl) ? SSL_get_version(stream->ssl) : "";
-}
-
 const char *mt_stream_error(const mt_stream *stream) { return stream->error; }

@@ -92,9 +92,6 @@ size_t mt_stream_take(mt_stream *stream, void *out, size_t cap);
 /** Queues the close_notify alert that ends the session cleanly (take it, then close the socket). Thread: [loop]. */
 void mt_stream_shutdown(mt_stream *stream);
 
-/** The negotiated protocol ("TLSv1.3"), or "" before the handshake. Borrowed; valid while the stream is. Thread: [loop]. */
-const char *mt_stream_version(const mt_stream *stream);
-
 /** Why the last MT_FAILED happened. Borrowed; valid until the next call on the stream. Thread: [loop]. */
 const char *mt_stream_error(const mt_stream *stream);
 
@@ -116,9 +113,6 @@ int mt_client_write(mt_client *client, const void *bytes, size_t len);
 
 /** Reads up to `cap` bytes: the count (> 0), 0 when the server closed, or -1 with the reason in mt_client_error. */
 long mt_client_read(mt_client *client, void *out, size_t cap);
-
-/** The negotiated protocol ("TLSv1.3"). Borrowed; valid while the connection is. */
-const char *mt_client_version(const mt_client *client);
 
 /** Why the last -1 happened. Borrowed; valid until the next call on the connection. */
 const char *mt_client_error(const mt_client *client);
