@@ -71,6 +71,18 @@ private func problems(_ json: JSON) -> [String] {
         #expect(v.arena?.windowIntervals == 288 && v.arena?.minTenureIntervals == 12)
     }
 
+    @Test func feederGroupsAreReadAndATwiceUsedIdOrBadLimitIsNamed() throws {
+        let c = try HostConfig(json: ["feeders": [["id": "f12", "sites": ["home-0*", "school"], "export_limit_w": 30000]]],
+                               path: "/etc/manta/manta.json")
+        #expect(c.feeders == [.init(id: "f12", sites: ["home-0*", "school"], exportLimitW: 30000)])
+        #expect(c.feeders[0].covers("home-012") && c.feeders[0].covers("school") && !c.feeders[0].covers("school-2"))
+        #expect(problems(["feeders": [["id": "f", "sites": ["a"]], ["id": "f", "sites": ["b"]]]])
+            == ["feeders[1].id: f is already the id of feeders[0]"])
+        let bad = problems(["feeders": [["id": "f", "sites": [], "export_limit_w": -1]]])
+        #expect(bad.count == 2 && bad.contains { $0.hasPrefix("feeders[0].sites") } && bad.contains { $0.hasPrefix("feeders[0].export_limit_w") },
+                "\(bad)")
+    }
+
     @Test func anUnknownSynchronousModeIsRefused() throws {
         #expect(problems(["store": ["synchronous": "fast"]]) == [#"store.synchronous: must be one of "full", "normal", got "fast""#])
         // The decoder refuses it on its own too, should a schema ever let it through.
@@ -93,7 +105,7 @@ private func problems(_ json: JSON) -> [String] {
                      ["id": "v", "region": "SA1", "market": "a", "strategy": "a", "drivers": ["nobody"]]],
         ])
         #expect(found == [
-            "colour: unknown field (expected one of: $schema, name, store, api, clock, log, catalog, plugin_dirs, data_roots, library_dirs, plugin_call_timeout_ms, plugins, sites, devices, vpps, dispatch, trading, telemetry)",
+            "colour: unknown field (expected one of: $schema, name, store, api, clock, log, catalog, plugin_dirs, data_roots, library_dirs, plugin_call_timeout_ms, plugins, sites, devices, feeders, vpps, dispatch, trading, telemetry)",
             "dispatch.deadline_ms: must be >= 10, got 5",
             "api.listen: 0.0.0.0:7420 is reachable from other machines; set api.tokens, or listen on 127.0.0.1",
             #"clock.start: a replay clock needs a start time such as "2022-01-18T00:00:00+10:00""#,

@@ -252,3 +252,30 @@ def test_a_viewer_sees_but_is_refused_dispatching(host, browser):
     assert refused.startswith("-32001") and "viewer" in refused and "operator" in refused
     assert all(i["vpp"] != "vic-homes" or i.get("principal") != "viewer-1"
                for i in host.call("dispatch.history", {"vpp": "vic-homes", "limit": 5}))
+
+
+def envelope(host, windows):
+    with host.client() as c:
+        c.result("auth.login", {"token": TOKENS["operator"]})
+        c.result("envelopes.set", {"feeder": "vic-feeder-7", "windows": windows})
+
+
+def test_the_feed_in_page_shows_feeders_and_operating_envelopes(host, browser):
+    # A network operator's envelope for the quickstart's feeder: 3 kW now, then 1 kW.
+    now = host.call("host.info")["clock"]["now_ms"]
+    envelope(host, [{"start": now - 60_000, "end": now + 3_600_000, "export_limit_w": 3000},
+                    {"start": now + 3_600_000, "end": now + 7_200_000, "export_limit_w": 1000}])
+    try:
+        login(browser, host, "viewer")
+        browser.get(url(host, "feedin"))
+        rendered(browser, "feedin")
+        row = wait(browser, EC.presence_of_element_located((By.CSS_SELECTOR, "tr[data-envelope='feeder:vic-feeder-7']")))
+        cells = [td.text for td in row.find_elements(By.TAG_NAME, "td")]
+        assert cells[0] == "feeder:vic-feeder-7" and cells[1].startswith("3.0 kW") and cells[2].startswith("1.0 kW"), cells
+        feeder = browser.find_element(By.CSS_SELECTOR, "tr[data-feeder='vic-feeder-7']")
+        cells = [td.text for td in feeder.find_elements(By.TAG_NAME, "td")]
+        assert cells[0] == "vic-feeder-7" and cells[1].startswith("36 (") and cells[2] == "3.0 kW" and cells[3] == "envelope", cells
+        assert not page_errors(browser)
+    finally:
+        envelope(host, [])
+

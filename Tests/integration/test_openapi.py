@@ -44,8 +44,14 @@ def test_the_document_is_valid_openapi_and_has_every_method():
 def test_routes_answer_as_the_methods_do():
     with web_host() as h:
         h.start()
-        status, result = request(h.http_port, "POST", "/rpc/vpps.list")
-        assert status == 200 and result == h.call("vpps.list")
+        # Equal as a whole, unless an interval is dispatched between the two
+        # calls (a replay clock dispatches one every half second): then again.
+        for _ in range(5):
+            status, result = request(h.http_port, "POST", "/rpc/vpps.list")
+            if status == 200 and result == h.call("vpps.list"):
+                break
+        else:
+            assert status == 200 and result == h.call("vpps.list")
         status, result = request(h.http_port, "POST", "/rpc/vpps.capacity", {"vpp": "vic"})
         assert status == 200 and result["members"] == h.call("vpps.capacity", {"vpp": "vic"})["members"]
         status, answer = request(h.http_port, "POST", "/rpc/vpps.capacity", {"vpp": "nope"})

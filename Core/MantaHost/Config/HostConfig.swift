@@ -148,6 +148,8 @@ public struct HostConfig: Sendable {
 
     /// The last `sites` entry matching `id` (later entries override earlier ones).
     public func site(_ id: String) -> Site? { sites.last { $0.matches(id) } }
+    /// Feeder groups, each holding its sites' summed export under a limit.
+    public var feeders: [Feeder]
     public var devices: [DeviceOverride]
     public var vpps: [VPP]
     public var dispatch: Dispatch

@@ -82,6 +82,7 @@ struct HostConfigFile: Decodable {
     var pluginCallTimeoutMs: Int64
     var plugins: [HostConfig.Instance]
     var sites: [HostConfig.Site]
+    var feeders: [HostConfig.Feeder]
     var devices: [HostConfig.DeviceOverride]
     var vpps: [HostConfig.VPP]
     var dispatch: HostConfig.Dispatch
@@ -89,7 +90,7 @@ struct HostConfigFile: Decodable {
     var telemetry: Telemetry
 
     enum CodingKeys: String, CodingKey {
-        case name, store, api, clock, log, catalog, plugins, sites, devices, vpps, dispatch, trading, telemetry
+        case name, store, api, clock, log, catalog, plugins, sites, feeders, devices, vpps, dispatch, trading, telemetry
         case dataRoots = "data_roots"
         case pluginDirs = "plugin_dirs", libraryDirs = "library_dirs", pluginCallTimeoutMs = "plugin_call_timeout_ms"
     }
@@ -147,6 +148,7 @@ extension HostConfig {
         pluginCallTimeoutMs = f.pluginCallTimeoutMs
         instances = f.plugins
         sites = f.sites
+        feeders = f.feeders
         devices = f.devices
         vpps = f.vpps
         dispatch = f.dispatch
@@ -173,6 +175,7 @@ extension HostConfig {
             problems.append("telemetry.offline_after_ms (\(offlineAfterMs)) must be longer than stale_after_ms (\(staleAfterMs))")
         }
         problems += referenceProblems()
+        problems += feederProblems()
     }
 
     /// Duplicate names, and VPPs naming instances that do not exist or no members.

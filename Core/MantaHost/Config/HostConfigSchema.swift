@@ -142,6 +142,7 @@ enum HostConfigSchema {
                     ],
                 ],
             ],
+            "feeders": FeederSchemas.section,
             "vpps": [
                 "type": "array", "default": [],
                 "items": VPPSchemas.definition,

@@ -86,7 +86,11 @@ final class ClosedLoop {
             f.actualW += share
             let rating = max(v.device.ratings.maxChargeW.isFinite ? v.device.ratings.maxChargeW : 0,
                              v.device.ratings.maxDischargeW.isFinite ? v.device.ratings.maxDischargeW : 0)
-            if abs(share - target) <= FleetSetpoints.tolerance(ratingW: rating * m.allocation) {
+            // A member a site control holds (export at the meter, an import
+            // cap) follows what it is held to: what it leaves of the target
+            // is the site's limit, not a shortfall for others to export into.
+            let told = setpoints.held(m.number, target)
+            if abs(share - told) <= FleetSetpoints.tolerance(ratingW: rating * m.allocation) {
                 f.following += 1
                 followers.append((v, target))
             } else {

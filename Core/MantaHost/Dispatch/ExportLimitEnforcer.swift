@@ -16,6 +16,8 @@ final class ExportLimitEnforcer {
     /// so a host that dies leaves the inverters to lapse to their own
     /// settings within two refreshes.
     static let refreshMs: Int64 = 60_000
+    /// Sources "feeder:<id>": a site's share of its feeder group's limit.
+    static let feederSource = "feeder:"
 
     private(set) var limits = ExportLimits()
     /// Sites absorbing from the grid at a negative price (a VPP's
@@ -43,6 +45,23 @@ final class ExportLimitEnforcer {
     /// Sets (nil: clears) `source`'s limit on `site` and enforces at once.
     func set(_ site: String, source: String, limitW: Double?, untilMs: Int64?, note: String) {
         limits.set(site, source: source, limitW: limitW, untilMs: untilMs, note: note)
+        enforce()
+    }
+
+    /// One source's limit on one site, as `update` takes them.
+    struct Change: Sendable {
+        var site: String
+        var source: String
+        var limitW: Double?
+        var untilMs: Int64?
+        var note: String
+    }
+
+    /// Sets many limits, then enforces once: a feeder's shares or a round of
+    /// operating envelopes over thousands of sites.
+    func update(_ changes: [Change]) {
+        guard !changes.isEmpty else { return }
+        for c in changes { limits.set(c.site, source: c.source, limitW: c.limitW, untilMs: c.untilMs, note: c.note) }
         enforce()
     }
 
@@ -89,7 +108,9 @@ final class ExportLimitEnforcer {
             let changed = last?.limitW != eff.limitW || last?.source != eff.source
             guard changed || (last?.untilMs ?? 0) - now < Self.refreshMs else { continue }
             limits.sent[site] = (eff.limitW, eff.source, now + 2 * Self.refreshMs)
-            if changed {
+            // A feeder's share moves with its sites' exports: an event when
+            // it starts or stops binding, not at each move.
+            if changed && (last?.source != eff.source || !eff.source.hasPrefix(Self.feederSource)) {
                 let all = limits.active(site, nowMs: now).sorted { $0.key < $1.key }
                     .map { "\($0.key) \(NumberText.rounded($0.value.limitW, 0)) W" }.joined(separator: ", ")
                 events.record(.info, source: site, kind: "site.export_limit",

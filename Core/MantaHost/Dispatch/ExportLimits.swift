@@ -11,7 +11,9 @@ struct ExportLimits: Sendable {
         var note: String
     }
 
-    /// site -> source -> limit. Sources: config, network, operator, strategy.
+    /// site -> source -> limit. Sources: config, network, operator, strategy,
+    /// envelope (an operating envelope's window), feeder:<id> (a share of a
+    /// feeder group's limit).
     private(set) var limits: [String: [String: Limit]] = [:]
     /// What was last sent per site, and until when it holds.
     var sent: [String: (limitW: Double, source: String, untilMs: Int64)] = [:]

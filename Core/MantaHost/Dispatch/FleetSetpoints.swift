@@ -74,8 +74,7 @@ final class FleetSetpoints {
             var value = c.targetW
             if anyShared, vpps.shared[d.number] != nil { value = parts.combine(d.number, vpp: vpp, c.targetW, untilMs: validUntil, nowMs: now) }
             note(requested: value, d.number)
-            if anyCaps, let cap = caps[d.number] { value = min(value, cap) }
-            if anyFloors, let floor = floors[d.number] { value = max(value, floor) }
+            if anyCaps || anyFloors { value = held(d.number, value) }
             values[k] = value
             if last < 0 || groups[last].driver != d.instance {
                 last = groups.firstIndex { $0.driver == d.instance } ?? {
@@ -128,6 +127,15 @@ final class FleetSetpoints {
     func requestedW(_ device: UInt32) -> Double? {
         let i = Int(device)
         return i < requested.count && !requested[i].isNaN ? requested[i] : nil
+    }
+
+    /// `w` as the site controls hold `device` (its cap, then its floor):
+    /// what the device is really told when dispatch asks `w`.
+    func held(_ device: UInt32, _ w: Double) -> Double {
+        var value = w
+        if let cap = caps[device] { value = min(value, cap) }
+        if let floor = floors[device] { value = max(value, floor) }
+        return value
     }
 
     /// Holds `device` at or below `atMostW` (nil: lifts the cap).

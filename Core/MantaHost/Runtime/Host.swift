@@ -59,6 +59,7 @@ final class Host {
     let exportLimits: ExportLimitEnforcer
     let meterExport: MeterExportControl
     let importCaps: ImportCapControl
+    let networkLimits: NetworkLimits
     let discovery: DeviceDiscovery
     let backtests: BacktestTasks
     let audit: AuditLog
@@ -149,6 +150,8 @@ final class Host {
                                          control: control, clock: clock)
         importCaps = ImportCapControl(registry: registry, vpps: vpps, setpoints: setpoints, members: members, control: control,
                                       events: events, store: store, clock: clock)
+        networkLimits = NetworkLimits(feeders: config.feeders, registry: registry, members: members, limits: exportLimits,
+                                      events: events, store: store, clock: clock)
         discovery = DeviceDiscovery(pluginDirs: config.pluginDirs, libraryDirs: config.libraryDirs, plugins: plugins)
         backtests = try BacktestTasks(reader: reader, store: store, events: events, catalog: catalog, logger: logger)
         audit = AuditLog(store: store, logger: logger)
@@ -225,6 +228,7 @@ final class Host {
             RiskMethods(risk: risk, vpps: vpps).methods,
             ReportMethods(reader: reader, store: store, run: run).methods,
             SiteMethods(registry: registry, devices: devices, sites: sites, exportLimits: exportLimits, clock: clock).methods,
+            NetworkMethods(network: networkLimits, registry: registry, clock: clock).methods,
             DeviceMethods(registry: registry, control: control, discovery: discovery).methods,
         ]
         for m in groups.joined() { dispatcher.register(m) }
@@ -256,6 +260,7 @@ final class Host {
             for p in stored.problems { events.record(.warning, source: "host", kind: "vpp.definition", p) }
             try vpps.form(config, stored: stored.vpps, plugins: plugins, registry: registry, events: events, logger: logger)
             do { importCaps.restore(try reader.importCaps()) } catch { throw BootError("store: \(error)") }
+            do { networkLimits.restore(try reader.operatingEnvelopes()) } catch { throw BootError("store: \(error)") }
             do {
                 let taken = bids.restore(try reader.openBids(), replay: clock.isReplay)
                 if taken > 0 { logger.info("host", "\(taken) open bids taken up from the store") }
@@ -281,6 +286,7 @@ final class Host {
         timers.start()
         cycle.start()
         settlement.start()
+        networkLimits.start()
         meterExport.start()
         importCaps.start()
         let hk = LoopTimer()
@@ -323,6 +329,7 @@ final class Host {
         server.stopListening()
         cycle.stop()
         settlement.stop()
+        networkLimits.stop()
         meterExport.stop()
         importCaps.stop()
         timers.cancelAll()

@@ -290,6 +290,17 @@ enum Migrations {
         Step(version: 8, description: "settlement and trading records", sql: TradingSchema.sql),
         Step(version: 9, description: "settlement by device", sql: TradingSchema.devicesSQL),
         Step(version: 10, description: "network and demand charges", sql: TradingSchema.chargesSQL),
+        Step(version: 11, description: "operating envelopes", sql: """
+            -- Dynamic operating envelopes (envelopes.set): a site's or a feeder
+            -- group's export limits window by window, as JSON [[start_ms, end_ms,
+            -- export_limit_w], ...] in host-clock ms; a schedule cleared or run
+            -- out is deleted. Set again at boot.
+            CREATE TABLE operating_envelopes (
+                target      TEXT PRIMARY KEY,      -- site:ID | feeder:ID
+                definition  TEXT NOT NULL,
+                updated_ms  INTEGER NOT NULL       -- wall clock
+            );
+            """),
     ]
 
     static var latest: Int { steps.last?.version ?? 0 }

@@ -40,7 +40,17 @@ final class StoreReader {
 
     /// Import caps set with cap.set: (target, JSON).
     func importCaps() throws(StoreError) -> [(target: String, definition: String)] {
-        let s = try db.prepare("SELECT target, definition FROM import_caps ORDER BY target")
+        try definitions("import_caps")
+    }
+
+    /// Operating envelopes set with envelopes.set: (target, JSON).
+    func operatingEnvelopes() throws(StoreError) -> [(target: String, definition: String)] {
+        try definitions("operating_envelopes")
+    }
+
+    /// A (target, definition) table, in target order.
+    private func definitions(_ table: String) throws(StoreError) -> [(target: String, definition: String)] {
+        let s = try db.prepare("SELECT target, definition FROM \(table) ORDER BY target")
         var out: [(target: String, definition: String)] = []
         while try s.step() { out.append((s.string(0), s.string(1))) }
         return out

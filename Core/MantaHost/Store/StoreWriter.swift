@@ -94,7 +94,7 @@ private final class Connection: @unchecked Sendable {
     // then on uses it only inside jobs on that one thread.
     let db: Database
     let sample, device, plugin, point, price, interval, command, outcome, control, audit, event, backtest, run, timing: Statement
-    let vppDefinition, instruction, loopCheck, importCap, importCapCleared: Statement
+    let vppDefinition, instruction, loopCheck, importCap, importCapCleared, envelope, envelopeCleared: Statement
     let trading: TradingWriter
 
     init(_ db: Database) throws(StoreError) {
@@ -152,6 +152,8 @@ private final class Connection: @unchecked Sendable {
             """)
         importCap = try db.prepare("INSERT OR REPLACE INTO import_caps (target, definition, updated_ms) VALUES (?, ?, ?)")
         importCapCleared = try db.prepare("DELETE FROM import_caps WHERE target = ?")
+        envelope = try db.prepare("INSERT OR REPLACE INTO operating_envelopes (target, definition, updated_ms) VALUES (?, ?, ?)")
+        envelopeCleared = try db.prepare("DELETE FROM operating_envelopes WHERE target = ?")
         instruction = try db.prepare("""
             INSERT OR REPLACE INTO dispatch_instructions
                 (id, run, vpp, target_w, start_ms, end_ms, reason, principal, created_ms, state, actual_w, deviation_w)
@@ -269,15 +271,8 @@ private final class Connection: @unchecked Sendable {
             vppDefinition.bind(3, v.updatedMs); vppDefinition.bind(4, v.principal)
             try vppDefinition.run()
         }
-        for c in b.importCaps {
-            if let d = c.definition {
-                importCap.bind(1, c.target); importCap.bind(2, d); importCap.bind(3, WallClock.nowMs())
-                try importCap.run()
-            } else {
-                importCapCleared.bind(1, c.target)
-                try importCapCleared.run()
-            }
-        }
+        try definitions(b.importCaps, set: importCap, clear: importCapCleared)
+        try definitions(b.envelopes, set: envelope, clear: envelopeCleared)
         for i in b.instructions {
             instruction.bind(1, i.id); instruction.bind(2, b.run); instruction.bind(3, i.vpp); instruction.bind(4, i.targetW)
             instruction.bind(5, i.startMs); instruction.bind(6, i.endMs); instruction.bind(7, i.reason)
@@ -296,4 +291,17 @@ private final class Connection: @unchecked Sendable {
     }
 
     func checkpoint() { try? db.exec("PRAGMA wal_checkpoint(TRUNCATE)") }
+
+    /// Rows of a (target, definition, updated_ms) table: set, or deleted when nil.
+    private func definitions(_ rows: [(target: String, definition: String?)], set: Statement, clear: Statement) throws(StoreError) {
+        for r in rows {
+            if let d = r.definition {
+                set.bind(1, r.target); set.bind(2, d); set.bind(3, WallClock.nowMs())
+                try set.run()
+            } else {
+                clear.bind(1, r.target)
+                try clear.run()
+            }
+        }
+    }
 }
