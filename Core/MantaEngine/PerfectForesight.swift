@@ -51,10 +51,12 @@ public enum PerfectForesight {
     ///
     /// `startMWh` and `endAtLeastMWh` override the battery's own start and
     /// end condition (both its initial energy): a planner re-optimising
-    /// from the current state uses them.
+    /// from the current state uses them. `first` tightens the first
+    /// interval's power limits (MW), as the site's room under its network
+    /// limits does for the interval being decided.
     public static func solve<Prices: RandomAccessCollection>(
         prices: Prices, battery: BacktestBattery, hours dt: Double = 1.0 / 12, schedule: Bool = true,
-        startMWh: Double? = nil, endAtLeastMWh: Double? = nil
+        startMWh: Double? = nil, endAtLeastMWh: Double? = nil, first: (chargeMW: Double, dischargeMW: Double)? = nil
     ) -> Solution where Prices.Element == Double, Prices.Index == Int {
         let s = battery.spec
         let etaC = s.chargeEfficiency, etaD = s.dischargeEfficiency, k = battery.costPerMWh
@@ -93,7 +95,10 @@ public enum PerfectForesight {
         for t in 0..<n {
             let p = prices[base + t]
             guard p.isFinite else { continue }
-            let x = etaC * pc * dt, y = pd * dt / etaD
+            // Each interval adds its own segments, so a limit on one interval
+            // is only shorter segments there: the slope trick stays exact.
+            let (pcT, pdT) = t == 0 && first != nil ? (max(0, min(pc, first!.chargeMW)), max(0, min(pd, first!.dischargeMW))) : (pc, pd)
+            let x = etaC * pcT * dt, y = pdT * dt / etaD
             if schedule { dischargeMax[t] = y }
             // Base: discharge at full power; the segments undo it or add charge.
             left -= y

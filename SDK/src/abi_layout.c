@@ -12,7 +12,7 @@
 #include "manta/manta.h"
 
 /* 1.4 added constants only (the FCAS MANTA_SERVICE_* codes): no layout moved. */
-_Static_assert(MANTA_ABI_MAJOR == 1 && MANTA_ABI_MINOR == 4, "these pins describe ABI 1.4");
+_Static_assert(MANTA_ABI_MAJOR == 1 && MANTA_ABI_MINOR == 5, "these pins describe ABI 1.5");
 
 #if UINTPTR_MAX == 0xffffffffffffffffu
 #define PIN(type, size) _Static_assert(sizeof(type) == (size), #type " size changed")
@@ -51,7 +51,9 @@ AT(manta_driver_t, apply_setpoints, 32);
 PIN(manta_driver_t, 40);
 
 AT(manta_asset_state_t, soc, 24);
-PIN(manta_asset_state_t, 88);
+AT(manta_asset_state_t, site, 88); /* 1.5 grew it: 88 bytes at 1.0 */
+AT(manta_asset_state_t, import_cap_w, 136);
+PIN(manta_asset_state_t, 144);
 AT(manta_observation_t, price, 72);
 AT(manta_observation_t, assets, 96);
 AT(manta_observation_t, fcas_priced, 112); /* 1.2 grew it */

@@ -182,6 +182,32 @@ import Testing
         #expect(targets == [0, 1234, 0])
     }
 
+    @Test func anAssetsSiteReachesTheStrategyAndAnOlderHostsReadsAsNone() throws {
+        var a = AssetState(id: "v/battery-1", kind: .battery, soc: 0.5, capacityWh: 13_500, maxChargeW: 5000, maxDischargeW: 5000,
+                           socMin: 0, socMax: 1, powerW: 200, roundTripEfficiency: 0.9)
+        var b = a
+        b.id = "v/battery-2"
+        a.site = SiteState(id: "home-001", loadW: 850, pvW: 3100, gridW: 2450, exportLimitW: 1500, importCapW: nil)
+        let obs = Observation(nowMs: 0, intervalEndMs: 300_000, intervalMs: 300_000, deadlineMs: 1, vpp: "v", region: "SA1",
+                              price: 50, priceHistory: [], assets: [a, b])
+        var targets = [0.0, 0.0]
+        let seen = ObservationLayout().withC(obs, targets: &targets) { c, _ -> (Observation?, Double, Double) in
+            let raw = c.pointee.assets!
+            return (Observation(UnsafePointer(c)), raw[0].import_cap_w, raw[1].site_load_w)
+        }
+        #expect(seen.0?.assets[0].site == a.site && seen.0?.assets[1].site == nil)
+        #expect(seen.1 == .infinity && seen.2.isNaN)  // in C: no cap is +inf, not known is NaN
+        // A 1.4 host's asset is 88 bytes: the site is not there, whatever its memory holds after them.
+        var old = manta_asset_state_t()
+        old.struct_size = UInt32(ABIGrowth.Size10.assetState)
+        old.site_load_w = 999
+        let read = "home-001".withCString { p in
+            old.site = manta_str_t(ptr: p, len: 8)
+            return AssetState(old).site
+        }
+        #expect(ABIGrowth.Size10.assetState == 88 && read == nil)
+    }
+
     @Test func fcasPricesReachTheStrategyAndItsEnablementComesBack() {
         let assets = (1...2).map { i in
             AssetState(id: "v/battery-\(i)", kind: .battery, soc: 0.5, capacityWh: 13_500, maxChargeW: 5000, maxDischargeW: 5000,

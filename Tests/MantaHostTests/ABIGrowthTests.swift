@@ -162,8 +162,9 @@ import Testing
             #expect(r.reports["driver"]?.contains(line) == true, "\(line)")
         }
         for line in ["manta_observation_t.struct_size=\(MemoryLayout<manta_observation_t>.size)",
-                     "manta_decision_t.struct_size=\(MemoryLayout<manta_decision_t>.size)", "asset_stride=88",
-                     "manta_asset_state_t.struct_size=88", "asset=dev/battery-1 soc=0.500", "asset=dev/battery-2 soc=0.500"] {
+                     "manta_decision_t.struct_size=\(MemoryLayout<manta_decision_t>.size)",
+                     "asset_stride=\(MemoryLayout<manta_asset_state_t>.stride)",
+                     "manta_asset_state_t.struct_size=\(MemoryLayout<manta_asset_state_t>.size)", "asset=dev/battery-1 soc=0.500", "asset=dev/battery-2 soc=0.500"] {
             #expect(r.reports["strategy"]?.contains(line) == true, "\(line)")
         }
         for line in ["manta_bid_t.struct_size=56", "manta_bid_result_t.struct_size=152", "fetch region=VIC1"] {

@@ -19,11 +19,16 @@ import Testing
     }
 
     @Test func everyValueComesBackAsItWent() throws {
-        let obs = Observation(nowMs: 1_658_000_000_000, intervalEndMs: 1_658_000_300_000, intervalMs: 300_000, deadlineMs: 99,
+        var obs = Observation(nowMs: 1_658_000_000_000, intervalEndMs: 1_658_000_300_000, intervalMs: 300_000, deadlineMs: 99,
                               vpp: "vic", region: "VIC1", price: -38.5, priceHistory: [1.5, .nan, 300][...],
                               assets: [AssetState(id: "homes/home-001.battery", kind: .battery, soc: 0.42, capacityWh: 13_500,
                                                   maxChargeW: 5_000, maxDischargeW: 4_500, socMin: 0.1, socMax: 0.95, powerW: -1200,
                                                   roundTripEfficiency: 0.9)])
+        // A second asset with its site (ABI 1.5): known values, one unknown, one limit not in force.
+        var sited = obs.assets[0]
+        sited.id = "homes/home-002.battery"
+        sited.site = SiteState(id: "home-002", loadW: 850, pvW: 3100, gridW: -1050.5, exportLimitW: 1500, importCapW: nil)
+        obs.assets.append(sited)
         var device = DeviceInfo(kind: .hybridInverter, key: "inv-ü", site: "farm")
         device.serial = "S1"
         device.ratings = DeviceRatings(ratedPowerW: 5_000, maxChargeW: 4_000, maxDischargeW: 3_000, capacityWh: 10_000,

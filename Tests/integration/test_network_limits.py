@@ -2,7 +2,9 @@
 real Ausgrid household PV and load: a feeder group's export limit shared
 over its homes at their meters, and dynamic operating envelopes that change
 a site's limit window by window; both stored and kept over a restart."""
-from conftest import Mantad, base_config, needs_data, price_file, rpc_error
+import json
+
+from conftest import ROOT, Mantad, base_config, needs_data, price_file, rpc_error
 from test_meter_export import AUSGRID, series
 
 DAY = 1642197600000  # 2022-01-15 08:00 AEST: a sunny January Saturday in Sydney
@@ -133,3 +135,36 @@ def test_envelopes_are_checked_stored_and_a_feeder_takes_its_limit_from_one(tmp_
         assert [e["target"] for e in h.call("envelopes.list")] == ["feeder:f7"]
     with Mantad(config, folder=tmp_path).start() as h:
         assert [e["target"] for e in h.call("envelopes.list")] == ["feeder:f7"]
+
+
+@needs_data
+def test_a_strategy_sees_its_sites_load_pv_meter_and_limits(tmp_path):
+    """ABI 1.5: each asset's site as the host measures it reaches a model process (through a
+    manta-runner and the Python bridge): the load, the PV, the meter and the limits in force."""
+    config = homes(1, 0)
+    config["plugins"][2] = {"instance": "echo", "plugin": "manta.python", "isolation": "process",
+                            "config": {"script": str(ROOT / "Tests" / "Fixtures" / "models" / "site_echo.py")}}
+    config["vpps"][0]["strategy"] = "echo"
+    with Mantad(config, folder=tmp_path).start() as h:
+        h.call("sites.export_limit", {"site": "home-001", "limit_w": 700, "source": "network"})
+        h.call("cap.set", {"site": "home-001", "limit_w": 2500, "from": "00:00", "to": "23:59", "reserve_wh": 0})
+        until(h, DAY + 3 * 3600_000)  # to 11:00
+
+        def shown():
+            for d in h.call("dispatch.history", {"vpp": "nsw", "limit": 5}):
+                site = json.loads(d["reason"]) if d["reason"].startswith("{") else None
+                if site and site["export_limit_w"] == 700 and site["import_cap_w"] == 2500:
+                    return d, site
+            return None
+        assert h.wait_for(shown, timeout=30)
+        d, site = shown()
+        meter, pv, battery = (series(h, f"homes/home-001.{k}") for k in ("meter", "pv", "battery"))
+    # What the model saw is what the site's devices reported as the interval was decided (at 600x
+    # the decision comes up to a minute of host time after the interval starts).
+    start = d["interval_end_ms"] - 300_000
+    seen = [t for t in meter if start - 20_000 <= t <= start + 120_000
+            and abs(site["grid_w"] - meter[t]) <= 1 and abs(site["pv_w"] - pv.get(t, -1e9)) <= 1]
+    assert site["id"] == "home-001" and seen, (site, {t: (meter[t], pv.get(t)) for t in meter if abs(t - start) <= 120_000})
+    t = seen[-1]
+    assert abs(site["load_w"] - (pv[t] + battery[t] - meter[t])) <= 3, (site, pv[t], battery[t], meter[t])
+    assert site["load_w"] > 100 and site["pv_w"] > 500

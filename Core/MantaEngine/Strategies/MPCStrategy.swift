@@ -3,8 +3,9 @@ import MantaABI
 /// Model-predictive control: every interval, plan the battery over a rolling
 /// horizon (the interval's known price, then a forecaster's prices) with the
 /// exact planner (the perfect-foresight solver, here on forecasts), and
-/// apply the plan's first step. The plan respects the battery model exactly;
-/// the host's limits then apply as to any strategy.
+/// apply the plan's first step. The plan respects the battery model exactly,
+/// and its first step each site's room under its export limit and import
+/// cap (SiteRoom); the host's limits then apply as to any strategy.
 public final class MPCStrategy: Strategy {
     public struct Config: Sendable, Equatable {
         /// Intervals planned, including the current one. Four hours: with
@@ -73,27 +74,35 @@ public final class MPCStrategy: Strategy {
         // Where the forecaster has no idea, assume the current price: the
         // plan then neither banks on nor fears that interval.
         for p in forecast { plan.append(p.isFinite ? p : obs.price) }
-        var solved: [(key: AssetKey, target: Double)] = []
+        var solved: [AssetKey: Double] = [:]
+        // The interval being decided stays within each site's room under
+        // its export limit and import cap; later intervals are planned on
+        // the ratings (the room then is not known, and the plan is made again).
+        let rooms = SiteRoom.rooms(obs.assets)
         for (i, a) in obs.assets.enumerated() where a.soc.isFinite && a.capacityWh > 0 {
-            let key = AssetKey(a)
-            if let done = solved.first(where: { $0.key == key }) {
-                targets[i] = done.target
+            let room = rooms[i]
+            let key = AssetKey(a, room)
+            if let done = solved[key] {
+                targets[i] = done
                 continue
             }
             let (battery, e, end) = config.planned(a)
-            let s = PerfectForesight.solve(prices: plan, battery: battery, startMWh: e, endAtLeastMWh: end)
+            let first = room == .unbounded ? nil : (chargeMW: room.maxChargeW / 1e6, dischargeMW: room.maxDischargeW / 1e6)
+            let s = PerfectForesight.solve(prices: plan, battery: battery, startMWh: e, endAtLeastMWh: end, first: first)
             targets[i] = (s.dischargeMW[0] - s.chargeMW[0]) * 1e6
-            solved.append((key, targets[i]))
+            solved[key] = targets[i]
         }
         return note
     }
 
-    /// Assets that plan alike: same ratings and state of charge.
-    struct AssetKey: Equatable {
+    /// Assets that plan alike: same ratings, state of charge and room.
+    struct AssetKey: Hashable {
         var soc, capacity, charge, discharge, socMin, socMax, rte: Double
-        init(_ a: AssetState) {
+        var room: SiteRoom.Room
+        init(_ a: AssetState, _ room: SiteRoom.Room) {
             soc = a.soc; capacity = a.capacityWh; charge = a.maxChargeW; discharge = a.maxDischargeW
             socMin = a.socMin; socMax = a.socMax; rte = a.roundTripEfficiency
+            self.room = room
         }
     }
 }

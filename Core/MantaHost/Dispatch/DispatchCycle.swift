@@ -36,6 +36,7 @@ final class DispatchCycle {
         var fcas: FCASDispatch
         var risk: RiskGuard
         var loop: ClosedLoop
+        var sites: SiteStates
         var ids: DispatchIDs
         var store: StorePipeline
         var events: EventLog
@@ -53,6 +54,7 @@ final class DispatchCycle {
     private let fcas: FCASDispatch
     private let risk: RiskGuard
     private let loop: ClosedLoop
+    private let sites: SiteStates
     private let ids: DispatchIDs
     let store: StorePipeline
     let events: EventLog
@@ -81,6 +83,7 @@ final class DispatchCycle {
         fcas = p.fcas
         risk = p.risk
         loop = p.loop
+        sites = p.sites
         ids = p.ids
         store = p.store
         events = p.events
@@ -165,6 +168,7 @@ final class DispatchCycle {
             priceHistory: prices.history(region: vpp.config.region.code, before: end,
                                          count: dispatch.historyIntervals)[...],
             assets: views.map(\.asset))
+        sites.fill(&obs.assets, views: views, vpp: vpp.config.id, nowMs: now)
         // FCAS is offered to a strategy, not to an operator's instruction (a
         // power target); cleared FCAS bids hold whichever decides.
         let committed = vpp.fcasCleared[end]

@@ -49,6 +49,12 @@ struct ImportCaps: Sendable {
     private(set) var caps: [String: Cap] = [:]
 
     mutating func set(_ cap: Cap) { caps[cap.target] = cap }
+
+    /// The lowest cap holding on `site` at `ms`: its own, or its VPP's.
+    func inForce(site: String, vpp: String?, atMs ms: Int64) -> Double? {
+        let mine = [caps["site:\(site)"], vpp.flatMap { caps["vpp:\($0)"] }]
+        return mine.compactMap { $0 }.filter { $0.holds(atMs: ms) }.map(\.limitW).min()
+    }
     mutating func clear(_ target: String) { caps[target] = nil }
 }
 

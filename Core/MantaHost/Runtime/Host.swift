@@ -121,10 +121,21 @@ final class Host {
         frequency.onEvent = { [unowned verification] event in verification.verify(event) }
         loop = ClosedLoop(members: members, setpoints: setpoints, store: store, events: events, clock: clock,
                           afterMs: dispatch.closedLoopAfterMs)
+        control = DeviceControl(plugins: plugins, ids: ids, store: store, events: events, clock: clock)
+        exportLimits = ExportLimitEnforcer(sites: sites, registry: registry, vpps: vpps, prices: prices, control: control,
+                                           events: events, clock: clock)
+        meterExport = MeterExportControl(registry: registry, limits: exportLimits, setpoints: setpoints, members: members,
+                                         control: control, clock: clock)
+        importCaps = ImportCapControl(registry: registry, vpps: vpps, setpoints: setpoints, members: members, control: control,
+                                      events: events, store: store, clock: clock)
+        networkLimits = NetworkLimits(feeders: config.feeders, registry: registry, members: members, limits: exportLimits,
+                                      events: events, store: store, clock: clock)
         risk = RiskGuard(limits: config.trading.risk, store: store, events: events, clock: clock)
         cycle = DispatchCycle(.init(dispatch: dispatch, clock: clock, prices: prices, members: members,
                                     plugins: plugins, vpps: vpps, instructions: instructions, setpoints: setpoints, fcas: fcas,
                                     risk: risk, loop: loop,
+                                    sites: SiteStates(registry: registry, members: members, exportLimits: exportLimits,
+                                                      importCaps: importCaps),
                                     ids: ids, store: store, events: events, logger: logger))
         priceIntake = PriceIntake(book: prices, store: store, events: events, cycle: cycle)
         settlement = LiveSettlement(meter: meter, registry: registry, vpps: vpps, prices: prices, store: store, events: events, clock: clock,
@@ -143,15 +154,6 @@ final class Host {
             if vpp.config.bidding == .plan { bids.fromPlan(vpp, intervalEndMs: end, targetW: targetW, enabledMW: enabledMW, price: price) }
         }
         settlement.onSettled.append { [unowned risk] row in risk.settled(row) }
-        control = DeviceControl(plugins: plugins, ids: ids, store: store, events: events, clock: clock)
-        exportLimits = ExportLimitEnforcer(sites: sites, registry: registry, vpps: vpps, prices: prices, control: control,
-                                           events: events, clock: clock)
-        meterExport = MeterExportControl(registry: registry, limits: exportLimits, setpoints: setpoints, members: members,
-                                         control: control, clock: clock)
-        importCaps = ImportCapControl(registry: registry, vpps: vpps, setpoints: setpoints, members: members, control: control,
-                                      events: events, store: store, clock: clock)
-        networkLimits = NetworkLimits(feeders: config.feeders, registry: registry, members: members, limits: exportLimits,
-                                      events: events, store: store, clock: clock)
         discovery = DeviceDiscovery(pluginDirs: config.pluginDirs, libraryDirs: config.libraryDirs, plugins: plugins)
         backtests = try BacktestTasks(reader: reader, store: store, events: events, catalog: catalog, logger: logger)
         audit = AuditLog(store: store, logger: logger)

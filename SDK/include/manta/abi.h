@@ -57,7 +57,7 @@ extern "C" {
 /* The ABI generation these headers describe. A host accepts a module when the
  * majors are equal and the host's minor is >= the module's min_host_minor. */
 #define MANTA_ABI_MAJOR 1
-#define MANTA_ABI_MINOR 4
+#define MANTA_ABI_MINOR 5
 
 /* Marks the one symbol a module exports. Build modules with
  * -fvisibility=hidden so that nothing else leaks. */
@@ -118,8 +118,8 @@ typedef struct manta_str {
  *     manta_setpoint_result_t 144
  *     manta_strategy_t 16        manta_observation_t 112 (1.2 appends
  *                                 fcas_priced, reserved2, fcas: 200)
- *     manta_asset_state_t 88     manta_decision_t 144 (1.2 appends
- *                                 fcas_mw: 152)
+ *     manta_asset_state_t 88 (1.5 appends site .. import_cap_w: 144)
+ *     manta_decision_t 144 (1.2 appends fcas_mw: 152)
  *     manta_market_t 24          manta_price_t 48 (1.2 appends
  *                                 fcas_priced, reserved, fcas: 136)
  *     manta_bid_t 56             manta_bid_result_t 152

@@ -34,6 +34,21 @@ typedef struct manta_asset_state {
     double soc_max;
     double power_w;               /* last measured power, + = discharge */
     double round_trip_efficiency; /* 0..1, NaN if unknown */
+
+    /* ---- ABI 1.5 ---- read only when MANTA_HAS_FIELD(asset,
+     * manta_asset_state_t, import_cap_w). The asset's site as the host
+     * measures it at the call, the same for every asset on the site, so a
+     * strategy can plan around the home's load and the network's limits:
+     * discharging more than site_load_w - site_pv_w exports, and past
+     * export_limit_w the host holds the site at its meter whatever the
+     * strategy asked. Watts; NaN where not known (no meter, no fresh
+     * reading). */
+    manta_str_t site;      /* the site's id; borrowed; empty when none */
+    double site_load_w;    /* the household's consumption, >= 0 (inferred at the meter) */
+    double site_pv_w;      /* the site's PV output, >= 0 */
+    double site_grid_w;    /* at the grid meter: + = export, - = import */
+    double export_limit_w; /* the most restrictive export limit in force on the site; +inf: none */
+    double import_cap_w;   /* the import cap in force on the site now (Cap Service, the site's or its VPP's); +inf: none */
 } manta_asset_state_t;
 
 /* What the host shows the strategy. Owned by the host; everything it points

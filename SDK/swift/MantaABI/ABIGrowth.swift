@@ -39,7 +39,8 @@ public enum ABIGrowth {
         public static let strategy = MemoryLayout<manta_strategy_t>.size
         /// 1.2 appended fcas_priced, reserved2 and fcas.
         public static let observation = MemoryLayout<manta_observation_t>.offset(of: \manta_observation_t.fcas_priced)!
-        public static let assetState = MemoryLayout<manta_asset_state_t>.size
+        /// 1.5 appended site and the site fields.
+        public static let assetState = MemoryLayout<manta_asset_state_t>.offset(of: \manta_asset_state_t.site)!
         /// 1.2 appended fcas_mw.
         public static let decision = MemoryLayout<manta_decision_t>.offset(of: \manta_decision_t.fcas_mw)!
         public static let market = MemoryLayout<manta_market_t>.size

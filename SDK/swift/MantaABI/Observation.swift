@@ -14,6 +14,9 @@ public struct AssetState: Sendable, Equatable {
     /// Last measured power, + = discharge.
     public var powerW: Double
     public var roundTripEfficiency: Double
+    /// The asset's site as the host measures it (ABI 1.5); nil when the
+    /// host did not say (an older host, or no site).
+    public var site: SiteState?
 
     public init(id: String, kind: DeviceKind, soc: Double, capacityWh: Double, maxChargeW: Double,
                 maxDischargeW: Double, socMin: Double, socMax: Double, powerW: Double, roundTripEfficiency: Double) {
@@ -35,6 +38,39 @@ public struct AssetState: Sendable, Equatable {
         self.init(id: String(manta: c.id), kind: DeviceKind(rawValue: c.kind) ?? .battery, soc: c.soc,
                   capacityWh: c.capacity_wh, maxChargeW: c.max_charge_w, maxDischargeW: c.max_discharge_w,
                   socMin: c.soc_min, socMax: c.soc_max, powerW: c.power_w, roundTripEfficiency: c.round_trip_efficiency)
+        if ABIGrowth.hasField(c.struct_size, \manta_asset_state_t.import_cap_w), c.site.len > 0 {
+            func known(_ w: Double) -> Double? { w.isFinite ? w : nil }
+            site = SiteState(id: String(manta: c.site), loadW: known(c.site_load_w), pvW: known(c.site_pv_w),
+                             gridW: known(c.site_grid_w), exportLimitW: known(c.export_limit_w), importCapW: known(c.import_cap_w))
+        }
+    }
+}
+
+/// An asset's site as the host measures it when it calls decide() (ABI
+/// 1.5): the home's load and PV, the grid meter, and the network's limits
+/// in force, so a strategy can plan around them. Watts; nil: not known,
+/// or for a limit, none in force.
+public struct SiteState: Sendable, Equatable {
+    public var id: String
+    /// The household's consumption, >= 0.
+    public var loadW: Double?
+    /// The site's PV output, >= 0.
+    public var pvW: Double?
+    /// At the grid meter: + = export, - = import.
+    public var gridW: Double?
+    /// The most restrictive export limit in force on the site.
+    public var exportLimitW: Double?
+    /// The import cap in force on the site now (Cap Service).
+    public var importCapW: Double?
+
+    public init(id: String, loadW: Double? = nil, pvW: Double? = nil, gridW: Double? = nil, exportLimitW: Double? = nil,
+                importCapW: Double? = nil) {
+        self.id = id
+        self.loadW = loadW
+        self.pvW = pvW
+        self.gridW = gridW
+        self.exportLimitW = exportLimitW
+        self.importCapW = importCapW
     }
 }
 

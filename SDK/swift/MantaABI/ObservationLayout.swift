@@ -10,6 +10,7 @@ import MantaSDK
 public final class ObservationLayout {
     private var assets: [manta_asset_state_t] = []
     private var assetIDs: [String] = []
+    private var assetSites: [String] = []
     private var strings: [UnsafeMutablePointer<CChar>] = []
     private var vpp = "", region = ""
     private var vppC = manta_str_t(ptr: nil, len: 0), regionC = manta_str_t(ptr: nil, len: 0)
@@ -28,6 +29,7 @@ public final class ObservationLayout {
     private func prepare(_ obs: Observation) {
         let same = assetIDs.count == obs.assets.count && obs.vpp == vpp && obs.region == region
             && zip(assetIDs, obs.assets).allSatisfy { $0 == $1.id }
+            && zip(assetSites, obs.assets).allSatisfy { $0 == ($1.site?.id ?? "") }
         guard !same else { return }
         strings.forEach { free($0) }
         strings = []
@@ -36,12 +38,33 @@ public final class ObservationLayout {
         region = obs.region
         vppC = cString(vpp)
         regionC = cString(region)
+        assetSites = obs.assets.map { $0.site?.id ?? "" }
         assets = obs.assets.map { a in
-            manta_asset_state_t(
-                struct_size: ABIGrowth.size(of: manta_asset_state_t.self), kind: a.kind.rawValue, id: cString(a.id),
-                soc: a.soc, capacity_wh: a.capacityWh, max_charge_w: a.maxChargeW, max_discharge_w: a.maxDischargeW,
-                soc_min: a.socMin, soc_max: a.socMax, power_w: a.powerW, round_trip_efficiency: a.roundTripEfficiency)
+            var c = manta_asset_state_t()
+            c.struct_size = ABIGrowth.size(of: manta_asset_state_t.self)
+            c.kind = a.kind.rawValue
+            c.id = cString(a.id)
+            c.round_trip_efficiency = a.roundTripEfficiency
+            c.site = a.site.map { cString($0.id) } ?? manta_str_t(ptr: nil, len: 0)
+            return c
         }
+    }
+
+    /// The values that change from call to call (the strings stay).
+    private static func fill(_ c: inout manta_asset_state_t, _ a: AssetState) {
+        c.soc = a.soc
+        c.power_w = a.powerW
+        c.capacity_wh = a.capacityWh
+        c.max_charge_w = a.maxChargeW
+        c.max_discharge_w = a.maxDischargeW
+        c.soc_min = a.socMin
+        c.soc_max = a.socMax
+        let s = a.site
+        c.site_load_w = s?.loadW ?? .nan
+        c.site_pv_w = s?.pvW ?? .nan
+        c.site_grid_w = s?.gridW ?? .nan
+        c.export_limit_w = s?.exportLimitW ?? .infinity
+        c.import_cap_w = s?.importCapW ?? .infinity
     }
 
     /// `withC` offering no FCAS (the decision's fcas_mw is NULL).
@@ -63,15 +86,7 @@ public final class ObservationLayout {
         -> R
     {
         prepare(obs)
-        for (i, a) in obs.assets.enumerated() {
-            assets[i].soc = a.soc
-            assets[i].power_w = a.powerW
-            assets[i].capacity_wh = a.capacityWh
-            assets[i].max_charge_w = a.maxChargeW
-            assets[i].max_discharge_w = a.maxDischargeW
-            assets[i].soc_min = a.socMin
-            assets[i].soc_max = a.socMax
-        }
+        for (i, a) in obs.assets.enumerated() { Self.fill(&assets[i], a) }
         var decision = manta_decision_t()
         decision.struct_size = ABIGrowth.size(of: manta_decision_t.self)
         decision.count = UInt32(assets.count)

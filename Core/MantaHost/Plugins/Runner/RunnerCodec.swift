@@ -36,6 +36,10 @@ extension FrameWriter {
             for v in [a.soc, a.capacityWh, a.maxChargeW, a.maxDischargeW, a.socMin, a.socMax, a.powerW, a.roundTripEfficiency] {
                 f64(v)
             }
+            // The site (ABI 1.5): its id ("" for none), then NaN for what is not known.
+            let site = a.site
+            str(site?.id ?? "")
+            for v in [site?.loadW, site?.pvW, site?.gridW, site?.exportLimitW, site?.importCapW] { f64(v ?? .nan) }
         }
         fcas(o.fcas)
     }
@@ -177,12 +181,17 @@ extension FrameReader {
         var history: [Double] = []
         for _ in 0..<(try count(minBytes: 8)) { history.append(try f64()) }
         var assets: [AssetState] = []
-        for _ in 0..<(try count(minBytes: 72)) {
+        for _ in 0..<(try count(minBytes: 116)) {
             let id = try str(), kind = DeviceKind(rawValue: try i32()) ?? .battery
             var v: [Double] = []
             for _ in 0..<8 { v.append(try f64()) }
-            assets.append(AssetState(id: id, kind: kind, soc: v[0], capacityWh: v[1], maxChargeW: v[2], maxDischargeW: v[3],
-                                     socMin: v[4], socMax: v[5], powerW: v[6], roundTripEfficiency: v[7]))
+            var a = AssetState(id: id, kind: kind, soc: v[0], capacityWh: v[1], maxChargeW: v[2], maxDischargeW: v[3],
+                               socMin: v[4], socMax: v[5], powerW: v[6], roundTripEfficiency: v[7])
+            let site = try str()
+            var w: [Double?] = []
+            for _ in 0..<5 { let x = try f64(); w.append(x.isNaN ? nil : x) }
+            if !site.isEmpty { a.site = SiteState(id: site, loadW: w[0], pvW: w[1], gridW: w[2], exportLimitW: w[3], importCapW: w[4]) }
+            assets.append(a)
         }
         var o = Observation(nowMs: now, intervalEndMs: end, intervalMs: interval, deadlineMs: deadline, vpp: vpp,
                             region: region, price: price, priceHistory: history[...], assets: assets)

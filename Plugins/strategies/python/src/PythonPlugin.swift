@@ -123,12 +123,21 @@ final class ModelForecaster: Forecaster {
             ("region", .string(o.region)), ("vpp", .string(o.vpp)), ("price", .number(o.price)),
             ("history", .array(o.priceHistory.suffix(history).map { .number($0) })),
             ("assets", .array(o.assets.map { a in
-                .object(JSONObject([
+                var fields = JSONObject([
                     ("id", .string(a.id)), ("soc", .number(a.soc)), ("capacity_wh", .number(a.capacityWh)),
                     ("max_charge_w", .number(a.maxChargeW)), ("max_discharge_w", .number(a.maxDischargeW)),
                     ("soc_min", .number(a.socMin)), ("soc_max", .number(a.socMax)), ("power_w", .number(a.powerW)),
                     ("round_trip_efficiency", .number(a.roundTripEfficiency)),
-                ]))
+                ])
+                if let s = a.site {
+                    fields["site"] = .object(JSONObject([
+                        ("id", .string(s.id)), ("load_w", s.loadW.map(JSON.number) ?? .null),
+                        ("pv_w", s.pvW.map(JSON.number) ?? .null), ("grid_w", s.gridW.map(JSON.number) ?? .null),
+                        ("export_limit_w", s.exportLimitW.map(JSON.number) ?? .null),
+                        ("import_cap_w", s.importCapW.map(JSON.number) ?? .null),
+                    ]))
+                }
+                return .object(fields)
             })),
         ]))
     }
