@@ -168,7 +168,9 @@ final class DispatchCycle {
             priceHistory: prices.history(region: vpp.config.region.code, before: end,
                                          count: dispatch.historyIntervals)[...],
             assets: views.map(\.asset))
-        sites.fill(&obs.assets, views: views, vpp: vpp.config.id, nowMs: now)
+        // The sites are for a strategy to plan around; an operator's
+        // instruction is split without asking one.
+        if instruction == nil { sites.fill(&obs.assets, views: views, vpp: vpp.config.id, nowMs: now) }
         // FCAS is offered to a strategy, not to an operator's instruction (a
         // power target); cleared FCAS bids hold whichever decides.
         let committed = vpp.fcasCleared[end]
