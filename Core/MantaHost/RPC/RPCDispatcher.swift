@@ -12,7 +12,7 @@ import MantaJSON
 public final class RPCDispatcher {
     private(set) var methods: [String: RPCMethod] = [:]
     private(set) var order: [String] = []
-    private let tokens: [APIToken]
+    let tokens: TokenBook
     private let auditLog: AuditLog
     private(set) var handled = 0
 
@@ -28,7 +28,7 @@ public final class RPCDispatcher {
     /// What anyone may call, to learn the API and to log in.
     static let openMethods: Set<String> = ["rpc.discover", "auth.login"]
 
-    init(tokens: [APIToken], audit: AuditLog, maxBatch: Int = 1000, anonymousReads: Bool = true) {
+    init(tokens: TokenBook, audit: AuditLog, maxBatch: Int = 1000, anonymousReads: Bool = true) {
         self.tokens = tokens
         self.anonymousReads = anonymousReads
         auditLog = audit
@@ -213,7 +213,13 @@ public final class RPCDispatcher {
     private func authorise(_ session: RPCSession, for method: RPCMethod) -> String? {
         if trustsWithoutToken(session) { return nil }
         if tokens.isEmpty { return "no tokens are configured and the peer is not local" }
-        guard let principal = session.principal, let role = session.role else { return "call auth.login with an API token first" }
+        guard let principal = session.principal, session.role != nil else { return "call auth.login with an API token first" }
+        // The token's role now: one revoked since the login has none.
+        guard let role = tokens.role(of: principal) else {
+            session.principal = nil
+            session.role = nil
+            return "token \(principal) has been revoked; log in with another"
+        }
         guard role >= method.role else {
             return "\(method.name) needs the \(method.role.rawValue) role; token \(principal) is \(role.rawValue)"
         }
@@ -224,7 +230,7 @@ public final class RPCDispatcher {
     /// A failed login also drops an earlier authorisation of the session.
     func login(_ session: RPCSession, token: String) -> Bool {
         let digest = TokenHash.digest(token)
-        guard let match = tokens.first(where: { TokenHash.equal($0.sha256, digest) }) else {
+        guard let match = tokens.find(digest: digest) else {
             session.principal = nil
             session.role = nil
             return false

@@ -158,7 +158,7 @@ final class Host {
         backtests = try BacktestTasks(reader: reader, store: store, events: events, catalog: catalog, logger: logger)
         audit = AuditLog(store: store, logger: logger)
         let api = config.api
-        dispatcher = RPCDispatcher(tokens: api.tokens, audit: audit, maxBatch: api.maxBatch, anonymousReads: api.anonymousReads)
+        dispatcher = RPCDispatcher(tokens: TokenBook(configured: api.tokens, store: store), audit: audit, maxBatch: api.maxBatch, anonymousReads: api.anonymousReads)
         server = RPCServer(dispatcher: dispatcher,
                            limits: .init(maxMessageBytes: api.maxMessageBytes, maxConnections: api.maxConnections,
                                          partialTimeoutMs: api.partialTimeoutMs, idleTimeoutMs: api.idleTimeoutMs,
@@ -231,6 +231,7 @@ final class Host {
             ReportMethods(reader: reader, store: store, run: run).methods,
             SiteMethods(registry: registry, devices: devices, sites: sites, exportLimits: exportLimits, clock: clock).methods,
             NetworkMethods(network: networkLimits, registry: registry, clock: clock).methods,
+            TokenMethods(tokens: dispatcher.tokens).methods,
             DeviceMethods(registry: registry, control: control, discovery: discovery).methods,
         ]
         for m in groups.joined() { dispatcher.register(m) }
@@ -263,6 +264,11 @@ final class Host {
             try vpps.form(config, stored: stored.vpps, plugins: plugins, registry: registry, events: events, logger: logger)
             do { importCaps.restore(try reader.importCaps()) } catch { throw BootError("store: \(error)") }
             do { networkLimits.restore(try reader.operatingEnvelopes()) } catch { throw BootError("store: \(error)") }
+            do {
+                for name in dispatcher.tokens.restore(try reader.apiTokens()) {
+                    events.record(.warning, source: "host", kind: "token.restore", "issued token \(name) not restored (unreadable, or its name is now the config's)")
+                }
+            } catch { throw BootError("store: \(error)") }
             do {
                 let taken = bids.restore(try reader.openBids(), replay: clock.isReplay)
                 if taken > 0 { logger.info("host", "\(taken) open bids taken up from the store") }

@@ -301,6 +301,16 @@ enum Migrations {
                 updated_ms  INTEGER NOT NULL       -- wall clock
             );
             """),
+        Step(version: 12, description: "issued API tokens", sql: """
+            -- API tokens issued with tokens.create, by name, as JSON {sha256 (hex),
+            -- role, created_ms, created_by}: the digest only, never the token. A
+            -- revoked token is deleted. The config's api.tokens are not here.
+            CREATE TABLE api_tokens (
+                target      TEXT PRIMARY KEY,      -- the token's name
+                definition  TEXT NOT NULL,
+                updated_ms  INTEGER NOT NULL       -- wall clock
+            );
+            """),
     ]
 
     static var latest: Int { steps.last?.version ?? 0 }

@@ -48,6 +48,11 @@ final class StoreReader {
         try definitions("operating_envelopes")
     }
 
+    /// API tokens issued with tokens.create: (name, JSON).
+    func apiTokens() throws(StoreError) -> [(target: String, definition: String)] {
+        try definitions("api_tokens")
+    }
+
     /// A (target, definition) table, in target order.
     private func definitions(_ table: String) throws(StoreError) -> [(target: String, definition: String)] {
         let s = try db.prepare("SELECT target, definition FROM \(table) ORDER BY target")

@@ -153,6 +153,8 @@ public struct StoreBatch: Sendable {
     var importCaps: [(target: String, definition: String?)] = []
     /// Operating envelopes set (JSON) or cleared (nil), by target.
     var envelopes: [(target: String, definition: String?)] = []
+    /// API tokens issued (JSON) or revoked (nil), by name.
+    var tokens: [(target: String, definition: String?)] = []
     var instructions: [InstructionRow] = []
     var loopChecks: [LoopCheckRow] = []
     var trading = TradingRows()
@@ -162,13 +164,13 @@ public struct StoreBatch: Sendable {
     var isEmpty: Bool {
         runRow == nil && samples.isEmpty && devices.isEmpty && plugins.isEmpty && points.isEmpty && prices.isEmpty
             && intervals.isEmpty && commands.isEmpty && outcomes.isEmpty && timings.isEmpty && controls.isEmpty && audits.isEmpty && events.isEmpty
-            && backtests.isEmpty && vppDefinitions.isEmpty && importCaps.isEmpty && envelopes.isEmpty && instructions.isEmpty && loopChecks.isEmpty && trading.isEmpty
+            && backtests.isEmpty && vppDefinitions.isEmpty && importCaps.isEmpty && envelopes.isEmpty && tokens.isEmpty && instructions.isEmpty && loopChecks.isEmpty && trading.isEmpty
             && onCommit.isEmpty
     }
 
     var rowCount: Int {
         samples.count + devices.count + plugins.count + points.count + prices.count + intervals.count
             + commands.count + outcomes.count + timings.count + controls.count + audits.count + events.count + backtests.count
-            + vppDefinitions.count + importCaps.count + envelopes.count + instructions.count + loopChecks.count + trading.count
+            + vppDefinitions.count + importCaps.count + envelopes.count + tokens.count + instructions.count + loopChecks.count + trading.count
     }
 }

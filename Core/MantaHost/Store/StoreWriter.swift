@@ -94,7 +94,7 @@ private final class Connection: @unchecked Sendable {
     // then on uses it only inside jobs on that one thread.
     let db: Database
     let sample, device, plugin, point, price, interval, command, outcome, control, audit, event, backtest, run, timing: Statement
-    let vppDefinition, instruction, loopCheck, importCap, importCapCleared, envelope, envelopeCleared: Statement
+    let vppDefinition, instruction, loopCheck, importCap, importCapCleared, envelope, envelopeCleared, token, tokenRevoked: Statement
     let trading: TradingWriter
 
     init(_ db: Database) throws(StoreError) {
@@ -154,6 +154,8 @@ private final class Connection: @unchecked Sendable {
         importCapCleared = try db.prepare("DELETE FROM import_caps WHERE target = ?")
         envelope = try db.prepare("INSERT OR REPLACE INTO operating_envelopes (target, definition, updated_ms) VALUES (?, ?, ?)")
         envelopeCleared = try db.prepare("DELETE FROM operating_envelopes WHERE target = ?")
+        token = try db.prepare("INSERT OR REPLACE INTO api_tokens (target, definition, updated_ms) VALUES (?, ?, ?)")
+        tokenRevoked = try db.prepare("DELETE FROM api_tokens WHERE target = ?")
         instruction = try db.prepare("""
             INSERT OR REPLACE INTO dispatch_instructions
                 (id, run, vpp, target_w, start_ms, end_ms, reason, principal, created_ms, state, actual_w, deviation_w)
@@ -273,6 +275,7 @@ private final class Connection: @unchecked Sendable {
         }
         try definitions(b.importCaps, set: importCap, clear: importCapCleared)
         try definitions(b.envelopes, set: envelope, clear: envelopeCleared)
+        try definitions(b.tokens, set: token, clear: tokenRevoked)
         for i in b.instructions {
             instruction.bind(1, i.id); instruction.bind(2, b.run); instruction.bind(3, i.vpp); instruction.bind(4, i.targetW)
             instruction.bind(5, i.startMs); instruction.bind(6, i.endMs); instruction.bind(7, i.reason)

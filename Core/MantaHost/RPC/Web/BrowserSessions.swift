@@ -31,8 +31,7 @@ final class BrowserSessions {
                 entries[oldest.key] = nil
             }
         }
-        var rng = SystemRandomNumberGenerator()  // getrandom(2): fit for secrets
-        let id = (0..<4).map { _ in String(rng.next() as UInt64, radix: 16).leftPadded(to: 16) }.joined()
+        let id = RandomSecret.hex256()
         let entry = Entry(principal: principal, role: role, expiresMs: nowMs + ttlMs)
         entries[id] = entry
         return (id, entry)
@@ -68,10 +67,6 @@ final class BrowserSessions {
         }
         return nil
     }
-}
-
-private extension String {
-    func leftPadded(to n: Int) -> String { count >= n ? self : String(repeating: "0", count: n - count) + self }
 }
 
 private extension Substring {
