@@ -243,3 +243,32 @@ def test_a_runner_does_not_outlive_its_host(tmp_path):
     finally:
         if host.proc.poll() is None:
             host.kill9()
+
+
+def test_an_operator_restarts_a_runner_that_stayed_failed(tmp_path):
+    """max_restarts 0: a runner killed with -9 stays failed until plugins.restart starts it again
+    in a new runner (it serves its devices again); what cannot be restarted is named."""
+    if not SHARED.exists():
+        pytest.skip("needs ../shared/data")
+    plugins = tmp_path / "plugins"
+    build_fixtures(plugins)
+    config = base_config(plugin_call_timeout_ms=3000)
+    config["plugin_dirs"] = config["plugin_dirs"] + [str(plugins)]
+    config["plugins"] = config["plugins"] + [{"instance": "solo", "plugin": "test.good-driver", "max_restarts": 0}]
+    with Mantad(config).start(timeout=30) as host:
+        assert host.wait_for(lambda: listed(host)["solo"]["pid"] is not None)
+        first = listed(host)["solo"]["pid"]
+        subprocess.run(["kill", "-9", str(first)], check=True)
+        assert host.wait_for(lambda: listed(host)["solo"]["state"] == "failed", timeout=10)
+        time.sleep(1)
+        assert listed(host)["solo"]["state"] == "failed"  # no restarts of its own
+        assert host.call("plugins.restart", {"instance": "solo"}) == {"instance": "solo", "restarting": True}
+        assert host.wait_for(lambda: listed(host)["solo"]["state"] == "started", timeout=15)
+        again = listed(host)["solo"]
+        assert again["pid"] not in (None, first) and runner_alive(again["pid"]) and again["restarts"] == 0
+        with host.client() as c:
+            for instance, words in [("solo", "is started, not failed"), ("homes", "runs in process")]:
+                e = c.request("plugins.restart", {"instance": instance})["error"]
+                assert e["code"] == -32003 and words in e["message"], e
+            assert c.request("plugins.restart", {"instance": "nobody"})["error"]["code"] == -32002
+        assert host.alive()

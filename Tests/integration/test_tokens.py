@@ -65,6 +65,9 @@ def test_an_admin_issues_tokens_that_work_at_once_and_revokes_them(tmp_path):
             e = operator.request("vpps.update", {"id": "vic", "status": "suspended"})["error"]
             assert e["code"] == -32001 and "revoked" in e["message"], e
         assert rpc_error(h, "auth.login", {"token": ops["token"]})["code"] == -32001
+        with login(h, ADMIN) as admin:  # a revoked name is not issued again while sessions may know it
+            e = admin.request("tokens.create", {"name": "night-shift", "role": "admin"})["error"]
+            assert e["code"] == -32602 and "revoked" in e["message"], e
         with login(h, viewer["token"]) as v:
             assert v.request("tokens.create", {"name": "mine", "role": "admin"})["error"]["code"] == -32001
     # The store holds digests only, and the revoked token is gone from it.

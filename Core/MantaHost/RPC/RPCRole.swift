@@ -10,7 +10,8 @@ public enum RPCRole: String, Sendable, Decodable, Comparable, CaseIterable {
 
     /// The state-changing methods only an admin may call; every other
     /// state-changing method needs an operator, every read method a viewer.
-    static let adminMethods: Set<String> = ["host.shutdown", "devices.discover", "tokens.create", "tokens.revoke", "tokens.list"]
+    static let adminMethods: Set<String> = ["host.shutdown", "devices.discover", "tokens.create", "tokens.revoke", "tokens.list",
+                                                 "plugins.restart"]
 
     private var rank: Int { RPCRole.allCases.firstIndex(of: self)! }
     public static func < (a: RPCRole, b: RPCRole) -> Bool { a.rank < b.rank }

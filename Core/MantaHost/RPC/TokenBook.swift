@@ -18,6 +18,10 @@ final class TokenBook {
 
     let configured: [APIToken]
     private(set) var issued: [String: Issued] = [:]
+    /// Names revoked since the host started: not issued again while it runs,
+    /// since sessions are known by name and one logged in with the revoked
+    /// token would otherwise take the new token's rights.
+    private var revoked: Set<String> = []
     private let store: StorePipeline?
 
     init(configured: [APIToken], store: StorePipeline?) {
@@ -55,6 +59,9 @@ final class TokenBook {
             throw .invalidParams("name: letters, digits, '.', '_' and '-' only")
         }
         guard self.role(of: name) == nil else { throw .invalidParams("name: a token named \(name) exists (revoke it first)") }
+        guard !revoked.contains(name) else {
+            throw .invalidParams("name: \(name) was revoked since the host started; choose another name (or reuse it after a restart)")
+        }
         guard issued.count < Self.maxIssued else {
             throw .unavailable("the host keeps at most \(Self.maxIssued) issued tokens; revoke some first")
         }
@@ -73,6 +80,7 @@ final class TokenBook {
             throw .invalidParams("name: \(name) comes from the config (api.tokens); remove it there and restart")
         }
         guard issued.removeValue(forKey: name) != nil else { throw .notFound("no issued token \(name)") }
+        revoked.insert(name)
         store?.add { $0.tokens.append((target: name, definition: nil)) }
     }
 

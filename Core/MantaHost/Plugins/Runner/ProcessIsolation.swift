@@ -40,6 +40,8 @@ struct Supervision: Sendable {
     var lastExit: String?
     /// Set by stop and destroy: an exit from here on is expected.
     var closing = false
+    /// A restart is scheduled (its backoff running) or under way.
+    var restartDue = false
 }
 
 /// The one stand-in handle of a runner's instance: the real pointer lives
@@ -116,6 +118,7 @@ extension PluginInstance {
             s.lastExit = reason
             guard s.restarts < iso.maxRestarts else { return (pid, false, nil) }
             s.restarts += 1
+            s.restartDue = true
             return (pid, false, s.restarts)
         }
         if expected { return }
@@ -135,10 +138,37 @@ extension PluginInstance {
     /// [host] Creates and starts the instance again in a new runner, with
     /// the config it was first created with.
     private func restart() {
-        guard let config = createdWith, !supervision.withLock({ $0.closing }) else { return }
+        let closing = supervision.withLock { s -> Bool in
+            s.restartDue = false
+            return s.closing
+        }
+        guard let config = createdWith, !closing else { return }
         do { try createInRunner(config: config) } catch { return }
         isolation?.recreated(self)
         if start(), let pid = runnerPID { isolation?.restarted(self, pid) }
+    }
+}
+
+extension PluginInstance {
+    /// [host] An operator's restart of a runner that stayed failed (its
+    /// restarts used up, or max_restarts 0): the count starts again and a
+    /// new runner is started at once. Returns why not, when it cannot be.
+    func restartByOperator() -> String? {
+        guard isolation != nil else { return "runs in process; only an instance in a runner is restarted (restart mantad)" }
+        guard state == .failed else { return "is \(state.rawValue), not failed" }
+        let ok = supervision.withLock { s -> Bool in
+            guard s.link == nil, !s.closing, !s.restartDue else { return false }
+            s.restarts = 0
+            s.restartDue = true
+            return true
+        }
+        guard ok else { return "is being restarted already" }
+        let restarter = Worker(name: "restart:\(name)")
+        restarter.submit { [self] in
+            restart()
+            restarter.close()
+        }
+        return nil
     }
 }
 

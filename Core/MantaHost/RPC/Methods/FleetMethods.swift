@@ -26,6 +26,14 @@ struct FleetMethods {
                   result: Schemas.objectList) { (_: NoParams, _) in
                 .array(plugins.records.indices.map { Self.pluginJSON(plugins, $0) })
             },
+            .sync("plugins.restart",
+                  "Starts a failed process-isolated instance again in a new runner (after its restarts ran out); its restart count starts again.",
+                  params: Schemas.params([("instance", ["type": "string", "minLength": 1, "maxLength": 64])], required: ["instance"]),
+                  result: Schemas.object, mutating: true) { (p: InstanceParam, _) throws(RPCError) in
+                guard let inst = plugins.instance(named: p.instance) else { throw .notFound("no plugin instance \(p.instance)") }
+                if let why = inst.restartByOperator() { throw .unavailable("\(p.instance) \(why)") }
+                return ["instance": .string(p.instance), "restarting": true]
+            },
 
             .sync("devices.list", "Devices served by the drivers, with their ratings.",
                       params: Schemas.params([
@@ -99,6 +107,10 @@ struct FleetMethods {
                           })
                       },
         ]
+    }
+
+    struct InstanceParam: RPCParams {
+        var instance: String
     }
 
     struct DeviceQuery: RPCParams {
