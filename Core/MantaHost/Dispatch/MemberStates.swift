@@ -89,6 +89,18 @@ final class MemberStates {
         ingest.latest.fresh(device: device, point: powerPoint, nowMs: now, maxAgeMs: maxAgeMs)
     }
 
+    /// What one site's `devices` measure now (fresh readings only): the grid
+    /// meter (+ export), the PV's output and the storage's power (+ discharge);
+    /// nil where no device of the kind reports.
+    func siteFlows(_ devices: [DeviceDescriptor], nowMs now: Int64) -> (gridW: Double?, pvW: Double?, storageW: Double?) {
+        func sum(_ kinds: Set<DeviceKind>) -> Double? {
+            let readings = devices.filter { kinds.contains($0.kind) }.compactMap { powerW($0.number, nowMs: now) }
+            return readings.isEmpty ? nil : readings.reduce(0, +)
+        }
+        return (devices.first { $0.kind == .meter }.flatMap { powerW($0.number, nowMs: now) }, sum([.pvInverter]),
+                sum([.battery, .hybridInverter]))
+    }
+
     /// The latest-value table, for callers reading many devices.
     var ingestLatest: LatestValues { ingest.latest }
 

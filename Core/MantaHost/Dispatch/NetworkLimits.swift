@@ -142,10 +142,9 @@ final class NetworkLimits: PeriodicStep {
     /// what its inverters and batteries put out (the most it can export).
     private func exportW(_ site: String, now: Int64) -> Double? {
         let devices = registry.bySite[site] ?? []
-        if let meter = devices.first(where: { $0.kind == .meter }) { return members.powerW(meter.number, nowMs: now) }
-        let sources = devices.filter { [.pvInverter, .hybridInverter, .battery].contains($0.kind) }
-        let readings = sources.compactMap { members.powerW($0.number, nowMs: now) }
-        return readings.isEmpty ? nil : readings.reduce(0, +)
+        let f = members.siteFlows(devices, nowMs: now)
+        if devices.contains(where: { $0.kind == .meter }) { return f.gridW }
+        return f.pvW == nil && f.storageW == nil ? nil : (f.pvW ?? 0) + (f.storageW ?? 0)
     }
 
     /// The sites of feeder `id`.

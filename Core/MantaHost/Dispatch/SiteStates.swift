@@ -37,15 +37,8 @@ final class SiteStates {
     /// inferred from them and the storage (PV + storage - export), and
     /// the limits in force.
     func state(_ site: String, vpp: String?, nowMs now: Int64) -> SiteState {
-        let devices = registry.bySite[site] ?? []
-        func sum(_ kinds: Set<DeviceKind>) -> Double? {
-            let readings = devices.filter { kinds.contains($0.kind) }.compactMap { members.powerW($0.number, nowMs: now) }
-            return readings.isEmpty ? nil : readings.reduce(0, +)
-        }
-        let grid = devices.first { $0.kind == .meter }.flatMap { members.powerW($0.number, nowMs: now) }
-        let pv = sum([.pvInverter])
-        let storage = sum([.battery, .hybridInverter]) ?? 0
-        let load = grid.map { max(0, (pv ?? 0) + storage - $0) }
+        let (grid, pv, storage) = members.siteFlows(registry.bySite[site] ?? [], nowMs: now)
+        let load = grid.map { max(0, (pv ?? 0) + (storage ?? 0) - $0) }
         return SiteState(id: site, loadW: load, pvW: pv.map { max(0, $0) }, gridW: grid,
                          exportLimitW: exportLimits.effective(site)?.limitW,
                          importCapW: importCaps.caps.inForce(site: site, vpp: vpp, atMs: now))
