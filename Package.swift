@@ -53,6 +53,9 @@ let package = Package(
         .systemLibrary(name: "COpenSSL", path: "Core/System/COpenSSL", pkgConfig: "libcrypto", providers: [.apt(["libssl-dev"])]),
         // COIN-OR Clp, the LP solver behind the co-optimised energy + FCAS bound.
         .systemLibrary(name: "CClp", path: "Core/System/CClp", pkgConfig: "clp", providers: [.apt(["coinor-libclp-dev"])]),
+        // MQTT 5 client (libmosquitto), between edge hosts and a control host.
+        .systemLibrary(name: "CMosquitto", path: "Core/System/CMosquitto", pkgConfig: "libmosquitto",
+                       providers: [.apt(["libmosquitto-dev"])]),
         // Linux calls glibc declares only under _GNU_SOURCE (pipe2).
         .systemLibrary(name: "CLinux", path: "Core/System/CLinux"),
 
@@ -95,7 +98,7 @@ let package = Package(
         // (plain HTML, CSS and JavaScript modules, compiled into mantad).
         .target(name: "MantaConsole", path: "Core/MantaConsole", resources: [.embedInCode("Assets")]),
         .target(name: "MantaHost",
-                dependencies: ["CLibUV", "CSQLite", "COpenSSL", "CTLS", "CWebServer", "CLinux", "MantaConsole", "MantaSDK", "MantaABI", "MantaJSON", "MantaIO",
+                dependencies: ["CLibUV", "CSQLite", "CMosquitto", "COpenSSL", "CTLS", "CWebServer", "CLinux", "MantaConsole", "MantaSDK", "MantaABI", "MantaJSON", "MantaIO",
                                "MantaModel", "MantaMarket", "MantaMarketFiles", "MantaEngine", "MantaText", "MantaFetch",
                                .product(name: "DequeModule", package: "swift-collections")],
                 path: "Core/MantaHost"),

@@ -105,7 +105,7 @@ private func problems(_ json: JSON) -> [String] {
                      ["id": "v", "region": "SA1", "market": "a", "strategy": "a", "drivers": ["nobody"]]],
         ])
         #expect(found == [
-            "colour: unknown field (expected one of: $schema, name, store, api, clock, log, catalog, plugin_dirs, data_roots, library_dirs, plugin_call_timeout_ms, plugins, sites, devices, feeders, vpps, dispatch, trading, telemetry)",
+            "colour: unknown field (expected one of: $schema, name, role, mqtt, edge, store, api, clock, log, catalog, plugin_dirs, data_roots, library_dirs, plugin_call_timeout_ms, plugins, sites, devices, feeders, vpps, dispatch, trading, telemetry)",
             "dispatch.deadline_ms: must be >= 10, got 5",
             "api.listen: 0.0.0.0:7420 is reachable from other machines; set api.tokens, or listen on 127.0.0.1",
             #"clock.start: a replay clock needs a start time such as "2022-01-18T00:00:00+10:00""#,

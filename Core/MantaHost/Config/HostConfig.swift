@@ -14,6 +14,11 @@ public struct HostConfig: Sendable {
         public var commitIntervalMs: Int64
         public var synchronous: Synchronous
         public var maxBatchSamples: Int
+        /// Where the store lives: SQLite (`path`) or PostgreSQL (`url`).
+        public var backend: Backend = .sqlite
+        public var url: String?
+
+        public enum Backend: String, Sendable, Decodable, CaseIterable { case sqlite, postgres }
 
         /// SQLite's `PRAGMA synchronous` for the store.
         public enum Synchronous: String, Sendable, Decodable, CaseIterable {
@@ -24,7 +29,7 @@ public struct HostConfig: Sendable {
         }
 
         enum CodingKeys: String, CodingKey {
-            case path, synchronous
+            case path, synchronous, backend, url
             case commitIntervalMs = "commit_interval_ms", maxBatchSamples = "max_batch_samples"
         }
     }
@@ -133,6 +138,9 @@ public struct HostConfig: Sendable {
 
     public var path: String
     public var name: String
+    public var role: Role
+    public var mqtt: MQTT
+    public var edge: Edge
     public var store: Store
     public var api: API
     public var clock: HostClock.Mode

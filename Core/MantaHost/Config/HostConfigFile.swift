@@ -71,6 +71,9 @@ struct HostConfigFile: Decodable {
     }
 
     var name: String
+    var role: HostConfig.Role
+    var mqtt: HostConfig.MQTT
+    var edge: HostConfig.Edge
     var store: HostConfig.Store
     var api: API
     var clock: Clock
@@ -90,7 +93,7 @@ struct HostConfigFile: Decodable {
     var telemetry: Telemetry
 
     enum CodingKeys: String, CodingKey {
-        case name, store, api, clock, log, catalog, plugins, sites, feeders, devices, vpps, dispatch, trading, telemetry
+        case name, role, mqtt, edge, store, api, clock, log, catalog, plugins, sites, feeders, devices, vpps, dispatch, trading, telemetry
         case dataRoots = "data_roots"
         case pluginDirs = "plugin_dirs", libraryDirs = "library_dirs", pluginCallTimeoutMs = "plugin_call_timeout_ms"
     }
@@ -120,6 +123,9 @@ extension HostConfig {
     init(_ f: HostConfigFile, path: String, problems: inout [String]) {
         self.path = path
         name = f.name
+        role = f.role
+        mqtt = f.mqtt
+        edge = f.edge
         store = f.store
         let tokens = f.api.tokens.enumerated().compactMap { i, t in
             HostConfig.digest(t, at: "api.tokens[\(i)]", problems: &problems).map { APIToken(name: $0.name, sha256: $0.sha256, role: t.role) }
@@ -176,6 +182,7 @@ extension HostConfig {
         }
         problems += referenceProblems()
         problems += feederProblems()
+        problems += roleProblems()
     }
 
     /// Duplicate names, and VPPs naming instances that do not exist or no members.

@@ -13,6 +13,9 @@ enum HostConfigSchema {
         "properties": [
             "$schema": ["type": "string"],
             "name": ["type": "string", "default": "manta"],
+            "role": EdgeSchemas.role,
+            "mqtt": EdgeSchemas.mqtt,
+            "edge": EdgeSchemas.edge,
             "store": [
                 "type": "object", "additionalProperties": false, "default": [:],
                 "properties": [
@@ -20,6 +23,8 @@ enum HostConfigSchema {
                     "commit_interval_ms": ["type": "integer", "minimum": 1, "maximum": 60000, "default": 200],
                     "synchronous": ["enum": ["full", "normal"], "default": "full"],
                     "max_batch_samples": ["type": "integer", "minimum": 1000, "default": 200_000],
+                    "backend": ["enum": ["sqlite", "postgres"], "default": "sqlite"],
+                    "url": ["type": "string", "minLength": 1, "maxLength": 1000, "description": "postgres backend: a libpq connection URI"],
                 ],
             ],
             "api": [

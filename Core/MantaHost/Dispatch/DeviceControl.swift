@@ -9,14 +9,14 @@ import MantaText
 /// control_commands with its outcome.
 @LoopActor
 final class DeviceControl {
-    private let plugins: PluginTable
+    private let drivers: SetpointRoutes
     private let ids: DispatchIDs
     private let store: StorePipeline
     private let events: EventLog
     private let clock: HostClock
 
-    init(plugins: PluginTable, ids: DispatchIDs, store: StorePipeline, events: EventLog, clock: HostClock) {
-        self.plugins = plugins
+    init(drivers: SetpointRoutes, ids: DispatchIDs, store: StorePipeline, events: EventLog, clock: HostClock) {
+        self.drivers = drivers
         self.ids = ids
         self.store = store
         self.events = events
@@ -52,14 +52,14 @@ final class DeviceControl {
             return finish(SetpointOutcome(.rejected, applied: .nan, "device disabled in the host config",
                                           commandID: UInt64(id)))
         }
-        guard let instance = plugins.instance(named: device.instance), instance.state == .started else {
+        guard let instance = drivers.target(named: device.instance) else {
             return finish(SetpointOutcome(.failed, applied: .nan, "driver \(device.instance) is not running",
                                           commandID: UInt64(id)))
         }
         store.add { $0.controls.append(row) }
         let request = Setpoint(device: Int(device.index), mode: mode, commandID: UInt64(id), value: value,
                                validFromMs: now, validUntilMs: now + validForMs)
-        instance.applySetpoints([request]) { results in
+        instance.applySetpoints([request], handed: nil) { results in
             finish(results?.first ?? SetpointOutcome(.failed, applied: .nan, "driver \(device.instance) could not take the call",
                                                     commandID: UInt64(id)))
         }

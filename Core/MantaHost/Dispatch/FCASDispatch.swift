@@ -33,7 +33,7 @@ final class FCASDispatch {
         var firstClamp: String?
     }
 
-    private let plugins: PluginTable
+    private let drivers: SetpointRoutes
     private let vpps: VPPSet
     private let ids: DispatchIDs
     private let store: StorePipeline
@@ -43,9 +43,9 @@ final class FCASDispatch {
     /// What each device's controller was last told (raise W, lower W).
     private var sent: [UInt32: (raise: Double, lower: Double)] = [:]
 
-    init(plugins: PluginTable, vpps: VPPSet, ids: DispatchIDs, store: StorePipeline, events: EventLog, clock: HostClock,
+    init(drivers: SetpointRoutes, vpps: VPPSet, ids: DispatchIDs, store: StorePipeline, events: EventLog, clock: HostClock,
          fullResponseHz: Double) {
-        self.plugins = plugins
+        self.drivers = drivers
         self.vpps = vpps
         self.ids = ids
         self.store = store
@@ -159,11 +159,11 @@ final class FCASDispatch {
             }
         }
         for (driver, batch) in groups.sorted(by: { $0.key < $1.key }) {
-            guard let instance = plugins.instance(named: driver), instance.state == .started else {
+            guard let instance = drivers.target(named: driver) else {
                 finish(batch.map(\.1), nil, why: "driver \(driver) is not running")
                 continue
             }
-            instance.applySetpoints(batch.map(\.0)) { [self] results in
+            instance.applySetpoints(batch.map(\.0), handed: nil) { [self] results in
                 finish(batch.map(\.1), results, why: "driver \(driver) could not take the call")
             }
         }

@@ -20,7 +20,7 @@ final class FleetSetpoints {
         var note: String
     }
 
-    private let plugins: PluginTable
+    private let drivers: SetpointRoutes
     private let vpps: VPPSet
     private let ids: DispatchIDs
     private let store: StorePipeline
@@ -43,10 +43,10 @@ final class FleetSetpoints {
     /// Outcomes by interval, for whoever follows an interval (instructions).
     var onOutcomes: (@LoopActor (Int64, [SetpointOutcome]) -> Void)?
 
-    init(plugins: PluginTable, vpps: VPPSet, ids: DispatchIDs, store: StorePipeline,
+    init(drivers: SetpointRoutes, vpps: VPPSet, ids: DispatchIDs, store: StorePipeline,
          events: EventLog, members: MemberStates, parts: DeviceParts, responses: ResponseWatch, clock: HostClock) {
         self.parts = parts
-        self.plugins = plugins
+        self.drivers = drivers
         self.vpps = vpps
         self.ids = ids
         self.store = store
@@ -155,7 +155,7 @@ final class FleetSetpoints {
 
     private func hand(_ requests: [Setpoint], to driver: String, intervalID: Int64, timing: IntervalTiming?) {
         let now = clock.nowMs()
-        guard let instance = plugins.instance(named: driver), instance.state == .started else {
+        guard let instance = drivers.target(named: driver) else {
             let why = "driver \(driver) is not running"
             store.add {
                 $0.outcomes += requests.map { OutcomeRow(commandID: Int64($0.commandID), outcome: .failed, appliedW: .nan,
@@ -172,7 +172,7 @@ final class FleetSetpoints {
         }
     }
 
-    private func handOneByOne(_ requests: [Setpoint], to instance: PluginInstance, driver: String, intervalID: Int64,
+    private func handOneByOne(_ requests: [Setpoint], to instance: any SetpointTarget, driver: String, intervalID: Int64,
                               timing: IntervalTiming?) {
         let each = IntervalTiming.Fanout(count: requests.count)
         for r in requests {

@@ -139,6 +139,14 @@ final class VPPSet {
         reindex()
     }
 
+    /// Chooses every VPP's members again from the devices now registered (an
+    /// edge's devices arrived at a control host), keeping allocations within 1.
+    func refreshMembers(registry: DeviceRegistry, sites: [HostConfig.Site], events: EventLog) {
+        for v in all { v.resolveMembers(registry.devices, sites: sites) }
+        trimOverAllocation(registry: registry, events: events)
+        reindex()
+    }
+
     /// Rebuilds the shared-device index after any change of membership.
     func reindex() {
         shared = Self.books(all).filter { $0.value.count > 1 }

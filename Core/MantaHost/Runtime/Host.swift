@@ -56,6 +56,9 @@ final class Host {
     let settlement: LiveSettlement
     let bids: BidBook
     let control: DeviceControl
+    let routes: SetpointRoutes
+    /// An edge's uplink or a control host's edge links.
+    let role: HostRole
     let exportLimits: ExportLimitEnforcer
     let meterExport: MeterExportControl
     let importCaps: ImportCapControl
@@ -107,21 +110,22 @@ final class Host {
         editor = VPPEditor(vpps: vpps, plugins: plugins, registry: registry, sites: config.sites, store: store, events: events)
         let last = try reader.maxDispatchIDs()
         ids = DispatchIDs(lastInterval: last.interval, lastCommand: last.command)
+        routes = SetpointRoutes(plugins: plugins)
         let dispatch = config.dispatch, parts = DeviceParts()
         members = MemberStates(registry: registry, ingest: ingest, health: devices,
                                estimator: StateEstimator(maxAgeMs: dispatch.maxEstimateAgeMs), parts: parts, catalog: catalog,
                                maxTelemetryAgeMs: dispatch.maxTelemetryAgeMs)
         instructions = FleetInstructions(lastID: try reader.maxInstructionID(), store: store)
-        setpoints = FleetSetpoints(plugins: plugins, vpps: vpps, ids: ids, store: store, events: events,
+        setpoints = FleetSetpoints(drivers: routes, vpps: vpps, ids: ids, store: store, events: events,
                                    members: members, parts: parts, responses: responses, clock: clock)
-        fcas = FCASDispatch(plugins: plugins, vpps: vpps, ids: ids, store: store, events: events, clock: clock,
+        fcas = FCASDispatch(drivers: routes, vpps: vpps, ids: ids, store: store, events: events, clock: clock,
                             fullResponseHz: dispatch.fullResponseHz)
         verification = FrequencyVerification(vpps: vpps, events: events, fullResponseHz: dispatch.fullResponseHz)
         frequency.onOpen = { [unowned verification] t in verification.begin(atMs: t) }
         frequency.onEvent = { [unowned verification] event in verification.verify(event) }
         loop = ClosedLoop(members: members, setpoints: setpoints, store: store, events: events, clock: clock,
                           afterMs: dispatch.closedLoopAfterMs)
-        control = DeviceControl(plugins: plugins, ids: ids, store: store, events: events, clock: clock)
+        control = DeviceControl(drivers: routes, ids: ids, store: store, events: events, clock: clock)
         exportLimits = ExportLimitEnforcer(sites: sites, registry: registry, vpps: vpps, prices: prices, control: control,
                                            events: events, clock: clock)
         meterExport = MeterExportControl(registry: registry, limits: exportLimits, setpoints: setpoints, members: members,
@@ -170,6 +174,9 @@ final class Host {
                                       idleTimeoutMs: api.idleTimeoutMs, maxReplyBytes: api.maxReplyBytes),
                         sessionTTLMs: api.http?.sessionTTLMs ?? 28_800_000, logger: logger)
         hub = SubscriptionHub(registry: registry, catalog: catalog)
+        role = HostRole(.init(config: config, catalog: catalog, plugins: plugins, registry: registry, enrolment: enrolment,
+                              devices: devices, ingest: ingest, vpps: vpps, routes: routes, setpoints: setpoints, ids: ids,
+                              store: store, events: events, clock: clock))
         callbacks = PluginCallbacks(clock: clock, logger: logger, catalog: catalog, plugins: plugins, ingest: ingest,
                                     prices: priceIntake, devices: devices, timers: timers, events: events,
                                     maxQueuedSamples: config.maxQueuedSamples)
@@ -201,7 +208,7 @@ final class Host {
     private func registerMethods() {
         let status = HostStatus(config: config, version: HostRuntime.version, clock: clock,
                                 startedWallMs: WallClock.nowMs(), run: run, server: server, web: web, hub: hub, store: store, ingest: ingest,
-                                plugins: plugins, registry: registry, vpps: vpps, events: events, devices: devices)
+                                plugins: plugins, registry: registry, vpps: vpps, events: events, devices: devices, role: role)
         let vppMethods = VPPMethods(vpps: vpps, editor: editor, members: members, responses: responses,
                                     exportRoom: ExportRoom(registry: registry, limits: exportLimits, members: members),
                                     registry: registry, store: store, clock: clock)
@@ -273,6 +280,7 @@ final class Host {
                 let taken = bids.restore(try reader.openBids(), replay: clock.isReplay)
                 if taken > 0 { logger.info("host", "\(taken) open bids taken up from the store") }
             } catch { throw BootError("store: \(error)") }
+            try role.start(reader: reader)
             do {
                 try server.listen(host: config.api.host, port: config.api.port, tls: config.api.tls)
             } catch {
@@ -360,6 +368,9 @@ final class Host {
         hub.close()
         timers.close()
         signals.close()
+        // After the final flush: an edge's last batch is in its outbox and
+        // has been handed to the broker before the goodbye.
+        role.stop()
         store.close()
         stopped.finish(true)
     }

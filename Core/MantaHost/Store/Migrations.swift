@@ -311,6 +311,7 @@ enum Migrations {
                 updated_ms  INTEGER NOT NULL       -- wall clock
             );
             """),
+        Step(version: 13, description: "edge outbox and batch numbers", sql: EdgeSchema.sql),
     ]
 
     static var latest: Int { steps.last?.version ?? 0 }

@@ -16,6 +16,9 @@ final class StorePipeline {
     private var timer: LoopTimer?
     /// The run every row of this host belongs to.
     let run: Int64
+    /// Called with each batch just before it is handed to the writer, to add
+    /// rows that must commit with it (an edge's outbox batch of its samples).
+    var beforeFlush: ((inout StoreBatch) -> Void)?
 
     init(writer: StoreWriter, run: Int64, commitIntervalMs: Int64, maxSamples: Int) {
         self.writer = writer
@@ -49,6 +52,7 @@ final class StorePipeline {
     /// Hands the current batch to the writer. `done` runs on the loop once
     /// it is committed (with the error, if the commit failed).
     func flush(done: (@LoopActor @Sendable (StoreError?) -> Void)? = nil) {
+        beforeFlush?(&batch)
         if let done {
             batch.onCommit.append { error in EventLoop.shared.execute { done(error) } }
         }

@@ -158,19 +158,20 @@ public struct StoreBatch: Sendable {
     var instructions: [InstructionRow] = []
     var loopChecks: [LoopCheckRow] = []
     var trading = TradingRows()
+    var edge = EdgeRows()
     /// Called on the writer thread after the commit (or its failure).
     var onCommit: [@Sendable (StoreError?) -> Void] = []
 
     var isEmpty: Bool {
         runRow == nil && samples.isEmpty && devices.isEmpty && plugins.isEmpty && points.isEmpty && prices.isEmpty
             && intervals.isEmpty && commands.isEmpty && outcomes.isEmpty && timings.isEmpty && controls.isEmpty && audits.isEmpty && events.isEmpty
-            && backtests.isEmpty && vppDefinitions.isEmpty && importCaps.isEmpty && envelopes.isEmpty && tokens.isEmpty && instructions.isEmpty && loopChecks.isEmpty && trading.isEmpty
+            && backtests.isEmpty && vppDefinitions.isEmpty && importCaps.isEmpty && envelopes.isEmpty && tokens.isEmpty && instructions.isEmpty && loopChecks.isEmpty && trading.isEmpty && edge.isEmpty
             && onCommit.isEmpty
     }
 
     var rowCount: Int {
         samples.count + devices.count + plugins.count + points.count + prices.count + intervals.count
             + commands.count + outcomes.count + timings.count + controls.count + audits.count + events.count + backtests.count
-            + vppDefinitions.count + importCaps.count + envelopes.count + tokens.count + instructions.count + loopChecks.count + trading.count
+            + vppDefinitions.count + importCaps.count + envelopes.count + tokens.count + instructions.count + loopChecks.count + trading.count + edge.count
     }
 }

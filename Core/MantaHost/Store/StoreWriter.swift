@@ -96,10 +96,12 @@ private final class Connection: @unchecked Sendable {
     let sample, device, plugin, point, price, interval, command, outcome, control, audit, event, backtest, run, timing: Statement
     let vppDefinition, instruction, loopCheck, importCap, importCapCleared, envelope, envelopeCleared, token, tokenRevoked: Statement
     let trading: TradingWriter
+    let edge: EdgeWriter
 
     init(_ db: Database) throws(StoreError) {
         self.db = db
         trading = try TradingWriter(db)
+        edge = try EdgeWriter(db)
         sample = try db.prepare("INSERT OR REPLACE INTO telemetry (device, point, t_ms, run, value, quality) VALUES (?, ?, ?, ?, ?, ?)")
         device = try db.prepare("""
             INSERT INTO devices (id, instance, key, kind, site, manufacturer, model, serial, rated_w, max_charge_w,
@@ -285,6 +287,7 @@ private final class Connection: @unchecked Sendable {
             try instruction.run()
         }
         try trading.insert(b.trading, run: b.run)
+        try edge.insert(b.edge)
         for t in b.backtests {
             backtest.bind(1, t.id); backtest.bind(2, t.createdMs)
             if let f = t.finishedMs { backtest.bind(3, f) } else { backtest.bindNull(3) }

@@ -152,6 +152,10 @@ struct FleetMethods {
             o["pid"] = inst.runnerPID.map { .int(Int64($0)) } ?? .null
             o["restarts"] = .int(inst.restarts)
             o["last_exit"] = inst.lastExit.map { .string($0) } ?? .null
+        } else if r.pluginID == EdgeLinks.pluginID {
+            // An edge host's driver, reached through the broker.
+            o["state"] = "remote"
+            o["isolation"] = "edge"
         } else {
             o["state"] = r.enabled ? "failed" : "disabled"
             o["last_error"] = .string(r.refusal ?? "")

@@ -21,6 +21,7 @@ struct HostStatus {
     let vpps: VPPSet
     let events: EventLog
     let devices: DeviceWatch
+    let role: HostRole
 
     /// ok, degraded (running, with something missing) or failing (a
     /// configured part is not running, or the store refuses batches), and why.
@@ -44,6 +45,7 @@ struct HostStatus {
         }
         let offline = registry.devices.filter { $0.enabled && devices.status($0.number)?.status == .offline }.count
         if offline > 0 { degraded.append("\(offline) of \(registry.count) devices offline") }
+        degraded += role.problems
         if !failing.isEmpty { return ("failing", failing + degraded) }
         return degraded.isEmpty ? ("ok", []) : ("degraded", degraded)
     }
@@ -85,7 +87,7 @@ struct HostStatus {
                 "plugins": .int(plugins.count), "devices": .int(registry.count),
                 "vpps": .int(vpps.all.count), "events": .int(events.recent.count),
             ]),
-        ]))
+        ] + role.fields))
     }
 }
 

@@ -1,0 +1,129 @@
+"""A real mosquitto broker, and edge and control mantad configs, for the tests of hosts spread over a broker."""
+import shutil
+import socket
+import sqlite3
+import subprocess
+import tempfile
+import time
+from pathlib import Path
+
+import pytest
+
+from conftest import ROOT, Mantad, Stops, price_file
+
+MOSQUITTO = shutil.which("mosquitto") or "/usr/sbin/mosquitto"
+needs_mosquitto = pytest.mark.skipif(not Path(MOSQUITTO).exists(), reason="needs mosquitto (apt-get install mosquitto)")
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Broker(Stops):
+    """mosquitto on loopback, on a port of its own; `restart` keeps the port. Without persistence: a restart
+    forgets every session and queued message, the harder case for the hosts."""
+
+    def __init__(self, port=None):
+        self.port = port or free_port()
+        self.folder = Path(tempfile.mkdtemp(prefix="manta-mqtt-"))
+        self.conf = self.folder / "mosquitto.conf"
+        self.conf.write_text(f"listener {self.port} 127.0.0.1\nallow_anonymous true\npersistence false\n"
+                             "max_queued_messages 10000\nset_tcp_nodelay true\n")
+        self.proc = None
+
+    @property
+    def url(self):
+        return f"mqtt://127.0.0.1:{self.port}"
+
+    def start(self):
+        self.log = open(self.folder / "mosquitto.log", "ab")
+        self.proc = subprocess.Popen([MOSQUITTO, "-c", str(self.conf)], stdout=self.log, stderr=subprocess.STDOUT)
+        deadline = time.time() + 10
+        while time.time() < deadline:
+            try:
+                socket.create_connection(("127.0.0.1", self.port), timeout=1).close()
+                return self
+            except OSError:
+                if self.proc.poll() is not None:
+                    raise RuntimeError("mosquitto exited:\n" + (self.folder / "mosquitto.log").read_text())
+                time.sleep(0.05)
+        raise RuntimeError("mosquitto did not listen")
+
+    def stop(self):
+        if self.proc and self.proc.poll() is None:
+            self.proc.terminate()
+            self.proc.wait(10)
+            self.log.close()
+
+    def restart(self):
+        self.stop()
+        return self.start()
+
+
+def edge_config(broker_url, edge_id, homes=4, publish_ms=500, **overrides):
+    """An edge: the simulator's homes on sites `<edge_id>-home-NNN`, nothing to trade."""
+    config = {
+        "name": edge_id,
+        "role": "edge",
+        "mqtt": {"url": broker_url, "fleet": "it"},
+        "api": {"listen": "127.0.0.1:0"},
+        "store": {"commit_interval_ms": 100},
+        "clock": {"mode": "realtime"},
+        "catalog": str(ROOT / "registry" / "catalog" / "points.json"),
+        "plugin_dirs": [str(ROOT / "Plugins")],
+        "library_dirs": [str(ROOT / ".build" / "debug")],
+        "plugins": [{"instance": "homes", "plugin": "manta.sim",
+                     "config": {"homes": homes, "publish_interval_ms": publish_ms, "site_prefix": f"{edge_id}-home-"}}],
+    }
+    config.update(overrides)
+    return config
+
+
+def control_config(broker_url, **overrides):
+    """A control host: a market and a strategy, and a VPP taking every edge's homes by site pattern."""
+    config = {
+        "name": "control",
+        "role": "control",
+        "mqtt": {"url": broker_url, "fleet": "it", "edge_offline_after_ms": 4000},
+        "api": {"listen": "127.0.0.1:0"},
+        "store": {"commit_interval_ms": 100},
+        "clock": {"mode": "realtime"},
+        "catalog": str(ROOT / "registry" / "catalog" / "points.json"),
+        "plugin_dirs": [str(ROOT / "Plugins")],
+        "library_dirs": [str(ROOT / ".build" / "debug")],
+        "plugins": [
+            {"instance": "prices", "plugin": "manta.nem-file", "config": {"region": "VIC1", "files": [price_file("VIC1", "202207")]}},
+            {"instance": "threshold", "plugin": "manta.threshold", "config": {"charge_below": 40, "discharge_above": 300}},
+        ],
+        "vpps": [{"id": "vic", "region": "VIC1", "market": "prices", "strategy": "threshold", "drivers": [], "sites": ["*"]}],
+    }
+    config.update(overrides)
+    return config
+
+
+def edges(control):
+    return {e["id"]: e for e in control.call("host.info")["edges"]}
+
+
+def committed_samples(db, device_prefix=None):
+    """Telemetry rows in a store, optionally only of devices whose id starts with `device_prefix`."""
+    with sqlite3.connect(f"file:{db}?mode=ro", uri=True) as c:
+        if device_prefix is None:
+            return c.execute("SELECT COUNT(*) FROM telemetry").fetchone()[0]
+        return c.execute("SELECT COUNT(*) FROM telemetry t JOIN devices d ON d.id = t.device "
+                         "WHERE d.instance || '/' || d.key LIKE ?", (device_prefix + "%",)).fetchone()[0]
+
+
+def rows_by_key(db, device_prefix=""):
+    """(device id, point, t_ms) -> count of rows across runs: a sample stored twice counts 2."""
+    with sqlite3.connect(f"file:{db}?mode=ro", uri=True) as c:
+        rows = c.execute("SELECT d.instance || '/' || d.key, p.name, t.t_ms, COUNT(*) FROM telemetry t "
+                         "JOIN devices d ON d.id = t.device JOIN points p ON p.id = t.point "
+                         "WHERE d.instance || '/' || d.key LIKE ? GROUP BY 1, 2, 3", (device_prefix + "%",)).fetchall()
+    return {(r[0], r[1], r[2]): r[3] for r in rows}
+
+
+__all__ = ["Broker", "Mantad", "edge_config", "control_config", "edges", "committed_samples", "rows_by_key", "needs_mosquitto",
+           "free_port"]

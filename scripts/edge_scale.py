@@ -1,0 +1,114 @@
+#!/usr/bin/env python3
+"""Scale of edge hosts through one broker to one control host, against the same fleet on one host, in one run.
+
+    python3 scripts/edge_scale.py --edges 4 --homes 12500 --seconds 60      # 100,000 devices (a battery and PV per home)
+
+Starts mosquitto, a control host and N edge mantads (each with its own simulated homes), lets them run, then
+measures at the control host: telemetry samples committed per second, the round trip of `devices.control` (the
+control host's RPC through the broker to the edge's driver and back) p50/p99 over random devices, and CPU and
+memory per process. Then the same homes on one single host, measured the same way, as the reference.
+Prints a Markdown table (docs/SCALING.md quotes it). Needs a built tree (`swift build`, or `-c release` with
+--build release) and mosquitto."""
+import argparse
+import random
+import statistics
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "Tests" / "integration"))
+import conftest  # noqa: E402
+from conftest import Mantad  # noqa: E402
+from edge_support import Broker, control_config, edge_config  # noqa: E402
+
+
+def cpu_s(pid):
+    """User + system CPU seconds a process has used."""
+    fields = open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / 100
+
+
+def rss_mb(pid):
+    for line in open(f"/proc/{pid}/status"):
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return 0.0
+
+
+def committed(host):
+    return host.call("host.info")["store"]["samples_committed"]
+
+
+def round_trips(host, ids, n):
+    out = []
+    for device in random.Random(7).sample(ids, min(n, len(ids))):
+        t = time.perf_counter()
+        r = host.call("devices.control", {"device": device, "active_power_w": -500, "duration_s": 60})
+        out.append((time.perf_counter() - t) * 1000)
+        assert r["outcome"] == "applied", r
+    out.sort()
+    return out[len(out) // 2], out[min(len(out) - 1, int(len(out) * 0.99))]
+
+
+def measure(name, control, others, seconds, calls):
+    batteries = [d["id"] for d in control.call("devices.list", {"limit": 100_000}) if d["kind"] == "battery"]
+    procs = [("control" if others else "single", control)] + others
+    c0, t0, cpu0 = committed(control), time.time(), {n: cpu_s(h.proc.pid) for n, h in procs}
+    time.sleep(seconds)
+    c1, t1 = committed(control), time.time()
+    cpu = {n: (cpu_s(h.proc.pid) - cpu0[n]) / (t1 - t0) * 100 for n, h in procs}
+    p50, p99 = round_trips(control, batteries, calls)
+    rate = (c1 - c0) / (t1 - t0)
+    rows = [f"| {name} | {n} | {cpu[n]:.0f}% | {rss_mb(h.proc.pid):.0f} MB |" for n, h in procs]
+    return rate, p50, p99, rows
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--edges", type=int, default=4)
+    ap.add_argument("--homes", type=int, default=1000, help="homes per edge (two devices each)")
+    ap.add_argument("--publish-ms", type=int, default=5000)
+    ap.add_argument("--seconds", type=float, default=30)
+    ap.add_argument("--calls", type=int, default=100)
+    ap.add_argument("--build", default="debug")
+    a = ap.parse_args()
+    build = conftest.ROOT / ".build" / a.build
+    conftest.MANTAD = build / "mantad"
+    lib = {"library_dirs": [str(build)]}
+    devices = a.edges * a.homes * 2
+    print(f"{a.edges} edges x {a.homes} homes = {devices} devices, telemetry every {a.publish_ms} ms, {a.build} build", flush=True)
+    results = []
+    with Broker() as b:
+        b.start()
+        with Mantad(control_config(b.url, **lib)) as control:
+            control.start(timeout=120)
+            edges = []
+            for k in range(a.edges):
+                e = Mantad(edge_config(b.url, f"e{k + 1}", homes=a.homes, publish_ms=a.publish_ms, **lib))
+                edges.append((f"edge e{k + 1}", e.start(timeout=120)))
+            assert control.wait_for(lambda: control.call("host.info")["counts"]["devices"] == devices, 180)
+            time.sleep(a.publish_ms / 1000 * 2)
+            results.append(("edges", *measure("edges", control, edges, a.seconds, a.calls)))
+            for _, e in edges:
+                e.stop()
+    single = Mantad(control_config("mqtt://127.0.0.1:1", role="single", **lib,
+                                   plugins=control_config("x")["plugins"] + [
+                                       {"instance": "homes", "plugin": "manta.sim",
+                                        "config": {"homes": a.edges * a.homes, "publish_interval_ms": a.publish_ms}}]))
+    with single:
+        single.start(timeout=180)
+        assert single.wait_for(lambda: single.call("host.info")["counts"]["devices"] == devices, 180)
+        time.sleep(a.publish_ms / 1000 * 2)
+        results.append(("one host", *measure("one host", single, [], a.seconds, a.calls)))
+    print("\n| setup | samples committed/s | devices.control round trip p50 | p99 |\n| --- | --- | --- | --- |")
+    for name, rate, p50, p99, _ in results:
+        print(f"| {name} | {rate:,.0f} | {p50:.1f} ms | {p99:.1f} ms |")
+    print("\n| setup | process | CPU (of one core) | RSS |\n| --- | --- | --- | --- |")
+    for *_, rows in results:
+        print("\n".join(rows))
+    ratio = results[0][1] / results[1][1] if results[1][1] else float("nan")
+    print(f"\nedges / one host, samples committed per second: {ratio:.2f}")
+
+
+if __name__ == "__main__":
+    main()
