@@ -35,15 +35,21 @@ def rss_mb(pid):
     return 0.0
 
 
+def call(host, method, params=None):
+    """One RPC with a long timeout: a 100,000-device host answers large lists slowly in a debug build."""
+    with conftest.Client(host.port, timeout=300) as c:
+        return c.result(method, params)
+
+
 def committed(host):
-    return host.call("host.info")["store"]["samples_committed"]
+    return call(host, "host.info")["store"]["samples_committed"]
 
 
 def round_trips(host, ids, n):
     out = []
     for device in random.Random(7).sample(ids, min(n, len(ids))):
         t = time.perf_counter()
-        r = host.call("devices.control", {"device": device, "active_power_w": -500, "duration_s": 60})
+        r = call(host, "devices.control", {"device": device, "active_power_w": -500, "duration_s": 60})
         out.append((time.perf_counter() - t) * 1000)
         assert r["outcome"] == "applied", r
     out.sort()
@@ -51,7 +57,7 @@ def round_trips(host, ids, n):
 
 
 def measure(name, control, others, seconds, calls):
-    batteries = [d["id"] for d in control.call("devices.list", {"limit": 100_000}) if d["kind"] == "battery"]
+    batteries = [d["id"] for d in call(control, "devices.list", {"limit": 100_000}) if d["kind"] == "battery"]
     procs = [("control" if others else "single", control)] + others
     c0, t0, cpu0 = committed(control), time.time(), {n: cpu_s(h.proc.pid) for n, h in procs}
     time.sleep(seconds)
@@ -86,7 +92,7 @@ def main():
             for k in range(a.edges):
                 e = Mantad(edge_config(b.url, f"e{k + 1}", homes=a.homes, publish_ms=a.publish_ms, **lib))
                 edges.append((f"edge e{k + 1}", e.start(timeout=120)))
-            assert control.wait_for(lambda: control.call("host.info")["counts"]["devices"] == devices, 180)
+            assert control.wait_for(lambda: call(control, "host.info")["counts"]["devices"] == devices, 180)
             time.sleep(a.publish_ms / 1000 * 2)
             results.append(("edges", *measure("edges", control, edges, a.seconds, a.calls)))
             for _, e in edges:
@@ -97,7 +103,7 @@ def main():
                                         "config": {"homes": a.edges * a.homes, "publish_interval_ms": a.publish_ms}}]))
     with single:
         single.start(timeout=180)
-        assert single.wait_for(lambda: single.call("host.info")["counts"]["devices"] == devices, 180)
+        assert single.wait_for(lambda: call(single, "host.info")["counts"]["devices"] == devices, 180)
         time.sleep(a.publish_ms / 1000 * 2)
         results.append(("one host", *measure("one host", single, [], a.seconds, a.calls)))
     print("\n| setup | samples committed/s | devices.control round trip p50 | p99 |\n| --- | --- | --- | --- |")

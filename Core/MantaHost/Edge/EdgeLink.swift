@@ -25,6 +25,8 @@ final class EdgeLink {
     /// The edge's device number -> (driver instance index, device index) here.
     var devices: [UInt32: (instance: Int, index: UInt32)] = [:]
     var deviceCount = 0
+    /// The last devices message enrolled (hashed), so that a repeat is not enrolled again.
+    var devicesDigest: Int?
     /// Its drivers here, by the edge's instance name.
     var drivers: [String: EdgeDriver] = [:]
     /// The last batch taken in, and the last one committed here (and acknowledged).

@@ -125,7 +125,15 @@ final class EdgeLinks {
             l.lastSeenWallMs = WallClock.nowMs()
             do throws(WireError) {
                 switch leaf {
-                case .devices: try enrol(l, EdgeWire.devices(o))
+                case .devices:
+                    // Sent again on every reconnect and hello: enrol only what changed.
+                    var hasher = Hasher()
+                    payload.withUnsafeBytes { hasher.combine(bytes: $0) }
+                    let digest = hasher.finalize()
+                    if digest != l.devicesDigest {
+                        try enrol(l, EdgeWire.devices(o))
+                        l.devicesDigest = digest
+                    }
                 case .health: health(l, o)
                 case .telemetry: try take(l, o)
                 case .outcomes: pending.answer(try EdgeWire.outcomes(o))

@@ -261,7 +261,7 @@ final class EdgeUplink {
     private func publishState() {
         guard let c = client else { return }
         if publishedDevices != registry.count {
-            c.publish(topic(.devices), EdgeWire.devicesPayload(edge: options.edge, registry.devices, nowMs: clock.nowMs()), retain: true)
+            c.publish(topic(.devices), EdgeWire.devicesPayload(edge: options.edge, registry.devices), retain: true)
             publishedDevices = registry.count
         }
         var health = json.object ?? JSONObject()

@@ -108,8 +108,9 @@ enum EdgeWire {
 
     // MARK: devices
 
-    static func devicesPayload(edge: String, _ devices: [DeviceDescriptor], nowMs: Int64) -> [UInt8] {
-        bytes(JSONObject([("edge", .string(edge)), ("t_ms", .int(nowMs)),
+    /// The same devices make the same bytes (no time in it), so a repeat is known by its digest.
+    static func devicesPayload(edge: String, _ devices: [DeviceDescriptor]) -> [UInt8] {
+        bytes(JSONObject([("edge", .string(edge)),
                           ("devices", .array(devices.map { d in
                               var o = deviceJSON(d, health: nil).object ?? JSONObject()
                               o["index"] = .int(Int64(d.index))
