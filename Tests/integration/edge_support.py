@@ -62,43 +62,40 @@ class Broker(Stops):
         return self.start()
 
 
-def edge_config(broker_url, edge_id, homes=4, publish_ms=500, **overrides):
-    """An edge: the simulator's homes on sites `<edge_id>-home-NNN`, nothing to trade."""
-    config = {
-        "name": edge_id,
-        "role": "edge",
-        "mqtt": {"url": broker_url, "fleet": "it"},
+def host_config(name, role, mqtt):
+    """What every host of the tests' fleet `it` shares: a free port, quick commits, the real clock."""
+    return {
+        "name": name,
+        "role": role,
+        "mqtt": {"fleet": "it", **mqtt},
         "api": {"listen": "127.0.0.1:0"},
         "store": {"commit_interval_ms": 100},
         "clock": {"mode": "realtime"},
         "catalog": str(ROOT / "registry" / "catalog" / "points.json"),
         "plugin_dirs": [str(ROOT / "Plugins")],
         "library_dirs": [str(ROOT / ".build" / "debug")],
-        "plugins": [{"instance": "homes", "plugin": "manta.sim",
-                     "config": {"homes": homes, "publish_interval_ms": publish_ms, "site_prefix": f"{edge_id}-home-"}}],
     }
+
+
+def edge_config(broker_url, edge_id, homes=4, publish_ms=500, **overrides):
+    """An edge: the simulator's homes on sites `<edge_id>-home-NNN`, nothing to trade."""
+    config = host_config(edge_id, "edge", {"url": broker_url})
+    config["plugins"] = [{"instance": "homes", "plugin": "manta.sim",
+                          "config": {"homes": homes, "publish_interval_ms": publish_ms, "site_prefix": f"{edge_id}-home-"}}]
     config.update(overrides)
     return config
 
 
 def control_config(broker_url, **overrides):
     """A control host: a market and a strategy, and a VPP taking every edge's homes by site pattern."""
-    config = {
-        "name": "control",
-        "role": "control",
-        "mqtt": {"url": broker_url, "fleet": "it", "edge_offline_after_ms": 4000},
-        "api": {"listen": "127.0.0.1:0"},
-        "store": {"commit_interval_ms": 100},
-        "clock": {"mode": "realtime"},
-        "catalog": str(ROOT / "registry" / "catalog" / "points.json"),
-        "plugin_dirs": [str(ROOT / "Plugins")],
-        "library_dirs": [str(ROOT / ".build" / "debug")],
+    config = host_config("control", "control", {"url": broker_url, "edge_offline_after_ms": 4000})
+    config.update({
         "plugins": [
             {"instance": "prices", "plugin": "manta.nem-file", "config": {"region": "VIC1", "files": [price_file("VIC1", "202207")]}},
             {"instance": "threshold", "plugin": "manta.threshold", "config": {"charge_below": 40, "discharge_above": 300}},
         ],
         "vpps": [{"id": "vic", "region": "VIC1", "market": "prices", "strategy": "threshold", "drivers": [], "sites": ["*"]}],
-    }
+    })
     config.update(overrides)
     return config
 
