@@ -31,6 +31,8 @@ final class EdgeLink {
     var drivers: [String: EdgeDriver] = [:]
     /// The last batch taken in, and the last one committed here (and acknowledged).
     var accepted: Int64 = 0
+    /// The last batch whose samples are all ingested (in the store's batch).
+    var ingested: Int64 = 0
     var committed: Int64 = 0
     var askResend = false
     var health: JSONObject?

@@ -1,3 +1,4 @@
+import DequeModule
 import MantaABI
 import MantaIO
 import MantaJSON
@@ -65,7 +66,10 @@ final class EdgeLinks {
     /// Takes up the last batch committed from each edge.
     func restore(_ sequences: [String: Int64]) {
         for (edge, seq) in sequences where EdgeWire.validSegment(edge) { link(edge).committed = seq }
-        for l in links.values { l.accepted = l.committed }
+        for l in links.values {
+            l.accepted = l.committed
+            l.ingested = l.committed
+        }
     }
 
     func start() throws(MQTTError) {
@@ -207,15 +211,54 @@ final class EdgeLinks {
                                                                  quality: s.quality.rawValue, reserved: 0))
         }
         if head, prev > l.accepted { l.counters.lostBatches += Int(prev - l.accepted) }
-        let now = wiring.clock.nowMs()
         for (instance, list) in samples.sorted(by: { $0.key < $1.key }) {
-            wiring.ingest.ingest(instance: instance, name: wiring.plugins.record(instance)?.name ?? l.id, list[...], nowMs: now)
+            let name = wiring.plugins.record(instance)?.name ?? l.id
+            for start in stride(from: 0, to: list.count, by: Self.samplesPerTurn) {
+                intake.append(.samples(instance, name, Array(list[start..<min(list.count, start + Self.samplesPerTurn)])))
+            }
         }
+        intake.append(.done(l, batch.seq))
         l.accepted = batch.seq
         l.counters.batches += 1
         l.counters.samples += batch.samples.count
-        let edge = l.id, seq = batch.seq
-        wiring.store.add { $0.edge.sequences.append((edge, seq)) }
+        if !draining {
+            draining = true
+            drain()
+        }
+    }
+
+    /// Samples taken in per loop turn, as local ingest does (PluginCallbacks):
+    /// a 12,500-home batch delays a setpoint or an API call by one slice, not by all of it.
+    static let samplesPerTurn = PluginCallbacks.samplesPerTurn
+
+    /// Batches being taken in, in order: their samples in slices, then a
+    /// mark that the batch is all in (its number stored with the last slice).
+    private enum Intake {
+        case samples(Int, String, [manta_sample_t])
+        case done(EdgeLink, Int64)
+    }
+
+    private var intake = Deque<Intake>()
+    private var draining = false
+
+    private func drain() {
+        var budget = Self.samplesPerTurn
+        while budget > 0, let work = intake.popFirst() {
+            switch work {
+            case .samples(let instance, let name, let list):
+                wiring.ingest.ingest(instance: instance, name: name, list[...], nowMs: wiring.clock.nowMs())
+                budget -= list.count
+            case .done(let l, let seq):
+                l.ingested = seq
+                let edge = l.id
+                wiring.store.add { $0.edge.sequences.append((edge, seq)) }
+            }
+        }
+        if intake.isEmpty {
+            draining = false
+        } else {
+            EventLoop.shared.execute { [weak self] in self?.drain() }
+        }
     }
 
     private func setState(_ l: EdgeLink, _ state: EdgeLink.State, _ reason: String) {
@@ -248,9 +291,9 @@ final class EdgeLinks {
             _ = publish(l.id, .acks, EdgeWire.bytes(JSONObject([("seq", .int(l.committed)), ("resend", true)])))
         }
         // Acknowledge what the store has committed: flush, then tell each edge.
-        guard !flushing, links.values.contains(where: { $0.accepted > $0.committed }) else { return }
+        guard !flushing, links.values.contains(where: { $0.ingested > $0.committed }) else { return }
         flushing = true
-        let marks = links.mapValues(\.accepted)
+        let marks = links.mapValues(\.ingested)
         wiring.store.flush { [weak self] error in
             guard let self else { return }
             flushing = false
