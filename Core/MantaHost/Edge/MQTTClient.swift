@@ -39,9 +39,10 @@ final class MQTTClient: Sendable {
         case message(topic: String, payload: [UInt8])
     }
 
-    private let handle: UncheckedSendable<OpaquePointer>
-    // @unchecked in UncheckedSendable: libmosquitto's handle, which it locks
-    // itself (threaded mode); the box below outlives every callback.
+    /// libmosquitto's handle. It locks its own state (threaded mode), so
+    /// the Mutex only carries the pointer across threads; it is never held
+    /// during a call.
+    private let handle: Mutex<OpaquePointer>
     private let box: Unmanaged<CallbackBox>
     private let thread = Worker(name: "mqtt")
     private let options: Options
@@ -75,7 +76,6 @@ final class MQTTClient: Sendable {
             b.release()
             throw MQTTError("mosquitto_new failed: \(String(cString: strerror(errno)))")
         }
-        handle = UncheckedSendable(m)
         mosquitto_int_option(m, MOSQ_OPT_PROTOCOL_VERSION, MQTT_PROTOCOL_V5)
         mosquitto_threaded_set(m, true)
         // Setpoints and acknowledgements are small and urgent: Nagle's
@@ -86,7 +86,11 @@ final class MQTTClient: Sendable {
             let rc = will.payload.withUnsafeBytes {
                 mosquitto_will_set_v5(m, will.topic, Int32($0.count), $0.baseAddress, 1, true, nil)
             }
-            if rc != MOSQ_ERR_SUCCESS.rawValue { throw MQTTError("will on \(will.topic): \(Self.text(rc))") }
+            if rc != MOSQ_ERR_SUCCESS.rawValue {
+                mosquitto_destroy(m)
+                b.release()
+                throw MQTTError("will on \(will.topic): \(Self.text(rc))")
+            }
         }
         mosquitto_connect_v5_callback_set(m) { m, obj, rc, _, _ in
             let box = Unmanaged<CallbackBox>.fromOpaque(obj!).takeUnretainedValue()
@@ -106,12 +110,16 @@ final class MQTTClient: Sendable {
             let payload = message.payload.map { Array(UnsafeRawBufferPointer(start: $0, count: Int(message.payloadlen))) } ?? []
             box.post(.message(topic: String(cString: topic), payload: payload))
         }
+        // Last: from here the handle is the Mutex's, shared with libmosquitto's thread.
+        handle = Mutex(m)
     }
 
     deinit {
-        mosquitto_destroy(handle.value)
+        mosquitto_destroy(handle.withLock { $0 })
         box.release()
     }
+
+    private var raw: OpaquePointer { handle.withLock { $0 } }
 
     /// Whether the session is connected now.
     var connected: Bool { box.takeUnretainedValue().up.load(ordering: .acquiring) }
@@ -119,20 +127,22 @@ final class MQTTClient: Sendable {
     /// Connects and keeps the session up on libmosquitto's thread until `stop`.
     /// A broker that is down at start is retried as after any disconnect.
     func start() {
-        let m = handle, o = options, state = box.takeUnretainedValue()
-        thread.submit {
+        let o = options, state = box.takeUnretainedValue()
+        // The session thread keeps the client alive until `stop` ends it.
+        thread.submit { [self] in
+            let m = raw
             var props: OpaquePointer? = nil
             _ = mosquitto_property_add_int32(&props, Int32(MQTT_PROP_SESSION_EXPIRY_INTERVAL.rawValue), o.sessionExpiryS)
-            _ = mosquitto_connect_bind_v5(m.value, o.broker.host, Int32(o.broker.port), o.keepaliveS, nil, props)
+            _ = mosquitto_connect_bind_v5(m, o.broker.host, Int32(o.broker.port), o.keepaliveS, nil, props)
             mosquitto_property_free_all(&props)
             // loop_forever reconnects by itself; it returns on errors it
             // counts as fatal (a protocol error from a broker going down
             // mid-packet among them), after which the session is tried again.
             while !state.stopping.load(ordering: .acquiring) {
-                _ = mosquitto_loop_forever(m.value, 1000, 1)
+                _ = mosquitto_loop_forever(m, 1000, 1)
                 if state.stopping.load(ordering: .acquiring) { break }
                 sleep(1)
-                _ = mosquitto_reconnect(m.value)
+                _ = mosquitto_reconnect(m)
             }
         }
     }
@@ -142,14 +152,14 @@ final class MQTTClient: Sendable {
     @discardableResult
     func publish(_ topic: String, _ payload: [UInt8], retain: Bool = false) -> Bool {
         guard connected else { return false }
-        let rc = payload.withUnsafeBytes { mosquitto_publish_v5(handle.value, nil, topic, Int32($0.count), $0.baseAddress, 1, retain, nil) }
+        let rc = payload.withUnsafeBytes { mosquitto_publish_v5(raw, nil, topic, Int32($0.count), $0.baseAddress, 1, retain, nil) }
         return rc == MOSQ_ERR_SUCCESS.rawValue
     }
 
     /// Disconnects cleanly (no will) and ends the session's thread.
     func stop() {
         box.takeUnretainedValue().stopping.store(true, ordering: .releasing)
-        mosquitto_disconnect_v5(handle.value, 0, nil)
+        mosquitto_disconnect_v5(raw, 0, nil)
         thread.close()
         thread.join()
     }
