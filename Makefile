@@ -32,10 +32,16 @@ var/tls/cert.pem:
 
 # Every test: Swift unit and integration tests, then the Python tests that
 # talk to a real mantad over TCP and cross-check against external tools.
+# The Swift store suite runs on SQLite and on a PostgreSQL server of its own
+# (a fresh cluster on loopback, stopped again after).
+TEST_PG ?= $(or $(TMPDIR),/tmp)/manta-test-pg-$(shell id -u)
+
 test:
 	@scripts/install-deps --test
 	$(SWIFT) build
-	$(SWIFT) test
+	url=$$(python3 Tests/integration/pg_support.py start $(TEST_PG)) && \
+		MANTA_TEST_POSTGRES_URL=$$url $(SWIFT) test; rc=$$?; \
+		python3 Tests/integration/pg_support.py stop $(TEST_PG); exit $$rc
 	python3 -m pytest -q Tests/integration
 
 bench:

@@ -56,6 +56,9 @@ let package = Package(
         // MQTT 5 client (libmosquitto), between edge hosts and a control host.
         .systemLibrary(name: "CMosquitto", path: "Core/System/CMosquitto", pkgConfig: "libmosquitto",
                        providers: [.apt(["libmosquitto-dev"])]),
+        // PostgreSQL's client library, for the store's postgres backend.
+        .systemLibrary(name: "CPostgres", path: "Core/System/CPostgres", pkgConfig: "libpq",
+                       providers: [.apt(["libpq-dev"])]),
         // Linux calls glibc declares only under _GNU_SOURCE (pipe2).
         .systemLibrary(name: "CLinux", path: "Core/System/CLinux"),
 
@@ -98,7 +101,7 @@ let package = Package(
         // (plain HTML, CSS and JavaScript modules, compiled into mantad).
         .target(name: "MantaConsole", path: "Core/MantaConsole", resources: [.embedInCode("Assets")]),
         .target(name: "MantaHost",
-                dependencies: ["CLibUV", "CSQLite", "CMosquitto", "COpenSSL", "CTLS", "CWebServer", "CLinux", "MantaConsole", "MantaSDK", "MantaABI", "MantaJSON", "MantaIO",
+                dependencies: ["CLibUV", "CSQLite", "CPostgres", "CMosquitto", "COpenSSL", "CTLS", "CWebServer", "CLinux", "MantaConsole", "MantaSDK", "MantaABI", "MantaJSON", "MantaIO",
                                "MantaModel", "MantaMarket", "MantaMarketFiles", "MantaEngine", "MantaText", "MantaFetch",
                                .product(name: "DequeModule", package: "swift-collections")],
                 path: "Core/MantaHost"),

@@ -20,7 +20,7 @@ import Testing
         #expect(events.recent.map(\.id) == Array(901...1000))
         store.close()
         writer.close()
-        let stored = try Database(path: "\(folder)/m.db", readOnly: true).scalar("SELECT COUNT(*) FROM events WHERE run = 1")
+        let stored = try SQLiteDatabase(path: "\(folder)/m.db", readOnly: true).scalar("SELECT COUNT(*) FROM events WHERE run = 1")
         #expect(stored == 1000)
     }
 }

@@ -105,13 +105,16 @@ import Testing
         #expect(plugin["state"] == "hung")
     }
 
-    @Test(.enabled(if: TestPaths.hasSharedData)) func thresholdChargesWhenCheapAndDischargesWhenDear() throws {
+    /// The whole host on each store backend: decisions, commands, outcomes
+    /// and telemetry are read back from it through the API.
+    @Test(.enabled(if: TestPaths.hasSharedData), arguments: TestStore.available)
+    func thresholdChargesWhenCheapAndDischargesWhenDear(_ store: TestStore) throws {
         // 17 July 2022 in VIC1: -38 $/MWh until 14:30, 250-450 $/MWh from 14:55. Start at 14:20.
         let host = try TestHost(TestHost.config(
             plugins: [sim(homes: 3, publishMs: 30_000), ["instance": "prices", "plugin": "manta.nem-file", "config": prices()],
                       ["instance": "strategy", "plugin": "manta.threshold",
                        "config": ["charge_below": 40, "discharge_above": 300]]],
-            vpps: [vpp], start: "2022-07-17T14:20:00+10:00", speed: 1200))
+            vpps: [vpp], start: "2022-07-17T14:20:00+10:00", speed: 1200), name: "threshold-\(store)", store: store)
         defer { try? host.stop() }
         #expect(try host.waitFor(20) {
             (try host.call("dispatch.history", ["limit": 1]).array?.first?["interval_end"]?.string ?? "") >= "2022-07-17T15:30"

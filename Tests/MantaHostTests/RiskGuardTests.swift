@@ -53,7 +53,7 @@ import Testing
         #expect(risk.state("w").interceptions == ["flip": 1])
         store.close()
         _ = writer.flush()
-        let audits = try Database(path: path, readOnly: true).scalar(
+        let audits = try SQLiteDatabase(path: path, readOnly: true).scalar(
             "SELECT COUNT(*) FROM audit_log WHERE principal = 'risk-guard' AND method = 'risk.intercept'")
         #expect(audits == 8)
         writer.close()

@@ -30,11 +30,13 @@ public final class TestHost: @unchecked Sendable {
         ]
     }
 
-    public init(_ config: JSON, name: String = "host") throws {
+    /// A host on `config`, with its store in a temporary folder (SQLite)
+    /// or a fresh database of its own (`store: .postgres`).
+    public init(_ config: JSON, name: String = "host", store backend: TestStore = .sqlite) throws {
         folder = TestPaths.temporaryFolder(name)
         var c = config.object!
         var store = c["store"]?.object ?? JSONObject()
-        store["path"] = .string("\(folder)/manta.db")
+        for (k, v) in try backend.json(name: name, folder: folder).object?.members ?? [] { store[k] = v }
         c["store"] = .object(store)
         let path = "\(folder)/manta.json"
         try JSON.object(c).pretty().write(toFile: path, atomically: true, encoding: .utf8)

@@ -25,11 +25,11 @@ ALLOWED = {
     "MantaModbus": {"MantaIO", "MantaJSON", "MantaText"},
     "MantaModbusSim": {"MantaIO", "MantaModbus"},
     "MantaConsole": set(),
-    "MantaHost": {"CLibUV", "CSQLite", "CMosquitto", "COpenSSL", "CTLS", "CWebServer", "CLinux", "MantaConsole", "MantaSDK", "MantaABI", "MantaJSON", "MantaIO", "MantaModel",
+    "MantaHost": {"CLibUV", "CSQLite", "CPostgres", "CMosquitto", "COpenSSL", "CTLS", "CWebServer", "CLinux", "MantaConsole", "MantaSDK", "MantaABI", "MantaJSON", "MantaIO", "MantaModel",
                   "MantaMarket", "MantaMarketFiles", "MantaEngine", "MantaText", "MantaFetch", "DequeModule"},
     "MantaTools": {"CTLS", "MantaHost", "MantaEngine", "MantaIO", "MantaJSON", "MantaMarket", "MantaText"},
 }
-PLUGIN_FORBIDDEN = {"MantaHost", "MantaTools", "CLibUV", "CSQLite", "CMosquitto"}
+PLUGIN_FORBIDDEN = {"MantaHost", "MantaTools", "CLibUV", "CSQLite", "CPostgres", "CMosquitto"}
 PURE = {"MantaText", "MantaModel", "MantaMarket", "MantaEngine"}
 TEST_ONLY = {"MantaTestSupport", "MantaTestPaths"}
 IGNORED = SYSTEM | {"Foundation", "Testing", "XCTest", "Dispatch"}

@@ -13,7 +13,7 @@ public enum BenchmarkReferences {
     /// schema through one prepared statement in one transaction: SQLite
     /// with nothing of Manta around it.
     public static func rawSQLiteInsert(_ samples: [Sample], path: String) throws -> Double {
-        let db = try Database(path: path)
+        let db = try SQLiteDatabase(path: path)
         try db.exec("PRAGMA journal_mode=WAL")
         try db.exec("PRAGMA synchronous=FULL")
         try Migrations.apply(to: db)

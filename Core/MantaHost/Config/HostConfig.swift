@@ -20,6 +20,11 @@ public struct HostConfig: Sendable {
 
         public enum Backend: String, Sendable, Decodable, CaseIterable { case sqlite, postgres }
 
+        /// The store for messages: the file, or the server without its password.
+        public var name: String {
+            backend == .postgres ? PostgresURL.redacted(url ?? "") : path
+        }
+
         /// SQLite's `PRAGMA synchronous` for the store.
         public enum Synchronous: String, Sendable, Decodable, CaseIterable {
             /// A commit survives a crash of the machine.

@@ -87,7 +87,7 @@ final class Host {
         self.run = run
         self.stopped = stopped
         clock = HostClock(config.clock)
-        reader = try StoreReader(path: config.store.path)
+        reader = try StoreReader(store: config.store)
         store = StorePipeline(writer: writer, run: run, commitIntervalMs: config.store.commitIntervalMs,
                               maxSamples: config.store.maxBatchSamples)
         events = EventLog(store: store, logger: logger, clock: clock)

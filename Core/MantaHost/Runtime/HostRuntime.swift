@@ -46,18 +46,19 @@ public final class HostRuntime: Sendable {
         } catch {
             throw BootError("catalog: \(error.description); set \"catalog\" in the config")
         }
-        do {
-            try FileSystem.makeDirectories(Paths.directory(of: config.store.path))
-        } catch {
-            throw BootError("store: \(error)")
+        if config.store.backend == .sqlite {
+            do {
+                try FileSystem.makeDirectories(Paths.directory(of: config.store.path))
+            } catch {
+                throw BootError("store: \(error)")
+            }
         }
         let writer: StoreWriter, run: Int64
         do throws(StoreError) {
-            writer = try StoreWriter(path: config.store.path, synchronous: config.store.synchronous, logger: logger)
-            run = try Database(path: config.store.path, readOnly: true).scalar("SELECT COALESCE(MAX(id), 0) FROM runs")
-                .map { $0 + 1 } ?? 1
+            writer = try StoreWriter(store: config.store, logger: logger)
+            run = try StoreReader.open(config.store).scalar("SELECT COALESCE(MAX(id), 0) FROM runs").map { $0 + 1 } ?? 1
         } catch {
-            throw BootError("store \(config.store.path): \(error)")
+            throw BootError("store \(config.store.name): \(error)")
         }
         self.writer = writer
         let stopped = self.stopped
@@ -66,7 +67,7 @@ public final class HostRuntime: Sendable {
                 return .success(try Host(config: config, logger: logger, catalog: catalog, writer: writer, run: run,
                                          stopped: stopped))
             } catch {
-                return .failure(BootError("store \(config.store.path): \(error)"))
+                return .failure(BootError("store \(config.store.name): \(error)"))
             }
         }
         host = try built.get()

@@ -42,9 +42,9 @@ enum EdgeSchema {
 ///
 /// [store writer thread] Owned by the writer's connection.
 final class EdgeWriter {
-    private let outbox, done, sequence: Statement
+    private let outbox, done, sequence: any StoreStatement
 
-    init(_ db: Database) throws(StoreError) {
+    init(_ db: any StoreDatabase) throws(StoreError) {
         outbox = try db.prepare("INSERT OR REPLACE INTO edge_outbox (seq, samples, payload, t_ms) VALUES (?, ?, ?, ?)")
         done = try db.prepare("DELETE FROM edge_outbox WHERE seq <= ?")
         sequence = try db.prepare("INSERT OR REPLACE INTO edge_sequences (edge, seq, updated_ms) VALUES (?, ?, ?)")

@@ -13,6 +13,9 @@ enum Migrations {
         let version: Int
         let description: String
         let sql: String
+        /// The step for PostgreSQL. Steps up to PostgresSchema.baselineVersion
+        /// have none: the baseline made their schema at once.
+        var postgres: String? = nil
     }
 
     static let steps: [Step] = [
@@ -317,29 +320,41 @@ enum Migrations {
     static var latest: Int { steps.last?.version ?? 0 }
 
     /// Brings `db` up to the latest schema.
-    static func apply(to db: Database) throws(StoreError) {
+    static func apply(to db: any StoreDatabase) throws(StoreError) {
+        switch db.dialect {
+        case .sqlite: try applySQLite(db)
+        case .postgres: try applyPostgres(db)
+        }
+    }
+
+    private static func applySQLite(_ db: any StoreDatabase) throws(StoreError) {
         try db.exec("""
             CREATE TABLE IF NOT EXISTS schema_migrations (
                 version INTEGER PRIMARY KEY, description TEXT NOT NULL, applied_ms INTEGER NOT NULL)
             """)
         let current = Int(try db.scalar("SELECT COALESCE(MAX(version), 0) FROM schema_migrations") ?? 0)
         guard current <= latest else {
-            throw StoreError("\(db.path) has schema version \(current); this Manta knows up to \(latest): use a newer mantad")
+            throw StoreError("\(db.name) has schema version \(current); this Manta knows up to \(latest): use a newer mantad")
         }
         for step in steps where step.version > current {
             try db.exec("BEGIN IMMEDIATE")
             do throws(StoreError) {
                 try db.exec(step.sql)
-                let mark = try db.prepare("INSERT INTO schema_migrations (version, description, applied_ms) VALUES (?, ?, ?)")
-                mark.bind(1, step.version)
-                mark.bind(2, step.description)
-                mark.bind(3, WallClock.nowMs())
-                try mark.run()
+                try mark(step.version, step.description, in: db)
                 try db.exec("COMMIT")
             } catch {
                 try? db.exec("ROLLBACK")
                 throw StoreError("migration \(step.version) (\(step.description)) failed: \(error)")
             }
         }
+    }
+
+    /// Records that `version` is applied.
+    static func mark(_ version: Int, _ description: String, in db: any StoreDatabase) throws(StoreError) {
+        let mark = try db.prepare("INSERT INTO schema_migrations (version, description, applied_ms) VALUES (?, ?, ?)")
+        mark.bind(1, version)
+        mark.bind(2, description)
+        mark.bind(3, WallClock.nowMs())
+        try mark.run()
     }
 }

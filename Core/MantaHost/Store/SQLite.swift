@@ -1,21 +1,16 @@
 import CSQLite
 import Glibc
 
-/// A SQLite failure: what was being done and SQLite's own message.
-public struct StoreError: Error, Sendable, CustomStringConvertible {
-    public let message: String
-    public var description: String { message }
-    init(_ message: String) { self.message = message }
-}
-
 /// SQLite's destructor sentinel meaning "copy the bound bytes now".
 private let SQLITE_TRANSIENT = unsafeBitCast(-1, to: sqlite3_destructor_type.self)
 
 /// One SQLite connection. Not thread-safe: each thread that touches the
 /// store owns its own connection (the writer thread one, the loop another).
-public final class Database {
+public final class SQLiteDatabase: StoreDatabase {
     let raw: OpaquePointer
     public let path: String
+    public var name: String { path }
+    public var dialect: StoreDialect { .sqlite }
 
     public init(path: String, readOnly: Bool = false) throws(StoreError) {
         if !readOnly {
@@ -52,30 +47,36 @@ public final class Database {
         }
     }
 
-    public func prepare(_ sql: String) throws(StoreError) -> Statement {
+    public func prepare(_ sql: String) throws(StoreError) -> any StoreStatement {
         var stmt: OpaquePointer?
         guard sqlite3_prepare_v3(raw, sql, -1, UInt32(SQLITE_PREPARE_PERSISTENT), &stmt, nil) == SQLITE_OK,
               let stmt
         else { throw StoreError("\(lastError) (preparing: \(sql.prefix(80)))") }
-        return Statement(stmt, db: self)
+        return SQLiteStatement(stmt, db: self)
     }
 
-    /// The single integer a query returns (e.g. a COUNT), or nil.
-    public func scalar(_ sql: String) throws(StoreError) -> Int64? {
-        let s = try prepare(sql)
-        return try s.step() ? s.int(0) : nil
+    /// BEGIN IMMEDIATE takes the write lock at once, so a commit never
+    /// fails half-way for a reader's lock.
+    public func transaction(_ body: () throws(StoreError) -> Void) throws(StoreError) {
+        try exec("BEGIN IMMEDIATE")
+        do throws(StoreError) {
+            try body()
+            try exec("COMMIT")
+        } catch {
+            try? exec("ROLLBACK")
+            throw error
+        }
     }
 
     public var lastInsertRowID: Int64 { sqlite3_last_insert_rowid(raw) }
 }
 
-/// A prepared statement. Bind parameters are 1-based, columns 0-based, as in
-/// SQLite's C API.
-public final class Statement {
+/// A prepared SQLite statement.
+public final class SQLiteStatement: StoreStatement {
     let raw: OpaquePointer
-    unowned let db: Database
+    unowned let db: SQLiteDatabase
 
-    init(_ raw: OpaquePointer, db: Database) {
+    init(_ raw: OpaquePointer, db: SQLiteDatabase) {
         self.raw = raw
         self.db = db
     }
@@ -83,15 +84,11 @@ public final class Statement {
     deinit { sqlite3_finalize(raw) }
 
     public func bind(_ i: Int32, _ v: Int64) { sqlite3_bind_int64(raw, i, v) }
-    public func bind(_ i: Int32, _ v: Int) { sqlite3_bind_int64(raw, i, Int64(v)) }
     /// Binds NULL for a non-finite value: SQLite has no NaN.
     public func bind(_ i: Int32, _ v: Double) {
         if v.isFinite { sqlite3_bind_double(raw, i, v) } else { sqlite3_bind_null(raw, i) }
     }
     public func bind(_ i: Int32, _ v: String) { sqlite3_bind_text(raw, i, v, -1, SQLITE_TRANSIENT) }
-    public func bind(_ i: Int32, _ v: String?) {
-        if let v { bind(i, v) } else { sqlite3_bind_null(raw, i) }
-    }
     public func bindNull(_ i: Int32) { sqlite3_bind_null(raw, i) }
 
     /// Advances; true while there is a row.
@@ -102,12 +99,6 @@ public final class Statement {
         case SQLITE_DONE: return false
         default: throw StoreError(db.lastError)
         }
-    }
-
-    /// Runs a statement that returns no rows, then resets it for reuse.
-    public func run() throws(StoreError) {
-        defer { reset() }
-        try step()
     }
 
     public func reset() {

@@ -11,7 +11,7 @@ extension StoreReader {
                    raisereg_aud, lower1sec_aud, lower6sec_aud, lower60sec_aud, lower5min_aud, lowerreg_aud, cost_aud,
                    reason, settled_ms, network_aud, demand_aud
             FROM settlements s
-            WHERE run = ?1 AND (?2 IS NULL OR vpp = ?2) AND interval_end_ms > ?3 AND interval_end_ms <= ?4
+            WHERE run = ?1 AND (CAST(?2 AS TEXT) IS NULL OR vpp = ?2) AND interval_end_ms > ?3 AND interval_end_ms <= ?4
               AND revision = (SELECT MAX(revision) FROM settlements t
                               WHERE t.run = s.run AND t.vpp = s.vpp AND t.interval_end_ms = s.interval_end_ms)
             ORDER BY vpp, interval_end_ms LIMIT ?5
@@ -73,12 +73,12 @@ extension StoreReader {
         let s = try db.prepare("""
             SELECT b.id, b.vpp, b.market, b.side, b.day, b.bands, b.source, b.principal, b.reason, b.rebid_of,
                    b.submitted_ms, b.status, COUNT(i.interval_end_ms),
-                   SUM(i.status = 'submitted'), SUM(i.status = 'cleared'), SUM(i.status = 'dispatched'),
-                   SUM(i.status = 'settled'), SUM(i.status = 'cancelled'),
+                   SUM(CASE WHEN i.status = 'submitted' THEN 1 ELSE 0 END), SUM(CASE WHEN i.status = 'cleared' THEN 1 ELSE 0 END), SUM(CASE WHEN i.status = 'dispatched' THEN 1 ELSE 0 END),
+                   SUM(CASE WHEN i.status = 'settled' THEN 1 ELSE 0 END), SUM(CASE WHEN i.status = 'cancelled' THEN 1 ELSE 0 END),
                    COALESCE(SUM(i.cleared_mw), 0), COALESCE(SUM(i.dispatched_mw), 0), COALESCE(SUM(i.revenue_aud), 0)
             FROM bids b LEFT JOIN bid_intervals i ON i.bid = b.id
-            WHERE (?1 IS NULL OR b.vpp = ?1) AND (?2 IS NULL OR b.day = ?2) AND (?3 IS NULL OR b.market = ?3)
-              AND (?4 IS NULL OR b.status = ?4) AND (?6 IS NULL OR b.id = ?6)
+            WHERE (CAST(?1 AS TEXT) IS NULL OR b.vpp = ?1) AND (CAST(?2 AS TEXT) IS NULL OR b.day = ?2) AND (CAST(?3 AS TEXT) IS NULL OR b.market = ?3)
+              AND (CAST(?4 AS TEXT) IS NULL OR b.status = ?4) AND (CAST(?6 AS BIGINT) IS NULL OR b.id = ?6)
             GROUP BY b.id ORDER BY b.id DESC LIMIT ?5
             """)
         s.bind(1, vpp)
@@ -137,7 +137,7 @@ extension StoreReader {
         let kinds = prefixes.map { _ in "kind LIKE ? || '%'" }.joined(separator: " OR ")
         let s = try db.prepare("""
             SELECT t_ms, severity, source, kind, message FROM events
-            WHERE run = ? AND t_ms > ? AND t_ms <= ? AND (? IS NULL OR source = ?) AND (\(kinds.isEmpty ? "1" : kinds))
+            WHERE run = ? AND t_ms > ? AND t_ms <= ? AND (CAST(? AS TEXT) IS NULL OR source = ?) AND (\(kinds.isEmpty ? "1 = 1" : kinds))
             ORDER BY id LIMIT ?
             """)
         s.bind(1, run)
@@ -178,7 +178,7 @@ extension StoreReader {
             SELECT \(key), MIN(device), MIN(site), COUNT(*), SUM(energy_wh), SUM(discharged_wh), SUM(energy_aud), SUM(cost_aud),
                    SUM(network_aud), SUM(demand_aud)
             FROM settlement_devices
-            WHERE run = ?1 AND (?2 IS NULL OR vpp = ?2) AND interval_end_ms > ?3 AND interval_end_ms <= ?4
+            WHERE run = ?1 AND (CAST(?2 AS TEXT) IS NULL OR vpp = ?2) AND interval_end_ms > ?3 AND interval_end_ms <= ?4
             GROUP BY \(key) ORDER BY \(key) LIMIT ?5
             """)
         s.bind(1, run)

@@ -2,14 +2,30 @@ import MantaModel
 
 /// Read queries against the store, for startup and the RPC methods.
 ///
-/// [loop] Its own connection, used on the loop thread. WAL mode lets it read
-/// while the writer commits; what it sees is what has been committed.
+/// [loop] Its own connection, used on the loop thread. What it sees is
+/// what has been committed (SQLite: WAL mode lets it read while the writer
+/// commits; PostgreSQL: read committed).
 @LoopActor
 final class StoreReader {
-    let db: Database
+    let db: any StoreDatabase
 
+    /// A read-only connection to the store `store` names; the writer has
+    /// made it and its schema already.
+    init(store: HostConfig.Store) throws(StoreError) {
+        db = try Self.open(store)
+    }
+
+    /// A read-only connection to the SQLite store at `path`.
     init(path: String) throws(StoreError) {
-        db = try Database(path: path, readOnly: true)
+        db = try SQLiteDatabase(path: path, readOnly: true)
+    }
+
+    /// A read-only connection to the store, for whichever thread opens it.
+    nonisolated static func open(_ store: HostConfig.Store) throws(StoreError) -> any StoreDatabase {
+        switch store.backend {
+        case .sqlite: try SQLiteDatabase(path: store.path, readOnly: true)
+        case .postgres: try PostgresDatabase(url: store.url ?? "", readOnly: true)
+        }
     }
 
     /// Device numbers already assigned, by "instance/key".
@@ -32,7 +48,10 @@ final class StoreReader {
 
     /// Runtime VPP definitions, oldest change first: (id, JSON or nil when deleted).
     func vppDefinitions() throws(StoreError) -> [(id: String, definition: String?)] {
-        let s = try db.prepare("SELECT id, definition FROM vpp_definitions ORDER BY updated_ms, rowid")
+        // Within a millisecond, SQLite's rowid is the order of the writes;
+        // PostgreSQL keeps no such order, so the id decides.
+        let tie = db.dialect == .sqlite ? "rowid" : "id"
+        let s = try db.prepare("SELECT id, definition FROM vpp_definitions ORDER BY updated_ms, \(tie)")
         var out: [(id: String, definition: String?)] = []
         while try s.step() { out.append((s.string(0), s.isNull(1) ? nil : s.string(1))) }
         return out
@@ -104,7 +123,7 @@ final class StoreReader {
         let s = try db.prepare("""
             WITH picked AS (
                 SELECT * FROM dispatch_intervals
-                WHERE (?1 IS NULL OR vpp = ?1) AND interval_end_ms > ?2 AND interval_end_ms <= ?3 AND run = ?5
+                WHERE (CAST(?1 AS TEXT) IS NULL OR vpp = ?1) AND interval_end_ms > ?2 AND interval_end_ms <= ?3 AND run = ?5
                 ORDER BY interval_end_ms DESC, vpp, id DESC LIMIT ?4),
             -- A device's last command in a decision stands (the closed loop's
             -- correction replaces the first).
@@ -114,13 +133,15 @@ final class StoreReader {
             SELECT i.id, i.vpp, i.interval_end_ms, i.price, i.strategy, i.status, i.reason, i.decided_ms, i.decide_us,
                    i.dispatch_us, i.applied_us, i.soc_estimated,
                    COUNT(c.id), COALESCE(SUM(c.target_w), 0),
-                   COALESCE(SUM(c.target_w < 0), 0), COALESCE(SUM(c.target_w > 0), 0),
+                   COALESCE(SUM(CASE WHEN c.target_w < 0 THEN 1 ELSE 0 END), 0), COALESCE(SUM(CASE WHEN c.target_w > 0 THEN 1 ELSE 0 END), 0),
                    COALESCE(SUM(o.applied_w), 0), COUNT(o.command_id)
             FROM picked i
             LEFT JOIN last l ON l.interval_id = i.id
             LEFT JOIN dispatch_commands c ON c.id = l.id
             LEFT JOIN dispatch_outcomes o ON o.command_id = c.id
-            GROUP BY i.id ORDER BY i.interval_end_ms DESC, i.vpp, i.id DESC
+            GROUP BY i.id, i.vpp, i.interval_end_ms, i.price, i.strategy, i.status, i.reason, i.decided_ms, i.decide_us,
+                     i.dispatch_us, i.applied_us, i.soc_estimated
+            ORDER BY i.interval_end_ms DESC, i.vpp, i.id DESC
             """)
         s.bind(1, vpp)
         s.bind(2, fromMs)
@@ -172,7 +193,7 @@ final class StoreReader {
     {
         let s = try db.prepare("""
             SELECT t_ms, value, quality FROM telemetry
-            WHERE device = ?1 AND point = ?2 AND t_ms > ?3 AND t_ms <= ?4 AND (?6 IS NULL OR run = ?6)
+            WHERE device = ?1 AND point = ?2 AND t_ms > ?3 AND t_ms <= ?4 AND (CAST(?6 AS BIGINT) IS NULL OR run = ?6)
             ORDER BY t_ms, run LIMIT ?5
             """)
         s.bind(1, Int64(device))

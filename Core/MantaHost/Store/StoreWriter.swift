@@ -1,6 +1,7 @@
 import MantaABI
 import MantaIO
 import MantaModel
+import Glibc
 import Synchronization
 
 /// Commits batches to SQLite on its own thread.
@@ -19,29 +20,53 @@ public final class StoreWriter: Sendable {
     private let failures = Atomic<Int64>(0)
     private let lastFailure = Mutex<String?>(nil)
     private let logger: Logger?
+    /// The database: its file, or its server's URL without the password.
     public let path: String
+    private let closing = Atomic<Bool>(false)
+    private let lostSince = Atomic<Int64>(0)
 
-    /// Opens (creating if needed, mode 0600) the database, applies
-    /// migrations and sets WAL mode with `synchronous` (store.synchronous).
-    /// A failed commit is logged as an error through `logger` and counted in
-    /// `failedBatches`.
-    public init(path: String, synchronous: HostConfig.Store.Synchronous, logger: Logger? = nil) throws(StoreError) {
-        let db = try Database(path: path)
-        try db.exec("PRAGMA journal_mode=WAL")
-        switch synchronous {
-        case .full: try db.exec("PRAGMA synchronous=FULL")
-        case .normal: try db.exec("PRAGMA synchronous=NORMAL")
-        }
-        // 64 MiB of page cache keeps the telemetry B-tree's inner pages hot.
-        try db.exec("PRAGMA cache_size=-65536")
-        // Migrations rebuild tables, which SQLite's procedure does with
-        // foreign keys off; they are on for everything after.
-        try Migrations.apply(to: db)
-        try db.exec("PRAGMA foreign_keys=ON")
+    /// Opens the store `store` names and brings its schema up to date:
+    /// SQLite (creating the file if needed, mode 0600) in WAL mode with
+    /// `store.synchronous`, or a PostgreSQL server (`store.url`). A failed
+    /// commit is logged as an error through `logger` and counted in
+    /// `failedBatches`; a commit that failed because the server went away
+    /// is tried again until it lands (`connected` is false meanwhile).
+    public init(store: HostConfig.Store, logger: Logger? = nil) throws(StoreError) {
+        let db = try Self.open(store)
         conn = try Connection(db)
-        self.path = path
+        self.path = db.name
         self.logger = logger
         worker = Worker(name: "store-writer")
+    }
+
+    /// Opens (creating if needed, mode 0600) the SQLite database at `path`.
+    public convenience init(path: String, synchronous: HostConfig.Store.Synchronous, logger: Logger? = nil) throws(StoreError) {
+        // The batching settings are the pipeline's, not the writer's.
+        try self.init(store: HostConfig.Store(path: path, commitIntervalMs: 1000, synchronous: synchronous, maxBatchSamples: 20_000),
+                      logger: logger)
+    }
+
+    private static func open(_ store: HostConfig.Store) throws(StoreError) -> any StoreDatabase {
+        switch store.backend {
+        case .postgres:
+            let db = try PostgresDatabase(url: store.url ?? "")
+            try Migrations.apply(to: db)
+            return db
+        case .sqlite:
+            let db = try SQLiteDatabase(path: store.path)
+            try db.exec("PRAGMA journal_mode=WAL")
+            switch store.synchronous {
+            case .full: try db.exec("PRAGMA synchronous=FULL")
+            case .normal: try db.exec("PRAGMA synchronous=NORMAL")
+            }
+            // 64 MiB of page cache keeps the telemetry B-tree's inner pages hot.
+            try db.exec("PRAGMA cache_size=-65536")
+            // Migrations rebuild tables, which SQLite's procedure does with
+            // foreign keys off; they are on for everything after.
+            try Migrations.apply(to: db)
+            try db.exec("PRAGMA foreign_keys=ON")
+            return db
+        }
     }
 
     /// Samples committed since the host started.
@@ -53,13 +78,19 @@ public final class StoreWriter: Sendable {
     public var failedBatches: Int64 { failures.load(ordering: .relaxed) }
     /// Why the last failed batch failed, if one did.
     public var lastFailureMessage: String? { lastFailure.withLock { $0 } }
+    /// Wall-clock ms since the database server has been unreachable, with
+    /// a batch waiting to be tried again; nil while connected.
+    public var disconnectedSinceMs: Int64? {
+        let t = lostSince.load(ordering: .relaxed)
+        return t == 0 ? nil : t
+    }
 
     /// [any] Queues `batch` for commit.
     public func write(_ batch: StoreBatch) {
         guard !batch.isEmpty else { return }
         queued.add(Int64(batch.samples.count), ordering: .relaxed)
         worker.submit { [self] in
-            let error = conn.commit(batch)
+            let error = commitRetrying(batch)
             queued.subtract(Int64(batch.samples.count), ordering: .relaxed)
             if error == nil {
                 committed.add(Int64(batch.samples.count), ordering: .relaxed)
@@ -73,6 +104,27 @@ public final class StoreWriter: Sendable {
         }
     }
 
+    /// [store writer thread] Commits `batch`; while the server is away,
+    /// keeps it and tries again (0.1 s, doubling to 5 s) until it lands or
+    /// the writer closes. Later batches wait behind it, in order.
+    private func commitRetrying(_ batch: StoreBatch) -> StoreError? {
+        var error = conn.commit(batch)
+        var waitMs: UInt32 = 100
+        while let e = error, e.connectionLost, !closing.load(ordering: .relaxed) {
+            if lostSince.load(ordering: .relaxed) == 0 {
+                lostSince.store(WallClock.nowMs(), ordering: .relaxed)
+                logger?.warn("store", "\(path) is unreachable (\(e.message)); holding \(batch.rowCount) rows and trying again")
+            }
+            usleep(waitMs * 1000)
+            waitMs = min(waitMs * 2, 5000)
+            error = conn.commit(batch)
+        }
+        if error == nil, lostSince.exchange(0, ordering: .relaxed) != 0 {
+            logger?.info("store", "\(path) is reachable again; the rows held were committed")
+        }
+        return error
+    }
+
     /// [any, not the loop] Waits until everything queued so far is
     /// committed, or `timeoutMs` passes. Returns whether it all landed.
     @discardableResult
@@ -82,6 +134,7 @@ public final class StoreWriter: Sendable {
 
     /// Flushes, checkpoints the WAL into the main file, and ends the thread.
     public func close() {
+        closing.store(true, ordering: .relaxed)
         _ = worker.sync(timeoutMs: 30_000) { [self] in conn.checkpoint() }
         worker.close()
     }
@@ -89,20 +142,25 @@ public final class StoreWriter: Sendable {
 
 /// The writer's connection and its prepared statements.
 private final class Connection: @unchecked Sendable {
-    // @unchecked: a sqlite3 connection (a C handle, opened NOMUTEX) and its
-    // statements. The writer creates it before its thread exists and from
-    // then on uses it only inside jobs on that one thread.
-    let db: Database
-    let sample, device, plugin, point, price, interval, command, outcome, control, audit, event, backtest, run, timing: Statement
-    let vppDefinition, instruction, loopCheck, importCap, importCapCleared, envelope, envelopeCleared, token, tokenRevoked: Statement
+    // @unchecked: a database connection (a C handle: sqlite3 opened NOMUTEX,
+    // or libpq's) and its statements. The writer creates it before its
+    // thread exists and from then on uses it only inside jobs on that one
+    // thread.
+    let db: any StoreDatabase
+    let telemetry: any TelemetryRows
+    let device, plugin, point, price, interval, command, outcome, control, audit, event, backtest, run, timing: any StoreStatement
+    let vppDefinition, instruction, loopCheck, importCap, importCapCleared, envelope, envelopeCleared, token, tokenRevoked: any StoreStatement
     let trading: TradingWriter
     let edge: EdgeWriter
 
-    init(_ db: Database) throws(StoreError) {
+    init(_ db: any StoreDatabase) throws(StoreError) {
         self.db = db
         trading = try TradingWriter(db)
         edge = try EdgeWriter(db)
-        sample = try db.prepare("INSERT OR REPLACE INTO telemetry (device, point, t_ms, run, value, quality) VALUES (?, ?, ?, ?, ?, ?)")
+        switch db.dialect {
+        case .sqlite: telemetry = try SQLiteTelemetryRows(db)
+        case .postgres: telemetry = try PostgresTelemetryRows(db)
+        }
         device = try db.prepare("""
             INSERT INTO devices (id, instance, key, kind, site, manufacturer, model, serial, rated_w, max_charge_w,
                                  max_discharge_w, capacity_wh, soc_min, soc_max, first_seen_ms)
@@ -171,12 +229,10 @@ private final class Connection: @unchecked Sendable {
     /// One transaction for the whole batch; nil on success.
     func commit(_ b: StoreBatch) -> StoreError? {
         do throws(StoreError) {
-            try db.exec("BEGIN IMMEDIATE")
-            try insert(b)
-            try db.exec("COMMIT")
+            try db.transaction { () throws(StoreError) in try insert(b) }
             return nil
         } catch {
-            try? db.exec("ROLLBACK")
+            telemetry.rolledBack()
             return error
         }
     }
@@ -206,16 +262,7 @@ private final class Connection: @unchecked Sendable {
             plugin.bind(5, p.path); plugin.bind(6, p.state); plugin.bind(7, p.loadedMs); plugin.bind(8, p.detail)
             try plugin.run()
         }
-        // In key order, so that consecutive inserts land on the same B-tree
-        // pages: several times faster than arrival order for a large fleet.
-        let ordered = b.samples.sorted {
-            ($0.device, $0.point, $0.timeMs) < ($1.device, $1.point, $1.timeMs)
-        }
-        for s in ordered {
-            sample.bind(1, Int64(s.device)); sample.bind(2, Int64(s.point)); sample.bind(3, s.timeMs)
-            sample.bind(4, b.run); sample.bind(5, s.value); sample.bind(6, Int64(s.quality.rawValue))
-            try sample.run()
-        }
+        if !b.samples.isEmpty { try telemetry.insert(SQLiteTelemetryRows.ordered(b.samples), run: b.run) }
         for p in b.prices {
             price.bind(1, p.price.region); price.bind(2, p.price.intervalEndMs); price.bind(3, p.price.rrp)
             price.bind(4, p.price.demandMW); price.bind(5, p.price.firm ? 1 : 0); price.bind(6, p.source)
@@ -296,10 +343,12 @@ private final class Connection: @unchecked Sendable {
         }
     }
 
-    func checkpoint() { try? db.exec("PRAGMA wal_checkpoint(TRUNCATE)") }
+    func checkpoint() {
+        if db.dialect == .sqlite { try? db.exec("PRAGMA wal_checkpoint(TRUNCATE)") }
+    }
 
     /// Rows of a (target, definition, updated_ms) table: set, or deleted when nil.
-    private func definitions(_ rows: [(target: String, definition: String?)], set: Statement, clear: Statement) throws(StoreError) {
+    private func definitions(_ rows: [(target: String, definition: String?)], set: any StoreStatement, clear: any StoreStatement) throws(StoreError) {
         for r in rows {
             if let d = r.definition {
                 set.bind(1, r.target); set.bind(2, d); set.bind(3, WallClock.nowMs())

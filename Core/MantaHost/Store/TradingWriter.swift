@@ -4,9 +4,9 @@ import MantaJSON
 ///
 /// [store writer thread] Owned by the writer's connection.
 final class TradingWriter {
-    private let settlement, device, bid, bidInterval: Statement
+    private let settlement, device, bid, bidInterval: any StoreStatement
 
-    init(_ db: Database) throws(StoreError) {
+    init(_ db: any StoreDatabase) throws(StoreError) {
         settlement = try db.prepare("""
             INSERT OR REPLACE INTO settlements (run, vpp, interval_end_ms, revision, region, strategy, rrp, firm, members,
                 metered, coverage, energy_wh, discharged_wh, fcas_mw, energy_aud, raise1sec_aud, raise6sec_aud,
