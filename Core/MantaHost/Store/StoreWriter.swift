@@ -22,6 +22,7 @@ public final class StoreWriter: Sendable {
     private let logger: Logger?
     /// The database: its file, or its server's URL without the password.
     public let path: String
+    public let backend: HostConfig.Store.Backend
     private let closing = Atomic<Bool>(false)
     private let lostSince = Atomic<Int64>(0)
 
@@ -35,6 +36,7 @@ public final class StoreWriter: Sendable {
         let db = try Self.open(store)
         conn = try Connection(db)
         self.path = db.name
+        backend = store.backend
         self.logger = logger
         worker = Worker(name: "store-writer")
     }

@@ -39,6 +39,10 @@ struct HostStatus {
         if store.writer.failedBatches > 0 {
             failing.append("store: \(store.writer.failedBatches) batches not stored (\(store.writer.lastFailureMessage ?? ""))")
         }
+        if let since = store.writer.disconnectedSinceMs {
+            degraded.append("store: \(store.writer.path) unreachable for \((WallClock.nowMs() - since) / 1000) s; "
+                + "\(store.writer.pendingSamples) samples held until it is back")
+        }
         for v in vpps.all {
             if let last = v.last, last.status != .ok { degraded.append("\(v.config.id): \(last.status.name): \(last.reason)") }
             if v.members.isEmpty && v.config.status == .active { degraded.append("\(v.config.id): no dispatchable members") }
@@ -73,7 +77,8 @@ struct HostStatus {
             ("clock", .object(clockInfo)),
             ("api", .object(apiJSON)),
             ("store", [
-                "path": .string(writer.path), "samples_committed": .int(writer.committedSamples),
+                "backend": .string(writer.backend.rawValue), "path": .string(writer.path),
+                "connected": .bool(writer.disconnectedSinceMs == nil), "samples_committed": .int(writer.committedSamples),
                 "samples_pending": .int(writer.pendingSamples + Int64(store.pendingSamples)),
                 "last_commit_ms": .int(writer.lastCommitMs), "failed_batches": .int(writer.failedBatches),
                 "last_failure": .optional(writer.lastFailureMessage),

@@ -35,9 +35,12 @@ public final class PostgresDatabase: StoreDatabase {
     public init(url: String, readOnly: Bool = false) throws(StoreError) {
         name = PostgresURL.redacted(url)
         self.readOnly = readOnly
-        // Our defaults first: what the URL says overrides them.
-        let keywords = ["connect_timeout", "application_name", "dbname"]
-        let values = ["3", readOnly ? "mantad-reader" : "mantad-writer", url]
+        // Our defaults first: what the URL says overrides them. A server that
+        // stops answering (a network partition, not a refusal) is found out
+        // within seconds, not at TCP's minutes, so a call waits no longer.
+        let keywords = ["connect_timeout", "tcp_user_timeout", "keepalives_idle", "keepalives_interval", "keepalives_count",
+                        "application_name", "dbname"]
+        let values = ["2", "10000", "5", "2", "3", readOnly ? "mantad-reader" : "mantad-writer", url]
         let conn = Self.withCStrings(keywords) { k in
             Self.withCStrings(values) { v in PQconnectdbParams(k, v, 1) }
         }
@@ -164,12 +167,15 @@ public final class PostgresDatabase: StoreDatabase {
         return result
     }
 
-    /// After a lost connection, tries again (once a second at most).
+    /// After a lost connection, tries again: the writer's once a second at
+    /// most; the loop's reader once in 10 s, as an attempt blocks its caller
+    /// for up to connect_timeout (2 s) when the server does not answer.
     private func reconnectIfLost() throws(StoreError) {
         guard PQstatus(conn) == CONNECTION_BAD else { return }
         let now = WallClock.monotonicNs()
-        guard now - lastReconnectNs >= 1_000_000_000 || lastReconnectNs == 0 else {
-            throw StoreError("\(name): not connected (trying again every second)", connectionLost: true)
+        let every: UInt64 = readOnly ? 10 : 1
+        guard now - lastReconnectNs >= every * 1_000_000_000 || lastReconnectNs == 0 else {
+            throw StoreError("\(name): not connected (trying again every \(every) s)", connectionLost: true)
         }
         lastReconnectNs = now
         PQreset(conn)
