@@ -28,6 +28,9 @@ struct Mantad: ParsableCommand {
     @Option(help: "Override store.path (the SQLite database).")
     var db: String?
 
+    @Option(help: "Keep the store on PostgreSQL at this URL, postgresql://USER[:PASSWORD]@HOST[:PORT]/DATABASE (overrides store.backend and store.url).")
+    var storeURL: String?
+
     @Option(help: "Override log.level: debug, info, warn or error.")
     var logLevel: String?
 
@@ -85,6 +88,15 @@ struct Mantad: ParsableCommand {
             throw ExitCode(2)
         }
         if let db { cfg.store.path = db }
+        if let storeURL {
+            cfg.store.backend = .postgres
+            cfg.store.url = storeURL
+            let problems = cfg.storeProblems()
+            if !problems.isEmpty {
+                logger.error("config", "--store-url: " + problems.joined(separator: "; "))
+                throw ExitCode(2)
+            }
+        }
         if let logLevel {
             guard let level = Logger.Level(name: logLevel) else {
                 logger.error("config", "--log-level: must be debug, info, warn or error")

@@ -122,5 +122,25 @@ def rows_by_key(db, device_prefix=""):
     return {(r[0], r[1], r[2]): r[3] for r in rows}
 
 
-__all__ = ["Broker", "Mantad", "edge_config", "control_config", "edges", "committed_samples", "rows_by_key", "needs_mosquitto",
+def last_batch(edge):
+    """The last batch number an edge's own store holds (0 before its first)."""
+    with sqlite3.connect(f"file:{edge.db}?mode=ro", uri=True) as c:
+        row = c.execute("SELECT seq FROM edge_sequences WHERE edge = ?", (edge.config["name"],)).fetchone()
+    return row[0] if row else 0
+
+
+def assert_same_rows(edge, at_control, edge_id):
+    """Every sample `edge` committed is in `at_control` (rows_by_key of the control host's store, read however
+    it is kept) exactly once, and nothing else of that edge is. Returns how many samples that is."""
+    at_edge = {(f"{edge_id}/{d}", p, t): n for (d, p, t), n in rows_by_key(edge.db).items()}
+    missing = set(at_edge) - set(at_control)
+    extra = set(at_control) - set(at_edge)
+    twice = {k: n for k, n in at_control.items() if n > 1}
+    assert not missing, f"{len(missing)} of {len(at_edge)} samples never reached the control host, e.g. {sorted(missing)[:3]}"
+    assert not extra, f"{len(extra)} samples at the control host the edge never committed, e.g. {sorted(extra)[:3]}"
+    assert not twice, f"{len(twice)} samples stored twice at the control host, e.g. {sorted(twice)[:3]}"
+    return len(at_edge)
+
+
+__all__ = ["last_batch", "assert_same_rows", "Broker", "Mantad", "edge_config", "control_config", "edges", "committed_samples", "rows_by_key", "needs_mosquitto",
            "free_port"]

@@ -13,7 +13,8 @@ import paho.mqtt.client as paho
 import pytest
 
 from conftest import Mantad, needs_data
-from edge_support import Broker, control_config, edge_config, edges, free_port, needs_mosquitto, rows_by_key
+from edge_support import (Broker, assert_same_rows, control_config, edge_config, edges, free_port, last_batch,
+                          needs_mosquitto, rows_by_key)
 
 pytestmark = [needs_mosquitto, needs_data]
 
@@ -24,23 +25,13 @@ def settle(control, edge_hosts):
     last = {}
     for e in edge_hosts:
         e.stop()
-        with sqlite3.connect(f"file:{e.db}?mode=ro", uri=True) as c:
-            row = c.execute("SELECT seq FROM edge_sequences WHERE edge = ?", (e.config["name"],)).fetchone()
-        last[e.config["name"]] = row[0] if row else 0
+        last[e.config["name"]] = last_batch(e)
     return last
 
 
 def same_rows(edge, control, edge_id):
     """Every sample the edge committed is at the control host exactly once (keys mapped to the control's ids)."""
-    at_edge = {(f"{edge_id}/{d}", p, t): n for (d, p, t), n in rows_by_key(edge.db).items()}
-    at_control = rows_by_key(control.db, f"{edge_id}/")
-    missing = set(at_edge) - set(at_control)
-    extra = set(at_control) - set(at_edge)
-    twice = {k: n for k, n in at_control.items() if n > 1}
-    assert not missing, f"{len(missing)} of {len(at_edge)} samples never reached the control host, e.g. {sorted(missing)[:3]}"
-    assert not extra, f"{len(extra)} samples at the control host the edge never committed, e.g. {sorted(extra)[:3]}"
-    assert not twice, f"{len(twice)} samples stored twice at the control host, e.g. {sorted(twice)[:3]}"
-    return len(at_edge)
+    return assert_same_rows(edge, rows_by_key(control.db, f"{edge_id}/"), edge_id)
 
 
 def wait_committed(control, edge_id, seq, timeout=60):

@@ -2,12 +2,10 @@
 answers is what psql reads from the server; a second start carries on from what the server holds; a server
 restarted or crashed mid-ingest loses and duplicates nothing, counted sample by sample against each edge's
 own SQLite store; a server that is not there at start is named in a clear error."""
-import sqlite3
-
 import pytest
 
 from conftest import Mantad, base_config, needs_data
-from edge_support import Broker, control_config, edge_config, edges, needs_mosquitto, rows_by_key
+from edge_support import Broker, assert_same_rows, control_config, edge_config, edges, last_batch, needs_mosquitto
 from pg_support import Postgres, available
 
 needs_postgres = pytest.mark.skipif(not available, reason="needs PostgreSQL's server (apt-get install postgresql)")
@@ -78,14 +76,19 @@ def test_the_api_answers_what_the_server_holds_and_a_restart_carries_on_from_it(
 
 
 def test_a_server_that_is_not_there_is_named_and_the_host_does_not_start(tmp_path):
-    config = base_config(store={"backend": "postgres", "url": "postgresql://manta:hunter2@127.0.0.1:1/manta"})
-    host = Mantad(config, folder=tmp_path)
+    # --store-url puts any config's store on PostgreSQL.
+    host = Mantad(base_config(), folder=tmp_path, args=["--store-url", "postgresql://manta:hunter2@127.0.0.1:1/manta"])
     with pytest.raises(RuntimeError) as failed:
         host.start()
     log = host.log_path.read_text()
     assert "cannot connect to postgresql://manta:***@127.0.0.1:1/manta" in log, log
     assert "hunter2" not in log
     assert "mantad exited" in str(failed.value)
+    wrong = Mantad(base_config(), args=["--store-url", "host=db password=hunter2"])
+    with pytest.raises(RuntimeError):
+        wrong.start()
+    log = wrong.log_path.read_text()
+    assert "--store-url: store.url: not a PostgreSQL URI" in log and "hunter2" not in log, log
 
 
 @needs_mosquitto
@@ -117,25 +120,8 @@ def test_a_server_restarted_mid_ingest_loses_and_duplicates_nothing(pg, mode):
             last = {}
             for e in (e1, e2):
                 e.stop()
-                last[e.config["name"]] = max_seq(e)
+                last[e.config["name"]] = last_batch(e)
             assert control.wait_for(lambda: all(edges(control)[e]["committed_seq"] >= last[e] for e in last), 60), \
                 (edges(control), last)
-        total = 0
-        for e, name in ((e1, "e1"), (e2, "e2")):
-            at_edge = {(f"{name}/{d}", p, t): n for (d, p, t), n in rows_by_key(e.db).items()}
-            at_control = pg_rows_by_key(pg, database, f"{name}/")
-            missing = set(at_edge) - set(at_control)
-            extra = set(at_control) - set(at_edge)
-            twice = {k: n for k, n in at_control.items() if n > 1}
-            assert not missing, f"{len(missing)} of {len(at_edge)} samples of {name} never reached the server"
-            assert not extra, f"{len(extra)} samples at the server {name} never committed"
-            assert not twice, f"{len(twice)} samples of {name} stored twice"
-            total += len(at_edge)
+        total = sum(assert_same_rows(e, pg_rows_by_key(pg, database, f"{name}/"), name) for e, name in ((e1, "e1"), (e2, "e2")))
         assert total > 2 * 10 * 2 * 20, total
-
-
-def max_seq(edge):
-    """The last batch number an edge's own store holds."""
-    with sqlite3.connect(f"file:{edge.db}?mode=ro", uri=True) as c:
-        row = c.execute("SELECT seq FROM edge_sequences WHERE edge = ?", (edge.config["name"],)).fetchone()
-    return row[0] if row else 0

@@ -59,16 +59,21 @@ extension HostConfig {
             if edgeID == "control" { problems.append("edge.id: control is the control host's own topic level") }
             if !vpps.isEmpty { problems.append("vpps: an edge host does not trade; its control host's VPPs take its devices") }
         }
-        if store.backend == .postgres {
-            if role == .edge {
-                problems.append("store.backend: an edge keeps its store and outbox in SQLite on its own disk (it must run with no network); use sqlite")
-            }
-            if let url = store.url, !PostgresURL.isURI(url) {
-                // Not echoed: a key=value string may hold a password.
-                problems.append("store.url: not a PostgreSQL URI (it starts postgresql:// or postgres://, e.g. postgresql://USER@HOST[:PORT]/DATABASE)")
-            } else if store.url == nil {
-                problems.append("store.url: needed with store.backend postgres (e.g. postgresql://manta@127.0.0.1:5432/manta)")
-            }
+        return problems + storeProblems()
+    }
+
+    /// What is wrong with `store` for this host's role, each naming its field.
+    public func storeProblems() -> [String] {
+        guard store.backend == .postgres else { return [] }
+        var problems: [String] = []
+        if role == .edge {
+            problems.append("store.backend: an edge keeps its store and outbox in SQLite on its own disk (it must run with no network); use sqlite")
+        }
+        if let url = store.url, !PostgresURL.isURI(url) {
+            // Not echoed: a key=value string may hold a password.
+            problems.append("store.url: not a PostgreSQL URI (it starts postgresql:// or postgres://, e.g. postgresql://USER@HOST[:PORT]/DATABASE)")
+        } else if store.url == nil {
+            problems.append("store.url: needed with store.backend postgres (e.g. postgresql://manta@127.0.0.1:5432/manta)")
         }
         return problems
     }
