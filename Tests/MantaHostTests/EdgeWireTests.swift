@@ -61,7 +61,9 @@ import Testing
         #expect(try MQTTURL.parse("mqtt://127.0.0.1:1883").get() == MQTTURL(host: "127.0.0.1", port: 1883))
         #expect(try MQTTURL.parse("mqtt://broker.local").get() == MQTTURL(host: "broker.local", port: 1883))
         #expect(try MQTTURL.parse("mqtt://[::1]:8883").get().description == "mqtt://[::1]:8883")
-        for bad in ["tcp://x:1", "mqtt://", "mqtt://x:0", "mqtt://x:70000", "mqtt://u@x:1", "mqtt://x:1/path", "mqtts://x:8883"] {
+        #expect(try MQTTURL.parse("mqtts://broker.local").get() == MQTTURL(host: "broker.local", port: 8883, tls: true))
+        #expect(try MQTTURL.parse("mqtts://10.0.0.5:18883").get().description == "mqtts://10.0.0.5:18883")
+        for bad in ["tcp://x:1", "mqtt://", "mqtt://x:0", "mqtt://x:70000", "mqtt://u@x:1", "mqtt://x:1/path", "mqtts://", "mqtts://u:p@x"] {
             #expect(throws: MQTTError.self, "\(bad)") { try MQTTURL.parse(bad).get() }
         }
     }
@@ -72,7 +74,22 @@ import Testing
         }
         #expect(problems(["role": "edge", "mqtt": ["url": "mqtt://127.0.0.1:1883"]]) == [])
         #expect(problems(["role": "edge", "mqtt": ["url": "http://127.0.0.1"]])
-            == ["mqtt.url: http://127.0.0.1: a broker URL starts with mqtt:// (mqtts is not supported yet)"])
+            == ["mqtt.url: http://127.0.0.1: a broker URL starts with mqtt:// or mqtts:// (TLS)"])
+        // A login: the password from a file or the environment, never in clear over the network.
+        #expect(problems(["role": "edge", "mqtt": ["url": "mqtt://10.0.0.5", "username": "e1", "password_env": "HOME"]])
+            == ["mqtt.url: a password would cross the network in clear to 10.0.0.5; use mqtts://"])
+        #expect(problems(["role": "edge", "mqtt": ["url": "mqtts://10.0.0.5", "username": "e1", "password_env": "HOME"]]) == [])
+        #expect(problems(["role": "edge", "mqtt": ["url": "mqtt://127.0.0.1", "username": "e1", "password_env": "HOME"]]) == [])
+        #expect(problems(["role": "edge", "mqtt": ["password_env": "HOME"]]) == ["mqtt.username: needed with a password"])
+        #expect(problems(["role": "edge", "mqtt": ["username": "e1", "password_env": "MANTA_NOT_SET_ANYWHERE"]])
+            == ["mqtt.password_env: MANTA_NOT_SET_ANYWHERE is not set in mantad's environment"])
+        #expect(problems(["role": "edge", "mqtt": ["username": "e1", "password_file": "/nonexistent/pw"]])
+            == ["mqtt.password_file: /nonexistent/pw is not a readable regular file of at most 4 KiB"])
+        #expect(problems(["role": "edge", "mqtt": ["username": "e1", "password_file": "/etc/hostname", "password_env": "HOME"]])
+            == ["mqtt: give the password one way, password_file or password_env"])
+        #expect(problems(["role": "edge", "mqtt": ["ca_file": "/etc/hostname"]]) == ["mqtt.ca_file: only for an mqtts:// broker"])
+        #expect(problems(["role": "edge", "mqtt": ["url": "mqtts://x", "ca_file": "/nonexistent/ca.pem"]])
+            == ["mqtt.ca_file: /nonexistent/ca.pem is not a readable regular file"])
         #expect(problems(["role": "edge", "edge": ["id": "a/b"]]) == ["edge.id: a/b must be one topic level (no /, + or #, at most 64 bytes)"])
         #expect(problems(["role": "control", "clock": ["mode": "replay", "start": "2022-01-18T00:00:00+10:00"]])
             == ["clock: role control needs the realtime clock (edges and their control host must share one time)"])

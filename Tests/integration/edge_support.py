@@ -1,4 +1,5 @@
 """A real mosquitto broker, and edge and control mantad configs, for the tests of hosts spread over a broker."""
+import os
 import shutil
 import socket
 import sqlite3
@@ -60,6 +61,41 @@ class Broker(Stops):
     def restart(self):
         self.stop()
         return self.start()
+
+
+class SecureBroker(Broker):
+    """mosquitto with TLS only (a CA of the test's own, a server certificate for 127.0.0.1) and logins only
+    (no anonymous clients): `logins` maps user names to passwords. `ca` is the CA a client must trust."""
+
+    def __init__(self, logins):
+        super().__init__()
+        f = self.folder
+        os.chmod(f, 0o755)  # mosquitto drops root for its own user and must still read these
+        self.ca = f / "ca.pem"
+
+        def openssl(*argv):
+            subprocess.run(["openssl", *argv], check=True, capture_output=True)
+        ec = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes"]
+        openssl("req", "-x509", *ec, "-days", "2", "-subj", "/CN=manta test CA", "-keyout", str(f / "ca.key"),
+                "-out", str(self.ca), "-addext", "basicConstraints=critical,CA:TRUE",
+                "-addext", "keyUsage=critical,keyCertSign,cRLSign")
+        openssl("req", *ec, "-subj", "/CN=127.0.0.1", "-keyout", str(f / "server.key"), "-out", str(f / "server.csr"))
+        (f / "san.cnf").write_text("subjectAltName=IP:127.0.0.1\n")
+        openssl("x509", "-req", "-in", str(f / "server.csr"), "-CA", str(self.ca), "-CAkey", str(f / "ca.key"),
+                "-CAcreateserial", "-days", "2", "-out", str(f / "server.pem"), "-extfile", str(f / "san.cnf"))
+        passwd = f / "passwd"
+        for k, (user, password) in enumerate(logins.items()):
+            subprocess.run(["mosquitto_passwd", *(["-c"] if k == 0 else []), "-b", str(passwd), user, password],
+                           check=True, capture_output=True)
+        for x in f.iterdir():
+            os.chmod(x, 0o644)
+        self.conf.write_text(f"listener {self.port} 127.0.0.1\ncafile {self.ca}\ncertfile {f / 'server.pem'}\n"
+                             f"keyfile {f / 'server.key'}\nallow_anonymous false\npassword_file {passwd}\n"
+                             "persistence false\nset_tcp_nodelay true\n")
+
+    @property
+    def url(self):
+        return f"mqtts://127.0.0.1:{self.port}"
 
 
 def host_config(name, role, mqtt):
@@ -142,5 +178,5 @@ def assert_same_rows(edge, at_control, edge_id):
     return len(at_edge)
 
 
-__all__ = ["last_batch", "assert_same_rows", "Broker", "Mantad", "edge_config", "control_config", "edges", "committed_samples", "rows_by_key", "needs_mosquitto",
+__all__ = ["SecureBroker", "last_batch", "assert_same_rows", "Broker", "Mantad", "edge_config", "control_config", "edges", "committed_samples", "rows_by_key", "needs_mosquitto",
            "free_port"]

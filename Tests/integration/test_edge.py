@@ -13,7 +13,7 @@ import paho.mqtt.client as paho
 import pytest
 
 from conftest import Mantad, needs_data
-from edge_support import (Broker, assert_same_rows, control_config, edge_config, edges, free_port, last_batch,
+from edge_support import (Broker, SecureBroker, assert_same_rows, control_config, edge_config, edges, free_port, last_batch,
                           needs_mosquitto, rows_by_key)
 
 pytestmark = [needs_mosquitto, needs_data]
@@ -300,3 +300,37 @@ def test_edges_in_their_own_network_namespaces_reach_the_control_host_across_vet
         for ns, host_if in made:
             subprocess.run(["ip", "link", "del", host_if], capture_output=True)
             subprocess.run(["ip", "netns", "del", ns], capture_output=True)
+
+
+def test_a_broker_with_tls_and_logins_admits_only_hosts_that_trust_it_and_know_their_password(tmp_path, monkeypatch):
+    logins = {"control": "control-pw-5f2a", "e1": "e1-pw-81c9", "e2": "e2-pw-0d3e"}
+    with SecureBroker(logins) as broker:
+        broker.start()
+        (tmp_path / "control.pw").write_text("control-pw-5f2a\n")
+        monkeypatch.setenv("E1_BROKER_PASSWORD", "e1-pw-81c9")
+
+        def secured(config, user, trust=True, **password):
+            config["mqtt"].update(username=user, **password, **({"ca_file": str(broker.ca)} if trust else {}))
+            return config
+        control = secured(control_config(broker.url), "control", password_file=str(tmp_path / "control.pw"))
+        e1 = secured(edge_config(broker.url, "e1", homes=2), "e1", password_env="E1_BROKER_PASSWORD")
+        wrong = secured(edge_config(broker.url, "e2", homes=2), "e2", password_env="E1_BROKER_PASSWORD")
+        untrusting = edge_config(broker.url, "e3", homes=2)
+        monkeypatch.setenv("E2_BROKER_PASSWORD", "e2-pw-0d3e")
+        untrusting = secured(untrusting, "e2", trust=False, password_env="E2_BROKER_PASSWORD")
+        with Mantad(control) as c, Mantad(e1) as h1, Mantad(wrong) as h2, Mantad(untrusting) as h3:
+            for h in (c, h1, h2, h3):
+                h.start()
+            assert c.wait_for(lambda: len(c.call("devices.list")) == 4), c.call("host.info")
+            broker_info = c.call("host.info")["broker"]
+            assert broker_info["url"] == broker.url and broker_info["connected"] and broker_info["username"] == "control"
+            r = c.call("devices.control", {"device": "e1/homes/e1-home-001.battery", "active_power_w": -800, "duration_s": 60})
+            assert r["outcome"] == "applied", r
+            # A wrong password is refused by the broker; a broker certificate from a CA the edge does not
+            # trust (the system's store, here) is refused by the edge. Both say why and keep trying.
+            assert h2.wait_for(lambda: "refused" in (h2.call("host.info")["edge"].get("broker_error") or ""), 20), \
+                h2.call("host.info")["edge"]
+            assert h3.wait_for(lambda: "cannot connect" in (h3.call("host.info")["edge"].get("broker_error") or ""), 20), \
+                h3.call("host.info")["edge"]
+            assert not h2.call("host.info")["edge"]["connected"] and not h3.call("host.info")["edge"]["connected"]
+            assert set(edges(c)) == {"e1"}

@@ -1,3 +1,5 @@
+import Glibc
+import MantaIO
 import MantaJSON
 
 /// Beyond one machine: the host's `role`, its broker (`mqtt`) and, on an
@@ -21,9 +23,17 @@ extension HostConfig {
         public var keepaliveS: Int
         /// Control role: an edge silent this long is offline, and its devices with it.
         public var edgeOfflineAfterMs: Int64
+        /// The broker login: a user name, and its password from a file or
+        /// the environment (never in the config itself).
+        public var username: String?
+        public var passwordFile: String?
+        public var passwordEnv: String?
+        /// With mqtts://: the CA the broker's certificate must chain to.
+        public var caFile: String?
 
         enum CodingKeys: String, CodingKey {
             case url, fleet, keepaliveS = "keepalive_s", edgeOfflineAfterMs = "edge_offline_after_ms"
+            case username, passwordFile = "password_file", passwordEnv = "password_env", caFile = "ca_file"
         }
     }
 
@@ -51,6 +61,7 @@ extension HostConfig {
         var problems: [String] = []
         if role != .single {
             if case .failure(let e) = MQTTURL.parse(mqtt.url) { problems.append("mqtt.url: \(e)") }
+            problems += brokerAccess().problems
             if !EdgeWire.validSegment(mqtt.fleet) { problems.append("mqtt.fleet: \(mqtt.fleet) must be one topic level (no /, + or #, at most 64 bytes)") }
             if clock != .realtime { problems.append("clock: role \(role.rawValue) needs the realtime clock (edges and their control host must share one time)") }
         }
@@ -60,6 +71,40 @@ extension HostConfig {
             if !vpps.isEmpty { problems.append("vpps: an edge host does not trade; its control host's VPPs take its devices") }
         }
         return problems + storeProblems()
+    }
+
+    /// The broker login and CA as `mqtt` gives them, the password read from
+    /// its file or variable, and every problem with them, each naming its field.
+    func brokerAccess() -> (access: MQTTAccess, problems: [String]) {
+        var problems: [String] = []
+        var access = MQTTAccess(username: mqtt.username, caFile: mqtt.caFile)
+        switch (mqtt.passwordFile, mqtt.passwordEnv) {
+        case (nil, nil): break
+        case (_?, _?): problems.append("mqtt: give the password one way, password_file or password_env")
+        case (let path?, nil):
+            // A regular file of at most 4 KiB: its first line, as written.
+            if FileSystem.isRegularFile(path), let bytes = try? FileSystem.read(path, maxBytes: 4096) {
+                access.password = String(decoding: bytes, as: UTF8.self).split(whereSeparator: { $0 == "\n" || $0 == "\r" }).first.map(String.init) ?? ""
+            } else {
+                problems.append("mqtt.password_file: \(path) is not a readable regular file of at most 4 KiB")
+            }
+        case (nil, let name?):
+            if let raw = getenv(name) { access.password = String(cString: raw) } else {
+                problems.append("mqtt.password_env: \(name) is not set in mantad's environment")
+            }
+        }
+        if access.password != nil && access.username == nil {
+            problems.append("mqtt.username: needed with a password")
+        }
+        let url = try? MQTTURL.parse(mqtt.url).get()
+        if let ca = mqtt.caFile {
+            if url?.tls == false { problems.append("mqtt.ca_file: only for an mqtts:// broker") }
+            if !FileSystem.isRegularFile(ca) { problems.append("mqtt.ca_file: \(ca) is not a readable regular file") }
+        }
+        if access.password != nil, let url, !url.tls, !url.isLoopback {
+            problems.append("mqtt.url: a password would cross the network in clear to \(url.host); use mqtts://")
+        }
+        return (access, problems)
     }
 
     /// What is wrong with `store` for this host's role, each naming its field.
@@ -91,6 +136,13 @@ enum EdgeSchemas {
             "keepalive_s": ["type": "integer", "minimum": 5, "maximum": 3600, "default": 10],
             "edge_offline_after_ms": ["type": "integer", "minimum": 1000, "maximum": 86_400_000, "default": 30000,
                                       "description": "control role: an edge silent this long is offline, with its devices"],
+            "username": ["type": "string", "minLength": 1, "maxLength": 256, "description": "the broker login's user name"],
+            "password_file": ["type": "string", "format": "path", "minLength": 1, "maxLength": 4096,
+                              "description": "a file whose first line is the broker password"],
+            "password_env": ["type": "string", "minLength": 1, "maxLength": 256,
+                             "description": "an environment variable holding the broker password"],
+            "ca_file": ["type": "string", "format": "path", "minLength": 1, "maxLength": 4096,
+                        "description": "mqtts://: the PEM CA the broker's certificate must chain to (default: the system's)"],
         ],
     ]
     static let edge: JSON = [

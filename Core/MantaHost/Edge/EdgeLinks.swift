@@ -29,6 +29,7 @@ final class EdgeLinks {
         var keepaliveS: Int32
         var offlineAfterMs: Int64
         var clientID: String
+        var access: MQTTAccess
         /// An edge that does not answer a setpoint message within this is a failure.
         var answerTimeoutMs: Int64 = 10_000
     }
@@ -40,6 +41,8 @@ final class EdgeLinks {
     private var timer: LoopTimer?
     private var flushing = false
     private(set) var connected = false
+    /// Why the last connection attempt or session ended; nil while connected.
+    private(set) var brokerError: String?
     let pending = EdgeAnswers()
 
     /// What the links feed: the same services a local driver's devices and samples reach.
@@ -77,7 +80,8 @@ final class EdgeLinks {
         let c = try MQTTClient(.init(broker: options.broker, clientID: options.clientID, keepaliveS: options.keepaliveS,
                                      sessionExpiryS: 86_400, will: nil,
                                      subscriptions: EdgeWire.Leaf.allCases.filter { ![.setpoints, .acks].contains($0) }
-                                         .map { "manta/\(f)/+/\($0.rawValue)" })) { [unowned self] event in handle(event) }
+                                         .map { "manta/\(f)/+/\($0.rawValue)" },
+                                     access: options.access)) { [unowned self] event in handle(event) }
         client = c
         c.start()
         let t = LoopTimer()
@@ -113,12 +117,14 @@ final class EdgeLinks {
         switch event {
         case .connected:
             connected = true
+            brokerError = nil
             wiring.events.record(.info, source: "control", kind: "edge.connected", "connected to \(options.broker)")
             // Every edge sends again what it holds past what is committed here.
             _ = client?.publish(EdgeWire.hello(options.fleet), EdgeWire.bytes(JSONObject([("t_ms", .int(wiring.clock.nowMs()))])))
         case .disconnected(let why):
             if connected { wiring.events.record(.warning, source: "control", kind: "edge.disconnected", "\(options.broker): \(why)") }
             connected = false
+            brokerError = why
         case .message(let topic, let payload):
             guard let (edge, leaf) = EdgeWire.parse(topic, fleet: options.fleet), EdgeWire.validSegment(edge), edge != "control" else { return }
             let o: JSONObject

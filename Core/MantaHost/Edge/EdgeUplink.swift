@@ -26,6 +26,7 @@ final class EdgeUplink {
         var maxBytes: Int
         var window: Int
         var resendAfterMs: Int64
+        var access: MQTTAccess
     }
 
     struct Counters: Sendable {
@@ -62,6 +63,8 @@ final class EdgeUplink {
     private var publishedDevices = -1
     private(set) var counters = Counters()
     private(set) var connected = false
+    /// Why the last connection attempt or session ended; nil while connected.
+    private(set) var brokerError: String?
 
     init(_ options: Options, registry: DeviceRegistry, catalog: PointCatalog, store: StorePipeline, setpoints: EdgeSetpoints,
          events: EventLog, clock: HostClock) {
@@ -89,7 +92,8 @@ final class EdgeUplink {
         let offline = EdgeWire.bytes(JSONObject([("state", "offline"), ("reason", "connection to the broker lost")]))
         let c = try MQTTClient(.init(broker: options.broker, clientID: "manta-\(options.fleet)-edge-\(options.edge)", keepaliveS: options.keepaliveS,
                                      sessionExpiryS: 86_400, will: (topic(.health), offline),
-                                     subscriptions: [topic(.setpoints), topic(.acks), EdgeWire.hello(options.fleet)])) {
+                                     subscriptions: [topic(.setpoints), topic(.acks), EdgeWire.hello(options.fleet)],
+                                     access: options.access)) {
             [unowned self] event in handle(event)
         }
         client = c
@@ -115,6 +119,7 @@ final class EdgeUplink {
     var json: JSON {
         .object(JSONObject([
             ("id", .string(options.edge)), ("broker", .string(options.broker.description)), ("connected", .bool(connected)),
+            ("broker_error", .optional(brokerError)),
             ("last_seq", .int(lastSeq)), ("acknowledged_seq", .int(done)), ("outbox_batches", .int(Int64(queue.count))),
             ("outbox_samples", .int(Int64(queue.reduce(0) { $0 + $1.samples }))), ("outbox_bytes", .int(Int64(queuedBytes))),
             ("published", .int(Int64(counters.published))), ("resent", .int(Int64(counters.resent))),
@@ -219,6 +224,7 @@ final class EdgeUplink {
         switch event {
         case .connected:
             connected = true
+            brokerError = nil
             events.record(.info, source: "edge", kind: "edge.connected", "connected to \(options.broker) as edge \(options.edge)")
             publishedDevices = -1
             publishState()
@@ -226,6 +232,7 @@ final class EdgeUplink {
         case .disconnected(let why):
             if connected { events.record(.warning, source: "edge", kind: "edge.disconnected", "\(options.broker): \(why)") }
             connected = false
+            brokerError = why
         case .message(let t, let payload):
             let o: JSONObject
             do { o = try EdgeWire.decode(payload) } catch {

@@ -34,6 +34,7 @@ final class HostRole {
         role = c.role
         // roleProblems() has checked the URL for every role that uses it.
         let broker = (try? MQTTURL.parse(c.mqtt.url).get()) ?? MQTTURL(host: "127.0.0.1", port: 1883)
+        let access = c.brokerAccess().access
         let keepalive = Int32(c.mqtt.keepaliveS)
         switch c.role {
         case .single:
@@ -43,14 +44,16 @@ final class HostRole {
             let setpoints = EdgeSetpoints(registry: p.registry, drivers: p.routes, held: p.setpoints, ids: p.ids, store: p.store,
                                           events: p.events, clock: p.clock)
             uplink = EdgeUplink(.init(edge: c.edgeID, fleet: c.mqtt.fleet, broker: broker, keepaliveS: keepalive,
-                                      maxBytes: c.edge.outboxMaxBytes, window: c.edge.window, resendAfterMs: c.edge.resendAfterMs),
+                                      maxBytes: c.edge.outboxMaxBytes, window: c.edge.window, resendAfterMs: c.edge.resendAfterMs,
+                                      access: access),
                                 registry: p.registry, catalog: p.catalog, store: p.store, setpoints: setpoints, events: p.events,
                                 clock: p.clock)
             links = nil
         case .control:
             uplink = nil
             links = EdgeLinks(.init(fleet: c.mqtt.fleet, broker: broker, keepaliveS: keepalive,
-                                    offlineAfterMs: c.mqtt.edgeOfflineAfterMs, clientID: "manta-\(c.mqtt.fleet)-control-\(c.name)"),
+                                    offlineAfterMs: c.mqtt.edgeOfflineAfterMs, clientID: "manta-\(c.mqtt.fleet)-control-\(c.name)",
+                                    access: access),
                               wiring: .init(plugins: p.plugins, registry: p.registry, enrolment: p.enrolment, devices: p.devices,
                                             ingest: p.ingest, catalog: p.catalog, vpps: p.vpps, sites: c.sites, routes: p.routes,
                                             store: p.store, events: p.events, clock: p.clock))
@@ -85,7 +88,8 @@ final class HostRole {
         var out: [(String, JSON)] = [("role", .string(role.rawValue))]
         if let uplink { out.append(("edge", uplink.json)) }
         if let links {
-            out.append(("broker", ["url": .string(links.options.broker.description), "connected": .bool(links.connected)]))
+            out.append(("broker", ["url": .string(links.options.broker.description), "connected": .bool(links.connected),
+                                   "username": .optional(links.options.access.username), "error": .optional(links.brokerError)]))
             out.append(("edges", links.json))
         }
         return out

@@ -31,6 +31,8 @@ final class MQTTClient: Sendable {
         var will: (topic: String, payload: [UInt8])?
         /// Subscribed to, QoS 1, on every connect.
         var subscriptions: [String]
+        /// The login, and the CA an mqtts:// broker's certificate must chain to.
+        var access = MQTTAccess()
     }
 
     enum Event: Sendable {
@@ -53,6 +55,9 @@ final class MQTTClient: Sendable {
         let subscriptions: [String]
         /// Whether the session is up now (set on libmosquitto's thread).
         let up = Atomic<Bool>(false)
+        /// The broker refused the last CONNECT: the disconnect that follows
+        /// says nothing new, and must not replace the refusal's reason.
+        let refused = Atomic<Bool>(false)
         let stopping = Atomic<Bool>(false)
         init(_ onEvent: @escaping @LoopActor @Sendable (Event) -> Void, subscriptions: [String]) {
             self.onEvent = onEvent
@@ -82,19 +87,33 @@ final class MQTTClient: Sendable {
         // delay against the peer's delayed ACK would add ~40 ms per hop.
         mosquitto_int_option(m, MOSQ_OPT_TCP_NODELAY, 1)
         mosquitto_reconnect_delay_set(m, 1, 10, true)
+        func check(_ rc: Int32, _ what: String) throws(MQTTError) {
+            guard rc != MOSQ_ERR_SUCCESS.rawValue else { return }
+            mosquitto_destroy(m)
+            b.release()
+            throw MQTTError("\(what): \(Self.text(rc))")
+        }
         if let will = options.will {
-            let rc = will.payload.withUnsafeBytes {
+            try check(will.payload.withUnsafeBytes {
                 mosquitto_will_set_v5(m, will.topic, Int32($0.count), $0.baseAddress, 1, true, nil)
-            }
-            if rc != MOSQ_ERR_SUCCESS.rawValue {
-                mosquitto_destroy(m)
-                b.release()
-                throw MQTTError("will on \(will.topic): \(Self.text(rc))")
-            }
+            }, "will on \(will.topic)")
+        }
+        if let user = options.access.username {
+            try check(mosquitto_username_pw_set(m, user, options.access.password), "mqtt.username")
+        }
+        if options.broker.tls {
+            // The broker's certificate must chain to the CA and name the
+            // host dialled (libmosquitto checks the name unless told not to).
+            let ca = options.access.caFile
+            try check(mosquitto_tls_set(m, ca, ca == nil ? "/etc/ssl/certs" : nil, nil, nil, nil), "mqtt.ca_file")
         }
         mosquitto_connect_v5_callback_set(m) { m, obj, rc, _, _ in
             let box = Unmanaged<CallbackBox>.fromOpaque(obj!).takeUnretainedValue()
-            guard rc == 0 else { return box.post(.disconnected("broker refused the connection: \(String(cString: mosquitto_reason_string(rc)))")) }
+            guard rc == 0 else {
+                box.refused.store(true, ordering: .releasing)
+                return box.post(.disconnected("broker refused the connection: \(String(cString: mosquitto_reason_string(rc)))"))
+            }
+            box.refused.store(false, ordering: .releasing)
             box.up.store(true, ordering: .releasing)
             for topic in box.subscriptions { mosquitto_subscribe_v5(m, nil, topic, 1, 0, nil) }
             box.post(.connected)
@@ -102,6 +121,7 @@ final class MQTTClient: Sendable {
         mosquitto_disconnect_v5_callback_set(m) { _, obj, rc, _ in
             let box = Unmanaged<CallbackBox>.fromOpaque(obj!).takeUnretainedValue()
             box.up.store(false, ordering: .releasing)
+            if box.refused.load(ordering: .acquiring) { return }
             box.post(.disconnected(rc == 0 ? "disconnected" : "connection lost (\(String(cString: mosquitto_strerror(rc))))"))
         }
         mosquitto_message_v5_callback_set(m) { _, obj, message, _ in
@@ -133,16 +153,23 @@ final class MQTTClient: Sendable {
             let m = raw
             var props: OpaquePointer? = nil
             _ = mosquitto_property_add_int32(&props, Int32(MQTT_PROP_SESSION_EXPIRY_INTERVAL.rawValue), o.sessionExpiryS)
-            _ = mosquitto_connect_bind_v5(m, o.broker.host, Int32(o.broker.port), o.keepaliveS, nil, props)
+            var rc = mosquitto_connect_bind_v5(m, o.broker.host, Int32(o.broker.port), o.keepaliveS, nil, props)
             mosquitto_property_free_all(&props)
             // loop_forever reconnects by itself; it returns on errors it
             // counts as fatal (a protocol error from a broker going down
             // mid-packet among them), after which the session is tried again.
             while !state.stopping.load(ordering: .acquiring) {
-                _ = mosquitto_loop_forever(m, 1000, 1)
+                if rc == MOSQ_ERR_SUCCESS.rawValue { rc = mosquitto_loop_forever(m, 1000, 1) }
                 if state.stopping.load(ordering: .acquiring) { break }
+                // Why the session could not start or go on (no socket, a
+                // failed TLS handshake); a refused login has said so in the
+                // connect callback already.
+                let refused = state.refused.exchange(false, ordering: .acquiringAndReleasing)
+                if rc != MOSQ_ERR_SUCCESS.rawValue && !refused {
+                    state.post(.disconnected("cannot connect to \(o.broker): \(Self.text(rc))"))
+                }
                 sleep(1)
-                _ = mosquitto_reconnect(m)
+                rc = mosquitto_reconnect(m)
             }
         }
     }
@@ -165,51 +192,6 @@ final class MQTTClient: Sendable {
     }
 
     private static func text(_ rc: Int32) -> String { String(cString: mosquitto_strerror(rc)) }
-}
-
-/// A broker address, `mqtt://host:port` (port 1883 when left out).
-struct MQTTURL: Sendable, Equatable, CustomStringConvertible {
-    var host: String
-    var port: Int
-
-    init(host: String, port: Int) {
-        self.host = host
-        self.port = port
-    }
-
-    /// Parses `text`, or says what is wrong with it.
-    static func parse(_ text: String) -> Result<MQTTURL, MQTTError> {
-        guard text.hasPrefix("mqtt://") else { return .failure(MQTTError("\(text): a broker URL starts with mqtt:// (mqtts is not supported yet)")) }
-        var rest = Substring(text.dropFirst(7))
-        if rest.hasSuffix("/") { rest = rest.dropLast() }
-        guard !rest.isEmpty, !rest.contains("/"), !rest.contains("@") else {
-            return .failure(MQTTError("\(text): expected mqtt://HOST[:PORT]"))
-        }
-        let host: Substring, port: Int
-        if rest.hasPrefix("[") {
-            guard let close = rest.firstIndex(of: "]") else { return .failure(MQTTError("\(text): unclosed [ in the host")) }
-            host = rest[rest.index(after: rest.startIndex)..<close]
-            let tail = rest[rest.index(after: close)...]
-            guard tail.isEmpty || tail.hasPrefix(":") else { return .failure(MQTTError("\(text): expected :PORT after ]")) }
-            guard let p = tail.isEmpty ? 1883 : Int(tail.dropFirst()), (1...65535).contains(p) else {
-                return .failure(MQTTError("\(text): the port must be 1..65535"))
-            }
-            port = p
-        } else if let colon = rest.lastIndex(of: ":") {
-            host = rest[..<colon]
-            guard let p = Int(rest[rest.index(after: colon)...]), (1...65535).contains(p) else {
-                return .failure(MQTTError("\(text): the port must be 1..65535"))
-            }
-            port = p
-        } else {
-            host = rest
-            port = 1883
-        }
-        guard !host.isEmpty, host.count <= 253 else { return .failure(MQTTError("\(text): the host is empty or too long")) }
-        return .success(MQTTURL(host: String(host), port: port))
-    }
-
-    var description: String { host.contains(":") ? "mqtt://[\(host)]:\(port)" : "mqtt://\(host):\(port)" }
 }
 
 struct MQTTError: Error, Sendable, CustomStringConvertible {
