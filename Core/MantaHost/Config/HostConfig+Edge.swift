@@ -82,10 +82,7 @@ extension HostConfig {
         case (nil, nil): break
         case (_?, _?): problems.append("mqtt: give the password one way, password_file or password_env")
         case (let path?, nil):
-            // A regular file of at most 4 KiB: its first line, as written.
-            if FileSystem.isRegularFile(path), let bytes = try? FileSystem.read(path, maxBytes: 4096) {
-                access.password = String(decoding: bytes, as: UTF8.self).split(whereSeparator: { $0 == "\n" || $0 == "\r" }).first.map(String.init) ?? ""
-            } else {
+            if let line = Self.secretLine(path) { access.password = line } else {
                 problems.append("mqtt.password_file: \(path) is not a readable regular file of at most 4 KiB")
             }
         case (nil, let name?):

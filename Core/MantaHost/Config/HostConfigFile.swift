@@ -250,6 +250,14 @@ extension HostConfig.API {
 }
 
 extension HostConfig {
+    /// The first line of a secret's file (a token, a password): a regular
+    /// file of at most 4 KiB, so a config cannot point the host at a device
+    /// or a huge file. Nil when it is not one.
+    static func secretLine(_ path: String) -> String? {
+        guard FileSystem.isRegularFile(path), let bytes = try? FileSystem.read(path, maxBytes: 4096) else { return nil }
+        return String(decoding: bytes, as: UTF8.self).split(whereSeparator: { $0 == "\n" || $0 == "\r" }).first.map(String.init) ?? ""
+    }
+
     /// A configured token's SHA-256, however it was given; nil (with the
     /// problem added, naming the field) when it cannot be had.
     static func digest(_ t: HostConfigFile.Token, at field: String, problems: inout [String]) -> (name: String, sha256: [UInt8])? {
@@ -274,12 +282,10 @@ extension HostConfig {
             return (t.name, d)
         }
         if let path = t.tokenFile {
-            // A regular file of at most 4 KiB: its first line, trimmed.
-            guard FileSystem.isRegularFile(path), let bytes = try? FileSystem.read(path, maxBytes: 4096) else {
+            guard let line = secretLine(path) else {
                 problems.append("\(field).token_file: \(path) is not a readable regular file of at most 4 KiB")
                 return nil
             }
-            let line = String(decoding: bytes, as: UTF8.self).split(whereSeparator: { $0 == "\n" || $0 == "\r" }).first.map(String.init) ?? ""
             return plain(line.trimmingCharacters(), "\(field).token_file")
         }
         if let name = t.tokenEnv {
