@@ -1,5 +1,6 @@
 import MantaModel
 import MantaTestSupport
+import Synchronization
 import Testing
 @testable import MantaHost
 
@@ -111,12 +112,15 @@ struct PostgresStore {
         let admin = try PostgresDatabase(url: store.url!)
         let cut = try admin.prepare("""
             SELECT COUNT(pg_terminate_backend(pid)) FROM pg_stat_activity
-            WHERE application_name = 'mantad-writer' AND datname = current_database() AND pid <> pg_backend_pid()
+            WHERE application_name IN ('mantad-writer', 'mantad-telemetry') AND datname = current_database()
+              AND pid <> pg_backend_pid()
             """)
-        #expect(try cut.step() && cut.int(0) == 1)
+        // Both lanes' connections: the records' and the telemetry's.
+        #expect(try cut.step() && cut.int(0) == 2)
         var second = StoreBatch()
         second.run = 1
         second.samples = [Sample(device: 1, point: 5, timeMs: Self.day + 1000, value: 2, quality: .good)]
+        second.events = [EventRow(tMs: Self.day, severity: "info", source: "t", kind: "k", message: "after the cut")]
         writer.write(second)
         #expect(writer.flush())
         #expect(writer.failedBatches == 0, "\(writer.lastFailureMessage ?? "")")
@@ -124,6 +128,27 @@ struct PostgresStore {
         #expect(writer.disconnectedSinceMs == nil)
         let r = try StoreReader(store: store)
         #expect(try r.telemetry(device: 1, point: 5, run: 1, fromMs: 0, toMs: Self.day + 10_000, limit: 10).map(\.value) == [1, 2])
+        #expect(try r.events(run: 1, prefixes: [], source: nil, fromMs: 0, toMs: Self.day + 1, limit: 10).map(\.message) == ["after the cut"])
+        writer.close()
+    }
+
+    /// Records and telemetry commit on lanes of their own: a record's waiter
+    /// hears at its own commit, the batch's waiters once both are in.
+    @Test @LoopActor func recordsAndTelemetryCommitApartAndTheBatchsWaitersHearOnceBothAreIn() throws {
+        let store = try StoreBackends.store(.postgres, "lanes")
+        let writer = try StoreWriter(store: store)
+        let heard = Mutex<[String]>([])
+        var b = StoreBatch()
+        b.run = 1
+        b.samples = (0..<50_000).map { Sample(device: UInt32($0 % 500), point: 5, timeMs: Self.day + Int64($0 / 500) * 1000,
+                                              value: 1, quality: .good) }
+        b.events = [EventRow(tMs: Self.day, severity: "info", source: "t", kind: "k", message: "audit-like")]
+        b.onRecordsCommit = [{ e in heard.withLock { $0.append("records \(e == nil)") } }]
+        b.onCommit = [{ e in heard.withLock { $0.append("all \(e == nil)") } }]
+        writer.write(b)
+        #expect(writer.flush())
+        #expect(heard.withLock { $0 } == ["records true", "all true"])
+        #expect(writer.committedSamples == 50_000)
         writer.close()
     }
 }

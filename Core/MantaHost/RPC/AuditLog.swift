@@ -15,7 +15,9 @@ final class AuditLog {
     func write(_ row: AuditRow, then done: @escaping @LoopActor @Sendable () -> Void) {
         store.add { $0.audits.append(row) }
         let logger = self.logger
-        store.flush { error in
+        // The answer waits for the audit row and the state the call changed
+        // (records), not for the telemetry of the same batch.
+        store.flush(waitFor: .records) { error in
             if let error { logger.error("audit", "audit entry for \(row.method) not stored: \(error)") }
             done()
         }

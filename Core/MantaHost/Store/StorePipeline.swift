@@ -49,12 +49,25 @@ final class StorePipeline {
     /// Samples waiting for the next flush.
     var pendingSamples: Int { batch.samples.count }
 
+    /// What a flush's caller waits for.
+    enum Wait {
+        /// Everything handed over so far.
+        case all
+        /// Every record handed over so far (not the samples): what a state
+        /// change's answer waits for (its audit row, the state it changed).
+        case records
+    }
+
     /// Hands the current batch to the writer. `done` runs on the loop once
-    /// it is committed (with the error, if the commit failed).
-    func flush(done: (@LoopActor @Sendable (StoreError?) -> Void)? = nil) {
+    /// what `waitFor` names is committed (with the error, if it failed).
+    func flush(waitFor: Wait = .all, done: (@LoopActor @Sendable (StoreError?) -> Void)? = nil) {
         beforeFlush?(&batch)
         if let done {
-            batch.onCommit.append { error in EventLoop.shared.execute { done(error) } }
+            let call: @Sendable (StoreError?) -> Void = { error in EventLoop.shared.execute { done(error) } }
+            switch waitFor {
+            case .all: batch.onCommit.append(call)
+            case .records: batch.onRecordsCommit.append(call)
+            }
         }
         let full = batch
         batch = StoreBatch()

@@ -161,12 +161,32 @@ public struct StoreBatch: Sendable {
     var edge = EdgeRows()
     /// Called on the writer thread after the commit (or its failure).
     var onCommit: [@Sendable (StoreError?) -> Void] = []
+    /// Called on a writer thread once the batch's records (everything but
+    /// its samples and edge batch numbers) are committed: on PostgreSQL
+    /// they commit apart from the samples, so a state change is not
+    /// answered only after a burst of telemetry (StoreWriter).
+    var onRecordsCommit: [@Sendable (StoreError?) -> Void] = []
 
     var isEmpty: Bool {
         runRow == nil && samples.isEmpty && devices.isEmpty && plugins.isEmpty && points.isEmpty && prices.isEmpty
             && intervals.isEmpty && commands.isEmpty && outcomes.isEmpty && timings.isEmpty && controls.isEmpty && audits.isEmpty && events.isEmpty
             && backtests.isEmpty && vppDefinitions.isEmpty && importCaps.isEmpty && envelopes.isEmpty && tokens.isEmpty && instructions.isEmpty && loopChecks.isEmpty && trading.isEmpty && edge.isEmpty
-            && onCommit.isEmpty
+            && onCommit.isEmpty && onRecordsCommit.isEmpty
+    }
+
+    /// The batch's telemetry (its samples, and the edge batch numbers that
+    /// must commit with them) and its records (all the rest, with the
+    /// records' waiters). `onCommit` is left for the caller to join.
+    func split() -> (telemetry: StoreBatch, records: StoreBatch) {
+        var telemetry = StoreBatch()
+        telemetry.run = run
+        telemetry.samples = samples
+        telemetry.edge = edge
+        var records = self
+        records.samples = []
+        records.edge = EdgeRows()
+        records.onCommit = []
+        return (telemetry, records)
     }
 
     var rowCount: Int {

@@ -23,7 +23,7 @@ struct VPPMethods {
         let one: (VPPRuntime) -> JSON = { [self] in vppJSON($0) }
         /// Answers once the change is committed: acknowledged means stored.
         let committed: @LoopActor (VPPRuntime?, @escaping RPCRespond) -> Void = { v, respond in
-            store.flush { error in
+            store.flush(waitFor: .records) { error in
                 if let error { return respond(.failure(.internalError("the change applies but was not stored: \(error)"))) }
                 respond(.success(v.map(one) ?? ["deleted": true]))
             }

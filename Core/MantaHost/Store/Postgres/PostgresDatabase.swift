@@ -31,8 +31,9 @@ public final class PostgresDatabase: StoreDatabase {
     /// Connects to `url` (a libpq URI, postgresql://user[:password]@host[:port]/db
     /// with any libpq parameters after `?`). A read-only connection (the
     /// loop's) refuses writes and gives up on any query after 5 s, so a slow
-    /// query cannot hold the loop longer.
-    public init(url: String, readOnly: Bool = false) throws(StoreError) {
+    /// query cannot hold the loop longer. `application` names the
+    /// connection in the server's pg_stat_activity.
+    public init(url: String, readOnly: Bool = false, application: String? = nil) throws(StoreError) {
         name = PostgresURL.redacted(url)
         self.readOnly = readOnly
         // Our defaults first: what the URL says overrides them. A server that
@@ -40,7 +41,7 @@ public final class PostgresDatabase: StoreDatabase {
         // within seconds, not at TCP's minutes, so a call waits no longer.
         let keywords = ["connect_timeout", "tcp_user_timeout", "keepalives_idle", "keepalives_interval", "keepalives_count",
                         "application_name", "dbname"]
-        let values = ["2", "10000", "5", "2", "3", readOnly ? "mantad-reader" : "mantad-writer", url]
+        let values = ["2", "10000", "5", "2", "3", application ?? (readOnly ? "mantad-reader" : "mantad-writer"), url]
         let conn = Self.withCStrings(keywords) { k in
             Self.withCStrings(values) { v in PQconnectdbParams(k, v, 1) }
         }
