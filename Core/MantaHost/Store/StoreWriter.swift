@@ -40,6 +40,7 @@ public final class StoreWriter: Sendable {
     public let backend: HostConfig.Store.Backend
     private let closing = Atomic<Bool>(false)
     private let lostSince = Atomic<Int64>(0)
+    private let lanesHolding = Atomic<Int>(0)
 
     /// Opens the store `store` names and brings its schema up to date:
     /// SQLite (creating the file if needed, mode 0600) in WAL mode with
@@ -163,17 +164,22 @@ public final class StoreWriter: Sendable {
     private func commitRetrying(_ batch: StoreBatch, on conn: StoreConnection) -> StoreError? {
         var error = conn.commit(batch)
         var waitMs: UInt32 = 100
+        var holding = false
         while let e = error, e.connectionLost, !closing.load(ordering: .relaxed) {
-            if lostSince.load(ordering: .relaxed) == 0 {
-                lostSince.store(WallClock.nowMs(), ordering: .relaxed)
+            if !holding {
+                holding = true
+                // The store is unreachable from the first lane that finds it
+                // so until the last one is through again.
+                if lanesHolding.add(1, ordering: .relaxed).newValue == 1 { lostSince.store(WallClock.nowMs(), ordering: .relaxed) }
                 logger?.warn("store", "\(path) is unreachable (\(e.message)); holding \(batch.rowCount) rows and trying again")
             }
             usleep(waitMs * 1000)
             waitMs = min(waitMs * 2, 5000)
             error = conn.commit(batch)
         }
-        if error == nil, lostSince.exchange(0, ordering: .relaxed) != 0 {
-            logger?.info("store", "\(path) is reachable again; the rows held were committed")
+        if holding {
+            if lanesHolding.subtract(1, ordering: .relaxed).newValue == 0 { lostSince.store(0, ordering: .relaxed) }
+            if error == nil { logger?.info("store", "\(path) is reachable again; the rows held were committed") }
         }
         return error
     }
