@@ -29,6 +29,8 @@ struct BacktestCommand: ParsableCommand {
 
     @OptionGroup var market: MarketRunOptions
 
+    @OptionGroup(title: "Site with load") var site: SiteOptions
+
     @Option(help: "A built-in strategy (threshold, rules, mpc-persistence, mpc-seasonal, mpc-regression, mpc-fcas: MPC over energy and FCAS), optimal (the perfect-foresight bound), mpc-oracle (research only: sees the future), mpc-predispatch (MPC on AEMO's pre-dispatch forecasts: needs --predispatch), a strategy plugin's id or its .so path.")
     var strategy = "threshold"
 
@@ -51,6 +53,8 @@ struct BacktestCommand: ParsableCommand {
         // Every argument is checked before the prices load (see MarketRunOptions).
         let (request, chartDay) = try Self.checkingArguments {
             var request = try market.request(strategy: strategy)
+            request.site = try site.request()
+            if let p = request.siteProblem("--demand-aud-per-kw-month") { throw ValidationError(p) }
             if let config {
                 do { request.strategyConfig = try JSON.parse(config) } catch { throw ValidationError("--config is not JSON: \(error)") }
             }

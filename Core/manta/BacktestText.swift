@@ -27,6 +27,7 @@ enum BacktestText {
         if let risk = s["risk"]?.object {
             lines.append("  risk               daily stdev \(NumberText.fixed(risk["daily_revenue_stdev_aud"]?.number ?? 0, 2)) AUD, \(risk["negative_days"]?.integer ?? 0) losing days, max drawdown \(NumberText.fixed(risk["max_drawdown_aud"]?.number ?? 0, 2)) AUD")
         }
+        if let site = s["site"]?.object { lines += siteLines(site) }
         if r.strategyErrors > 0 {
             lines.append("  strategy errors    \(r.strategyErrors) intervals held; first: \(r.firstStrategyError ?? "")")
         }
@@ -40,4 +41,23 @@ enum BacktestText {
         return lines.joined(separator: "\n")
     }
 
+    /// The site's bill with the batteries and without, and its cap.
+    static func siteLines(_ site: JSONObject) -> [String] {
+        let with = site["with_battery"]?.object, without = site["without_battery"]?.object
+        func row(_ label: String, _ key: String) -> String {
+            let a = with?[key]?.number ?? 0, b = without?[key]?.number ?? 0
+            return "    \(label.padded(15))\(NumberText.fixed(a, 2).leftPadded(12))  \(NumberText.fixed(b, 2).leftPadded(12))  \(NumberText.fixed(b - a, 2).leftPadded(10))"
+        }
+        var out = [
+            "  site               \(site["name"]?.string ?? "") (\(site["layout"]?.string ?? "")): \(NumberText.fixed(site["load_mwh"]?.number ?? 0, 3)) MWh load, \(NumberText.fixed(site["pv_mwh"]?.number ?? 0, 3)) MWh PV",
+            "    \("AUD".padded(15))\("with battery".leftPadded(12))  \("without".leftPadded(12))  \("saving".leftPadded(10))",
+            row("energy", "energy_aud"), row("network", "network_aud"), row("demand", "demand_aud"), row("total", "total_aud"),
+        ]
+        if let cap = site["import_cap"]?.object {
+            func peak(_ b: JSONObject?) -> String { NumberText.fixed(b?["peak_import_in_cap_window_w"]?.number ?? 0, 0) }
+            out.append("    import cap \(NumberText.fixed(cap["limit_w"]?.number ?? 0, 0)) W \(cap["from"]?.string ?? "")-\(cap["to"]?.string ?? ""): peak \(peak(with)) W with battery, \(peak(without)) W without; "
+                + "\(with?["intervals_over_cap"]?.integer ?? 0) of \(cap["intervals"]?.integer ?? 0) intervals over it (\(without?["intervals_over_cap"]?.integer ?? 0) without)")
+        }
+        return out
+    }
 }

@@ -27,6 +27,9 @@ public enum Backtest {
         public var breaker: LossBreaker?
         /// Network and demand charges on each battery's charging; none when nil.
         public var tariff: NetworkTariff?
+        /// The site with load the batteries sit behind, its meter settled
+        /// with and without them; none when nil.
+        public var site: BacktestSite?
 
         public init(prices: PriceFile, fleet: [BacktestBattery], historyIntervals: Int = 288, allowGaps: Bool = false,
                     markets: BacktestMarkets = .energyAndFCAS) {
@@ -73,6 +76,7 @@ public enum Backtest {
         for b in input.fleet {
             if let p = b.problems().first { throw Refusal(description: "battery \(b.name): \(p)") }
         }
+        if let site = input.site, let p = site.problems().first { throw Refusal(description: "site \(site.name): \(p)") }
         guard !input.prices.points.isEmpty else { throw Refusal(description: "no price intervals in the range") }
         if !input.allowGaps, let g = input.prices.gaps.first {
             throw Refusal(description: "the prices have \(input.prices.gaps.count) gap(s), the first \(g); pass allow_gaps (--allow-gaps) to idle through them")
@@ -104,13 +108,18 @@ public enum Backtest {
         var breaker = input.breaker
         var peaks = [DemandPeak](repeating: DemandPeak(), count: input.tariff == nil ? 0 : input.fleet.count)
         var fcasAUD = [Double](repeating: 0, count: trader == nil ? 0 : FCASService.allCases.count)
+        var meter = input.site.map(SiteLedger.init)
+        var stepLimits = limits
         for i in rrp.indices {
             if let progress, i % step == 0 { progress(Double(i) / Double(rrp.count)) }
             let end = firstEnd + Int64(i) * MarketTime.intervalMs
+            let flows = input.site?.flows(intervalEndMs: end)
             guard rrp[i].isFinite else {
                 ledger.idle(i, energyWh: energy.reduce(0, +))
+                if let flows { _ = meter?.settle(endMs: end, price: .nan, loadW: flows.loadW, pvW: flows.pvW, batteryW: 0, hours: dt) }
                 continue
             }
+            if let site = input.site, let meter { showSite(site, meter, at: end, to: &obs, fleet: input.fleet, limits: limits, into: &stepLimits) }
             obs.nowMs = end - MarketTime.intervalMs
             obs.intervalEndMs = end
             obs.deadlineMs = end
@@ -135,11 +144,14 @@ public enum Backtest {
                     enablement.clear()
                 }
             }
+            if let site = input.site, let meter, let flows {
+                defendCap(site, meter, flows, at: end, fleet: input.fleet, energy: energy, hours: dt, targets: &targets)
+            }
             for k in fcasAUD.indices { fcasAUD[k] = 0 }
             var netW = 0.0, chargedWh = 0.0, dischargedWh = 0.0, costAUD = 0.0, energyAUD = 0.0, demandAUD = 0.0
             let month = input.tariff == nil ? 0 : Self.month(ofIntervalEnd: end)
             for j in energy.indices {
-                let step = Settlement.step(limits: limits[j], spec: input.fleet[j].spec, energyWh: energy[j],
+                let step = Settlement.step(limits: stepLimits[j], spec: input.fleet[j].spec, energyWh: energy[j],
                                            requestW: targets[j], hours: dt, price: rrp[i])
                 let p = step.powerW
                 energyAUD += step.revenueAUD
@@ -159,6 +171,7 @@ public enum Backtest {
                     }
                 }
             }
+            if let flows { _ = meter?.settle(endMs: end, price: rrp[i], loadW: flows.loadW, pvW: flows.pvW, batteryW: netW, hours: dt) }
             ledger.settle(i, price: rrp[i], netW: netW, chargedWh: chargedWh, dischargedWh: dischargedWh,
                           costAUD: costAUD, energyWh: energy.reduce(0, +), fcasAUD: fcasAUD,
                           networkAUD: input.tariff?.networkAUD(chargedWh: chargedWh) ?? 0, demandAUD: demandAUD)
@@ -169,7 +182,51 @@ public enum Backtest {
         var result = ledger.result(region: input.prices.region, strategy: strategy.name, gaps: input.prices.gaps,
                                    fcasServices: trader == nil ? [] : input.fcasServices)
         result.breaker = breaker
+        result.site = meter?.finished()
         return result
+    }
+
+    /// Shows every battery its site as the host would at the decision: the
+    /// load, PV and meter measured over the interval before (never this
+    /// one's), and the import cap in force; ahead of the cap's window the
+    /// planned reserve raises their state-of-charge floor (`stepLimits`).
+    private static func showSite(_ site: BacktestSite, _ meter: SiteLedger, at end: Int64, to obs: inout Observation,
+                                 fleet: [BacktestBattery], limits: [AssetLimits], into stepLimits: inout [AssetLimits]) {
+        let start = end - MarketTime.intervalMs
+        let last = meter.result.gridW.indices.last
+        let cap = site.importCap.flatMap { $0.window.holds(atMs: start) ? $0.limitW : nil }
+        let shown = SiteState(id: site.name, loadW: last.map { meter.result.loadW[$0] }, pvW: last.map { meter.result.pvW[$0] },
+                              gridW: last.map { -meter.result.gridW[$0] }, importCapW: cap)
+        var fraction = 0.0
+        if let c = site.importCap, c.window.ahead(atMs: start) {
+            let capacity = limits.map(\.ratings.capacityWh).reduce(0, +)
+            fraction = capacity > 0 ? min(1, (meter.plannedReserveWh(atMs: start) ?? usableWh(fleet)) / capacity) : 0
+        }
+        for j in obs.assets.indices {
+            obs.assets[j].site = shown
+            var l = limits[j]
+            if fraction > 0 { l.ratings.socMin = min(l.ratings.socMax, l.ratings.socMin + fraction) }
+            stepLimits[j] = l
+            obs.assets[j].socMin = l.ratings.socMin
+        }
+    }
+
+    /// In the cap's window: the targets held by CapDefence, keeping for the
+    /// rest of the window its share of the day's planned reserve.
+    private static func defendCap(_ site: BacktestSite, _ meter: SiteLedger, _ flows: (loadW: Double, pvW: Double), at end: Int64,
+                                  fleet: [BacktestBattery], energy: [Double], hours: Double, targets: inout [Double]) {
+        guard let cap = site.importCap, cap.window.holds(atMs: end - MarketTime.intervalMs) else { return }
+        let c = MarketTime.civil(ms: end)
+        // Hours of the window after this interval.
+        let left = Double((cap.window.toMinute - c.hour * 60 - c.minute + 1440) % 1440) / 60
+        let reserve = meter.plannedReserveWh(atMs: end - MarketTime.intervalMs) ?? usableWh(fleet)
+        CapDefence.hold(&targets, siteNetW: flows.loadW - flows.pvW, limitW: cap.limitW, keepWh: reserve * left / cap.window.hours,
+                        specs: fleet.map(\.spec), energyWh: energy, hours: hours)
+    }
+
+    /// What the fleet can hold between its state-of-charge bounds, Wh.
+    private static func usableWh(_ fleet: [BacktestBattery]) -> Double {
+        fleet.map { $0.spec.capacityWh * ($0.spec.socMax - $0.spec.socMin) }.reduce(0, +)
     }
 
     /// Holds asset `j`'s enablement to what its battery can deliver after the

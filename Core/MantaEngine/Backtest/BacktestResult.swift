@@ -72,6 +72,9 @@ public struct BacktestResult: Sendable {
     public var firstFCASClamp: String?
     /// The loss breaker the run was given, as it ended (tripped or not).
     public var breaker: LossBreaker?
+    /// The site the batteries sit behind, its meter settled with and
+    /// without them (Backtest.Input.site); nil without one.
+    public var site: SiteResult?
 
     /// FCAS availability revenue over every service, AUD.
     public var fcasRevenueTotalAUD: Double { fcasRevenueAUD.reduce(0, +) }

@@ -34,6 +34,9 @@ public struct BacktestRequest: Sendable {
     /// the file to read them from on the worker (PredispatchLoader).
     public var predispatch: PredispatchRuns?
     public var predispatchPath: String?
+    /// The site with load the batteries sit behind; with one, the network
+    /// charge is billed on the site's import, not the batteries' charging.
+    public var site: SiteRequest?
     public var pluginDirs: [String] = []
     /// Where libraries named by manifests are looked for (a strategy may be
     /// given by its manifest id).
@@ -43,6 +46,13 @@ public struct BacktestRequest: Sendable {
         self.prices = prices
         self.strategy = strategy
         self.batteries = batteries
+    }
+
+    /// Why the site cannot be run as asked, naming `demandParam` (the
+    /// battery demand charge's flag or param), or nil.
+    public func siteProblem(_ demandParam: String = "demand_aud_per_kw_month") -> String? {
+        guard site != nil, tariff.demandPerKWMonth != 0 else { return nil }
+        return "\(demandParam) bills the batteries' own charging; a site's demand is billed by its demand tariff"
     }
 }
 
@@ -75,6 +85,11 @@ public enum BacktestJob {
                                    markets: r.markets)
         input.breaker = r.maxLossAUD.map { LossBreaker(maxLossAUD: $0, windowIntervals: r.lossWindowIntervals) }
         input.tariff = r.tariff.isZero ? nil : r.tariff
+        if let site = r.site {
+            if let p = r.siteProblem() { throw BacktestError(p) }
+            input.site = try site.load(networkPerMWh: r.tariff.perMWh)
+            input.tariff = nil
+        }
         let t1 = WallClock.monotonicNs()
         let result: BacktestResult
         do {

@@ -67,6 +67,7 @@ public enum BacktestSummary {
             ("monthly", .array(r.months.map(month))),
         ])
         if daily { o2["daily"] = .array(r.days.map(day)) }
+        if let site = r.site { o2["site"] = BacktestSiteSummary.json(site) }
         return .object(o2)
     }
 

@@ -30,6 +30,7 @@ enum IsolatedBacktest {
         }
         if let loss = r.maxLossAUD { args += ["--max-loss-aud", String(loss), "--loss-window", String(r.lossWindowIntervals)] }
         args += ["--markets", r.markets.rawValue]
+        if let site = r.site { args += site.arguments }
         if let region = r.region { args += ["--region", region.code] }
         if let from = r.fromMs { args += ["--from", MarketTime.iso(from)] }
         if let to = r.toMs { args += ["--to", MarketTime.iso(to)] }

@@ -1,3 +1,4 @@
+import MantaEngine
 import MantaJSON
 import MantaMarket
 
@@ -17,21 +18,15 @@ struct ImportCaps: Sendable {
         /// Energy kept in the batteries ahead of the window, Wh (planned).
         var reserveWh: Double = 0
 
+        /// The days and hours it holds on.
+        var window: DailyWindow { DailyWindow(days: days, fromMinute: fromMinute, toMinute: toMinute) }
+
         /// Whether `ms` falls in the window (a window past midnight wraps).
-        func holds(atMs ms: Int64) -> Bool {
-            let c = MarketTime.civil(ms: ms)
-            let minute = c.hour * 60 + c.minute
-            guard days.contains(MarketTime.isoWeekday(ms)) else { return false }
-            return fromMinute <= toMinute ? (minute >= fromMinute && minute < toMinute)
-                : (minute >= fromMinute || minute < toMinute)
-        }
+        func holds(atMs ms: Int64) -> Bool { window.holds(atMs: ms) }
 
         /// Whether `ms` is earlier on a day the window comes later on: the
         /// time to keep the reserve.
-        func ahead(atMs ms: Int64) -> Bool {
-            let c = MarketTime.civil(ms: ms)
-            return days.contains(MarketTime.isoWeekday(ms)) && c.hour * 60 + c.minute < fromMinute && fromMinute <= toMinute
-        }
+        func ahead(atMs ms: Int64) -> Bool { window.ahead(atMs: ms) }
 
         /// As the store keeps it.
         var json: JSON {
@@ -43,7 +38,7 @@ struct ImportCaps: Sendable {
         }
 
         /// The window's length, hours.
-        var hours: Double { Double((toMinute - fromMinute + 1440) % 1440) / 60 }
+        var hours: Double { window.hours }
     }
 
     private(set) var caps: [String: Cap] = [:]

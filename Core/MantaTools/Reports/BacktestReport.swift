@@ -75,13 +75,18 @@ public enum BacktestReport {
     /// With FCAS traded, a last column `fcas_revenue_aud` says how much of
     /// each interval's revenue was FCAS availability.
     static func settlementCSV(_ r: BacktestResult) -> String {
-        let s = r.series, fcas = !s.fcasRevenueAUD.isEmpty
-        var out = "interval_end,interval_end_ms,price_aud_mwh,power_mw,energy_mwh,soc,revenue_aud\(fcas ? ",fcas_revenue_aud" : "")\n"
+        let s = r.series, fcas = !s.fcasRevenueAUD.isEmpty, site = r.site
+        var out = "interval_end,interval_end_ms,price_aud_mwh,power_mw,energy_mwh,soc,revenue_aud\(fcas ? ",fcas_revenue_aud" : "")"
+            + (site == nil ? "\n" : ",site_load_w,site_pv_w,site_grid_w\n")
         for i in s.price.indices {
             let end = s.endMs(i)
             out += "\(MarketTime.iso(end)),\(end),\(NumberText.rounded(s.price[i])),\(NumberText.rounded(s.powerMW[i], 6)),\(NumberText.rounded(s.energyMWh[i], 6)),"
                 + "\(NumberText.rounded(s.energyMWh[i] / r.fleetEnergyMWh, 6)),\(NumberText.rounded(s.revenueAUD[i], 4))"
-                + (fcas ? ",\(NumberText.rounded(s.fcasRevenueAUD[i], 4))\n" : "\n")
+                + (fcas ? ",\(NumberText.rounded(s.fcasRevenueAUD[i], 4))" : "")
+            if let site, i < site.gridW.count {
+                out += ",\(NumberText.rounded(site.loadW[i], 3)),\(NumberText.rounded(site.pvW[i], 3)),\(NumberText.rounded(site.gridW[i], 3))"
+            }
+            out += "\n"
         }
         return out
     }
@@ -172,6 +177,14 @@ public enum BacktestReport {
             """
         for m in s["monthly"]?.array ?? [] {
             md += "| \(m["month"]?.string ?? "") | \(m["revenue_aud"]?.serialized() ?? "") | \(m["charged_mwh"]?.serialized() ?? "") | \(m["discharged_mwh"]?.serialized() ?? "") |\n"
+        }
+        if let site = s["site"]?.object {
+            func cell(_ b: String, _ k: String) -> String { site[b]?[k]?.serialized() ?? "-" }
+            md += "\n## Site \(site["name"]?.string ?? "") (\(site["layout"]?.string ?? ""))\n\n| AUD | with battery | without | saving |\n| --- | --- | --- | --- |\n"
+            for (label, k) in [("energy", "energy_aud"), ("network", "network_aud"), ("demand", "demand_aud"), ("total", "total_aud")] {
+                let saving = (site["without_battery"]?[k]?.number ?? 0) - (site["with_battery"]?[k]?.number ?? 0)
+                md += "| \(label) | \(cell("with_battery", k)) | \(cell("without_battery", k)) | \(NumberText.fixed(saving, 2)) |\n"
+            }
         }
         return md
     }

@@ -46,7 +46,7 @@ struct BacktestMethods {
                                        "description": "energy,fcas: the bound co-optimises every FCAS service the prices hold; energy: energy only"]),
                           ("predispatch", ["type": "string", "maxLength": 4096,
                                            "description": "AEMO's PREDISPATCHPRICE (the monthly CSV or its .zip) for strategy mpc-predispatch; relative paths are from the host config's folder"]),
-                      ], required: ["prices", "battery"]),
+                      ] + Self.siteParams, required: ["prices", "battery"]),
                       result: Schemas.object, mutating: true,
                       // The params as given are kept with the task.
                       .sync { object, _ throws(RPCError) in
@@ -96,8 +96,12 @@ struct BacktestMethods {
         var demandPerKWMonth: Double
         var markets: String
         var predispatch: String?
+        var siteLoad: String?
+        var importCap: ImportCapParams?
+        var demandTariff: DemandTariffParams?
         enum CodingKeys: String, CodingKey {
             case prices, region, strategy, config, battery, from, to, history, allowGaps = "allow_gaps", markets, predispatch
+            case siteLoad = "site_load", importCap = "import_cap", demandTariff = "demand_tariff"
             case maxLossAUD = "max_loss_aud", lossWindowIntervals = "loss_window_intervals"
             case networkPerMWh = "network_aud_per_mwh", demandPerKWMonth = "demand_aud_per_kw_month"
         }
@@ -175,6 +179,8 @@ struct BacktestMethods {
         } else if p.strategy == "mpc-predispatch" {
             throw .invalidParams("predispatch: strategy mpc-predispatch needs AEMO's PREDISPATCHPRICE file")
         }
+        r.site = try site(p, dir: dir)
+        if let problem = r.siteProblem() { throw .invalidParams(problem) }
         r.pluginDirs = pluginDirs
         r.libraryDirs = libraryDirs
         return r

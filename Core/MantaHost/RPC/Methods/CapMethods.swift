@@ -1,3 +1,4 @@
+import MantaEngine
 import MantaJSON
 import MantaMarket
 
@@ -11,7 +12,7 @@ struct CapMethods {
     let members: MemberStates
     let clock: HostClock
 
-    static let dayNames = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
+    static let dayNames = DailyWindow.dayNames
     static let clockTime: JSON = ["type": "string", "minLength": 5, "maxLength": 5, "description": "HH:MM, market time (AEST)"]
 
     var methods: [RPCMethod] {
@@ -33,7 +34,7 @@ struct CapMethods {
                     caps.set(nil, target: target)
                     return ["target": .string(target), "cleared": true]
                 }
-                guard let from = p.from.flatMap(Self.minute), let to = p.to.flatMap(Self.minute), from != to else {
+                guard let from = p.from.flatMap({ DailyWindow.minute($0) }), let to = p.to.flatMap({ DailyWindow.minute($0) }), from != to else {
                     throw .invalidParams("from, to: give the window as HH:MM, from before to (or past midnight), not equal")
                 }
                 var cap = ImportCaps.Cap(target: target, limitW: limit,
@@ -64,21 +65,25 @@ struct CapMethods {
     }
 
     /// The reserve for the window, planned from the same window yesterday
-    /// (persistence: the energy its import spent above the cap, plus a
-    /// fifth); with no history, everything above soc_min.
+    /// (persistence: the energy the sites' load spent above the cap, the
+    /// batteries' own discharge added back to the meter, plus a fifth);
+    /// with no history, everything above soc_min.
     private func plannedReserve(_ cap: ImportCaps.Cap) -> (Double, String) {
         let dayStart = MarketTime.dayStart(clock.nowMs()) - MarketTime.dayMs
         let from = dayStart + Int64(cap.fromMinute) * 60_000
         let to = from + Int64(cap.hours * 3_600_000)
+        func readings(_ device: UInt32, sign: Double) -> [CapDefence.Reading] {
+            let rows = (try? reader.telemetry(device: device, point: members.powerPoint, run: nil, fromMs: from, toMs: to, limit: 100_000)) ?? []
+            return rows.map { ($0.timeMs, sign * $0.value) }
+        }
         var above = 0.0, seen = false
         for site in caps.sites(of: cap.target) {
-            guard let meter = registry.bySite[site]?.first(where: { $0.kind == .meter }),
-                  let rows = try? reader.telemetry(device: meter.number, point: members.powerPoint, run: nil, fromMs: from,
-                                                   toMs: to, limit: 100_000), rows.count > 1 else { continue }
+            guard let devices = registry.bySite[site], let meter = devices.first(where: { $0.kind == .meter }) else { continue }
+            let meterImport = readings(meter.number, sign: -1)  // the meter reads + for export
+            guard meterImport.count > 1 else { continue }
             seen = true
-            for (a, b) in zip(rows, rows.dropFirst()) {
-                above += max(0, -a.value - cap.limitW) * Double(b.timeMs - a.timeMs) / 3_600_000
-            }
+            let storage = devices.filter { $0.kind == .battery }.map { readings($0.number, sign: 1) }
+            above += CapDefence.energyAboveCapWh(meterImport: meterImport, storage: storage, limitW: cap.limitW)
         }
         if seen { return (above * 1.2, "yesterday") }
         let usable = caps.batteries(of: cap.target).map { d -> Double in
@@ -89,26 +94,14 @@ struct CapMethods {
     }
 
     private func capJSON(_ c: ImportCaps.Cap, reserveSource: String?) -> JSON {
-        func hhmm(_ m: Int) -> String {
-            func two(_ n: Int) -> String { n < 10 ? "0\(n)" : "\(n)" }
-            return "\(two(m / 60)):\(two(m % 60))"
-        }
         var o = JSONObject([
             ("target", .string(c.target)), ("limit_w", .number(c.limitW)),
             ("days", .array(c.days.sorted().map { .string(Self.dayNames[$0 - 1]) })),
-            ("from", .string(hhmm(c.fromMinute))), ("to", .string(hhmm(c.toMinute))), ("reserve_wh", .number(c.reserveWh)),
+            ("from", .string(DailyWindow.hhmm(c.fromMinute))), ("to", .string(DailyWindow.hhmm(c.toMinute))), ("reserve_wh", .number(c.reserveWh)),
             ("in_window", .bool(c.holds(atMs: clock.nowMs()))),
         ])
         if let reserveSource { o["reserve_source"] = .string(reserveSource) }
         return .object(o)
-    }
-
-    /// Minutes after midnight of "HH:MM" (00:00 ... 23:59), or nil.
-    static func minute(_ text: String) -> Int? {
-        let parts = text.split(separator: ":", omittingEmptySubsequences: false)
-        guard parts.count == 2, parts.allSatisfy({ $0.count == 2 && $0.allSatisfy(\.isASCII) }),
-              let h = Int(parts[0]), let m = Int(parts[1]), (0..<24).contains(h), (0..<60).contains(m) else { return nil }
-        return h * 60 + m
     }
 
     struct SetParams: RPCParams {

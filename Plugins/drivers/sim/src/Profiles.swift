@@ -3,51 +3,13 @@ import MantaIO
 import MantaKit
 import MantaMarket
 
-/// Half-hourly values by calendar day, read at any instant by
-/// interpolating between half-hour midpoints (readings are half-hour means
-/// labelled by the half hour's start, market time), so any year can replay
-/// the data of another.
-struct HalfHourly {
-    /// month * 100 + day -> 48 values.
-    let days: [Int: [Double]]
-
-    func value(atMs t: Int64) -> Double {
-        let c = MarketTime.civil(ms: t)
-        let minute = Double(c.hour * 60 + c.minute) + Double(c.second) / 60
-        let x = minute / 30 - 0.5
-        let i = Int(x.rounded(.down))
-        let w = x - Double(i)
-        guard let today = days[c.month * 100 + c.day] ?? days[c.month * 100 + c.day - 1] else { return 0 }
-        func at(_ k: Int) -> Double { today[min(47, max(0, k))] }
-        return max(0, at(i) * (1 - w) + at(i + 1) * w)
-    }
-
-    var peak: Double { days.values.flatMap { $0 }.max() ?? 0 }
-    var mean: Double {
-        let all = days.values.flatMap { $0 }
-        return all.isEmpty ? 0 : all.reduce(0, +) / Double(all.count)
-    }
-
-    func scaled(by k: Double) -> HalfHourly { HalfHourly(days: days.mapValues { $0.map { $0 * k } }) }
-}
-
-/// An Ausgrid Solar Home household's CSV (`timestamp,GC,GG`): general
-/// consumption and gross generation, kWh per half hour.
-enum AusgridFile {
-    static func load(_ path: String, field: String) throws(PluginError) -> (consumption: HalfHourly, generation: HalfHourly) {
+/// A real household's file (Ausgrid Solar Home or NEM12; SiteProfile),
+/// read for a PV or load profile.
+enum HouseholdFile {
+    static func load(_ path: String, field: String) throws(PluginError) -> SiteProfile {
         let text: String
         do { text = try FileSystem.readText(path) } catch { throw .config("\(field): \(error)") }
-        var gc: [Int: [Double]] = [:], gg: [Int: [Double]] = [:]
-        for (n, line) in text.split(separator: "\n").enumerated() where n > 0 {
-            let f = line.split(separator: ",", omittingEmptySubsequences: false)
-            guard f.count >= 3, let t = MarketTime.parse(f[0]), let c = Double(f[1]), let g = Double(f[2]) else {
-                throw .config("\(field): \(path):\(n + 1): expected 'YYYY-MM-DD HH:MM:SS,GC,GG'")
-            }
-            let d = MarketTime.civil(ms: t), key = d.month * 100 + d.day, slot = d.hour * 2 + d.minute / 30
-            gc[key, default: [Double](repeating: 0, count: 48)][slot] = c
-            gg[key, default: [Double](repeating: 0, count: 48)][slot] = g
-        }
-        return (HalfHourly(days: gc), HalfHourly(days: gg))
+        do { return try SiteProfile.parse(text, file: path) } catch { throw .config("\(field): \(error)") }
     }
 }
 
@@ -68,7 +30,7 @@ enum PVProfile {
     }
 
     static func ausgrid(_ path: String) throws(PluginError) -> PVProfile {
-        let gg = try AusgridFile.load(path, field: "pv.file").generation
+        let gg = try HouseholdFile.load(path, field: "pv.file").pvW
         guard gg.peak > 0 else { throw .config("pv.file: \(path) has no PV generation") }
         return .measured(gg.scaled(by: 1 / gg.peak))
     }
@@ -107,7 +69,7 @@ enum LoadProfile {
     }
 
     static func ausgrid(_ path: String) throws(PluginError) -> LoadProfile {
-        let gc = try AusgridFile.load(path, field: "load.file").consumption
+        let gc = try HouseholdFile.load(path, field: "load.file").loadW
         guard gc.mean > 0 else { throw .config("load.file: \(path) has no consumption") }
         return .measured(gc.scaled(by: 1 / gc.mean))
     }
