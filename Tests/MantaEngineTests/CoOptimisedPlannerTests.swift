@@ -36,6 +36,26 @@ struct CoOptimisedPlanning {
         #expect(planner.coldSolves == 1 && planner.warmSolves == 287)
     }
 
+    @Test func aFirstIntervalRoomBoundsOnlyTheFirstStepAndKeepsTheWarmOptimum() throws {
+        let (rrp, fcas) = try Self.month(.sa1)
+        let b = battery(powerMW: 1, energyMWh: 2, rt: 0.9, soc0: 0.5)
+        let planner = CoOptimisedPlanner()
+        var e = 1.0, worst = 0.0, bound = 0
+        // A site's room that changes every interval, as a home's load and sun do (MW; a bound on bounds only).
+        for t in 0..<96 {
+            let room = (chargeMW: t % 3 == 0 ? 0.25 : 1.0, dischargeMW: t % 2 == 0 ? 0.1 : 0.6)
+            let prices = Array(rrp[t..<(t + 48)]), services = Array(fcas[t..<(t + 48)])
+            let warm = try planner.plan(prices: prices, fcas: services, battery: b, startMWh: e, endAtLeastMWh: 1, first: room)
+            let cold = try CoOptimisedBound.solve(prices: prices, fcas: services, battery: b, startMWh: e, endAtLeastMWh: 1, first: room)
+            worst = max(worst, abs(warm.revenue - cold.revenue) / max(1, abs(cold.revenue)))
+            #expect(warm.dischargeMW[0] <= room.dischargeMW + 1e-9 && warm.chargeMW[0] <= room.chargeMW + 1e-9)
+            if warm.dischargeMW[0] > room.dischargeMW - 1e-6 || warm.chargeMW[0] > room.chargeMW - 1e-6 { bound += 1 }
+            e = warm.energyMWh[0]
+        }
+        #expect(worst < 1e-9, "largest relative difference \(worst)")
+        #expect(planner.coldSolves == 1 && bound > 10, "the room bound \(bound) first steps")
+    }
+
     @Test func aProgrammeOfAnotherShapeIsSolvedFromScratch() throws {
         let (rrp, fcas) = try Self.month(.nsw1)
         let b = battery(powerMW: 1, energyMWh: 2, rt: 0.9, soc0: 0.5)

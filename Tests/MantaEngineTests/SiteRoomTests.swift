@@ -1,4 +1,5 @@
 import MantaABI
+import MantaMarket
 import Testing
 @testable import MantaEngine
 
@@ -65,5 +66,42 @@ struct SiteRoomTests {
         #expect(abs(free.chargeMW[0] - 0.005) < 1e-9 && abs(held.chargeMW[0] - 0.001) < 1e-9)
         #expect(abs(held.chargeMW[1] - 0.005) < 1e-9 && abs(held.dischargeMW[2] - free.dischargeMW[2]) < 1e-9)
         #expect(held.revenue < free.revenue)
+    }
+
+    @Test func theCoOptimisingMPCAlsoPlansTheIntervalWithinTheRoom() {
+        // The same spike with contingency FCAS priced: mpc-fcas discharges at its rating unlimited, 500 W under
+        // the 1.5 kW export limit, and every decision stays within a room that changes interval by interval
+        // (warm plans equal cold ones in revenue: CoOptimisedPlannerTests; here the first steps may differ where
+        // two plans earn the same).
+        // After the spike, two cheap intervals and two dear ones in turn: the plan keeps moving.
+        let prices = [12_000.0] + (1..<48).map { $0 % 4 < 2 ? 20.0 : 300.0 }
+        let fcas = FCASService.allCases.map { $0.isRaise ? 2.0 : 1.0 }
+        func targets(_ sites: [SiteState?], warm: Bool) -> [Double] {
+            let mpc = MPCFCASStrategy(forecaster: OracleForecaster(firstEndMs: 300_000, prices: prices), warmStart: warm)
+            return sites.enumerated().map { k, site in
+                var obs = Observation(nowMs: Int64(k) * 300_000, intervalEndMs: Int64(k + 1) * 300_000, intervalMs: 300_000,
+                                      deadlineMs: Int64(k + 1) * 300_000, vpp: "v", region: "SA1", price: prices[k], priceHistory: [],
+                                      assets: [battery("b", site: site)])
+                obs.fcas = fcas
+                var t = [0.0]
+                _ = mpc.decide(obs, targets: &t)
+                return t[0]
+            }
+        }
+        let limited = SiteState(id: "h", loadW: 600, pvW: 1600, gridW: 1000, exportLimitW: 1500)
+        #expect(abs(targets([nil], warm: true)[0] - 5000) < 1e-6)
+        #expect(abs(targets([limited], warm: true)[0] - 500) < 1e-6)
+        let changing: [SiteState?] = (0..<12).map { (k: Int) -> SiteState? in
+            if k % 3 == 0 { return nil }
+            let grid = Double(k) * 100, cap = 2000 + Double(k) * 50
+            return SiteState(id: "h", gridW: grid, exportLimitW: 1500, importCapW: cap)
+        }
+        let warm = targets(changing, warm: true)
+        #expect(warm.filter { $0 < -100 }.count >= 3 && warm.filter { $0 > 100 }.count >= 3, "\(warm)")
+        // Each decision within its room.
+        for (k, site) in changing.enumerated() {
+            let room = SiteRoom.rooms([battery("b", site: site)])[0]
+            #expect(warm[k] <= room.maxDischargeW + 1e-6 && -warm[k] <= room.maxChargeW + 1e-6)
+        }
     }
 }

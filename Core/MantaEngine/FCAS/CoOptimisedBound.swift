@@ -55,11 +55,14 @@ public enum CoOptimisedBound {
     /// `startMWh` and `endAtLeastMWh` override the battery's own start and
     /// end condition (both its initial energy): a planner re-optimising
     /// from the current state uses them.
+    /// `first` bounds the first interval's charging and discharging further
+    /// (MW): a site's room under its export limit and import cap (SiteRoom).
     public static func solve(prices: [Double], fcas: [FCASPrices], battery: BacktestBattery,
                              services: Set<FCASService>? = nil, hours dt: Double = 1.0 / 12,
-                             startMWh: Double? = nil, endAtLeastMWh: Double? = nil) throws(LPError) -> Solution {
+                             startMWh: Double? = nil, endAtLeastMWh: Double? = nil,
+                             first: (chargeMW: Double, dischargeMW: Double)? = nil) throws(LPError) -> Solution {
         let p = program(prices: prices, fcas: fcas, battery: battery, services: services, hours: dt, startMWh: startMWh,
-                        endAtLeastMWh: endAtLeastMWh)
+                        endAtLeastMWh: endAtLeastMWh, first: first)
         return solution(p, try ClpSolver.maximise(p.lp), prices: prices, fcas: fcas, battery: battery, hours: dt)
     }
 
@@ -81,7 +84,8 @@ public enum CoOptimisedBound {
     /// `matrix`, its costs and bounds only (for a solver that holds the
     /// matrix already: `shape` says when it does).
     static func program(prices: [Double], fcas: [FCASPrices], battery: BacktestBattery, services: Set<FCASService>?,
-                        hours dt: Double, startMWh: Double?, endAtLeastMWh: Double?, matrix: Bool = true) -> Program {
+                        hours dt: Double, startMWh: Double?, endAtLeastMWh: Double?,
+                        first: (chargeMW: Double, dischargeMW: Double)? = nil, matrix: Bool = true) -> Program {
         precondition(prices.count == fcas.count, "one FCAS record per energy price")
         let s = battery.spec, n = prices.count
         let etaC = s.chargeEfficiency, etaD = s.dischargeEfficiency, k = battery.costPerMWh
@@ -111,8 +115,10 @@ public enum CoOptimisedBound {
                 if let b = block { uniform = uniform && b == w } else { block = w }
             }
             let p = prices[t], live = p.isFinite
-            charge[t] = lp.addColumn(cost: live ? -p * dt : 0, lower: 0, upper: live ? pc : 0)
-            discharge[t] = lp.addColumn(cost: live ? (p - k) * dt : 0, lower: 0, upper: live ? pd : 0)
+            // A bound, not a row: the first interval's room leaves the matrix (and a warm basis) as it was.
+            let (c, d) = t == 0 ? first.map { (min(pc, max(0, $0.chargeMW)), min(pd, max(0, $0.dischargeMW))) } ?? (pc, pd) : (pc, pd)
+            charge[t] = lp.addColumn(cost: live ? -p * dt : 0, lower: 0, upper: live ? c : 0)
+            discharge[t] = lp.addColumn(cost: live ? (p - k) * dt : 0, lower: 0, upper: live ? d : 0)
             energy[t] = lp.addColumn(cost: 0, lower: t == n - 1 ? eEnd : emin, upper: emax)
             // e_t - e_{t-1} - eta_c dt c + dt / eta_d d = 0, e_{-1} = e0.
             if t > 0 {

@@ -24,16 +24,19 @@ public final class CoOptimisedPlanner {
     public init(warm: Bool = true) { self.warm = warm }
 
     /// The plan over `prices` and `fcas` from `startMWh`, ending with at
-    /// least `endAtLeastMWh` (CoOptimisedBound.solve's arguments), made
-    /// warm when the programme has the last one's shape.
+    /// least `endAtLeastMWh`, the first interval within `first`
+    /// (CoOptimisedBound.solve's arguments), made warm when the programme
+    /// has the last one's shape.
     public func plan(prices: [Double], fcas: [FCASPrices], battery: BacktestBattery, startMWh: Double,
-                     endAtLeastMWh: Double) throws(LPError) -> CoOptimisedBound.Solution {
+                     endAtLeastMWh: Double, first: (chargeMW: Double, dischargeMW: Double)? = nil) throws(LPError)
+        -> CoOptimisedBound.Solution
+    {
         let dt = Double(MarketTime.intervalMs) / 3_600_000
         let now = CoOptimisedBound.Shape(prices: prices, fcas: fcas, battery: battery)
         // The same shape, the same matrix: only costs and bounds are made again.
         let same = warm && model != nil && shape == now
         let p = CoOptimisedBound.program(prices: prices, fcas: fcas, battery: battery, services: nil, hours: dt,
-                                         startMWh: startMWh, endAtLeastMWh: endAtLeastMWh, matrix: !same)
+                                         startMWh: startMWh, endAtLeastMWh: endAtLeastMWh, first: first, matrix: !same)
         let m: ClpWarmModel
         if same, let last = model {
             last.update(p.lp)

@@ -7,6 +7,13 @@ import MantaMarket
 /// CoOptimisedPlanner) on forecasts of both, and take the plan's first
 /// step: its power and its enablement of each service.
 ///
+/// Like MPCStrategy, the interval being decided stays within each site's
+/// room under its export limit and import cap (SiteRoom): the first
+/// interval's charging and discharging are bounded by it, its FCAS
+/// enablement by the joint capacity with that power (a contingency
+/// response lasts seconds to minutes; the host's meter control holds the
+/// export limit at the meter).
+///
 /// Energy prices come from an energy forecaster (any Forecaster); each
 /// FCAS price is forecast as the same interval's price a day earlier, or,
 /// before a day has been seen, the current one. Both learn only from what
@@ -49,16 +56,19 @@ public final class MPCFCASStrategy: FCASTrading {
         }
         var note: String?
         while planners.count < obs.assets.count { planners.append(CoOptimisedPlanner(warm: warmStart)) }
+        let rooms = SiteRoom.rooms(obs.assets)
         for (i, a) in obs.assets.enumerated() where a.soc.isFinite && a.capacityWh > 0 {
             let (battery, e, end) = config.planned(a)
+            let first = rooms[i] == .unbounded ? nil : (chargeMW: rooms[i].maxChargeW / 1e6, dischargeMW: rooms[i].maxDischargeW / 1e6)
             guard !now.isEmpty else {
                 // No FCAS offered: the plan is the energy-only programme, solved exactly without an LP solver.
-                let s = PerfectForesight.solve(prices: prices, battery: battery, startMWh: e, endAtLeastMWh: end)
+                let s = PerfectForesight.solve(prices: prices, battery: battery, startMWh: e, endAtLeastMWh: end, first: first)
                 targets[i] = (s.dischargeMW[0] - s.chargeMW[0]) * 1e6
                 continue
             }
             do {
-                let s = try planners[i].plan(prices: prices, fcas: fcas, battery: battery, startMWh: e, endAtLeastMWh: end)
+                let s = try planners[i].plan(prices: prices, fcas: fcas, battery: battery, startMWh: e, endAtLeastMWh: end,
+                                             first: first)
                 targets[i] = (s.dischargeMW[0] - s.chargeMW[0]) * 1e6
                 for (service, mw) in s.enablementMW where mw[0] > 0 { enabled[i][service] = mw[0] }
             } catch {
