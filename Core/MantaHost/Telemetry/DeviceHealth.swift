@@ -48,16 +48,19 @@ struct DeviceHealth: Sendable {
     /// Re-judges every device at `nowMs` from its telemetry and its driver's
     /// word; returns what changed. A device that stays offline is news again
     /// only when the reason changes (its driver says something new).
-    mutating func update(_ devices: [DeviceDescriptor], latest: LatestValues, startedMs: Int64, nowMs: Int64) -> [Change] {
+    mutating func update(_ devices: ArraySlice<DeviceDescriptor>, latest: LatestValues, startedMs: Int64, nowMs: Int64) -> [Change] {
         var changes: [Change] = []
         for d in devices where d.enabled {
-            var e = entries[d.number] ?? Entry(sinceMs: nowMs)
+            let known = entries[d.number]
+            var e = known ?? Entry(sinceMs: nowMs)
             let (status, reason) = judge(e, last: latest.lastSampleMs(device: d.number), startedMs: startedMs, nowMs: nowMs)
             if status != e.status || (status == .offline && reason != e.reason) {
                 changes.append(Change(device: d, from: e.status, to: status, reason: reason))
                 e.status = status
                 e.reason = reason
                 e.sinceMs = nowMs
+            } else if known != nil {
+                continue  // unchanged: nothing to write back
             }
             entries[d.number] = e
         }

@@ -34,10 +34,37 @@ final class DeviceWatch {
         health.setLink(d.number, online: online, reason: reason, nowMs: clock.nowMs())
     }
 
-    /// Re-judges every device and records the changes.
+    /// Devices judged per loop turn: 200,000 at once held the loop for
+    /// about 100 ms every second, and every dispatch answer behind it.
+    static let devicesPerTurn = 20_000
+    /// The check under way: where it stands and what it found so far.
+    private var pass: (nowMs: Int64, next: Int, changes: [DeviceHealth.Change])?
+
+    /// Re-judges every device, a slice a loop turn, and records the
+    /// changes; a check still under way when the next is due is finished
+    /// first (the next is skipped).
     func check() {
-        let now = clock.nowMs()
-        let changes = health.update(registry.devices, latest: ingest.latest, startedMs: startedMs, nowMs: now)
+        guard pass == nil else { return }
+        pass = (clock.nowMs(), 0, [])
+        judgeSlice()
+    }
+
+    private func judgeSlice() {
+        guard var p = pass else { return }
+        let devices = registry.devices
+        let end = min(devices.count, p.next + Self.devicesPerTurn)
+        p.changes += health.update(devices[p.next..<end], latest: ingest.latest, startedMs: startedMs, nowMs: p.nowMs)
+        p.next = end
+        guard end >= devices.count else {
+            pass = p
+            EventLoop.shared.execute { [self] in judgeSlice() }
+            return
+        }
+        pass = nil
+        record(p.changes, nowMs: p.nowMs)
+    }
+
+    private func record(_ changes: [DeviceHealth.Change], nowMs now: Int64) {
         var groups: [String: [DeviceHealth.Change]] = [:]
         for c in changes { groups["\(c.device.instance)\u{0}\(c.to.rawValue)", default: []].append(c) }
         for (key, list) in groups.sorted(by: { $0.key < $1.key }) {
