@@ -2,7 +2,7 @@
 SWIFT ?= swift
 CONFIG ?= examples/quickstart/manta.json
 
-.PHONY: run run-tls test build deps bench screenshots clean
+.PHONY: run run-tls test build deps bench fuzz screenshots clean
 
 deps:
 	@scripts/install-deps
@@ -48,6 +48,13 @@ bench:
 	@scripts/install-deps --test
 	$(SWIFT) build -c release
 	.build/release/manta-bench --out BENCHMARKS.md
+
+# The JSON layer under libFuzzer (scripts/fuzz-json): SECONDS of fuzzing from
+# the committed request corpus; a finding is left in .build/fuzz/findings.
+# `make test` runs it for a minute with every method's schema (test_fuzz.py).
+SECONDS ?= 300
+fuzz:
+	scripts/fuzz-json $(SECONDS)
 
 # Each console page on the quickstart fleet, in headless Chromium, for the
 # docs (docs/console/*.png), and each page's time to first render.
