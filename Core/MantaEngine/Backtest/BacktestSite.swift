@@ -31,8 +31,8 @@ public struct BacktestSite: Sendable {
     /// Load and PV over the interval ending at `end`, W (0 on a day the
     /// file lacks).
     func flows(intervalEndMs end: Int64) -> (loadW: Double, pvW: Double) {
-        let t = end - MarketTime.intervalMs
-        return (profile.loadW.halfHourMean(atMs: t) ?? 0, profile.pvW.halfHourMean(atMs: t) ?? 0)
+        let c = MarketTime.civil(ms: end - MarketTime.intervalMs)
+        return (profile.loadW.halfHourMean(c) ?? 0, profile.pvW.halfHourMean(c) ?? 0)
     }
 
     /// Everything wrong with it, one phrase each naming the field.
@@ -74,13 +74,16 @@ public struct SiteResult: Sendable {
     public var importCap: (limitW: Double, window: DailyWindow)?
     /// Intervals in the cap's window.
     public var capIntervals = 0
-    public var loadMWh = 0.0
-    public var pvMWh = 0.0
     /// Per interval of the run's series: load, PV and the grid with the
     /// batteries (W, + import).
     public var loadW: [Double] = []
     public var pvW: [Double] = []
     public var gridW: [Double] = []
+    public var loadMWh: Double { Self.mwh(loadW) }
+    public var pvMWh: Double { Self.mwh(pvW) }
+
+    /// Energy of a series of interval powers (W), MWh.
+    private static func mwh(_ w: [Double]) -> Double { w.reduce(0, +) * Double(MarketTime.intervalMs) / 3_600_000 / 1e6 }
 
     public var savingAUD: Double { withoutBattery.totalAUD - withBattery.totalAUD }
 }
@@ -129,8 +132,6 @@ struct SiteLedger {
             }
             aboveCap.wh += max(0, bare - cap.limitW) * hours
         }
-        result.loadMWh += loadW * hours / 1e6
-        result.pvMWh += pvW * hours / 1e6
         result.loadW.append(loadW)
         result.pvW.append(pvW)
         result.gridW.append(grid)

@@ -43,6 +43,9 @@ public struct DailyWindow: Sendable, Hashable {
     /// Day names as the API and the CLI write them, Monday first.
     public static let dayNames = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
 
+    /// The names of its days, Monday first.
+    public var dayList: [String] { days.sorted().map { Self.dayNames[$0 - 1] } }
+
     /// Minutes after midnight of "HH:MM" (00:00 ... 23:59), or nil.
     public static func minute(_ text: some StringProtocol) -> Int? {
         let parts = text.split(separator: ":", omittingEmptySubsequences: false)

@@ -43,7 +43,7 @@ public struct DemandTariff: Sendable, Equatable {
 /// hour, the period's peak, and the charge paid as the peak rises (so the
 /// period's charges sum to its peak times the rate, and each is final when
 /// made).
-public struct DemandMeter: Sendable, Equatable {
+public struct DemandMeter: Sendable {
     public let tariff: DemandTariff
     /// Each period's peak demand (kW or kVA), in order.
     public private(set) var peaks: [(period: Int, startMs: Int64, demand: Double)] = []
@@ -52,10 +52,6 @@ public struct DemandMeter: Sendable, Equatable {
     private var blockWh = 0.0
 
     public init(_ tariff: DemandTariff) { self.tariff = tariff }
-
-    public static func == (a: DemandMeter, b: DemandMeter) -> Bool {
-        a.tariff == b.tariff && a.chargedAUD == b.chargedAUD && a.peaks.elementsEqual(b.peaks) { $0 == $1 }
-    }
 
     /// Meters one interval's net grid power (W, + import). Returns the
     /// demand charge it adds (AUD): nonzero only at the end of a half hour

@@ -29,10 +29,10 @@ public struct HalfHourly: Sendable, Equatable {
 
     /// The mean over the half hour `t` falls in: what a meter recorded for
     /// every interval inside it; nil on a day with no data.
-    public func halfHourMean(atMs t: Int64) -> Double? {
-        let c = MarketTime.civil(ms: t)
-        return table(c).map { $0[c.hour * 2 + c.minute / 30] }
-    }
+    public func halfHourMean(atMs t: Int64) -> Double? { halfHourMean(MarketTime.civil(ms: t)) }
+
+    /// The same, for a market-time instant already taken apart.
+    public func halfHourMean(_ c: MarketTime.Civil) -> Double? { table(c).map { $0[c.hour * 2 + c.minute / 30] } }
 
     public var peak: Double { days.values.flatMap { $0 }.max() ?? 0 }
     public var mean: Double {

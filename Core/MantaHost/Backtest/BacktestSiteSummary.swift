@@ -21,7 +21,7 @@ enum BacktestSiteSummary {
         }
         func window(_ w: DailyWindow) -> [(String, JSON)] {
             [("from", .string(DailyWindow.hhmm(w.fromMinute))), ("to", .string(DailyWindow.hhmm(w.toMinute))),
-             ("days", .array(w.days.sorted().map { .string(DailyWindow.dayNames[$0 - 1]) }))]
+             ("days", .array(w.dayList.map(JSON.string)))]
         }
         let period = s.demand?.period ?? .month
         return .object(JSONObject([

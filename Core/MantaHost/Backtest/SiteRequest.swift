@@ -39,7 +39,7 @@ public struct SiteRequest: Sendable {
     public var arguments: [String] {
         func window(_ w: DailyWindow) -> String {
             "\(DailyWindow.hhmm(w.fromMinute))-\(DailyWindow.hhmm(w.toMinute))@"
-                + w.days.sorted().map { DailyWindow.dayNames[$0 - 1] }.joined(separator: ",")
+                + w.dayList.joined(separator: ",")
         }
         var out = ["--site-load", loadPath]
         if let c = importCap { out += ["--import-cap", "\(c.limitW)@\(window(c.window))"] }
@@ -74,15 +74,22 @@ public struct SiteRequest: Sendable {
               let period = DemandTariff.Period(rawValue: rate[2].lowercased()), ["kw", "kva"].contains(rate[1].lowercased()) else {
             return .failure(SpecError("expected RATE/kW|kVA/month|day[@HH:MM-HH:MM[@DAYS]], e.g. 12.5/kW/month@16:00-21:00@weekdays; got '\(text)'"))
         }
-        let kva = rate[1].lowercased() == "kva"
-        if kva, powerFactor == nil { return .failure(SpecError("a charge per kVA needs the site's power factor")) }
-        if !kva, powerFactor != nil { return .failure(SpecError("a power factor is only for a charge per kVA")) }
-        let window: DailyWindow
         switch parts.count == 1 ? .success(.always) : Self.window(parts.dropFirst()) {
-        case .success(let w): window = w
+        case .success(let window):
+            return demandTariff(rateAUD: aud, kva: rate[1].lowercased() == "kva", period: period, powerFactor: powerFactor,
+                                window: window)
         case .failure(let e): return .failure(e)
         }
-        let tariff = DemandTariff(rateAUD: aud, period: period, powerFactor: powerFactor, window: window)
+    }
+
+    /// A demand tariff from its parts, as the CLI and the API name them: a
+    /// power factor with a charge per kVA, and only then; each problem
+    /// names its field.
+    public static func demandTariff(rateAUD: Double, kva: Bool, period: DemandTariff.Period, powerFactor: Double?,
+                                    window: DailyWindow) -> Result<DemandTariff, SpecError> {
+        if kva, powerFactor == nil { return .failure(SpecError("power_factor: a charge per kVA needs the site's power factor")) }
+        if !kva, powerFactor != nil { return .failure(SpecError("power_factor: only for unit kVA")) }
+        let tariff = DemandTariff(rateAUD: rateAUD, period: period, powerFactor: powerFactor, window: window)
         if let p = tariff.problems().first { return .failure(SpecError(p)) }
         return .success(tariff)
     }

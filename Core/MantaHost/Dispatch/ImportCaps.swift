@@ -11,15 +11,10 @@ struct ImportCaps: Sendable {
         /// "site:<id>" or "vpp:<id>".
         var target: String
         var limitW: Double
-        /// ISO weekdays 1 (Monday) ... 7 (Sunday).
-        var days: Set<Int>
-        var fromMinute: Int
-        var toMinute: Int
+        /// The days and hours it holds on (never a whole day: from != to).
+        var window: DailyWindow
         /// Energy kept in the batteries ahead of the window, Wh (planned).
         var reserveWh: Double = 0
-
-        /// The days and hours it holds on.
-        var window: DailyWindow { DailyWindow(days: days, fromMinute: fromMinute, toMinute: toMinute) }
 
         /// Whether `ms` falls in the window (a window past midnight wraps).
         func holds(atMs ms: Int64) -> Bool { window.holds(atMs: ms) }
@@ -31,8 +26,8 @@ struct ImportCaps: Sendable {
         /// As the store keeps it.
         var json: JSON {
             .object(JSONObject([
-                ("limit_w", .number(limitW)), ("days", .array(days.sorted().map { .int(Int64($0)) })),
-                ("from_minute", .int(Int64(fromMinute))), ("to_minute", .int(Int64(toMinute))),
+                ("limit_w", .number(limitW)), ("days", .array(window.days.sorted().map { .int(Int64($0)) })),
+                ("from_minute", .int(Int64(window.fromMinute))), ("to_minute", .int(Int64(window.toMinute))),
                 ("reserve_wh", .number(reserveWh)),
             ]))
         }
@@ -61,6 +56,7 @@ extension ImportCaps.Cap {
               let from = json["from_minute"]?.integer, let to = json["to_minute"]?.integer,
               (0..<1440).contains(from), (0..<1440).contains(to), from != to,
               let reserve = json["reserve_wh"]?.number, reserve.isFinite, reserve >= 0 else { return nil }
-        self.init(target: target, limitW: limit, days: Set(days), fromMinute: Int(from), toMinute: Int(to), reserveWh: reserve)
+        self.init(target: target, limitW: limit, window: DailyWindow(days: Set(days), fromMinute: Int(from), toMinute: Int(to)),
+                  reserveWh: reserve)
     }
 }

@@ -55,15 +55,15 @@ extension BacktestMethods {
             if c.from == c.to { throw .invalidParams("import_cap: from and to are the same") }
         }
         if let t = p.demandTariff {
-            let kva = t.unit == "kVA"
-            if kva != (t.powerFactor != nil) {
-                throw .invalidParams(kva ? "demand_tariff.power_factor: a charge per kVA needs the site's power factor"
-                                         : "demand_tariff.power_factor: only for unit kVA")
-            }
             let window = t.from == nil && t.to == nil && t.days == nil ? DailyWindow.always
                 : try Self.window(from: t.from ?? "00:00", to: t.to ?? "00:00", days: t.days, param: "demand_tariff")
-            site.demand = DemandTariff(rateAUD: t.rateAUD, period: DemandTariff.Period(rawValue: t.period ?? "month") ?? .month,
-                                       powerFactor: t.powerFactor, window: window)
+            // The schema holds unit and period to their names.
+            switch SiteRequest.demandTariff(rateAUD: t.rateAUD, kva: t.unit == "kVA",
+                                            period: DemandTariff.Period(rawValue: t.period ?? "month") ?? .month,
+                                            powerFactor: t.powerFactor, window: window) {
+            case .success(let tariff): site.demand = tariff
+            case .failure(let e): throw .invalidParams("demand_tariff.\(e)")
+            }
         }
         return site
     }

@@ -37,9 +37,9 @@ struct CapMethods {
                 guard let from = p.from.flatMap({ DailyWindow.minute($0) }), let to = p.to.flatMap({ DailyWindow.minute($0) }), from != to else {
                     throw .invalidParams("from, to: give the window as HH:MM, from before to (or past midnight), not equal")
                 }
-                var cap = ImportCaps.Cap(target: target, limitW: limit,
-                                         days: Set(p.days.compactMap { d in Self.dayNames.firstIndex(of: d).map { $0 + 1 } }),
-                                         fromMinute: from, toMinute: to)
+                // The schema holds days to the names, so they read.
+                let window = DailyWindow(days: DailyWindow.days(p.days) ?? [], fromMinute: from, toMinute: to)
+                var cap = ImportCaps.Cap(target: target, limitW: limit, window: window)
                 let (reserve, source) = p.reserveWh.map { ($0, "operator") } ?? plannedReserve(cap)
                 cap.reserveWh = reserve
                 caps.set(cap, target: target)
@@ -70,7 +70,7 @@ struct CapMethods {
     /// with no history, everything above soc_min.
     private func plannedReserve(_ cap: ImportCaps.Cap) -> (Double, String) {
         let dayStart = MarketTime.dayStart(clock.nowMs()) - MarketTime.dayMs
-        let from = dayStart + Int64(cap.fromMinute) * 60_000
+        let from = dayStart + Int64(cap.window.fromMinute) * 60_000
         let to = from + Int64(cap.hours * 3_600_000)
         func readings(_ device: UInt32, sign: Double) -> [CapDefence.Reading] {
             let rows = (try? reader.telemetry(device: device, point: members.powerPoint, run: nil, fromMs: from, toMs: to, limit: 100_000)) ?? []
@@ -96,8 +96,9 @@ struct CapMethods {
     private func capJSON(_ c: ImportCaps.Cap, reserveSource: String?) -> JSON {
         var o = JSONObject([
             ("target", .string(c.target)), ("limit_w", .number(c.limitW)),
-            ("days", .array(c.days.sorted().map { .string(Self.dayNames[$0 - 1]) })),
-            ("from", .string(DailyWindow.hhmm(c.fromMinute))), ("to", .string(DailyWindow.hhmm(c.toMinute))), ("reserve_wh", .number(c.reserveWh)),
+            ("days", .array(c.window.dayList.map(JSON.string))),
+            ("from", .string(DailyWindow.hhmm(c.window.fromMinute))), ("to", .string(DailyWindow.hhmm(c.window.toMinute))),
+            ("reserve_wh", .number(c.reserveWh)),
             ("in_window", .bool(c.holds(atMs: clock.nowMs()))),
         ])
         if let reserveSource { o["reserve_source"] = .string(reserveSource) }
